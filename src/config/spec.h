@@ -1,0 +1,149 @@
+// The typed form of concord.yaml after it has been parsed and validated in full.
+//
+// Everything downstream (engine, CLI, connectors) reads these structs, never YAML. Every element
+// keeps the Location it came from so later checks (e.g. `concord validate --connect` finding a
+// missing column) can still point at file:line:col. Plain data; no behaviour beyond lookups.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/schedule.h"
+#include "core/value.h"
+
+namespace concord {
+
+struct Location {
+  std::string file;
+  int line = 0;  // 1-based; 0 when unknown
+  int col = 0;   // 1-based
+  std::string ToString() const;  // "concord.yaml:12:5"
+};
+
+enum class FieldType {
+  kString,
+  kText,
+  kInt,
+  kDecimal,
+  kBool,
+  kDate,
+  kTimestamp,
+  kEnum,
+  kReference,
+  kPhone,
+  kEmail,
+};
+std::string_view FieldTypeName(FieldType t);  // "string", "decimal", ...
+
+// One field of the data dictionary.
+struct FieldSpec {
+  std::string name;
+  FieldType type = FieldType::kString;
+  bool required = false;
+  std::optional<int64_t> max_length;  // characters (UTF-8 code points), string/text
+  std::optional<std::string> min;     // decimal text, compared exactly (int, decimal)
+  std::optional<std::string> max;
+  int scale = 0;                      // decimal: digits after the point
+  std::vector<std::string> values;    // enum: allowed canonical values
+  std::string entity;                 // reference: the referenced entity
+  bool personal = false;              // mask the value in DLQ reasons and logs
+  Location loc;
+};
+
+struct EntitySpec {
+  std::string name;
+  std::vector<std::string> key;     // canonical key fields, in order
+  std::vector<FieldSpec> fields;    // in declaration order
+  Location loc;
+  const FieldSpec* Field(const std::string& name) const;  // nullptr when absent
+};
+
+struct SystemSpec {
+  std::string name;
+  std::string connector;                       // "sqlite"
+  std::map<std::string, std::string> options;  // resolved (secrets substituted)
+  std::set<std::string> secret_options;        // options that came from ${ENV} or file:
+  Location loc;
+};
+
+// How one canonical field maps to one column of a binding.
+struct FieldMapping {
+  std::string field;   // canonical field
+  std::string column;  // column in the system's table
+  // Value map, system value → canonical value (`map: {VIP: A}`), in file order. Applied in
+  // reverse on write: a canonical value maps back to the first system value that yields it.
+  // Values compare as text.
+  std::vector<std::pair<std::string, std::string>> value_map;
+  Location loc;
+};
+
+enum class CaptureMode { kTrigger, kNone };  // kNone: the system is only written to
+std::string_view CaptureModeName(CaptureMode m);
+
+struct BindingSpec {
+  std::string system;
+  std::string entity;
+  std::string table;
+  std::vector<std::string> key;  // key column(s) of the table
+  CaptureMode capture = CaptureMode::kTrigger;
+  std::vector<FieldMapping> fields;
+  Location loc;
+  std::string Name() const { return system + "." + entity; }
+  const FieldMapping* ForField(const std::string& field) const;    // nullptr when unmapped
+  const FieldMapping* ForColumn(const std::string& column) const;  // nullptr when unmapped
+};
+
+enum class ConflictRule { kNewest, kPrefer, kManual };
+std::string_view ConflictRuleName(ConflictRule r);
+
+// A `when:` filter: comparisons of canonical fields with literals, joined by `and`.
+//   status == 'approved'       amount >= 100 and status != 'void'      email == null
+struct WhenComparison {
+  enum class Op { kEq, kNe, kLt, kLe, kGt, kGe };
+  std::string field;
+  Op op = Op::kEq;
+  Value literal;  // Null, Int, Real (numbers compare numerically) or Text
+};
+struct WhenSpec {
+  std::string text;  // as written, for messages
+  std::vector<WhenComparison> all_of;
+  Location loc;
+};
+
+struct FlowSpec {
+  std::string entity;
+  std::string from;
+  std::string to;
+  Schedule schedule;               // realtime by default
+  std::vector<std::string> owns;   // empty: every field both bindings map
+  std::optional<WhenSpec> when;
+  ConflictRule conflict = ConflictRule::kNewest;
+  std::string prefer;              // system name when conflict == kPrefer
+  int64_t max_batch_rows = 500;
+  int64_t max_batch_delay_ms = 200;  // realtime: how long to wait for a batch to fill
+  int64_t poll_interval_ms = 200;    // realtime: how often to look for new changes
+  int64_t max_parent_wait_s = 3600;  // a child waits this long for its parent, then DLQ
+  Location loc;
+  // "customer:crm->erp" — stable id used for state, changelog consumer, logs and the CLI.
+  std::string Id() const { return entity + ":" + from + "->" + to; }
+};
+
+struct ConfigSpec {
+  std::string path;      // the file it was read from
+  std::string base_dir;  // its directory (relative paths resolve against it)
+  int version = 1;
+  std::string state;     // "sqlite:path" — resolved to an absolute path in state_path
+  std::string state_path;
+  std::map<std::string, SystemSpec> systems;
+  std::map<std::string, EntitySpec> entities;
+  std::map<std::string, BindingSpec> bindings;  // keyed "system.entity"
+  std::vector<FlowSpec> flows;                  // in file order
+
+  const BindingSpec* Binding(const std::string& system, const std::string& entity) const;
+};
+
+}  // namespace concord

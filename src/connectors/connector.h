@@ -1,0 +1,145 @@
+// The interfaces every connector implements. A connector talks to one kind of system (sqlite,
+// postgres, ...); a Connection is one open handle on one configured system.
+//
+// Connectors only read and write. They never retry, order, checkpoint or write the DLQ — that is
+// the engine's job. They report failures as Status with a code that says whether the failure is
+// transient (Unavailable: locked, busy, down) or not (NotFound: a table or column is missing;
+// InvalidArgument: a value the target refuses), and messages that name the system, table and
+// column ("crm.accounts: no such column \"nme\"").
+//
+// Threading: a Connection is used by one thread at a time. Ownership: the caller owns it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/change.h"
+#include "core/status.h"
+#include "core/value.h"
+
+namespace concord {
+
+// One table as a binding uses it.
+struct TableRef {
+  std::string table;                     // may be "schema.table" where the connector has schemas
+  std::vector<std::string> key_columns;  // the binding's key, in order
+  std::vector<std::string> columns;      // columns to read (key columns included)
+};
+
+struct ColumnInfo {
+  std::string name;
+  std::string declared_type;  // as the database declares it, e.g. "VARCHAR(100)"
+  bool not_null = false;
+  bool primary_key = false;
+};
+
+// Reading side: capture and snapshot.
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  // Installs what trigger capture needs (changelog table, triggers on `t`) and registers
+  // `consumer` (a flow id) so every later insert/update/delete of `t` is logged for it.
+  // Idempotent: safe to call on every start. Changes made before the call are not logged.
+  virtual Status InstallCapture(const TableRef& t, std::string_view consumer) = 0;
+
+  // Unregisters `consumer`, drops its pending changelog rows, and drops the triggers on `t` when
+  // no consumer is left. Idempotent.
+  virtual Status RemoveCapture(const TableRef& t, std::string_view consumer) = 0;
+
+  // Up to `max` pending changes of `t` for `consumer`, in changelog order (oldest first), each with
+  // the row's current image (columns of `t.columns`), or nullopt where the row no longer exists.
+  // Reading does not consume: AckChanges does.
+  virtual Result<std::vector<SourceChange>> ReadChanges(const TableRef& t, std::string_view consumer,
+                                                        size_t max) = 0;
+
+  // Deletes the given changelog rows of `consumer` (delete-on-consume). Unknown seqs are ignored.
+  virtual Status AckChanges(std::string_view consumer, const std::vector<int64_t>& seqs) = 0;
+
+  // Number of changes pending for `consumer` (the backlog), and the log time of the oldest one
+  // (0 when none).
+  struct Backlog {
+    int64_t count = 0;
+    int64_t oldest_at_ms = 0;
+  };
+  virtual Result<Backlog> PendingChanges(std::string_view consumer) = 0;
+
+  // A snapshot chunk: up to `limit` rows of `t` with key > `after` (all rows when nullopt),
+  // ordered by key. An empty result means the snapshot is complete.
+  virtual Result<std::vector<Row>> ReadChunk(const TableRef& t, const std::optional<Key>& after,
+                                             size_t limit) = 0;
+
+  // The current rows for `keys`; keys with no row are absent from the result.
+  virtual Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) = 0;
+};
+
+// Writing side.
+struct WriteOp {
+  enum class Kind { kUpsert, kDelete };
+  Kind kind = Kind::kUpsert;
+  // The target key. For kUpsert it may be empty: the row is inserted and the key the database
+  // generated is returned (surrogate keys, recorded in the xref by the engine).
+  Key key;
+  // Columns to set (kUpsert only). Key columns may be included; columns not listed keep their
+  // value on update and take the table default on insert.
+  Row values;
+};
+
+struct ApplyResult {
+  // One entry per op, in order: the key of the row written (generated where it was), or the
+  // op's key for deletes.
+  std::vector<Key> keys;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+
+  // Applies `ops` to `t` in one transaction, in order: all or nothing. Upsert updates the row with
+  // the key, or inserts it when there is none. Delete of a missing row is not an error.
+  // Changelog rows that these writes cause (when the target is itself captured) are tagged with
+  // `origin` so the flow back to `origin` skips them — no echo loop.
+  // On failure nothing is written; the Status names the table, and the column where known.
+  virtual Result<ApplyResult> Apply(const TableRef& t, const std::vector<WriteOp>& ops,
+                                    std::string_view origin) = 0;
+
+  // The current rows for `keys` (same contract as Source::ReadRows).
+  virtual Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) = 0;
+};
+
+// One open handle on one configured system.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Source* source() = 0;  // nullptr where the connector cannot read
+  virtual Sink* sink() = 0;      // nullptr where the connector cannot write
+  // Columns of `table`; NotFound when the table does not exist (message names it).
+  virtual Result<std::vector<ColumnInfo>> DescribeTable(const std::string& table) = 0;
+  // Every table the system has (for did-you-mean and `concord init`).
+  virtual Result<std::vector<std::string>> ListTables() = 0;
+};
+
+// What a system's config gives a connector: its name and its options (secrets already resolved).
+struct ConnectionParams {
+  std::string system;                          // "crm"
+  std::map<std::string, std::string> options;  // "path" → "crm.db", ...
+  std::string base_dir;                        // directory of concord.yaml, for relative paths
+};
+
+// One entry of the connector registry.
+struct ConnectorDescriptor {
+  std::string_view name;         // "sqlite"
+  std::string_view description;  // one line for docs and errors
+  // Options the connector accepts: name → one-line doc. Required options are listed in required.
+  std::vector<std::pair<std::string_view, std::string_view>> options;
+  std::vector<std::string_view> required;
+  std::vector<std::string_view> capture_modes;  // e.g. {"trigger"}
+  Result<std::unique_ptr<Connection>> (*open)(const ConnectionParams& params);
+};
+
+}  // namespace concord

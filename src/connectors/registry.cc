@@ -1,0 +1,21 @@
+#include "connectors/registry.h"
+
+#include "connectors/sqlite/sqlite_connector.h"
+
+namespace concord {
+
+const std::vector<const ConnectorDescriptor*>& AllConnectors() {
+  static const std::vector<const ConnectorDescriptor*> kAll = {
+      &SqliteConnectorDescriptor(),
+  };
+  return kAll;
+}
+
+const ConnectorDescriptor* FindConnector(std::string_view name) {
+  for (const ConnectorDescriptor* d : AllConnectors()) {
+    if (d->name == name) return d;
+  }
+  return nullptr;
+}
+
+}  // namespace concord

@@ -1,0 +1,61 @@
+#include "core/change.h"
+
+#include <nlohmann/json.hpp>
+
+namespace concord {
+
+std::string EncodeKey(const Key& key) {
+  std::string out = "[";
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (i) out += ',';
+    out += key[i].ToJson();
+  }
+  out += ']';
+  return out;
+}
+
+Result<Key> DecodeKey(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_array()) {
+    return InvalidArgument("key is not a JSON array: " + text);
+  }
+  Key key;
+  for (const auto& e : j) {
+    if (e.is_null()) {
+      key.push_back(Value::Null());
+    } else if (e.is_number_integer()) {
+      key.push_back(Value::Int(e.get<int64_t>()));
+    } else if (e.is_number()) {
+      key.push_back(Value::Real(e.get<double>()));
+    } else if (e.is_string()) {
+      key.push_back(Value::Text(e.get<std::string>()));
+    } else if (e.is_boolean()) {
+      key.push_back(Value::Int(e.get<bool>() ? 1 : 0));
+    } else {
+      return InvalidArgument("key element is not a scalar: " + text);
+    }
+  }
+  return key;
+}
+
+std::string KeyForDisplay(const std::string& encoded) {
+  auto key = DecodeKey(encoded);
+  if (!key.ok()) return encoded;
+  std::string out;
+  for (size_t i = 0; i < key->size(); ++i) {
+    if (i) out += '|';
+    out += (*key)[i].ToString();
+  }
+  return out;
+}
+
+std::string_view ChangeOpName(ChangeOp op) {
+  switch (op) {
+    case ChangeOp::kInsert: return "insert";
+    case ChangeOp::kUpdate: return "update";
+    case ChangeOp::kDelete: return "delete";
+  }
+  return "?";
+}
+
+}  // namespace concord

@@ -1,0 +1,54 @@
+#include <gtest/gtest.h>
+
+#include "core/change.h"
+#include "core/hash.h"
+#include "core/status.h"
+#include "core/value.h"
+
+namespace concord {
+namespace {
+
+TEST(StatusTest, RetryableIsDecidedByCode) {
+  EXPECT_TRUE(Unavailable("locked").IsRetryable());
+  EXPECT_TRUE(Status(Code::kDeadlineExceeded, "t").IsRetryable());
+  EXPECT_FALSE(InvalidArgument("bad").IsRetryable());
+  EXPECT_FALSE(NotFound("x").IsRetryable());
+  EXPECT_FALSE(Status::Ok().IsRetryable());
+}
+
+TEST(StatusTest, ContextPrefixesMessage) {
+  Status s = NotFound("no such column \"nme\"").WithContext("crm.accounts");
+  EXPECT_EQ(s.ToString(), "NotFound: crm.accounts: no such column \"nme\"");
+}
+
+TEST(KeyTest, EncodeDecodeRoundTrip) {
+  struct Case {
+    Key key;
+    std::string text;
+  };
+  std::vector<Case> cases = {
+      {{Value::Text("C001")}, "[\"C001\"]"},
+      {{Value::Int(17), Value::Text("A")}, "[17,\"A\"]"},
+      {{Value::Text("引号\"; DROP")}, "[\"引号\\\"; DROP\"]"},
+      {{Value::Null()}, "[null]"},
+      {{Value::Real(1.5)}, "[1.5]"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(EncodeKey(c.key), c.text);
+    auto back = DecodeKey(c.text);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(*back, c.key) << c.text;
+  }
+  EXPECT_FALSE(DecodeKey("C001").ok());
+  EXPECT_EQ(KeyForDisplay("[17,\"A\"]"), "17|A");
+}
+
+TEST(HashTest, KindIsPartOfTheHash) {
+  EXPECT_NE(HashValue(Value::Null()), HashValue(Value::Text("")));
+  EXPECT_NE(HashValue(Value::Int(1)), HashValue(Value::Text("1")));
+  EXPECT_EQ(HashValue(Value::Text("a")), HashValue(Value::Text("a")));
+  EXPECT_EQ(HashHex(0x1f), "000000000000001f");
+}
+
+}  // namespace
+}  // namespace concord

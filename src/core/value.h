@@ -1,0 +1,83 @@
+// Value: one field's value as it travels through concord — SQL NULL, integer, real, text or bytes.
+//
+// This is the storage-level value a connector reads and writes. The canonical form of a field is
+// decided by its data-dictionary type (see quality/): decimals, dates and timestamps are carried
+// as canonical Text ("1234.50", "2023-01-01", "2023-01-01T08:00:00Z") so that nothing on the path
+// goes through binary floating point; bool is Int 0/1. Values are immutable-by-convention plain
+// data: copy freely, share nothing.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace concord {
+
+enum class ValueKind { kNull = 0, kInt, kReal, kText, kBlob };
+
+class Value {
+ public:
+  Value() = default;  // NULL
+  static Value Null() { return Value(); }
+  static Value Int(int64_t v) {
+    Value x;
+    x.kind_ = ValueKind::kInt;
+    x.int_ = v;
+    return x;
+  }
+  static Value Real(double v) {
+    Value x;
+    x.kind_ = ValueKind::kReal;
+    x.real_ = v;
+    return x;
+  }
+  static Value Text(std::string v) {
+    Value x;
+    x.kind_ = ValueKind::kText;
+    x.text_ = std::move(v);
+    return x;
+  }
+  static Value Blob(std::string bytes) {
+    Value x;
+    x.kind_ = ValueKind::kBlob;
+    x.text_ = std::move(bytes);
+    return x;
+  }
+
+  ValueKind kind() const { return kind_; }
+  bool is_null() const { return kind_ == ValueKind::kNull; }
+  int64_t int_value() const { return int_; }
+  double real_value() const { return real_; }
+  // Text or blob bytes; empty for other kinds.
+  const std::string& text() const { return text_; }
+
+  // A text rendering for messages and key building: NULL → "NULL", Real with shortest
+  // round-trip digits, Text as is, Blob as hex "x'..'"
+  std::string ToString() const;
+
+  // JSON rendering (null, number, string); blobs as {"hex": "..."}.
+  std::string ToJson() const;
+
+  // Exact equality: same kind and same content (Int 1 != Real 1.0 != Text "1").
+  bool operator==(const Value& o) const;
+  bool operator!=(const Value& o) const { return !(*this == o); }
+
+ private:
+  ValueKind kind_ = ValueKind::kNull;
+  int64_t int_ = 0;
+  double real_ = 0;
+  std::string text_;
+};
+
+std::string_view ValueKindName(ValueKind kind);
+
+// A row as a connector sees it: column name → value. Ordered, so iteration is deterministic.
+using Row = std::map<std::string, Value>;
+
+// A record in canonical form: entity field name → canonical value.
+using Record = std::map<std::string, Value>;
+
+}  // namespace concord

@@ -1,0 +1,196 @@
+// The state store: concord's own durable memory — checkpoints, the cross-reference of record keys
+// between systems (xref), per-record sync state (for the version guard, ownership and conflict
+// detection), the DLQ, changes waiting for a parent, the conflict queue, the audit log and the
+// run history.
+//
+// Backed by SQLite in WAL mode (`state: sqlite:path`). Writes made between Begin() and Commit()
+// are atomic: the engine records "applied" (audit, xref, record state, pending acks, checkpoint)
+// in one transaction, so a crash leaves either all of it or none of it.
+//
+// Threading: one StateStore per thread (it wraps one SQLite connection). Several processes may
+// open the same file (SQLite locking); `busy_timeout` makes short waits transparent and a lock
+// held longer returns Unavailable.
+//
+// No field values are stored in the audit log. The DLQ and conflict queue keep the values needed
+// to show and resolve an entry (the same trust level as the systems themselves).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace concord {
+
+// Progress of one flow.
+struct FlowCheckpoint {
+  std::string flow;
+  // "pending" (nothing done yet), "snapshot" (initial copy in progress), "streaming".
+  std::string phase = "pending";
+  std::string snapshot_after_key;  // encoded key of the last snapshot row applied; "" = start
+  int64_t last_seq = 0;            // highest changelog seq applied (informational)
+  int64_t last_applied_ms = 0;     // wall time of the last apply
+  int64_t last_source_ms = 0;      // source log time of the last change applied (for lag)
+  int64_t applied_total = 0;       // changes applied (outcome "applied")
+  int64_t rejected_total = 0;      // changes sent to the DLQ
+  int64_t last_run_ms = 0;         // scheduled flows: when the last scheduled run started
+};
+
+// What concord last agreed a record looks like across systems, per canonical field: the hash of
+// the canonical value (core/hash.h). Lets the engine see which side changed a field since the
+// last sync (ownership, conflicts) without storing the values themselves.
+struct RecordState {
+  std::map<std::string, uint64_t> field_hashes;
+  // Per system: log time (ms) of the latest change concord saw from that system for this record.
+  std::map<std::string, int64_t> last_change_ms;
+};
+
+struct DlqEntry {
+  int64_t id = 0;
+  std::string flow;
+  std::string entity;
+  std::string source_key;  // encoded key in the source system
+  std::string op;          // "insert" | "update" | "delete"
+  int64_t seq = 0;         // changelog seq of the latest change that failed
+  std::string reason;      // full sentence: field, rule, masked value, hint
+  std::string field;       // the field at fault, "" when not field-specific
+  std::string rule;        // "required", "max_length", "target", "parent_missing", ...
+  std::string record_json; // canonical record as JSON (personal fields masked), may be ""
+  int64_t attempts = 1;
+  int64_t first_seen_ms = 0;
+  int64_t last_seen_ms = 0;
+  std::string status = "open";  // "open" | "resolved" | "dismissed"
+};
+
+// A change that waits for its parent (an order whose customer is not yet in the target).
+struct ParkedChange {
+  int64_t id = 0;
+  std::string flow;
+  std::string source_key;
+  int64_t seq = 0;
+  std::string reason;
+  int64_t first_seen_ms = 0;
+  int64_t next_attempt_ms = 0;
+  int64_t attempts = 0;
+};
+
+struct ConflictEntry {
+  int64_t id = 0;
+  std::string entity;
+  std::string canonical_key;
+  std::string system_a;  // the two systems whose writes collide
+  std::string system_b;
+  std::string values_a_json;  // {"field": value, ...} for the contested fields
+  std::string values_b_json;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  std::string status = "open";  // "open" | "resolved"
+  std::string resolution;       // the winning system once resolved
+};
+
+struct AuditEntry {
+  std::string flow;
+  std::string entity;
+  std::string source_key;
+  int64_t seq = 0;         // changelog seq; 0 for snapshot rows
+  std::string op;          // insert | update | delete
+  // applied | unchanged (target already equal) | echo (concord's own write) | filtered (when:)
+  // | dlq | parked | conflict | snapshot
+  std::string outcome;
+  int64_t at_ms = 0;
+};
+
+class StateStore {
+ public:
+  // Opens (creating if needed) the SQLite state database at `path`, WAL mode, schema migrated.
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& path);
+  virtual ~StateStore() = default;
+
+  // Transactions. Begin() starts an immediate (write) transaction; Commit() makes every write
+  // since Begin() durable at once; Rollback() discards them. Calls outside Begin/Commit are
+  // autocommitted one by one.
+  virtual Status Begin() = 0;
+  virtual Status Commit() = 0;
+  virtual void Rollback() = 0;
+
+  // --- xref: canonical key ↔ key in each system (both encoded keys) ---
+  virtual Result<std::optional<std::string>> SystemKey(const std::string& entity,
+                                                       const std::string& canonical_key,
+                                                       const std::string& system) = 0;
+  virtual Result<std::optional<std::string>> CanonicalKey(const std::string& entity,
+                                                          const std::string& system,
+                                                          const std::string& system_key) = 0;
+  // Records (or replaces) the key of `canonical_key` in `system`.
+  virtual Status PutXref(const std::string& entity, const std::string& canonical_key,
+                         const std::string& system, const std::string& system_key) = 0;
+  // Forgets `canonical_key` in `system`.
+  virtual Status DeleteXref(const std::string& entity, const std::string& canonical_key,
+                            const std::string& system) = 0;
+
+  // --- per-record sync state ---
+  virtual Result<std::optional<RecordState>> GetRecordState(const std::string& entity,
+                                                            const std::string& canonical_key) = 0;
+  virtual Status PutRecordState(const std::string& entity, const std::string& canonical_key,
+                                const RecordState& state) = 0;
+  virtual Status DeleteRecordState(const std::string& entity,
+                                   const std::string& canonical_key) = 0;
+
+  // --- checkpoints and pending acks ---
+  // A flow's checkpoint; a fresh one (phase "pending") when none was stored.
+  virtual Result<FlowCheckpoint> GetCheckpoint(const std::string& flow) = 0;
+  virtual Status PutCheckpoint(const FlowCheckpoint& cp) = 0;
+  virtual Result<std::vector<FlowCheckpoint>> AllCheckpoints() = 0;
+  // Changelog seqs applied (state committed) but not yet deleted from the source changelog.
+  // Recorded in the same transaction as the apply, cleared after the source ack succeeds; on
+  // restart the engine acks them first, so an apply is never repeated and never lost.
+  virtual Status AddPendingAcks(const std::string& flow, const std::vector<int64_t>& seqs) = 0;
+  virtual Result<std::vector<int64_t>> PendingAcks(const std::string& flow) = 0;
+  virtual Status ClearPendingAcks(const std::string& flow, const std::vector<int64_t>& seqs) = 0;
+
+  // --- DLQ ---
+  // Adds an entry, or — when an open entry for (flow, source_key) exists — updates it (reason,
+  // field, rule, seq, record_json, last_seen_ms; attempts + 1). Returns the entry id.
+  virtual Result<int64_t> PutDlq(const DlqEntry& entry) = 0;
+  virtual Result<std::optional<DlqEntry>> GetDlq(int64_t id) = 0;
+  // Entries with `status` ("" = any) for `flow` ("" = all flows), oldest first.
+  virtual Result<std::vector<DlqEntry>> ListDlq(const std::string& flow,
+                                                const std::string& status) = 0;
+  virtual Result<std::optional<DlqEntry>> OpenDlqFor(const std::string& flow,
+                                                     const std::string& source_key) = 0;
+  virtual Status SetDlqStatus(int64_t id, const std::string& status) = 0;
+  virtual Result<int64_t> CountOpenDlq(const std::string& flow) = 0;
+
+  // --- changes waiting for a parent ---
+  // Adds, or updates the entry for (flow, source_key) keeping first_seen_ms. Returns its id.
+  virtual Result<int64_t> PutParked(const ParkedChange& p) = 0;
+  // Entries of `flow` whose next_attempt_ms <= now_ms, oldest first.
+  virtual Result<std::vector<ParkedChange>> DueParked(const std::string& flow, int64_t now_ms) = 0;
+  virtual Result<std::optional<ParkedChange>> ParkedFor(const std::string& flow,
+                                                        const std::string& source_key) = 0;
+  virtual Status DeleteParked(int64_t id) = 0;
+  virtual Result<int64_t> CountParked(const std::string& flow) = 0;
+
+  // --- conflicts ---
+  // Adds, or updates the open entry for (entity, canonical_key). Returns its id.
+  virtual Result<int64_t> PutConflict(const ConflictEntry& c) = 0;
+  virtual Result<std::optional<ConflictEntry>> GetConflict(int64_t id) = 0;
+  virtual Result<std::optional<ConflictEntry>> OpenConflictFor(
+      const std::string& entity, const std::string& canonical_key) = 0;
+  virtual Result<std::vector<ConflictEntry>> ListConflicts(const std::string& status) = 0;
+  virtual Status ResolveConflict(int64_t id, const std::string& winner, int64_t now_ms) = 0;
+  virtual Result<int64_t> CountOpenConflicts(const std::string& entity) = 0;
+
+  // --- audit log and runs ---
+  virtual Status AddAudit(const AuditEntry& e) = 0;
+  // Entries for `flow` ("" = all), in insertion order; limit 0 = no limit.
+  virtual Result<std::vector<AuditEntry>> ListAudit(const std::string& flow, int64_t limit) = 0;
+  virtual Result<int64_t> StartRun(const std::string& command, int64_t now_ms) = 0;
+  virtual Status FinishRun(int64_t run_id, const std::string& outcome, const std::string& summary,
+                           int64_t now_ms) = 0;
+};
+
+}  // namespace concord
