@@ -11,6 +11,13 @@
 // open the same file (SQLite locking); `busy_timeout` makes short waits transparent and a lock
 // held longer returns Unavailable.
 //
+// Durability: SQLite `synchronous=FULL` by default — a Commit() that returned OK survives a power
+// loss, not only a process crash. The engine acknowledges (deletes) source changelog rows only
+// after the state commit, so a commit lost to power failure would lose the xref of records already
+// written to a target (a later change would insert them twice). Measured cost: see
+// src/state/README.md. `Options::synchronous_full = false` selects NORMAL (WAL: crash-safe for
+// process crashes, may lose the last commits on power loss) for tests and throw-away runs.
+//
 // No field values are stored in the audit log. The DLQ and conflict queue keep the values needed
 // to show and resolve an entry (the same trust level as the systems themselves).
 #pragma once
@@ -104,18 +111,50 @@ struct AuditEntry {
   int64_t at_ms = 0;
 };
 
+// One `concord run` (or other command) invocation, for the run history.
+struct RunEntry {
+  int64_t id = 0;
+  std::string command;
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;  // 0 while running (or when the process died)
+  std::string outcome;      // "" while running; then e.g. "ok" | "failed" | "interrupted"
+  std::string summary;
+};
+
 class StateStore {
  public:
+  struct Options {
+    // How long a write waits for another process holding the write lock before Unavailable.
+    int busy_timeout_ms = 5000;
+    // PRAGMA synchronous=FULL (durable against power loss) when true, NORMAL when false.
+    bool synchronous_full = true;
+  };
+
   // Opens (creating if needed) the SQLite state database at `path`, WAL mode, schema migrated.
+  // ":memory:" gives a private in-memory store (tests). Outcomes:
+  //   NotFound   — the parent directory does not exist (it is never created: a typo in
+  //                `state:` must not silently start a fresh, empty memory elsewhere);
+  //   DataLoss   — the file exists but is not an SQLite database;
+  //   InvalidArgument — the schema is newer than this build understands;
+  //   Unavailable — another process holds the lock while the schema needs migrating.
+  // Messages read `state: cannot open "<path>": <why>`.
   static Result<std::unique_ptr<StateStore>> Open(const std::string& path);
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& path,
+                                                  const Options& options);
   virtual ~StateStore() = default;
 
   // Transactions. Begin() starts an immediate (write) transaction; Commit() makes every write
   // since Begin() durable at once; Rollback() discards them. Calls outside Begin/Commit are
   // autocommitted one by one.
+  // Begin(): Internal when a transaction is already open (no nesting); Unavailable when another
+  // process holds the write lock longer than busy_timeout_ms.
+  // Commit(): Internal without Begin(). On any failure the transaction is rolled back, so the
+  // caller never has to guess whether one is still open: nothing of it was stored.
+  // Rollback(): no-op without an open transaction.
   virtual Status Begin() = 0;
   virtual Status Commit() = 0;
   virtual void Rollback() = 0;
+  virtual bool InTransaction() const = 0;
 
   // --- xref: canonical key ↔ key in each system (both encoded keys) ---
   virtual Result<std::optional<std::string>> SystemKey(const std::string& entity,
@@ -153,7 +192,9 @@ class StateStore {
 
   // --- DLQ ---
   // Adds an entry, or — when an open entry for (flow, source_key) exists — updates it (reason,
-  // field, rule, seq, record_json, last_seen_ms; attempts + 1). Returns the entry id.
+  // field, rule, op, seq, record_json, last_seen_ms; attempts + 1; first_seen_ms kept). A new
+  // entry gets attempts = 1, status "open", first_seen_ms = entry.first_seen_ms or, when 0,
+  // entry.last_seen_ms. `id`, `attempts` and `status` of `entry` are ignored. Returns the id.
   virtual Result<int64_t> PutDlq(const DlqEntry& entry) = 0;
   virtual Result<std::optional<DlqEntry>> GetDlq(int64_t id) = 0;
   // Entries with `status` ("" = any) for `flow` ("" = all flows), oldest first.
@@ -161,36 +202,62 @@ class StateStore {
                                                 const std::string& status) = 0;
   virtual Result<std::optional<DlqEntry>> OpenDlqFor(const std::string& flow,
                                                      const std::string& source_key) = 0;
+  // NotFound for an unknown id; InvalidArgument for a status other than open|resolved|dismissed;
+  // Conflict when reopening an entry while another open entry exists for its (flow, source_key).
   virtual Status SetDlqStatus(int64_t id, const std::string& status) = 0;
+  // Open entries of `flow` ("" = all flows).
   virtual Result<int64_t> CountOpenDlq(const std::string& flow) = 0;
 
   // --- changes waiting for a parent ---
-  // Adds, or updates the entry for (flow, source_key) keeping first_seen_ms. Returns its id.
+  // Adds, or updates the entry for (flow, source_key) keeping first_seen_ms (seq, reason,
+  // next_attempt_ms replaced; attempts + 1). A new entry gets attempts = 1. Returns its id.
   virtual Result<int64_t> PutParked(const ParkedChange& p) = 0;
   // Entries of `flow` whose next_attempt_ms <= now_ms, oldest first.
   virtual Result<std::vector<ParkedChange>> DueParked(const std::string& flow, int64_t now_ms) = 0;
   virtual Result<std::optional<ParkedChange>> ParkedFor(const std::string& flow,
                                                         const std::string& source_key) = 0;
+  // Deleting an unknown id is not an error (the change may have been resolved meanwhile).
   virtual Status DeleteParked(int64_t id) = 0;
+  // Entries of `flow` ("" = all flows).
   virtual Result<int64_t> CountParked(const std::string& flow) = 0;
 
   // --- conflicts ---
-  // Adds, or updates the open entry for (entity, canonical_key). Returns its id.
+  // Adds, or updates the open entry for (entity, canonical_key): systems, values and updated_ms
+  // replaced, created_ms kept. A new entry gets status "open", created_ms = c.created_ms or,
+  // when 0, c.updated_ms (and updated_ms likewise). Returns its id.
   virtual Result<int64_t> PutConflict(const ConflictEntry& c) = 0;
   virtual Result<std::optional<ConflictEntry>> GetConflict(int64_t id) = 0;
   virtual Result<std::optional<ConflictEntry>> OpenConflictFor(
       const std::string& entity, const std::string& canonical_key) = 0;
+  // Entries with `status` ("" = any), oldest first.
   virtual Result<std::vector<ConflictEntry>> ListConflicts(const std::string& status) = 0;
+  // Marks an open entry resolved with `winner`. NotFound for an unknown id; Conflict when the
+  // entry is not open any more (someone else resolved it first).
   virtual Status ResolveConflict(int64_t id, const std::string& winner, int64_t now_ms) = 0;
+  // Open entries of `entity` ("" = all entities).
   virtual Result<int64_t> CountOpenConflicts(const std::string& entity) = 0;
 
   // --- audit log and runs ---
   virtual Status AddAudit(const AuditEntry& e) = 0;
-  // Entries for `flow` ("" = all), in insertion order; limit 0 = no limit.
+  // Entries for `flow` ("" = all), in insertion order; limit 0 = no limit, otherwise the newest
+  // `limit` entries (still oldest first).
   virtual Result<std::vector<AuditEntry>> ListAudit(const std::string& flow, int64_t limit) = 0;
+  // Entries for `flow` ("" = all flows) with `outcome` ("" = any outcome).
+  virtual Result<int64_t> CountAudit(const std::string& flow, const std::string& outcome) = 0;
+  // Records the start of a command; returns the run id for FinishRun.
   virtual Result<int64_t> StartRun(const std::string& command, int64_t now_ms) = 0;
+  // NotFound for an unknown run id.
   virtual Status FinishRun(int64_t run_id, const std::string& outcome, const std::string& summary,
                            int64_t now_ms) = 0;
+  // Runs in start order; limit 0 = all, otherwise the newest `limit` runs (still oldest first).
+  virtual Result<std::vector<RunEntry>> ListRuns(int64_t limit) = 0;
+
+  // --- maintenance ---
+  // Forgets everything about `flow`'s progress: its checkpoint, pending acks, parked changes and
+  // DLQ entries (any status), in one transaction (or inside the caller's). The next run starts
+  // with a snapshot (`concord run --resync`). xref, record state, conflicts and the audit log are
+  // kept: they describe records, not the flow's position.
+  virtual Status ResetFlow(const std::string& flow) = 0;
 };
 
 }  // namespace concord
