@@ -1,0 +1,158 @@
+#include <gtest/gtest.h>
+
+#include "quality/normalize_test_util.h"
+
+namespace concord {
+namespace {
+
+using testing::Bad;
+using testing::MakeField;
+using testing::Ok;
+
+Value T(const char* s) { return Value::Text(s); }
+
+TEST(NormalizeDecimalTest, ScaleTwo) {
+  FieldSpec f = MakeField("credit_limit", FieldType::kDecimal, 2);
+  testing::RunCases(f, {
+      Ok(T("1234.5"), T("1234.50")),
+      Ok(T("-0.05"), T("-0.05")),
+      Ok(T("+3"), T("3.00")),
+      Ok(T("  42  "), T("42.00")),
+      Ok(T("007.10"), T("7.10")),
+      Ok(T(".5"), T("0.50")),
+      Ok(T("5."), T("5.00")),
+      Ok(T("1,234.50"), T("1234.50")),
+      Ok(T("-1,234,567.891"), T("-1234567.89")),
+      Ok(T("1e3"), T("1000.00")),
+      Ok(T("2.5E-1"), T("0.25")),
+      Ok(T("1.2345e2"), T("123.45")),
+      // Half-even rounding.
+      Ok(T("2.345"), T("2.34")),
+      Ok(T("2.355"), T("2.36")),
+      Ok(T("-2.345"), T("-2.34")),
+      Ok(T("-2.355"), T("-2.36")),
+      Ok(T("2.3450001"), T("2.35")),
+      Ok(T("2.344999"), T("2.34")),
+      Ok(T("9.995"), T("10.00")),
+      Ok(T("999.999"), T("1000.00")),
+      // Negative zero is zero.
+      Ok(T("-0.00"), T("0.00")),
+      Ok(T("-0.001"), T("0.00")),
+      Ok(T("-0"), T("0.00")),
+      // Storage kinds other than text.
+      Ok(Value::Int(12), T("12.00")),
+      Ok(Value::Int(-7), T("-7.00")),
+      Ok(Value::Real(0.1), T("0.10")),
+      Ok(Value::Real(2.345), T("2.34")),
+      Ok(Value::Real(1e20), T("100000000000000000000.00")),
+      Ok(Value::Real(-1.5e-5), T("0.00")),
+      Ok(Value::Null(), Value::Null()),
+      // Garbage.
+      Bad(T("12,3x"), "expected a decimal number, found \"12,3x\""),
+      Bad(T("12,3"), "expected a decimal number, found \"12,3\""),
+      Bad(T("1,23.5"), "expected a decimal number, found \"1,23.5\""),
+      Bad(T("1234,567"), "expected a decimal number, found \"1234,567\""),
+      Bad(T(",123"), "expected a decimal number, found \",123\""),
+      Bad(T("1,234e3"), "expected a decimal number, found \"1,234e3\""),
+      Bad(T("1.2.3"), "expected a decimal number, found \"1.2.3\""),
+      Bad(T(""), "expected a decimal number, found \"\""),
+      Bad(T("-"), "expected a decimal number, found \"-\""),
+      Bad(T("."), "expected a decimal number, found \".\""),
+      Bad(T("NaN"), "expected a decimal number, found \"NaN\""),
+      Bad(T("Infinity"), "expected a decimal number, found \"Infinity\""),
+      Bad(T("1e"), "expected a decimal number, found \"1e\""),
+      Bad(T("1e99999"), "expected a decimal number, found \"1e99999\""),
+      Bad(T("1 000"), "expected a decimal number, found \"1 000\""),
+      Bad(T("¥12"), "expected a decimal number, found \"¥12\""),
+      Bad(Value::Real(std::numeric_limits<double>::quiet_NaN()),
+          "expected a decimal number, found NaN"),
+      Bad(Value::Real(-std::numeric_limits<double>::infinity()),
+          "expected a decimal number, found -Infinity"),
+      Bad(Value::Blob("\x01"), "expected a decimal number, found x'01'"),
+  });
+}
+
+TEST(NormalizeDecimalTest, ScaleZeroAndLarge) {
+  FieldSpec whole = MakeField("qty", FieldType::kDecimal, 0);
+  testing::RunCases(whole, {
+      Ok(T("0.5"), T("0")),
+      Ok(T("1.5"), T("2")),
+      Ok(T("2.5"), T("2")),
+      Ok(T("-2.5"), T("-2")),
+      Ok(T("-0.4"), T("0")),
+      Ok(T("99.5"), T("100")),
+      Ok(T("1,000"), T("1000")),
+  });
+  FieldSpec fine = MakeField("rate", FieldType::kDecimal, 6);
+  testing::RunCases(fine, {
+      Ok(T("1e-6"), T("0.000001")),
+      Ok(T("1e-7"), T("0.000000")),
+      Ok(T("0.0000005"), T("0.000000")),
+      Ok(T("0.0000015"), T("0.000002")),
+  });
+}
+
+TEST(NormalizeDecimalTest, ThirtyEightDigits) {
+  FieldSpec f = MakeField("big", FieldType::kDecimal, 2);
+  testing::RunCases(f, {
+      Ok(T("12345678901234567890123456789012345678"),
+         T("12345678901234567890123456789012345678.00")),
+      Ok(T("-123456789012345678901234567890123456.785"),
+         T("-123456789012345678901234567890123456.78")),
+      Ok(T("123456789012345678901234567890123456.795"),
+         T("123456789012345678901234567890123456.80")),
+      Ok(T("99999999999999999999999999999999999999.995"),
+         T("100000000000000000000000000000000000000.00")),
+      Ok(T("12,345,678,901,234,567,890,123,456,789,012,345,678.5"),
+         T("12345678901234567890123456789012345678.50")),
+  });
+  FieldSpec f10 = MakeField("precise", FieldType::kDecimal, 10);
+  testing::RunCases(f10, {
+      Ok(T("1234567890123456789012345678.12345678905"),
+         T("1234567890123456789012345678.1234567890")),
+      Ok(T("1234567890123456789012345678.12345678915"),
+         T("1234567890123456789012345678.1234567892")),
+  });
+}
+
+TEST(NormalizeDecimalTest, PersonalValueIsMasked) {
+  FieldSpec f = MakeField("salary", FieldType::kDecimal, 2);
+  f.personal = true;
+  auto got = NormalizeValue(f, T("12,3x"));
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().message(), "expected a decimal number, found ***");
+}
+
+TEST(CompareDecimalTest, Exact) {
+  struct Case {
+    const char* a;
+    const char* b;
+    int want;
+  };
+  const Case cases[] = {
+      {"-1.50", "2", -1},
+      {"2", "-1.50", 1},
+      {"1.50", "1.5", 0},
+      {"-0", "0.00", 0},
+      {"0", "-0.001", 1},
+      {"-0.001", "0", -1},
+      {"10", "9.999", 1},
+      {"-10", "-9.999", -1},
+      {"0.1", "0.10000000000000000001", -1},
+      {"12345678901234567890123456789012345678", "12345678901234567890123456789012345677.99", 1},
+      {"1,000", "1e3", 0},
+      {"007", "7", 0},
+      {"100", "100.0000001", -1},
+  };
+  for (const Case& c : cases) {
+    auto got = CompareDecimal(c.a, c.b);
+    ASSERT_TRUE(got.ok()) << c.a << " vs " << c.b;
+    EXPECT_EQ(*got, c.want) << c.a << " vs " << c.b;
+  }
+  auto bad = CompareDecimal("1", "x1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "expected a decimal number, found \"x1\"");
+}
+
+}  // namespace
+}  // namespace concord

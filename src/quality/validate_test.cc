@@ -1,0 +1,156 @@
+#include <gtest/gtest.h>
+
+#include "quality/normalize_test_util.h"
+
+namespace concord {
+namespace {
+
+using testing::MakeField;
+
+Value T(const char* s) { return Value::Text(s); }
+
+EntitySpec Customer() {
+  EntitySpec e;
+  e.name = "customer";
+  e.key = {"code"};
+  FieldSpec code = MakeField("code", FieldType::kString);
+  FieldSpec name = MakeField("name", FieldType::kString);
+  name.required = true;
+  name.max_length = 10;
+  FieldSpec grade = MakeField("grade", FieldType::kEnum);
+  grade.values = {"A", "B", "C", "D"};
+  FieldSpec limit = MakeField("credit_limit", FieldType::kDecimal, 2);
+  limit.min = "0";
+  limit.max = "1000000";
+  FieldSpec qty = MakeField("qty", FieldType::kInt);
+  qty.min = "-10";
+  qty.max = "10";
+  FieldSpec phone = MakeField("phone", FieldType::kPhone);
+  phone.personal = true;
+  phone.max_length = 11;
+  FieldSpec salary = MakeField("salary", FieldType::kDecimal, 2);
+  salary.personal = true;
+  salary.max = "100";
+  FieldSpec active = MakeField("active", FieldType::kBool);
+  e.fields = {code, name, grade, limit, qty, phone, salary, active};
+  return e;
+}
+
+const std::set<std::string> kAll = {"code",  "name",  "grade",  "credit_limit",
+                                    "qty",   "phone", "salary", "active"};
+
+std::vector<std::string> Strings(const std::vector<FieldIssue>& issues) {
+  std::vector<std::string> out;
+  for (const auto& i : issues) out.push_back(i.field + "|" + i.rule + "|" + i.message);
+  return out;
+}
+
+Record Good() {
+  return {{"code", T("C001")},        {"name", T("ACME")},      {"grade", T("A")},
+          {"credit_limit", T("5.00")}, {"qty", Value::Int(3)},  {"phone", T("13812345678")},
+          {"salary", T("99.99")},      {"active", Value::Int(1)}};
+}
+
+TEST(ValidateRecordTest, GoodRecordHasNoIssues) {
+  EXPECT_TRUE(ValidateRecord(Customer(), Good(), kAll).empty());
+  // Boundaries are inclusive.
+  Record r = Good();
+  r["credit_limit"] = T("0.00");
+  r["qty"] = Value::Int(-10);
+  r["salary"] = T("100.00");
+  r["name"] = T("中文名字中文名字中文");  // 10 characters, 30 bytes
+  EXPECT_TRUE(ValidateRecord(Customer(), r, kAll).empty());
+}
+
+TEST(ValidateRecordTest, Required) {
+  for (Value missing : {Value::Null(), T("")}) {
+    Record r = Good();
+    r["name"] = missing;
+    auto issues = ValidateRecord(Customer(), r, kAll);
+    EXPECT_EQ(Strings(issues), std::vector<std::string>{"name|required|required but missing"});
+  }
+  Record r = Good();
+  r.erase("name");
+  auto issues = ValidateRecord(Customer(), r, kAll);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].ToString(),
+            "field name: required but missing (rule required); hint: fill it in the source "
+            "system, or make the field optional");
+  // A flow that does not carry the field is not rejected for it.
+  EXPECT_TRUE(ValidateRecord(Customer(), r, {"code", "grade"}).empty());
+}
+
+TEST(ValidateRecordTest, KeyAlwaysRequired) {
+  Record r = Good();
+  r.erase("code");
+  EXPECT_EQ(Strings(ValidateRecord(Customer(), r, {"grade"})),
+            std::vector<std::string>{"code|key|required but missing"});
+  r["code"] = T("");
+  EXPECT_EQ(Strings(ValidateRecord(Customer(), r, {})),
+            std::vector<std::string>{"code|key|required but missing"});
+  // A key field the dictionary does not declare is still required.
+  EntitySpec e = Customer();
+  e.key = {"code", "branch"};
+  EXPECT_EQ(Strings(ValidateRecord(e, Good(), {})),
+            std::vector<std::string>{"branch|key|required but missing"});
+}
+
+TEST(ValidateRecordTest, MaxLengthCountsCharacters) {
+  Record r = Good();
+  r["name"] = T("中文名字中文名字中文字");  // 11 characters
+  EXPECT_EQ(Strings(ValidateRecord(Customer(), r, kAll)),
+            std::vector<std::string>{"name|max_length|11 characters, longer than max_length 10"});
+}
+
+TEST(ValidateRecordTest, MinMax) {
+  Record r = Good();
+  r["credit_limit"] = T("-5.00");
+  r["qty"] = Value::Int(11);
+  r["salary"] = T("100.01");
+  EXPECT_EQ(Strings(ValidateRecord(Customer(), r, kAll)),
+            (std::vector<std::string>{"credit_limit|min|-5.00 is below min 0",
+                                      "qty|max|11 is above max 10",
+                                      "salary|max|*** is above max 100"}));
+  r = Good();
+  r["credit_limit"] = T("1000000.01");
+  r["qty"] = Value::Int(-11);
+  EXPECT_EQ(Strings(ValidateRecord(Customer(), r, kAll)),
+            (std::vector<std::string>{"credit_limit|max|1000000.01 is above max 1000000",
+                                      "qty|min|-11 is below min -10"}));
+}
+
+TEST(ValidateRecordTest, Enum) {
+  Record r = Good();
+  r["grade"] = T("Z");
+  auto issues = ValidateRecord(Customer(), r, kAll);
+  EXPECT_EQ(Strings(issues), std::vector<std::string>{"grade|enum|\"Z\" is not one of A, B, C, D"});
+  EXPECT_NE(issues[0].hint.find("value map"), std::string::npos);
+  // NULL is allowed for a field that is not required.
+  r["grade"] = Value::Null();
+  EXPECT_TRUE(ValidateRecord(Customer(), r, kAll).empty());
+}
+
+TEST(ValidateRecordTest, Type) {
+  Record r = Good();
+  r["qty"] = T("3");
+  r["credit_limit"] = T("lots");
+  r["active"] = Value::Int(2);
+  r["phone"] = Value::Int(13812345678);
+  EXPECT_EQ(Strings(ValidateRecord(Customer(), r, kAll)),
+            (std::vector<std::string>{
+                "credit_limit|type|expected a canonical decimal value, found text \"lots\"",
+                "qty|type|expected a canonical int value, found text \"3\"",
+                "phone|type|expected a canonical phone value, found integer 138****5678",
+                "active|type|expected a canonical bool value, found integer 2"}));
+}
+
+TEST(ValidateRecordTest, OnlyPresentFieldsAreChecked) {
+  Record r = Good();
+  r["grade"] = T("Z");
+  r["qty"] = Value::Int(100);
+  EXPECT_EQ(Strings(ValidateRecord(Customer(), r, {"qty"})),
+            std::vector<std::string>{"qty|max|100 is above max 10"});
+}
+
+}  // namespace
+}  // namespace concord
