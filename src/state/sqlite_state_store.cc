@@ -1,7 +1,10 @@
 #include "state/sqlite_state_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -234,7 +237,7 @@ Result<RecordState> DecodeRecordState(const std::string& entity, const std::stri
 
 // ---- row readers (column lists shared by the SELECTs that use them) ----
 
-#define CONCORD_CHECKPOINT_COLS                                                             \
+#define CONCORD_CHECKPOINT_COLS                                                                 \
   "flow, phase, snapshot_after_key, last_seq, last_applied_ms, last_source_ms, applied_total, " \
   "rejected_total, last_run_ms"
 
@@ -252,8 +255,8 @@ FlowCheckpoint ReadCheckpoint(const SqliteStmt& s) {
   return cp;
 }
 
-#define CONCORD_DLQ_COLS                                                                     \
-  "id, flow, entity, source_key, op, seq, reason, field, rule, record_json, attempts, "      \
+#define CONCORD_DLQ_COLS                                                                \
+  "id, flow, entity, source_key, op, seq, reason, field, rule, record_json, attempts, " \
   "first_seen_ms, last_seen_ms, status"
 
 DlqEntry ReadDlq(const SqliteStmt& s) {
@@ -291,7 +294,7 @@ ParkedChange ReadParked(const SqliteStmt& s) {
   return p;
 }
 
-#define CONCORD_CONFLICT_COLS                                                               \
+#define CONCORD_CONFLICT_COLS                                                                 \
   "id, entity, canonical_key, system_a, system_b, values_a_json, values_b_json, created_ms, " \
   "updated_ms, status, resolution"
 
@@ -409,6 +412,18 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path,
                       "\" does not exist (concord does not create it; create it or fix `state:` "
                       "in the configuration)");
     }
+    // The DLQ and conflict queue hold record values: create the file owner-only. SQLite gives
+    // the -wal and -shm files the permissions of the database file.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+    } else if (errno != EEXIST) {
+      int err = errno;
+      std::string why = std::error_code(err, std::generic_category()).message();
+      return err == EACCES || err == EPERM || err == EROFS
+                 ? PermissionDenied("state: cannot open \"" + path + "\": " + why)
+                 : Unavailable("state: cannot open \"" + path + "\": " + why);
+    }
   }
   SqliteDb::Options db_options;
   db_options.busy_timeout_ms = options.busy_timeout_ms;
@@ -467,8 +482,7 @@ Status SqliteStateStore::Exec(std::string_view sql, const std::vector<Value>& pa
   return Ctx(lease->Run());
 }
 
-Result<int64_t> SqliteStateStore::QueryInt(std::string_view sql,
-                                           const std::vector<Value>& params) {
+Result<int64_t> SqliteStateStore::QueryInt(std::string_view sql, const std::vector<Value>& params) {
   ASSIGN_OR_RETURN(Lease lease, Use(sql, params));
   auto row = lease->Step();
   if (!row.ok()) return Ctx(row.status());
@@ -498,8 +512,9 @@ Status SqliteStateStore::Atomically(const std::function<Status()>& fn) {
 
 Status SqliteStateStore::Begin() {
   if (in_tx_) {
-    return Internal("state: Begin() while a transaction is open (transactions do not nest; "
-                    "Commit or Rollback first)");
+    return Internal(
+        "state: Begin() while a transaction is open (transactions do not nest; "
+        "Commit or Rollback first)");
   }
   ASSIGN_OR_RETURN(Lease lease, Use("BEGIN IMMEDIATE", {}, /*control=*/true));
   RETURN_IF_ERROR(Ctx(lease->Run()));
@@ -595,8 +610,7 @@ Result<std::optional<RecordState>> SqliteStateStore::GetRecordState(
   return std::optional<RecordState>(std::move(st));
 }
 
-Status SqliteStateStore::PutRecordState(const std::string& entity,
-                                        const std::string& canonical_key,
+Status SqliteStateStore::PutRecordState(const std::string& entity, const std::string& canonical_key,
                                         const RecordState& state) {
   ASSIGN_OR_RETURN(std::string hashes, EncodeHashes(state.field_hashes));
   ASSIGN_OR_RETURN(std::string times, EncodeTimes(state.last_change_ms));
@@ -616,9 +630,9 @@ Status SqliteStateStore::DeleteRecordState(const std::string& entity,
 // ---- checkpoints and pending acks ----
 
 Result<FlowCheckpoint> SqliteStateStore::GetCheckpoint(const std::string& flow) {
-  ASSIGN_OR_RETURN(Lease lease,
-                   Use("SELECT " CONCORD_CHECKPOINT_COLS " FROM checkpoints WHERE flow = ?1",
-                       {Text(flow)}));
+  ASSIGN_OR_RETURN(
+      Lease lease,
+      Use("SELECT " CONCORD_CHECKPOINT_COLS " FROM checkpoints WHERE flow = ?1", {Text(flow)}));
   auto row = lease->Step();
   if (!row.ok()) return Ctx(row.status());
   if (!*row) {
@@ -631,16 +645,15 @@ Result<FlowCheckpoint> SqliteStateStore::GetCheckpoint(const std::string& flow) 
 
 Status SqliteStateStore::PutCheckpoint(const FlowCheckpoint& cp) {
   if (cp.flow.empty()) return InvalidArgument("state: PutCheckpoint: flow name is empty");
-  return Exec(
-      "INSERT INTO checkpoints (" CONCORD_CHECKPOINT_COLS
-      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (flow) DO UPDATE SET "
-      "phase = excluded.phase, snapshot_after_key = excluded.snapshot_after_key, "
-      "last_seq = excluded.last_seq, last_applied_ms = excluded.last_applied_ms, "
-      "last_source_ms = excluded.last_source_ms, applied_total = excluded.applied_total, "
-      "rejected_total = excluded.rejected_total, last_run_ms = excluded.last_run_ms",
-      {Text(cp.flow), Text(cp.phase), Text(cp.snapshot_after_key), Int(cp.last_seq),
-       Int(cp.last_applied_ms), Int(cp.last_source_ms), Int(cp.applied_total),
-       Int(cp.rejected_total), Int(cp.last_run_ms)});
+  return Exec("INSERT INTO checkpoints (" CONCORD_CHECKPOINT_COLS
+              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (flow) DO UPDATE SET "
+              "phase = excluded.phase, snapshot_after_key = excluded.snapshot_after_key, "
+              "last_seq = excluded.last_seq, last_applied_ms = excluded.last_applied_ms, "
+              "last_source_ms = excluded.last_source_ms, applied_total = excluded.applied_total, "
+              "rejected_total = excluded.rejected_total, last_run_ms = excluded.last_run_ms",
+              {Text(cp.flow), Text(cp.phase), Text(cp.snapshot_after_key), Int(cp.last_seq),
+               Int(cp.last_applied_ms), Int(cp.last_source_ms), Int(cp.applied_total),
+               Int(cp.rejected_total), Int(cp.last_run_ms)});
 }
 
 Result<std::vector<FlowCheckpoint>> SqliteStateStore::AllCheckpoints() {
@@ -656,8 +669,7 @@ Result<std::vector<FlowCheckpoint>> SqliteStateStore::AllCheckpoints() {
   return out;
 }
 
-Status SqliteStateStore::AddPendingAcks(const std::string& flow,
-                                        const std::vector<int64_t>& seqs) {
+Status SqliteStateStore::AddPendingAcks(const std::string& flow, const std::vector<int64_t>& seqs) {
   if (seqs.empty()) return Status::Ok();
   return Atomically([&]() -> Status {
     for (int64_t seq : seqs) {
@@ -686,8 +698,8 @@ Status SqliteStateStore::ClearPendingAcks(const std::string& flow,
   if (seqs.empty()) return Status::Ok();
   return Atomically([&]() -> Status {
     for (int64_t seq : seqs) {
-      RETURN_IF_ERROR(Exec("DELETE FROM pending_acks WHERE flow = ?1 AND seq = ?2",
-                           {Text(flow), Int(seq)}));
+      RETURN_IF_ERROR(
+          Exec("DELETE FROM pending_acks WHERE flow = ?1 AND seq = ?2", {Text(flow), Int(seq)}));
     }
     return Status::Ok();
   });
@@ -712,7 +724,8 @@ Result<int64_t> SqliteStateStore::PutDlq(const DlqEntry& e) {
 }
 
 Result<std::optional<DlqEntry>> SqliteStateStore::GetDlq(int64_t id) {
-  ASSIGN_OR_RETURN(Lease lease, Use("SELECT " CONCORD_DLQ_COLS " FROM dlq WHERE id = ?1", {Int(id)}));
+  ASSIGN_OR_RETURN(Lease lease,
+                   Use("SELECT " CONCORD_DLQ_COLS " FROM dlq WHERE id = ?1", {Int(id)}));
   auto row = lease->Step();
   if (!row.ok()) return Ctx(row.status());
   if (!*row) return std::optional<DlqEntry>();
@@ -757,9 +770,9 @@ Status SqliteStateStore::SetDlqStatus(int64_t id, const std::string& status) {
   if (status == "open") {
     ASSIGN_OR_RETURN(std::optional<DlqEntry> other, OpenDlqFor(entry->flow, entry->source_key));
     if (other) {
-      return ConflictError("state: cannot reopen DLQ entry " + std::to_string(id) +
-                           ": entry " + std::to_string(other->id) + " is already open for " +
-                           entry->flow + " \"" + entry->source_key + "\"");
+      return ConflictError("state: cannot reopen DLQ entry " + std::to_string(id) + ": entry " +
+                           std::to_string(other->id) + " is already open for " + entry->flow +
+                           " \"" + entry->source_key + "\"");
     }
   }
   return Exec("UPDATE dlq SET status = ?2 WHERE id = ?1", {Int(id), Text(status)});
@@ -836,8 +849,8 @@ Result<int64_t> SqliteStateStore::PutConflict(const ConflictEntry& c) {
 }
 
 Result<std::optional<ConflictEntry>> SqliteStateStore::GetConflict(int64_t id) {
-  ASSIGN_OR_RETURN(Lease lease, Use("SELECT " CONCORD_CONFLICT_COLS " FROM conflicts WHERE id = ?1",
-                                    {Int(id)}));
+  ASSIGN_OR_RETURN(Lease lease,
+                   Use("SELECT " CONCORD_CONFLICT_COLS " FROM conflicts WHERE id = ?1", {Int(id)}));
   auto row = lease->Step();
   if (!row.ok()) return Ctx(row.status());
   if (!*row) return std::optional<ConflictEntry>();
@@ -871,9 +884,10 @@ Result<std::vector<ConflictEntry>> SqliteStateStore::ListConflicts(const std::st
 }
 
 Status SqliteStateStore::ResolveConflict(int64_t id, const std::string& winner, int64_t now_ms) {
-  RETURN_IF_ERROR(Exec("UPDATE conflicts SET status = 'resolved', resolution = ?2, "
-                       "updated_ms = ?3 WHERE id = ?1 AND status = 'open'",
-                       {Int(id), Text(winner), Int(now_ms)}));
+  RETURN_IF_ERROR(
+      Exec("UPDATE conflicts SET status = 'resolved', resolution = ?2, "
+           "updated_ms = ?3 WHERE id = ?1 AND status = 'open'",
+           {Int(id), Text(winner), Int(now_ms)}));
   if (Changes() == 1) return Status::Ok();
   ASSIGN_OR_RETURN(std::optional<ConflictEntry> c, GetConflict(id));
   if (!c) return NotFound("state: no conflict " + std::to_string(id));
@@ -902,9 +916,9 @@ Result<std::vector<AuditEntry>> SqliteStateStore::ListAudit(const std::string& f
   std::vector<Value> params;
   std::string where = WhereSet({{"flow", &flow}}, &params);
   params.push_back(Int(limit > 0 ? limit : -1));  // LIMIT -1: no limit
-  std::string sql = "SELECT " CONCORD_AUDIT_COLS " FROM (SELECT id, " CONCORD_AUDIT_COLS
-                    " FROM audit" + where + " ORDER BY id DESC LIMIT ?" +
-                    std::to_string(params.size()) + ") ORDER BY id";
+  std::string sql =
+      "SELECT " CONCORD_AUDIT_COLS " FROM (SELECT id, " CONCORD_AUDIT_COLS " FROM audit" + where +
+      " ORDER BY id DESC LIMIT ?" + std::to_string(params.size()) + ") ORDER BY id";
   ASSIGN_OR_RETURN(Lease lease, Use(sql, params));
   std::vector<AuditEntry> out;
   while (true) {
@@ -918,8 +932,8 @@ Result<std::vector<AuditEntry>> SqliteStateStore::ListAudit(const std::string& f
 
 Result<int64_t> SqliteStateStore::CountAudit(const std::string& flow, const std::string& outcome) {
   std::vector<Value> params;
-  std::string sql = "SELECT count(*) FROM audit" +
-                    WhereSet({{"flow", &flow}, {"outcome", &outcome}}, &params);
+  std::string sql =
+      "SELECT count(*) FROM audit" + WhereSet({{"flow", &flow}, {"outcome", &outcome}}, &params);
   return QueryInt(sql, params);
 }
 
@@ -930,9 +944,8 @@ Result<int64_t> SqliteStateStore::StartRun(const std::string& command, int64_t n
 
 Status SqliteStateStore::FinishRun(int64_t run_id, const std::string& outcome,
                                    const std::string& summary, int64_t now_ms) {
-  RETURN_IF_ERROR(
-      Exec("UPDATE runs SET outcome = ?2, summary = ?3, finished_ms = ?4 WHERE id = ?1",
-           {Int(run_id), Text(outcome), Text(summary), Int(now_ms)}));
+  RETURN_IF_ERROR(Exec("UPDATE runs SET outcome = ?2, summary = ?3, finished_ms = ?4 WHERE id = ?1",
+                       {Int(run_id), Text(outcome), Text(summary), Int(now_ms)}));
   if (Changes() == 0) return NotFound("state: no run " + std::to_string(run_id));
   return Status::Ok();
 }

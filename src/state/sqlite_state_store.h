@@ -150,8 +150,7 @@ class SqliteStateStore : public StateStore {
   int64_t Changes() const { return db_->Changes(); }
 
   std::unique_ptr<SqliteDb> db_;  // declared first: destroyed after the statements
-  std::unordered_map<std::string, std::unique_ptr<CachedStmt>, StringHash, std::equal_to<>>
-      stmts_;
+  std::unordered_map<std::string, std::unique_ptr<CachedStmt>, StringHash, std::equal_to<>> stmts_;
   bool in_tx_ = false;
 };
 

@@ -60,13 +60,13 @@ struct DlqEntry {
   int64_t id = 0;
   std::string flow;
   std::string entity;
-  std::string source_key;  // encoded key in the source system
-  std::string op;          // "insert" | "update" | "delete"
-  int64_t seq = 0;         // changelog seq of the latest change that failed
-  std::string reason;      // full sentence: field, rule, masked value, hint
-  std::string field;       // the field at fault, "" when not field-specific
-  std::string rule;        // "required", "max_length", "target", "parent_missing", ...
-  std::string record_json; // canonical record as JSON (personal fields masked), may be ""
+  std::string source_key;   // encoded key in the source system
+  std::string op;           // "insert" | "update" | "delete"
+  int64_t seq = 0;          // changelog seq of the latest change that failed
+  std::string reason;       // full sentence: field, rule, masked value, hint
+  std::string field;        // the field at fault, "" when not field-specific
+  std::string rule;         // "required", "max_length", "target", "parent_missing", ...
+  std::string record_json;  // canonical record as JSON (personal fields masked), may be ""
   int64_t attempts = 1;
   int64_t first_seen_ms = 0;
   int64_t last_seen_ms = 0;
@@ -103,8 +103,8 @@ struct AuditEntry {
   std::string flow;
   std::string entity;
   std::string source_key;
-  int64_t seq = 0;         // changelog seq; 0 for snapshot rows
-  std::string op;          // insert | update | delete
+  int64_t seq = 0;  // changelog seq; 0 for snapshot rows
+  std::string op;   // insert | update | delete
   // applied | unchanged (target already equal) | echo (concord's own write) | filtered (when:)
   // | dlq | parked | conflict | snapshot
   std::string outcome;
@@ -139,8 +139,7 @@ class StateStore {
   //   Unavailable — another process holds the lock while the schema needs migrating.
   // Messages read `state: cannot open "<path>": <why>`.
   static Result<std::unique_ptr<StateStore>> Open(const std::string& path);
-  static Result<std::unique_ptr<StateStore>> Open(const std::string& path,
-                                                  const Options& options);
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& path, const Options& options);
   virtual ~StateStore() = default;
 
   // Transactions. Begin() starts an immediate (write) transaction; Commit() makes every write
@@ -175,8 +174,7 @@ class StateStore {
                                                             const std::string& canonical_key) = 0;
   virtual Status PutRecordState(const std::string& entity, const std::string& canonical_key,
                                 const RecordState& state) = 0;
-  virtual Status DeleteRecordState(const std::string& entity,
-                                   const std::string& canonical_key) = 0;
+  virtual Status DeleteRecordState(const std::string& entity, const std::string& canonical_key) = 0;
 
   // --- checkpoints and pending acks ---
   // A flow's checkpoint; a fresh one (phase "pending") when none was stored.

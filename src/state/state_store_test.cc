@@ -22,9 +22,9 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 // Unwraps a Result in a test, failing loudly with the status when it is an error.
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    const auto& concord_s_ = (expr);                        \
+#define ASSERT_OK(expr)                                    \
+  do {                                                     \
+    const auto& concord_s_ = (expr);                       \
     ASSERT_TRUE(concord_s_.ok()) << concord_s_.ToString(); \
   } while (0)
 
@@ -75,12 +75,22 @@ TEST_F(StateStoreTest, FreshFileHasCurrentSchemaVersion) {
   ASSERT_NE(sqlite, nullptr);
   EXPECT_EQ(Must(sqlite->SchemaVersion()), kStateSchemaVersion);
   auto raw = RawDb();
-  for (const char* table : {"checkpoints", "xref", "record_state", "pending_acks", "dlq",
-                            "parked", "conflicts", "audit", "runs"}) {
-    auto n = Must(raw->QueryValue("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                  "name = ?1",
-                                  {Value::Text(table)}));
+  for (const char* table : {"checkpoints", "xref", "record_state", "pending_acks", "dlq", "parked",
+                            "conflicts", "audit", "runs"}) {
+    auto n =
+        Must(raw->QueryValue("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                             "name = ?1",
+                             {Value::Text(table)}));
     EXPECT_EQ(n->int_value(), 1) << table;
+  }
+}
+
+TEST_F(StateStoreTest, NewFileIsOwnerOnly) {
+  namespace fs = std::filesystem;
+  for (const std::string suffix : {"", "-wal"}) {
+    SCOPED_TRACE(path_ + suffix);
+    fs::perms p = fs::status(path_ + suffix).permissions();
+    EXPECT_EQ(p & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
   }
 }
 
@@ -89,7 +99,8 @@ TEST_F(StateStoreTest, MissingDirectoryIsNotCreated) {
   auto r = StateStore::Open(path);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kNotFound);
-  EXPECT_THAT(r.status().message(), StartsWith("state: cannot open \"" + path + "\": directory \""));
+  EXPECT_THAT(r.status().message(),
+              StartsWith("state: cannot open \"" + path + "\": directory \""));
   EXPECT_THAT(r.status().message(), HasSubstr("does not exist"));
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/no"));
 }
@@ -100,8 +111,7 @@ TEST_F(StateStoreTest, FileThatIsNotADatabaseIsDataLoss) {
   auto r = StateStore::Open(path);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kDataLoss);
-  EXPECT_EQ(r.status().message(),
-            "state: cannot open \"" + path + "\": file is not a database");
+  EXPECT_EQ(r.status().message(), "state: cannot open \"" + path + "\": file is not a database");
 }
 
 TEST_F(StateStoreTest, NewerSchemaIsRefused) {
@@ -206,9 +216,9 @@ TEST_F(StateStoreTest, XrefBothDirections) {
     std::optional<std::string> system_key;
   };
   const Case cases[] = {
-      {"customer", "K1", "crm", "17"},      {"customer", "K1", "erp", "C00042"},
-      {"customer", "K2", "erp", "C00043"},  {"customer", "K2", "crm", std::nullopt},
-      {"order", "K1", "erp", "O1"},         {"order", "K1", "crm", std::nullopt},
+      {"customer", "K1", "crm", "17"},        {"customer", "K1", "erp", "C00042"},
+      {"customer", "K2", "erp", "C00043"},    {"customer", "K2", "crm", std::nullopt},
+      {"order", "K1", "erp", "O1"},           {"order", "K1", "crm", std::nullopt},
       {"product", "K1", "erp", std::nullopt},
   };
   for (const Case& c : cases) {
@@ -416,8 +426,12 @@ TEST_F(StateStoreTest, DlqListAndCountFilters) {
     std::vector<int64_t> ids;
   };
   const Case cases[] = {
-      {"", "", {a1, a2, b1, a3}}, {"a", "", {a1, a2, a3}}, {"", "open", {a1, a3}},
-      {"a", "dismissed", {a2}},   {"b", "open", {}},       {"b", "resolved", {b1}},
+      {"", "", {a1, a2, b1, a3}},
+      {"a", "", {a1, a2, a3}},
+      {"", "open", {a1, a3}},
+      {"a", "dismissed", {a2}},
+      {"b", "open", {}},
+      {"b", "resolved", {b1}},
       {"c", "", {}},
   };
   for (const Case& c : cases) {
@@ -609,8 +623,8 @@ TEST_F(StateStoreTest, AuditListAndCount) {
     std::vector<int64_t> seqs;
   };
   const ListCase lists[] = {
-      {"", 0, {1, 2, 3, 4, 5}}, {"a", 0, {1, 3, 4}}, {"a", 2, {3, 4}},
-      {"", 1, {5}},             {"b", 10, {2, 5}},   {"c", 0, {}},
+      {"", 0, {1, 2, 3, 4, 5}}, {"a", 0, {1, 3, 4}}, {"a", 2, {3, 4}}, {"", 1, {5}},
+      {"b", 10, {2, 5}},        {"c", 0, {}},
   };
   for (const ListCase& c : lists) {
     SCOPED_TRACE("flow=" + c.flow + " limit=" + std::to_string(c.limit));
@@ -624,7 +638,7 @@ TEST_F(StateStoreTest, AuditListAndCount) {
     int64_t n;
   };
   const CountCase counts[] = {
-      {"", "", 5}, {"a", "", 3}, {"a", "applied", 2}, {"", "applied", 3},
+      {"", "", 5},     {"a", "", 3},          {"a", "applied", 2}, {"", "applied", 3},
       {"b", "dlq", 1}, {"b", "unchanged", 0}, {"c", "", 0},
   };
   for (const CountCase& c : counts) {
