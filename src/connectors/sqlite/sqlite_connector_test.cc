@@ -1,0 +1,745 @@
+#include "connectors/sqlite/sqlite_connector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "connectors/sqlite/sqlite_db.h"
+
+namespace concord {
+
+// Readable values in failure messages.
+void PrintTo(const Value& v, std::ostream* os) {
+  *os << ValueKindName(v.kind()) << ":" << v.ToString();
+}
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+Value T(std::string s) { return Value::Text(std::move(s)); }
+Value I(int64_t v) { return Value::Int(v); }
+
+WriteOp Upsert(Key key, Row values) {
+  WriteOp op;
+  op.kind = WriteOp::Kind::kUpsert;
+  op.key = std::move(key);
+  op.values = std::move(values);
+  return op;
+}
+
+WriteOp Delete(Key key) {
+  WriteOp op;
+  op.kind = WriteOp::Kind::kDelete;
+  op.key = std::move(key);
+  return op;
+}
+
+class SqliteConnectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* base = getenv("TEST_TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/concord_sqlite_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    db_path_ = dir_ + "/crm.db";
+    SqliteDb::Options options;
+    options.create = true;
+    options.busy_timeout_ms = 2000;
+    auto app = SqliteDb::Open(db_path_, options, "app");
+    ASSERT_TRUE(app.ok()) << app.status().ToString();
+    app_ = std::move(*app);
+    App("CREATE TABLE accounts(account_no TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT)");
+    conn_ = Open();
+    ASSERT_NE(conn_, nullptr);
+  }
+
+  void TearDown() override {
+    conn_.reset();
+    app_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  ConnectionParams Params(std::map<std::string, std::string> options = {}) {
+    ConnectionParams p;
+    p.system = "crm";
+    p.base_dir = dir_;
+    p.options = {{"path", "crm.db"}, {"busy_timeout_ms", "100"}};
+    for (auto& [k, v] : options) p.options[k] = v;
+    return p;
+  }
+
+  std::unique_ptr<Connection> Open(std::map<std::string, std::string> options = {}) {
+    auto c = SqliteConnectorDescriptor().open(Params(std::move(options)));
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+
+  // A write by "the application": another handle on the same file.
+  void App(const std::string& sql) {
+    Status s = app_->Exec(sql);
+    ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << sql;
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto v = app_->QueryValue(sql);
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() && *v ? (*v)->int_value() : -1;
+  }
+
+  Source* source() { return conn_->source(); }
+  Sink* sink() { return conn_->sink(); }
+
+  std::vector<SourceChange> Read(const TableRef& t, std::string_view consumer, size_t max = 1000) {
+    auto r = source()->ReadChanges(t, consumer, max);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<SourceChange>{};
+  }
+
+  void Ack(std::string_view consumer, const std::vector<SourceChange>& changes) {
+    std::vector<int64_t> seqs;
+    for (const auto& c : changes) seqs.push_back(c.seq);
+    Status s = source()->AckChanges(consumer, seqs);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  std::string dir_;
+  std::string db_path_;
+  std::unique_ptr<SqliteDb> app_;
+  std::unique_ptr<Connection> conn_;
+  const TableRef accounts_{"accounts", {"account_no"}, {"account_no", "name", "level"}};
+};
+
+// --- descriptor and opening ---
+
+TEST(SqliteDescriptorTest, DeclaresOptionsAndCapture) {
+  const ConnectorDescriptor& d = SqliteConnectorDescriptor();
+  EXPECT_EQ(d.name, "sqlite");
+  EXPECT_EQ(d.required, std::vector<std::string_view>{"path"});
+  EXPECT_EQ(d.capture_modes, std::vector<std::string_view>{"trigger"});
+  std::set<std::string_view> names;
+  for (const auto& [name, doc] : d.options) names.insert(name);
+  EXPECT_EQ(names, (std::set<std::string_view>{"path", "busy_timeout_ms", "create"}));
+  EXPECT_NE(d.open, nullptr);
+}
+
+TEST_F(SqliteConnectorTest, OpenErrors) {
+  struct Case {
+    std::map<std::string, std::string> options;
+    Code code;
+    std::string message;
+  };
+  const std::string missing = dir_ + "/missing.db";
+  std::vector<Case> cases = {
+      {{{"path", "missing.db"}},
+       Code::kNotFound,
+       "crm: database file \"" + missing + "\" does not exist"},
+      {{{"path", "missing.db"}, {"create", "false"}},
+       Code::kNotFound,
+       "crm: database file \"" + missing + "\" does not exist"},
+      {{{"path", ""}}, Code::kInvalidArgument, "crm: option \"path\" is required"},
+      {{{"pth", "x.db"}},
+       Code::kInvalidArgument,
+       "crm: unknown option \"pth\" for connector sqlite (did you mean \"path\"?)"},
+      {{{"create", "yes"}},
+       Code::kInvalidArgument,
+       "crm: option create: expected \"true\" or \"false\", found \"yes\""},
+      {{{"busy_timeout_ms", "5s"}},
+       Code::kInvalidArgument,
+       "crm: option busy_timeout_ms: expected a whole number of milliseconds"},
+      {{{"busy_timeout_ms", "-1"}},
+       Code::kInvalidArgument,
+       "crm: option busy_timeout_ms: expected a whole number of milliseconds"},
+  };
+  for (const Case& c : cases) {
+    auto r = SqliteConnectorDescriptor().open(Params(c.options));
+    ASSERT_FALSE(r.ok()) << c.message;
+    EXPECT_EQ(r.status().code(), c.code) << r.status().ToString();
+    EXPECT_THAT(r.status().message(), StartsWith(c.message));
+  }
+  EXPECT_FALSE(std::filesystem::exists(missing));
+}
+
+TEST_F(SqliteConnectorTest, OpenCreatesFileWhenAsked) {
+  auto c = Open({{"path", "sub/../fresh.db"}, {"create", "true"}});
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/fresh.db"));
+  auto tables = c->ListTables();
+  ASSERT_TRUE(tables.ok());
+  EXPECT_TRUE(tables->empty());
+}
+
+TEST_F(SqliteConnectorTest, DescribeAndListTables) {
+  App("CREATE TABLE orders(id INTEGER PRIMARY KEY, account_no VARCHAR(20) NOT NULL)");
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());  // creates _concord_* tables
+  auto cols = conn_->DescribeTable("orders");
+  ASSERT_TRUE(cols.ok()) << cols.status().ToString();
+  ASSERT_EQ(cols->size(), 2u);
+  EXPECT_EQ((*cols)[0].name, "id");
+  EXPECT_TRUE((*cols)[0].primary_key);
+  EXPECT_EQ((*cols)[1].declared_type, "VARCHAR(20)");
+  EXPECT_TRUE((*cols)[1].not_null);
+  EXPECT_FALSE((*cols)[1].primary_key);
+
+  auto missing = conn_->DescribeTable("acounts");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
+  EXPECT_EQ(missing.status().message(), "crm: table \"acounts\" does not exist");
+
+  auto tables = conn_->ListTables();
+  ASSERT_TRUE(tables.ok());
+  EXPECT_EQ(*tables, (std::vector<std::string>{"accounts", "orders"}));
+}
+
+// --- trigger capture ---
+
+TEST_F(SqliteConnectorTest, CapturesInsertUpdateDeleteWithCurrentImage) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', 'VIP')");
+  App("INSERT INTO accounts VALUES ('A2', 'Beta', NULL)");
+  App("UPDATE accounts SET name = 'Acme Ltd' WHERE account_no = 'A1'");
+  App("DELETE FROM accounts WHERE account_no = 'A2'");
+
+  auto changes = Read(accounts_, "f1");
+  ASSERT_EQ(changes.size(), 4u);
+  struct Want {
+    ChangeOp op;
+    Key key;
+    bool has_row;
+  };
+  std::vector<Want> want = {{ChangeOp::kInsert, {T("A1")}, true},
+                            {ChangeOp::kInsert, {T("A2")}, false},
+                            {ChangeOp::kUpdate, {T("A1")}, true},
+                            {ChangeOp::kDelete, {T("A2")}, false}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(changes[i].op, want[i].op);
+    EXPECT_EQ(changes[i].key, want[i].key);
+    EXPECT_EQ(changes[i].row.has_value(), want[i].has_row);
+    EXPECT_EQ(changes[i].origin, "");
+    EXPECT_GT(changes[i].at_ms, 1600000000000);  // ms since the epoch, not seconds
+    if (i) {
+      EXPECT_GT(changes[i].seq, changes[i - 1].seq);
+    }
+  }
+  // Every change of a key carries the key's latest image.
+  Row a1 = {{"account_no", T("A1")}, {"name", T("Acme Ltd")}, {"level", T("VIP")}};
+  EXPECT_EQ(*changes[0].row, a1);
+  EXPECT_EQ(*changes[2].row, a1);
+
+  // Reading does not consume; max limits, oldest first.
+  auto again = Read(accounts_, "f1", 2);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].seq, changes[0].seq);
+  EXPECT_EQ(again[1].seq, changes[1].seq);
+
+  auto backlog = source()->PendingChanges("f1");
+  ASSERT_TRUE(backlog.ok());
+  EXPECT_EQ(backlog->count, 4);
+  EXPECT_EQ(backlog->oldest_at_ms, changes[0].at_ms);
+
+  Ack("f1", again);
+  auto rest = Read(accounts_, "f1");
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].seq, changes[2].seq);
+  Ack("f1", rest);
+  EXPECT_TRUE(Read(accounts_, "f1").empty());
+  backlog = source()->PendingChanges("f1");
+  ASSERT_TRUE(backlog.ok());
+  EXPECT_EQ(backlog->count, 0);
+  EXPECT_EQ(backlog->oldest_at_ms, 0);
+}
+
+TEST_F(SqliteConnectorTest, KeyChangeLogsDeleteAndInsert) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  Ack("f1", Read(accounts_, "f1"));
+  App("UPDATE accounts SET account_no = 'A9' WHERE account_no = 'A1'");
+  auto changes = Read(accounts_, "f1");
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].op, ChangeOp::kDelete);
+  EXPECT_EQ(changes[0].key, Key{T("A1")});
+  EXPECT_FALSE(changes[0].row.has_value());
+  EXPECT_EQ(changes[1].op, ChangeOp::kInsert);
+  EXPECT_EQ(changes[1].key, Key{T("A9")});
+  ASSERT_TRUE(changes[1].row.has_value());
+  EXPECT_EQ(changes[1].row->at("name"), T("Acme"));
+}
+
+TEST_F(SqliteConnectorTest, CompositeKeys) {
+  App("CREATE TABLE lines(order_id INTEGER, line_no INTEGER, sku TEXT, qty REAL, "
+      "PRIMARY KEY(order_id, line_no))");
+  TableRef lines{"lines", {"order_id", "line_no"}, {"order_id", "line_no", "sku", "qty"}};
+  ASSERT_TRUE(source()->InstallCapture(lines, "f1").ok());
+  App("INSERT INTO lines VALUES (1, 1, 'X', 2.5), (1, 2, 'Y', 1), (2, 1, 'Z', 3)");
+  App("UPDATE lines SET qty = 4 WHERE order_id = 1 AND line_no = 2");
+  App("UPDATE lines SET line_no = 3 WHERE order_id = 2 AND line_no = 1");  // one key part moves
+  App("DELETE FROM lines WHERE order_id = 1 AND line_no = 1");
+
+  auto changes = Read(lines, "f1");
+  struct Want {
+    ChangeOp op;
+    Key key;
+    std::optional<Value> qty;  // nullopt: no row
+  };
+  std::vector<Want> want = {
+      {ChangeOp::kInsert, {I(1), I(1)}, std::nullopt},
+      {ChangeOp::kInsert, {I(1), I(2)}, Value::Real(4)},
+      {ChangeOp::kInsert, {I(2), I(1)}, std::nullopt},
+      {ChangeOp::kUpdate, {I(1), I(2)}, Value::Real(4)},
+      {ChangeOp::kDelete, {I(2), I(1)}, std::nullopt},
+      {ChangeOp::kInsert, {I(2), I(3)}, Value::Real(3)},
+      {ChangeOp::kDelete, {I(1), I(1)}, std::nullopt},
+  };
+  ASSERT_EQ(changes.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(changes[i].op, want[i].op);
+    EXPECT_EQ(changes[i].key, want[i].key);
+    ASSERT_EQ(changes[i].row.has_value(), want[i].qty.has_value());
+    if (want[i].qty) {
+      EXPECT_EQ(changes[i].row->at("qty"), *want[i].qty);
+      EXPECT_EQ(changes[i].row->at("order_id"), want[i].key[0]);
+      EXPECT_EQ(changes[i].row->at("line_no"), want[i].key[1]);
+    }
+  }
+}
+
+TEST_F(SqliteConnectorTest, ConsumersGetTheirOwnRowsAndAckIndependently) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "to_erp").ok());
+  App("INSERT INTO accounts VALUES ('A0', 'Before', NULL)");  // before to_shop registered
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "to_shop").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  App("UPDATE accounts SET level = 'B' WHERE account_no = 'A1'");
+
+  auto erp = Read(accounts_, "to_erp");
+  auto shop = Read(accounts_, "to_shop");
+  ASSERT_EQ(erp.size(), 3u);
+  ASSERT_EQ(shop.size(), 2u);
+  EXPECT_EQ(shop[0].key, Key{T("A1")});
+  EXPECT_EQ(shop[1].op, ChangeOp::kUpdate);
+  std::set<int64_t> erp_seqs, shop_seqs;
+  for (auto& c : erp) erp_seqs.insert(c.seq);
+  for (auto& c : shop) EXPECT_EQ(erp_seqs.count(c.seq), 0u) << "rows are per consumer";
+
+  Ack("to_erp", erp);
+  // Acking another consumer's seqs deletes nothing of this one.
+  Ack("to_erp", shop);
+  EXPECT_TRUE(Read(accounts_, "to_erp").empty());
+  EXPECT_EQ(Read(accounts_, "to_shop").size(), 2u);
+  EXPECT_EQ(source()->PendingChanges("to_erp")->count, 0);
+  EXPECT_EQ(source()->PendingChanges("to_shop")->count, 2);
+  Ack("to_shop", shop);
+  EXPECT_TRUE(Read(accounts_, "to_shop").empty());
+}
+
+TEST_F(SqliteConnectorTest, InstallAndRemoveAreIdempotent) {
+  auto triggers = [&] {
+    return Count("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'");
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f2").ok());
+  EXPECT_EQ(triggers(), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM _concord_consumers"), 2);
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  EXPECT_EQ(Read(accounts_, "f1").size(), 1u) << "logged once however often installed";
+
+  // Removing one consumer keeps the triggers for the other and drops only its rows.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(source()->RemoveCapture(accounts_, "f1").ok());
+  EXPECT_EQ(triggers(), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM _concord_changelog WHERE consumer = 'f1'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM _concord_changelog WHERE consumer = 'f2'"), 1);
+  auto gone = source()->ReadChanges(accounts_, "f1", 10);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().code(), Code::kNotFound);
+  EXPECT_THAT(gone.status().message(), HasSubstr("capture is not installed for consumer \"f1\""));
+
+  // The last consumer leaving drops the triggers; application writes are no longer logged.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(source()->RemoveCapture(accounts_, "f2").ok());
+  EXPECT_EQ(triggers(), 0);
+  App("INSERT INTO accounts VALUES ('A2', 'Beta', NULL)");
+  EXPECT_EQ(Count("SELECT count(*) FROM _concord_changelog"), 0);
+
+  // Removing from a database that never had capture is fine too.
+  App("CREATE TABLE other(id INTEGER PRIMARY KEY)");
+  EXPECT_TRUE(source()->RemoveCapture({"other", {"id"}, {}}, "f9").ok());
+}
+
+TEST_F(SqliteConnectorTest, ReinstallWithAnotherKeyRecreatesTriggers) {
+  App("CREATE TABLE items(id INTEGER PRIMARY KEY, code TEXT UNIQUE)");
+  ASSERT_TRUE(source()->InstallCapture({"items", {"id"}, {}}, "f1").ok());
+  TableRef by_code{"items", {"code"}, {"code"}};
+  ASSERT_TRUE(source()->InstallCapture(by_code, "f1").ok());
+  App("INSERT INTO items VALUES (7, 'X7')");
+  auto changes = Read(by_code, "f1");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, Key{T("X7")});
+  EXPECT_EQ(*changes[0].row, (Row{{"code", T("X7")}}));
+}
+
+TEST_F(SqliteConnectorTest, InstallCaptureChecksTableAndKey) {
+  Status s = source()->InstallCapture({"acounts", {"account_no"}, {}}, "f1");
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(), "crm: table \"acounts\" does not exist");
+  s = source()->InstallCapture({"accounts", {"acount_no"}, {}}, "f1");
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(),
+            "crm.accounts: key column \"acount_no\" does not exist (did you mean "
+            "\"account_no\"?)");
+}
+
+TEST_F(SqliteConnectorTest, ReadChangesExplainsBrokenCapture) {
+  auto none = source()->ReadChanges(accounts_, "f1", 10);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), Code::kNotFound);
+  EXPECT_THAT(none.status().message(), StartsWith("crm.accounts: capture is not installed"));
+
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  // A migration that recreates the table drops its triggers.
+  App("DROP TABLE accounts");
+  App("CREATE TABLE accounts(account_no TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT)");
+  auto lost = source()->ReadChanges(accounts_, "f1", 10);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.status().code(), Code::kDataLoss);
+  EXPECT_THAT(lost.status().message(), HasSubstr("crm.accounts: the capture triggers are missing"));
+  // Reinstalling repairs it.
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  EXPECT_EQ(Read(accounts_, "f1").size(), 1u);
+}
+
+TEST_F(SqliteConnectorTest, ManyKeysAreFetchedAndAckedInChunks) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234) "
+      "INSERT INTO accounts SELECT printf('K%05d', i), 'name ' || i, NULL FROM n");
+  App("UPDATE accounts SET level = 'A'");
+  auto changes = Read(accounts_, "f1", 5000);
+  ASSERT_EQ(changes.size(), 2468u);
+  for (const auto& c : changes) {
+    ASSERT_TRUE(c.row.has_value()) << c.key[0].ToString();
+    EXPECT_EQ(c.row->at("account_no"), c.key[0]);
+    EXPECT_EQ(c.row->at("level"), T("A"));
+  }
+  Ack("f1", changes);
+  EXPECT_EQ(source()->PendingChanges("f1")->count, 0);
+}
+
+// --- sink ---
+
+TEST_F(SqliteConnectorTest, ApplyUpsertAndDelete) {
+  App("INSERT INTO accounts VALUES ('A1', 'Old', 'C')");
+  std::vector<WriteOp> ops = {
+      Upsert({T("A1")}, {{"name", T("Acme")}}),                           // update, level kept
+      Upsert({T("A2")}, {{"account_no", T("A2")}, {"name", T("Beta")}}),  // insert
+      Upsert({T("A3")}, {{"name", T("Gamma")}, {"level", T("B")}}),       // insert, key from op
+      Delete({T("A3")}),
+      Delete({T("nope")}),  // a missing row is fine
+  };
+  auto r = sink()->Apply(accounts_, ops, "erp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->keys, (std::vector<Key>{{T("A1")}, {T("A2")}, {T("A3")}, {T("A3")}, {T("nope")}}));
+
+  auto rows = sink()->ReadRows(accounts_, {{T("A1")}, {T("A2")}, {T("A3")}, {T("A1")}});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0], (Row{{"account_no", T("A1")}, {"name", T("Acme")}, {"level", T("C")}}));
+  EXPECT_EQ((*rows)[1],
+            (Row{{"account_no", T("A2")}, {"name", T("Beta")}, {"level", Value::Null()}}));
+
+  // Applying the same batch again changes nothing (idempotent).
+  ASSERT_TRUE(sink()->Apply(accounts_, ops, "erp").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts"), 2);
+}
+
+TEST_F(SqliteConnectorTest, ApplyKeyOnlyInsertsWhenMissing) {
+  App("CREATE TABLE tags(tag TEXT PRIMARY KEY, note TEXT DEFAULT 'd')");
+  TableRef tags{"tags", {"tag"}, {"tag", "note"}};
+  App("INSERT INTO tags VALUES ('x', 'kept')");
+  auto r = sink()->Apply(tags, {Upsert({T("x")}, {{"tag", T("x")}}), Upsert({T("y")}, {})}, "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Count("SELECT count(*) FROM tags WHERE tag = 'x' AND note = 'kept'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM tags WHERE tag = 'y' AND note = 'd'"), 1);
+}
+
+TEST_F(SqliteConnectorTest, ApplyReturnsGeneratedKeys) {
+  App("CREATE TABLE customers(id INTEGER PRIMARY KEY, code TEXT, name TEXT)");
+  App("INSERT INTO customers VALUES (41, 'OLD', 'x')");
+  TableRef customers{"customers", {"id"}, {"id", "code", "name"}};
+  auto r = sink()->Apply(customers,
+                         {Upsert({}, {{"code", T("C1")}, {"name", T("One")}}),
+                          Upsert({}, {{"code", T("C2")}}), Upsert({}, {}),
+                          // The whole key among the values: an upsert by it, not a new row.
+                          Upsert({}, {{"id", I(41)}, {"name", T("renamed")}})},
+                         "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->keys, (std::vector<Key>{{I(42)}, {I(43)}, {I(44)}, {I(41)}}));
+  EXPECT_EQ(Count("SELECT count(*) FROM customers WHERE id = 43 AND code = 'C2'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM customers WHERE id = 41 AND name = 'renamed'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM customers"), 4);
+}
+
+TEST_F(SqliteConnectorTest, ApplyTagsChangelogRowsWithOrigin) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "crm_to_erp").ok());
+  App("INSERT INTO accounts VALUES ('A0', 'app', NULL)");  // untagged, before concord's write
+  auto r = sink()->Apply(accounts_,
+                         {Upsert({T("A1")}, {{"name", T("from erp")}}), Delete({T("A0")})}, "erp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  App("UPDATE accounts SET level = 'A' WHERE account_no = 'A1'");  // the application again
+
+  auto changes = Read(accounts_, "crm_to_erp");
+  ASSERT_EQ(changes.size(), 4u);
+  std::vector<std::pair<ChangeOp, std::string>> want = {{ChangeOp::kInsert, ""},
+                                                        {ChangeOp::kInsert, "erp"},
+                                                        {ChangeOp::kDelete, "erp"},
+                                                        {ChangeOp::kUpdate, ""}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(changes[i].op, want[i].first) << i;
+    EXPECT_EQ(changes[i].origin, want[i].second) << i;
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM _concord_changelog WHERE origin IS NULL"), 2);
+}
+
+TEST_F(SqliteConnectorTest, ApplyRollsBackOnConstraintFailure) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  Ack("f1", Read(accounts_, "f1"));
+  std::vector<WriteOp> ops = {
+      Upsert({T("A1")}, {{"name", T("changed")}}),
+      Upsert({T("A2")}, {{"name", T("Beta")}}),
+      Upsert({T("A3")}, {{"level", T("B")}}),  // name is NOT NULL
+      Upsert({T("A4")}, {{"name", T("Delta")}}),
+  };
+  auto r = sink()->Apply(accounts_, ops, "erp");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.status().message(),
+            "crm.accounts: NOT NULL constraint failed: accounts.name (op 3 of 4; nothing was "
+            "written)");
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts WHERE name = 'Acme'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM _concord_changelog"), 0);
+  // The connection is usable afterwards.
+  ASSERT_TRUE(sink()->Apply(accounts_, {ops[1]}, "erp").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts"), 2);
+}
+
+TEST_F(SqliteConnectorTest, ApplyRejectsWrongKeyArity) {
+  auto r = sink()->Apply(accounts_, {Upsert({T("A"), T("B")}, {{"name", T("x")}})}, "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), StartsWith("crm.accounts: upsert key has 2 values"));
+}
+
+// --- hostile names and values ---
+
+TEST_F(SqliteConnectorTest, HostileIdentifiersAndValuesRoundTrip) {
+  struct Case {
+    std::string table, key, column;
+  };
+  std::vector<Case> cases = {
+      {"we\"ird tbl", "k\"ey", "va'l;ue"},
+      {"o'brien", "it's", "x\"); DROP TABLE accounts; --"},
+      {"表 名", "键", "值 🎉"},
+  };
+  std::string blob;
+  for (int c = 1; c < 256; ++c) blob += static_cast<char>(c);  // every byte but NUL
+  std::vector<Value> values = {
+      T("quote ' double \" both '\""),
+      T("semi; DROP TABLE accounts; --"),
+      T("back\\slash \\' \\\" \\n"),
+      T("emoji 🎉🚀 中文 ℃"),
+      Value::Blob(blob),
+      Value::Real(0.1),
+      I(-9223372036854775807LL - 1),
+      Value::Null(),
+      T(""),
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.table);
+    App("CREATE TABLE " + QuoteIdent(c.table) + "(" + QuoteIdent(c.key) + " TEXT PRIMARY KEY, " +
+        QuoteIdent(c.column) + ")");
+    TableRef t{c.table, {c.key}, {c.key, c.column}};
+    ASSERT_TRUE(source()->InstallCapture(t, "f\"'1").ok());
+    std::vector<WriteOp> ops;
+    for (size_t i = 0; i < values.size(); ++i) {
+      // Keys are hostile too: the value's text (or index) with quotes and an emoji.
+      ops.push_back(Upsert({T("k'\"" + std::to_string(i) + ";🎉")}, {{c.column, values[i]}}));
+    }
+    auto r = sink()->Apply(t, ops, "e'r\"p");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+
+    auto changes = Read(t, "f\"'1");
+    ASSERT_EQ(changes.size(), values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      EXPECT_EQ(changes[i].key, ops[i].key);
+      EXPECT_EQ(changes[i].origin, "e'r\"p");
+      ASSERT_TRUE(changes[i].row.has_value());
+      EXPECT_EQ(changes[i].row->at(c.column), values[i]) << i;
+    }
+    auto chunk = source()->ReadChunk(t, std::nullopt, 100);
+    ASSERT_TRUE(chunk.ok()) << chunk.status().ToString();
+    ASSERT_EQ(chunk->size(), values.size());
+    std::vector<Key> keys;
+    for (const auto& op : ops) keys.push_back(op.key);
+    auto rows = sink()->ReadRows(t, keys);
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(rows->size(), values.size());
+    for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ((*rows)[i].at(c.column), values[i]);
+    ASSERT_TRUE(source()->RemoveCapture(t, "f\"'1").ok());
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_schema WHERE name = 'accounts'"), 1);
+}
+
+TEST_F(SqliteConnectorTest, BlobAndNumericKeysAreCaptured) {
+  App("CREATE TABLE files(digest BLOB, part INTEGER, size REAL, PRIMARY KEY(digest, part))");
+  TableRef files{"files", {"digest", "part"}, {}};
+  ASSERT_TRUE(source()->InstallCapture(files, "f1").ok());
+  std::string digest = "\x01\xff\x7f'\"";
+  auto r =
+      sink()->Apply(files, {Upsert({Value::Blob(digest), I(3)}, {{"size", Value::Real(1.5)}})}, "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto changes = Read(files, "f1");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, (Key{Value::Blob(digest), I(3)}));
+  ASSERT_TRUE(changes[0].row.has_value());
+  EXPECT_EQ(*changes[0].row,
+            (Row{{"digest", Value::Blob(digest)}, {"part", I(3)}, {"size", Value::Real(1.5)}}));
+}
+
+TEST_F(SqliteConnectorTest, ReadRowsMatchesLikeTheDatabaseCompares) {
+  App("CREATE TABLE nums(id INTEGER PRIMARY KEY, v TEXT)");
+  App("INSERT INTO nums VALUES (17, 'seventeen')");
+  TableRef nums{"nums", {"id"}, {"id", "v"}};
+  // The key as text finds the integer row, as UPDATE ... WHERE id = '17' would.
+  auto rows = sink()->ReadRows(nums, {{T("17")}, {I(18)}});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].at("id"), I(17));
+}
+
+// --- failures ---
+
+TEST_F(SqliteConnectorTest, LockedDatabaseIsUnavailable) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  auto pending = Read(accounts_, "f1");
+  SqliteDb::Options options;
+  options.create = false;
+  auto other = SqliteDb::Open(db_path_, options, "other");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Exec("BEGIN EXCLUSIVE").ok());
+  ASSERT_TRUE((*other)->Exec("INSERT INTO accounts VALUES ('L', 'locker', NULL)").ok());
+
+  auto conn = Open({{"busy_timeout_ms", "20"}});
+  ASSERT_NE(conn, nullptr);
+  std::vector<std::pair<std::string, Status>> results;
+  results.emplace_back(
+      "Apply",
+      conn->sink()->Apply(accounts_, {Upsert({T("A2")}, {{"name", T("x")}})}, "erp").status());
+  results.emplace_back("InstallCapture", conn->source()->InstallCapture(accounts_, "f2"));
+  results.emplace_back("RemoveCapture", conn->source()->RemoveCapture(accounts_, "f1"));
+  results.emplace_back("AckChanges", conn->source()->AckChanges("f1", {pending[0].seq}));
+  for (const auto& [what, s] : results) {
+    EXPECT_EQ(s.code(), Code::kUnavailable) << what << ": " << s.ToString();
+    EXPECT_TRUE(s.IsRetryable()) << what;
+    EXPECT_THAT(s.message(), StartsWith("crm.")) << what;
+    EXPECT_THAT(s.message(), HasSubstr("database is locked")) << what;
+  }
+  // Readers are not blocked in WAL mode.
+  EXPECT_EQ(conn->source()->ReadChanges(accounts_, "f1", 10)->size(), 1u);
+
+  ASSERT_TRUE((*other)->Exec("ROLLBACK").ok());
+  auto r = conn->sink()->Apply(accounts_, {Upsert({T("A2")}, {{"name", T("x")}})}, "erp");
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+}
+
+TEST_F(SqliteConnectorTest, MissingTableOrColumnIsNotFound) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  App("ALTER TABLE accounts RENAME COLUMN level TO grade");
+
+  struct Case {
+    std::string what;
+    Status status;
+    std::string message;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"ReadChanges", source()->ReadChanges(accounts_, "f1", 10).status(),
+                   "crm.accounts: column \"level\" does not exist"});
+  cases.push_back({"ReadChunk", source()->ReadChunk(accounts_, std::nullopt, 10).status(),
+                   "crm.accounts: column \"level\" does not exist"});
+  cases.push_back({"ReadRows", sink()->ReadRows(accounts_, {{T("A1")}}).status(),
+                   "crm.accounts: column \"level\" does not exist"});
+  cases.push_back({"Apply update",
+                   sink()->Apply(accounts_, {Upsert({T("A1")}, {{"level", T("A")}})}, "").status(),
+                   "crm.accounts: column \"level\" does not exist (op 1 of 1; nothing was "
+                   "written)"});
+  cases.push_back({"Apply insert typo",
+                   sink()->Apply(accounts_, {Upsert({}, {{"nme", T("x")}})}, "").status(),
+                   "crm.accounts: column \"nme\" does not exist (did you mean \"name\"?) (op 1 "
+                   "of 1; nothing was written)"});
+  App("DROP TABLE accounts");
+  cases.push_back({"Apply dropped",
+                   sink()->Apply(accounts_, {Upsert({T("A1")}, {{"name", T("x")}})}, "").status(),
+                   "crm.accounts: table \"accounts\" does not exist (op 1 of 1; nothing was "
+                   "written)"});
+  cases.push_back({"ReadChanges dropped", source()->ReadChanges(accounts_, "f1", 10).status(),
+                   "crm.accounts: table \"accounts\" does not exist"});
+  cases.push_back({"ReadChunk dropped", source()->ReadChunk(accounts_, std::nullopt, 10).status(),
+                   "crm.accounts: table \"accounts\" does not exist"});
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.status.code(), Code::kNotFound) << c.what << ": " << c.status.ToString();
+    EXPECT_EQ(c.status.message(), c.message) << c.what;
+  }
+}
+
+// --- snapshot ---
+
+TEST_F(SqliteConnectorTest, SnapshotChunksVisitEveryRowOnce) {
+  App("CREATE TABLE stock(site TEXT, sku INTEGER, qty INTEGER, PRIMARY KEY(site, sku))");
+  App("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999) "
+      "INSERT INTO stock SELECT char(65 + i % 7), i, i * 2 FROM n");
+  TableRef stock{"stock", {"site", "sku"}, {"qty"}};
+  for (size_t limit : {1u, 7u, 333u, 1000u, 5000u}) {
+    SCOPED_TRACE(limit);
+    std::set<std::pair<std::string, int64_t>> seen;
+    std::optional<Key> after;
+    std::optional<std::pair<std::string, int64_t>> last;
+    int chunks = 0;
+    while (true) {
+      auto rows = source()->ReadChunk(stock, after, limit);
+      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+      if (rows->empty()) break;
+      ASSERT_LE(rows->size(), limit);
+      ++chunks;
+      for (const Row& row : *rows) {
+        std::pair<std::string, int64_t> k{row.at("site").text(), row.at("sku").int_value()};
+        EXPECT_TRUE(seen.insert(k).second) << "visited twice";
+        if (last) {
+          EXPECT_LT(*last, k) << "not in key order";
+        }
+        last = k;
+        EXPECT_EQ(row.at("qty").int_value(), k.second * 2);
+      }
+      const Row& tail = rows->back();
+      after = Key{tail.at("site"), tail.at("sku")};
+    }
+    EXPECT_EQ(seen.size(), 1000u);
+    EXPECT_EQ(chunks, static_cast<int>((1000 + limit - 1) / limit));
+  }
+  auto bad = source()->ReadChunk(stock, Key{Value::Null(), I(1)}, 10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace concord
