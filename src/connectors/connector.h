@@ -69,6 +69,16 @@ class Source {
   };
   virtual Result<Backlog> PendingChanges(std::string_view consumer) = 0;
 
+  // For conflict detection: the log time of the newest pending change of `consumer` for each of
+  // `keys` (encoded key → ms), ignoring changes whose origin is `ignore_origin` (concord's own
+  // writes). Keys with no pending change are absent. Connectors without a changelog may return
+  // an empty map; the engine then relies on what it has already seen.
+  virtual Result<std::map<std::string, int64_t>> LatestPendingMs(
+      const TableRef& t, std::string_view consumer, const std::vector<Key>& keys,
+      std::string_view ignore_origin) {
+    return std::map<std::string, int64_t>();
+  }
+
   // A snapshot chunk: up to `limit` rows of `t` with key > `after` (all rows when nullopt),
   // ordered by key. An empty result means the snapshot is complete.
   virtual Result<std::vector<Row>> ReadChunk(const TableRef& t, const std::optional<Key>& after,

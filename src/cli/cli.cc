@@ -1,0 +1,557 @@
+#include "cli/cli.h"
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "core/change.h"
+#include "core/clock.h"
+#include "engine/engine.h"
+#include "engine/logging.h"
+
+namespace concord {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+
+std::atomic<Engine*> g_running_engine{nullptr};
+
+void OnStopSignal(int) {
+  Engine* e = g_running_engine.load();
+  if (e != nullptr) e->RequestStop();
+}
+
+std::string FormatTime(int64_t ms) {
+  if (ms <= 0) return "-";
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::string FormatDuration(int64_t ms) {
+  if (ms < 0) return "-";
+  if (ms < 1000) return fmt::format("{} ms", ms);
+  if (ms < 120000) return fmt::format("{:.1f} s", ms / 1000.0);
+  if (ms < 7200000) return fmt::format("{} min", ms / 60000);
+  return fmt::format("{:.1f} h", ms / 3600000.0);
+}
+
+// Loads and validates the config; prints every error. nullopt → exit 2.
+std::optional<ConfigSpec> LoadOrReport(const std::string& path) {
+  std::vector<ConfigError> errors;
+  auto spec = LoadConfigFile(path, &errors);
+  if (spec.ok()) return std::move(spec).value();
+  for (const auto& e : errors) std::cerr << e.ToString() << "\n";
+  std::cerr << spec.status().message() << "\n";
+  return std::nullopt;
+}
+
+struct Common {
+  std::string config = "concord.yaml";
+  bool verbose = false;
+  bool quiet = false;
+};
+
+Result<std::unique_ptr<Engine>> MakeEngine(const ConfigSpec& spec) {
+  return Engine::Create(spec, &SystemClock::Get());
+}
+
+int CmdValidate(const Common& c, bool connect) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  if (connect) {
+    auto errors = CheckAgainstDatabases(*spec);
+    for (const auto& e : errors) std::cerr << e.ToString() << "\n";
+    if (!errors.empty()) {
+      std::cerr << c.config << ": " << errors.size() << " problem(s) found in the databases\n";
+      return kExitUsage;
+    }
+  }
+  std::cout << c.config << ": OK — " << spec->systems.size() << " systems, "
+            << spec->entities.size() << " entities, " << spec->bindings.size() << " bindings, "
+            << spec->flows.size() << " flows" << (connect ? "; every table and column exists" : "")
+            << "\n";
+  return kExitOk;
+}
+
+int CmdRun(const Common& c, bool once) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  auto engine = MakeEngine(*spec);
+  if (!engine.ok()) {
+    std::cerr << "concord: " << engine.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  g_running_engine.store(engine->get());
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  auto run_id = (*engine)->state()->StartRun(once ? "run --once" : "run", SystemClock::Get().NowMs());
+  Status s = once ? (*engine)->RunOnce() : (*engine)->Run();
+  g_running_engine.store(nullptr);
+  std::string summary = (*engine)->Summary();
+  if (run_id.ok()) {
+    (*engine)->state()->FinishRun(*run_id, s.ok() ? "ok" : s.ToString(), summary,
+                                  SystemClock::Get().NowMs()).IgnoreError();
+  }
+  if (!c.quiet) std::cout << summary;
+  if (!s.ok()) {
+    std::cerr << "concord: " << s.ToString() << "\n";
+    return kExitRuntime;
+  }
+  return kExitOk;
+}
+
+void PrintSamples(const char* label, const std::vector<std::string>& samples, int64_t total) {
+  if (samples.empty()) return;
+  std::cout << "    " << label << ": ";
+  for (size_t i = 0; i < samples.size(); ++i) std::cout << (i ? ", " : "") << samples[i];
+  if (total > static_cast<int64_t>(samples.size())) std::cout << ", …";
+  std::cout << "\n";
+}
+
+int CmdPlan(const Common& c) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  auto engine = MakeEngine(*spec);
+  if (!engine.ok()) {
+    std::cerr << "concord: " << engine.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  int rc = kExitOk;
+  std::cout << "Plan (dry run — nothing is changed):\n";
+  for (auto& r : (*engine)->runners()) {
+    auto plan = r->Plan();
+    if (!plan.ok()) {
+      std::cout << "  " << r->id() << ": cannot plan: " << plan.status().ToString() << "\n";
+      rc = kExitRuntime;
+      continue;
+    }
+    std::cout << fmt::format("  {:<32} {:<9}  create {:>6}  update {:>6}  delete {:>6}  "
+                             "unchanged {:>6}  reject {:>5}  filtered {:>5}\n",
+                             r->id(), plan->phase, plan->creates, plan->updates, plan->deletes,
+                             plan->unchanged, plan->rejects, plan->filtered);
+    PrintSamples("create", plan->sample_creates, plan->creates);
+    PrintSamples("update", plan->sample_updates, plan->updates);
+    PrintSamples("delete", plan->sample_deletes, plan->deletes);
+    PrintSamples("reject", plan->sample_rejects, plan->rejects);
+  }
+  return rc;
+}
+
+int CmdStatus(const Common& c, bool json) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  auto engine = MakeEngine(*spec);
+  if (!engine.ok()) {
+    std::cerr << "concord: " << engine.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  StateStore* state = (*engine)->state();
+  int64_t now = SystemClock::Get().NowMs();
+  nlohmann::json out = nlohmann::json::array();
+  if (!json) {
+    std::cout << fmt::format("{:<32} {:<10} {:>8} {:>10} {:>9} {:>5} {:>6} {:>9}  {}\n", "FLOW",
+                             "STATE", "BACKLOG", "LAG", "APPLIED", "DLQ", "PARKED", "CONFLICTS",
+                             "LAST APPLIED");
+  }
+  for (auto& r : (*engine)->runners()) {
+    auto cp = state->GetCheckpoint(r->id());
+    auto dlq = state->CountOpenDlq(r->id());
+    auto parked = state->CountParked(r->id());
+    auto conflicts = state->CountOpenConflicts(r->flow().entity);
+    auto backlog = r->Backlog();
+    std::string phase = cp.ok() ? cp->phase : "?";
+    std::string backlog_text = backlog.ok() ? std::to_string(backlog->count) : "?";
+    int64_t lag_ms = -1;
+    if (backlog.ok() && backlog->count > 0 && backlog->oldest_at_ms > 0) {
+      lag_ms = now - backlog->oldest_at_ms;
+    } else if (backlog.ok()) {
+      lag_ms = 0;
+    }
+    if (!backlog.ok()) phase += " (source unavailable)";
+    if (json) {
+      out.push_back({{"flow", r->id()},
+                     {"phase", phase},
+                     {"schedule", r->flow().schedule.text},
+                     {"backlog", backlog.ok() ? backlog->count : -1},
+                     {"lag_ms", lag_ms},
+                     {"last_seq", cp.ok() ? cp->last_seq : 0},
+                     {"applied_total", cp.ok() ? cp->applied_total : 0},
+                     {"rejected_total", cp.ok() ? cp->rejected_total : 0},
+                     {"last_applied_ms", cp.ok() ? cp->last_applied_ms : 0},
+                     {"dlq_open", dlq.ok() ? *dlq : -1},
+                     {"parked", parked.ok() ? *parked : -1},
+                     {"conflicts_open", conflicts.ok() ? *conflicts : -1},
+                     {"error", backlog.ok() ? "" : backlog.status().ToString()}});
+    } else {
+      std::cout << fmt::format("{:<32} {:<10} {:>8} {:>10} {:>9} {:>5} {:>6} {:>9}  {}\n",
+                               r->id(), phase, backlog_text, FormatDuration(lag_ms),
+                               cp.ok() ? cp->applied_total : 0, dlq.ok() ? *dlq : -1,
+                               parked.ok() ? *parked : -1, conflicts.ok() ? *conflicts : -1,
+                               FormatTime(cp.ok() ? cp->last_applied_ms : 0));
+      if (!backlog.ok()) std::cout << "    " << backlog.status().ToString() << "\n";
+    }
+  }
+  if (json) std::cout << out.dump(2) << "\n";
+  return kExitOk;
+}
+
+int CmdDlqList(const Common& c, const std::string& flow, bool all, bool json) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  auto state = StateStore::Open(spec->state_path);
+  if (!state.ok()) {
+    std::cerr << "concord: " << state.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  auto entries = (*state)->ListDlq(flow, all ? "" : "open");
+  if (!entries.ok()) {
+    std::cerr << "concord: " << entries.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : *entries) {
+      out.push_back({{"id", e.id}, {"flow", e.flow}, {"key", KeyForDisplay(e.source_key)},
+                     {"op", e.op}, {"rule", e.rule}, {"field", e.field}, {"reason", e.reason},
+                     {"attempts", e.attempts}, {"status", e.status},
+                     {"first_seen_ms", e.first_seen_ms}, {"last_seen_ms", e.last_seen_ms}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (entries->empty()) {
+    std::cout << "The DLQ is empty" << (all ? "" : " (no open entries)") << ".\n";
+    return kExitOk;
+  }
+  // Grouped by rule and field, then the entries.
+  std::map<std::string, int> groups;
+  for (const auto& e : *entries) groups[e.flow + "  " + e.rule + (e.field.empty() ? "" : " " + e.field)]++;
+  std::cout << "By reason:\n";
+  for (const auto& [g, n] : groups) std::cout << fmt::format("  {:>5}  {}\n", n, g);
+  std::cout << "\n" << fmt::format("{:>5}  {:<28} {:<14} {:<8} {:>3}  {}\n", "ID", "FLOW", "KEY",
+                                   "STATUS", "TRY", "REASON");
+  for (const auto& e : *entries) {
+    std::string reason = e.reason.size() > 110 ? e.reason.substr(0, 107) + "..." : e.reason;
+    std::cout << fmt::format("{:>5}  {:<28} {:<14} {:<8} {:>3}  {}\n", e.id, e.flow,
+                             KeyForDisplay(e.source_key), e.status, e.attempts, reason);
+  }
+  return kExitOk;
+}
+
+int CmdDlqShow(const Common& c, int64_t id) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  auto state = StateStore::Open(spec->state_path);
+  if (!state.ok()) {
+    std::cerr << "concord: " << state.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  auto e = (*state)->GetDlq(id);
+  if (!e.ok() || !*e) {
+    std::cerr << "concord: no DLQ entry " << id << " (see `concord dlq list --all`)\n";
+    return kExitUsage;
+  }
+  const DlqEntry& d = **e;
+  std::cout << "id:          " << d.id << "\n"
+            << "flow:        " << d.flow << "\n"
+            << "entity:      " << d.entity << "\n"
+            << "source key:  " << KeyForDisplay(d.source_key) << "\n"
+            << "operation:   " << d.op << "\n"
+            << "status:      " << d.status << "\n"
+            << "rule:        " << d.rule << (d.field.empty() ? "" : " (field " + d.field + ")")
+            << "\n"
+            << "reason:      " << d.reason << "\n"
+            << "attempts:    " << d.attempts << "\n"
+            << "first seen:  " << FormatTime(d.first_seen_ms) << "\n"
+            << "last seen:   " << FormatTime(d.last_seen_ms) << "\n";
+  if (!d.record_json.empty()) std::cout << "record:      " << d.record_json << "\n";
+  std::cout << "\nFix the record in the source system, then: concord dlq retry " << d.id << "\n";
+  return kExitOk;
+}
+
+int CmdDlqRetry(const Common& c, const std::vector<int64_t>& ids, bool all,
+                const std::string& flow) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  auto engine = MakeEngine(*spec);
+  if (!engine.ok()) {
+    std::cerr << "concord: " << engine.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  StateStore* state = (*engine)->state();
+  std::vector<DlqEntry> entries;
+  if (all) {
+    auto list = state->ListDlq(flow, "open");
+    if (!list.ok()) {
+      std::cerr << "concord: " << list.status().ToString() << "\n";
+      return kExitRuntime;
+    }
+    entries = *list;
+  } else {
+    for (int64_t id : ids) {
+      auto e = state->GetDlq(id);
+      if (!e.ok() || !*e) {
+        std::cerr << "concord: no DLQ entry " << id << "\n";
+        return kExitUsage;
+      }
+      entries.push_back(**e);
+    }
+  }
+  int failures = 0, fixed = 0;
+  for (const auto& e : entries) {
+    FlowRunner* r = (*engine)->FindRunner(e.flow);
+    if (r == nullptr) {
+      std::cerr << "entry " << e.id << ": flow " << e.flow << " is no longer configured; dismiss it\n";
+      ++failures;
+      continue;
+    }
+    auto out = r->RetryKeys({e.source_key});
+    if (!out.ok()) {
+      std::cerr << "entry " << e.id << ": " << out.status().ToString() << "\n";
+      ++failures;
+      continue;
+    }
+    std::string outcome = out->begin()->second;
+    if (outcome == "dlq") {
+      auto again = state->OpenDlqFor(e.flow, e.source_key);
+      std::cout << fmt::format("{:>5}  {}  still rejected: {}\n", e.id, KeyForDisplay(e.source_key),
+                               again.ok() && *again ? (*again)->reason : "?");
+      ++failures;
+    } else {
+      if (outcome != "parked") {
+        state->SetDlqStatus(e.id, "resolved").IgnoreError();
+        ++fixed;
+      }
+      std::cout << fmt::format("{:>5}  {}  {}\n", e.id, KeyForDisplay(e.source_key), outcome);
+    }
+  }
+  std::cout << fixed << " of " << entries.size() << " entries applied\n";
+  return failures == 0 ? kExitOk : kExitRuntime;
+}
+
+int CmdDlqDismiss(const Common& c, const std::vector<int64_t>& ids) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  auto state = StateStore::Open(spec->state_path);
+  if (!state.ok()) {
+    std::cerr << "concord: " << state.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  for (int64_t id : ids) {
+    auto e = (*state)->GetDlq(id);
+    if (!e.ok() || !*e) {
+      std::cerr << "concord: no DLQ entry " << id << "\n";
+      return kExitUsage;
+    }
+    Status s = (*state)->SetDlqStatus(id, "dismissed");
+    if (!s.ok()) {
+      std::cerr << "concord: " << s.ToString() << "\n";
+      return kExitRuntime;
+    }
+    std::cout << "dismissed " << id << "\n";
+  }
+  return kExitOk;
+}
+
+int CmdConflictsList(const Common& c, bool all, bool json) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  auto state = StateStore::Open(spec->state_path);
+  if (!state.ok()) {
+    std::cerr << "concord: " << state.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  auto list = (*state)->ListConflicts(all ? "" : "open");
+  if (!list.ok()) {
+    std::cerr << "concord: " << list.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : *list) {
+      out.push_back({{"id", e.id}, {"entity", e.entity}, {"key", KeyForDisplay(e.canonical_key)},
+                     {"system_a", e.system_a}, {"values_a", nlohmann::json::parse(e.values_a_json, nullptr, false)},
+                     {"system_b", e.system_b}, {"values_b", nlohmann::json::parse(e.values_b_json, nullptr, false)},
+                     {"status", e.status}, {"resolution", e.resolution}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (list->empty()) {
+    std::cout << "No " << (all ? "" : "open ") << "conflicts.\n";
+    return kExitOk;
+  }
+  for (const auto& e : *list) {
+    std::cout << fmt::format("{:>5}  {} {}  [{}]\n", e.id, e.entity, KeyForDisplay(e.canonical_key),
+                             e.status + (e.resolution.empty() ? "" : " → " + e.resolution));
+    std::cout << fmt::format("       {:<8} {}\n       {:<8} {}\n", e.system_a, e.values_a_json,
+                             e.system_b, e.values_b_json);
+  }
+  std::cout << "\nResolve with: concord conflicts resolve ID --take SYSTEM\n";
+  return kExitOk;
+}
+
+int CmdConflictsResolve(const Common& c, int64_t id, const std::string& take) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  auto engine = MakeEngine(*spec);
+  if (!engine.ok()) {
+    std::cerr << "concord: " << engine.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  StateStore* state = (*engine)->state();
+  auto entry = state->GetConflict(id);
+  if (!entry.ok() || !*entry) {
+    std::cerr << "concord: no conflict " << id << " (see `concord conflicts list --all`)\n";
+    return kExitUsage;
+  }
+  const ConflictEntry& e = **entry;
+  if (take != e.system_a && take != e.system_b) {
+    std::cerr << "concord: --take must be " << e.system_a << " or " << e.system_b << ", not \""
+              << take << "\"\n";
+    return kExitUsage;
+  }
+  std::string loser = take == e.system_a ? e.system_b : e.system_a;
+  FlowRunner* r = (*engine)->FindRunner(e.entity + ":" + take + "->" + loser);
+  if (r == nullptr) {
+    std::cerr << "concord: no flow " << e.entity << " " << take << "->" << loser
+              << " to carry the winning values\n";
+    return kExitUsage;
+  }
+  Status s = state->ResolveConflict(id, take, SystemClock::Get().NowMs());
+  if (!s.ok()) {
+    std::cerr << "concord: " << s.ToString() << "\n";
+    return kExitRuntime;
+  }
+  auto outcome = r->TakeSourceSide(e.canonical_key);
+  if (!outcome.ok()) {
+    std::cerr << "concord: " << outcome.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  std::cout << "conflict " << id << " resolved: " << take << "'s values "
+            << (*outcome == "applied" ? "written to " + loser : "kept (" + *outcome + ")") << "\n";
+  return kExitOk;
+}
+
+int CmdUninstall(const Common& c) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  auto engine = MakeEngine(*spec);
+  if (!engine.ok()) {
+    std::cerr << "concord: " << engine.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  int rc = kExitOk;
+  for (auto& r : (*engine)->runners()) {
+    const FlowSpec& f = r->flow();
+    auto conn = (*engine)->pool()->Get(f.from);
+    const auto& mapper = (*engine)->mappers().at(f.from + "." + f.entity);
+    Status s = conn.ok() ? (*conn)->source()->RemoveCapture(mapper->table(), r->id()) : conn.status();
+    if (s.ok()) {
+      std::cout << "removed capture for " << r->id() << " on " << f.from << "."
+                << mapper->table().table << "\n";
+    } else {
+      std::cerr << r->id() << ": " << s.ToString() << "\n";
+      rc = kExitRuntime;
+    }
+  }
+  return rc;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{"concord — keeps a company's business systems in sync, and proves it"};
+  app.require_subcommand(1);
+  Common c;
+  app.add_option("-c,--config", c.config, "configuration file")->capture_default_str();
+  app.add_flag("-v,--verbose", c.verbose, "debug logging");
+  app.add_flag("-q,--quiet", c.quiet, "warnings and errors only");
+
+  bool once = false;
+  auto* run = app.add_subcommand("run", "run every flow in the foreground (Ctrl-C stops cleanly)");
+  run->add_flag("--once", once, "apply everything pending, then exit");
+
+  bool connect = false;
+  auto* validate = app.add_subcommand("validate", "check the configuration; exit 2 on errors");
+  validate->add_flag("--connect", connect, "also check tables and columns in the live databases");
+
+  auto* plan = app.add_subcommand("plan", "dry run: what each flow would create/update/delete");
+
+  bool json = false;
+  auto* status = app.add_subcommand("status", "per flow: state, backlog, lag, DLQ, conflicts");
+  status->add_flag("--json", json, "machine-readable output");
+
+  auto* dlq = app.add_subcommand("dlq", "records that could not be applied");
+  dlq->require_subcommand(1);
+  std::string flow;
+  bool all = false;
+  std::vector<int64_t> ids;
+  int64_t id = 0;
+  auto* dlq_list = dlq->add_subcommand("list", "list open entries, grouped by reason");
+  dlq_list->add_option("--flow", flow, "only this flow (e.g. customer:crm->erp)");
+  dlq_list->add_flag("--all", all, "include resolved and dismissed entries");
+  dlq_list->add_flag("--json", json, "machine-readable output");
+  auto* dlq_show = dlq->add_subcommand("show", "one entry in full");
+  dlq_show->add_option("id", id, "entry id")->required();
+  auto* dlq_retry = dlq->add_subcommand("retry", "re-read the source record(s) and apply now");
+  dlq_retry->add_option("ids", ids, "entry ids");
+  dlq_retry->add_flag("--all", all, "every open entry");
+  dlq_retry->add_option("--flow", flow, "with --all: only this flow");
+  auto* dlq_dismiss = dlq->add_subcommand("dismiss", "stop tracking entries");
+  dlq_dismiss->add_option("ids", ids, "entry ids")->required();
+
+  auto* conflicts = app.add_subcommand("conflicts", "fields both sides changed (conflict: manual)");
+  conflicts->require_subcommand(1);
+  auto* conflicts_list = conflicts->add_subcommand("list", "list open conflicts");
+  conflicts_list->add_flag("--all", all, "include resolved ones");
+  conflicts_list->add_flag("--json", json, "machine-readable output");
+  std::string take;
+  auto* conflicts_resolve = conflicts->add_subcommand("resolve", "pick the winning system");
+  conflicts_resolve->add_option("id", id, "conflict id")->required();
+  conflicts_resolve->add_option("--take", take, "the system whose values win")->required();
+
+  auto* uninstall = app.add_subcommand("uninstall", "remove concord's triggers and changelogs");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  SetLogLevel(c.verbose ? spdlog::level::debug
+                        : (c.quiet ? spdlog::level::warn : spdlog::level::info));
+
+  if (run->parsed()) return CmdRun(c, once);
+  if (validate->parsed()) return CmdValidate(c, connect);
+  if (plan->parsed()) return CmdPlan(c);
+  if (status->parsed()) return CmdStatus(c, json);
+  if (dlq_list->parsed()) return CmdDlqList(c, flow, all, json);
+  if (dlq_show->parsed()) return CmdDlqShow(c, id);
+  if (dlq_retry->parsed()) {
+    if (!all && ids.empty()) {
+      std::cerr << "concord dlq retry: give entry ids or --all\n";
+      return kExitUsage;
+    }
+    return CmdDlqRetry(c, ids, all, flow);
+  }
+  if (dlq_dismiss->parsed()) return CmdDlqDismiss(c, ids);
+  if (conflicts_list->parsed()) return CmdConflictsList(c, all, json);
+  if (conflicts_resolve->parsed()) return CmdConflictsResolve(c, id, take);
+  if (uninstall->parsed()) return CmdUninstall(c);
+  return kExitUsage;
+}
+
+}  // namespace concord

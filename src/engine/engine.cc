@@ -1,0 +1,205 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "engine/backoff.h"
+#include "engine/logging.h"
+
+namespace concord {
+
+std::vector<const FlowSpec*> OrderFlowsParentsFirst(const ConfigSpec& spec) {
+  // Depth of an entity in the reference graph (cycles cut).
+  std::map<std::string, int> depth;
+  std::function<int(const std::string&, std::set<std::string>&)> depth_of =
+      [&](const std::string& name, std::set<std::string>& visiting) -> int {
+    if (auto it = depth.find(name); it != depth.end()) return it->second;
+    auto e = spec.entities.find(name);
+    if (e == spec.entities.end() || visiting.count(name)) return 0;
+    visiting.insert(name);
+    int d = 0;
+    for (const auto& f : e->second.fields) {
+      if (f.type == FieldType::kReference && f.entity != name) {
+        d = std::max(d, 1 + depth_of(f.entity, visiting));
+      }
+    }
+    visiting.erase(name);
+    depth[name] = d;
+    return d;
+  };
+  std::vector<const FlowSpec*> out;
+  for (const auto& f : spec.flows) out.push_back(&f);
+  std::stable_sort(out.begin(), out.end(), [&](const FlowSpec* a, const FlowSpec* b) {
+    std::set<std::string> va, vb;
+    return depth_of(a->entity, va) < depth_of(b->entity, vb);
+  });
+  return out;
+}
+
+Result<std::unique_ptr<Engine>> Engine::Create(const ConfigSpec& spec, const Clock* clock) {
+  std::unique_ptr<Engine> e(new Engine(spec, clock));
+  e->log_ = ComponentLogger("engine");
+  auto state = StateStore::Open(spec.state_path);
+  if (!state.ok()) return state.status().WithContext("state store " + spec.state_path);
+  e->state_ = std::move(state).value();
+  e->pool_ = std::make_unique<SystemPool>(spec);
+  for (const auto& [name, binding] : spec.bindings) {
+    const EntitySpec& entity = spec.entities.at(binding.entity);
+    e->mappers_[name] = std::make_unique<BindingMapper>(entity, binding);
+  }
+  for (const FlowSpec* f : OrderFlowsParentsFirst(spec)) {
+    e->runners_.push_back(std::make_unique<FlowRunner>(spec, *f, e->pool_.get(), e->state_.get(),
+                                                       &e->mappers_, clock));
+  }
+  return e;
+}
+
+FlowRunner* Engine::FindRunner(const std::string& flow_id) {
+  for (auto& r : runners_) {
+    if (r->id() == flow_id) return r.get();
+  }
+  return nullptr;
+}
+
+void Engine::SleepMs(int64_t ms) {
+  // Sleep in small steps so a stop request is honoured quickly.
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (!stop_.load() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(ms, 20)));
+  }
+}
+
+namespace {
+
+struct FlowClock {
+  Backoff backoff;
+  int64_t next_attempt_ms = 0;  // after a failure
+  int64_t next_run_ms = 0;      // scheduled flows: next due time
+  bool draining = false;        // scheduled flow: a due run is in progress
+  bool failing = false;
+  std::string last_error;
+};
+
+}  // namespace
+
+Status Engine::Run() {
+  std::vector<FlowClock> clocks(runners_.size());
+  int64_t now = clock_->NowMs();
+  for (size_t i = 0; i < runners_.size(); ++i) {
+    const Schedule& s = runners_[i]->flow().schedule;
+    if (s.kind != Schedule::Kind::kRealtime) {
+      auto cp = state_->GetCheckpoint(runners_[i]->id());
+      int64_t last = cp.ok() ? cp->last_run_ms : 0;
+      // A flow that never ran starts with its initial copy at once.
+      clocks[i].next_run_ms = last == 0 ? now : s.NextAfter(last);
+    }
+  }
+  log_->info("running {} flow(s); stop with Ctrl-C", runners_.size());
+  while (!stop_.load()) {
+    int64_t busy = 0;
+    int64_t min_poll = 1000;
+    for (size_t i = 0; i < runners_.size() && !stop_.load(); ++i) {
+      FlowRunner& r = *runners_[i];
+      FlowClock& fc = clocks[i];
+      now = clock_->NowMs();
+      if (now < fc.next_attempt_ms) continue;
+      const Schedule& sched = r.flow().schedule;
+      bool realtime = sched.kind == Schedule::Kind::kRealtime;
+      if (!realtime && !fc.draining) {
+        if (now < fc.next_run_ms) continue;
+        fc.draining = true;
+        log_->info("flow {}: scheduled run ({})", r.id(), sched.text);
+        auto cp = state_->GetCheckpoint(r.id());
+        if (cp.ok()) {
+          cp->last_run_ms = now;
+          state_->PutCheckpoint(*cp).IgnoreError();
+        }
+      }
+      min_poll = std::min(min_poll, r.flow().poll_interval_ms);
+      auto done = r.Step(/*flush=*/!realtime);
+      if (done.ok()) {
+        if (fc.failing) {
+          log_->info("flow {}: recovered", r.id());
+          fc.failing = false;
+        }
+        fc.backoff.Reset();
+        busy += *done;
+        if (!realtime && *done == 0) {
+          fc.draining = false;
+          fc.next_run_ms = sched.NextAfter(clock_->NowMs());
+        }
+      } else {
+        const Status& s = done.status();
+        int64_t delay = s.IsRetryable() ? fc.backoff.NextDelayMs() : 30000;
+        fc.next_attempt_ms = clock_->NowMs() + delay;
+        if (!fc.failing || fc.last_error != s.message()) {
+          if (s.IsRetryable()) {
+            log_->warn("flow {}: {}; retrying in {} ms", r.id(), s.ToString(), delay);
+          } else {
+            log_->error("flow {} paused: {}; nothing is lost, retrying in {} s", r.id(),
+                        s.ToString(), delay / 1000);
+          }
+        }
+        fc.failing = true;
+        fc.last_error = s.message();
+      }
+    }
+    if (busy == 0) SleepMs(min_poll);
+  }
+  log_->info("stopped; every applied batch is committed");
+  return Status::Ok();
+}
+
+Status Engine::RunOnce() {
+  Status first_error;
+  for (auto& runner : runners_) {
+    Backoff backoff(100, 2000);
+    int attempts = 0;
+    while (!stop_.load()) {
+      auto done = runner->Step(/*flush=*/true);
+      if (!done.ok()) {
+        if (done.status().IsRetryable() && attempts++ < 8) {
+          SleepMs(backoff.NextDelayMs());
+          continue;
+        }
+        log_->error("flow {}: {}", runner->id(), done.status().ToString());
+        if (first_error.ok()) first_error = done.status().WithContext("flow " + runner->id());
+        break;
+      }
+      attempts = 0;
+      if (*done == 0) break;
+    }
+    auto cp = state_->GetCheckpoint(runner->id());
+    if (cp.ok()) {
+      cp->last_run_ms = clock_->NowMs();
+      state_->PutCheckpoint(*cp).IgnoreError();
+    }
+  }
+  // Children parked in the pass above may find their parents now.
+  for (auto& runner : runners_) {
+    if (stop_.load()) break;
+    auto r = runner->RetryParked(/*all=*/true);
+    if (!r.ok() && first_error.ok()) first_error = r.status();
+  }
+  return first_error;
+}
+
+std::string Engine::Summary() const {
+  std::string out;
+  for (const auto& r : runners_) {
+    const FlowStats& s = r->stats();
+    out += fmt::format(
+        "{:<32} read {:>7}  applied {:>7}  unchanged {:>6}  echo {:>6}  filtered {:>5}  "
+        "rejected {:>5}  parked {:>4}  conflicts {:>4}\n",
+        r->id(), s.read, s.applied, s.unchanged, s.echo, s.filtered, s.rejected, s.parked,
+        s.conflicts);
+  }
+  return out;
+}
+
+}  // namespace concord

@@ -1,0 +1,986 @@
+#include "engine/flow_runner.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/hash.h"
+#include "engine/logging.h"
+#include "engine/when_filter.h"
+#include "quality/normalize.h"
+
+namespace concord {
+
+// One source key in a batch, from capture to commit.
+struct FlowRunner::Item {
+  // --- from capture ---
+  Key source_key;
+  std::string source_key_text;
+  std::vector<int64_t> seqs;       // changes to apply (not concord's own)
+  std::vector<int64_t> echo_seqs;  // concord's own writes, skipped
+  ChangeOp op = ChangeOp::kUpdate;
+  int64_t at_ms = 0;               // newest log time among seqs
+  std::optional<Row> image;        // current source row; nullopt = deleted
+  bool snapshot = false;
+  bool retry = false;              // re-run of a parked or DLQ record
+
+  // --- resolved ---
+  bool is_delete = false;
+  Record canon;
+  Key canon_key;
+  std::string canon_key_text;
+  std::optional<Key> target_key;   // known key in the target
+  bool xref_from_changed = false;  // the source's xref entry must be written
+  std::optional<Row> target_row;
+  Record target_canon;
+  std::set<std::string> write_fields;
+  Row reference_columns;           // reference columns translated through the xref
+  std::optional<ConflictEntry> conflict;
+  std::set<std::string> held_fields;  // contested fields not written (conflict rule)
+  std::optional<RecordState> record_state;
+
+  // --- decided ---
+  // "" while in progress; then applied | unchanged | echo | filtered | dlq | parked | conflict
+  std::string outcome;
+  std::string rule, field, reason;
+  std::string park_reason;
+  bool write = false;
+  WriteOp op_to_apply;
+  Key written_key;
+};
+
+namespace {
+
+constexpr size_t kMaxLatencySamples = 4096;
+
+std::string RecordJson(const EntitySpec& entity, const Record& record) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, value] : record) {
+    const FieldSpec* f = entity.Field(name);
+    if (f != nullptr && f->personal && !value.is_null()) {
+      j[name] = DisplayValue(*f, value);
+    } else {
+      j[name] = nlohmann::json::parse(value.ToJson(), nullptr, false);
+    }
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string ValuesJson(const EntitySpec& entity, const Record& record,
+                       const std::set<std::string>& fields) {
+  Record subset;
+  for (const auto& f : fields) {
+    auto it = record.find(f);
+    subset[f] = it == record.end() ? Value::Null() : it->second;
+  }
+  return RecordJson(entity, subset);
+}
+
+std::string JoinIssues(const std::vector<FieldIssue>& issues) {
+  std::string out;
+  for (const auto& i : issues) {
+    if (!out.empty()) out += "; ";
+    out += i.ToString();
+  }
+  return out;
+}
+
+const FlowSpec* FindReverse(const ConfigSpec& spec, const FlowSpec& flow) {
+  for (const auto& f : spec.flows) {
+    if (f.entity == flow.entity && f.from == flow.to && f.to == flow.from) return &f;
+  }
+  return nullptr;
+}
+
+std::set<std::string> CarriedFields(const FlowSpec& flow, const BindingMapper& from,
+                                    const BindingMapper& to) {
+  std::set<std::string> out;
+  if (!flow.owns.empty()) {
+    out.insert(flow.owns.begin(), flow.owns.end());
+  } else {
+    for (const auto& f : from.mapped_fields()) {
+      if (to.mapped_fields().count(f)) out.insert(f);
+    }
+  }
+  return out;
+}
+
+int64_t ParkDelayMs(int64_t attempts) {
+  int64_t delay = 500LL << std::min<int64_t>(attempts, 6);  // 0.5 s .. 32 s
+  return std::min<int64_t>(delay, 30000);
+}
+
+}  // namespace
+
+FlowRunner::FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool* pool,
+                       StateStore* state, const MapperSet* mappers, const Clock* clock)
+    : spec_(spec),
+      flow_(flow),
+      id_(flow.Id()),
+      pool_(pool),
+      state_(state),
+      mappers_(mappers),
+      clock_(clock) {
+  from_ = mappers->at(flow.from + "." + flow.entity).get();
+  to_ = mappers->at(flow.to + "." + flow.entity).get();
+  entity_ = &spec.entities.at(flow.entity);
+  carried_ = CarriedFields(flow, *from_, *to_);
+  // Key fields always travel: they identify the record in the target.
+  for (const auto& k : entity_->key) {
+    if (to_->mapped_fields().count(k)) carried_.insert(k);
+  }
+  reverse_ = FindReverse(spec, flow);
+  if (reverse_ != nullptr) {
+    const BindingMapper* rfrom = to_;
+    const BindingMapper* rto = from_;
+    std::set<std::string> reverse_carried = CarriedFields(*reverse_, *rfrom, *rto);
+    for (const auto& f : carried_) {
+      bool is_key = std::find(entity_->key.begin(), entity_->key.end(), f) != entity_->key.end();
+      if (!is_key && reverse_carried.count(f)) contested_.insert(f);
+    }
+  }
+  log_ = ComponentLogger(fmt::format("flow:{} {}->{}", flow.entity, flow.from, flow.to));
+}
+
+Status FlowRunner::Prepare() {
+  ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  Source* source = src->source();
+  if (source == nullptr) return InvalidArgument(flow_.from + ": its connector cannot be read from");
+  Status s = source->InstallCapture(from_->table(), id_);
+  if (!s.ok()) {
+    pool_->Drop(flow_.from);
+    return s.WithContext(fmt::format("installing capture on {}.{}", flow_.from, from_->table().table));
+  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> pending, state_->PendingAcks(id_));
+  if (!pending.empty()) {
+    RETURN_IF_ERROR(source->AckChanges(id_, pending));
+    RETURN_IF_ERROR(state_->ClearPendingAcks(id_, pending));
+    log_->info("acknowledged {} changes applied before the last stop", pending.size());
+  }
+  ASSIGN_OR_RETURN(FlowCheckpoint cp, state_->GetCheckpoint(id_));
+  if (cp.phase == "pending") {
+    cp.phase = "snapshot";
+    RETURN_IF_ERROR(state_->PutCheckpoint(cp));
+    log_->info("capture installed; initial copy of {}.{} starts", flow_.from, from_->table().table);
+  }
+  prepared_ = true;
+  return Status::Ok();
+}
+
+Result<int64_t> FlowRunner::Step(bool flush) {
+  if (!prepared_) RETURN_IF_ERROR(Prepare());
+  ASSIGN_OR_RETURN(FlowCheckpoint cp, state_->GetCheckpoint(id_));
+  int64_t done = 0;
+  if (cp.phase == "snapshot") {
+    ASSIGN_OR_RETURN(done, SnapshotStep());
+    if (done > 0) return done;
+  }
+  ASSIGN_OR_RETURN(int64_t streamed, StreamStep(flush));
+  ASSIGN_OR_RETURN(int64_t unparked, RetryParked(false));
+  return streamed + unparked;
+}
+
+Result<int64_t> FlowRunner::SnapshotStep() {
+  ASSIGN_OR_RETURN(FlowCheckpoint cp, state_->GetCheckpoint(id_));
+  ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  std::optional<Key> after;
+  if (!cp.snapshot_after_key.empty()) {
+    ASSIGN_OR_RETURN(Key k, DecodeKey(cp.snapshot_after_key));
+    after = std::move(k);
+  }
+  auto rows = src->source()->ReadChunk(from_->table(), after,
+                                       static_cast<size_t>(flow_.max_batch_rows));
+  if (!rows.ok()) {
+    pool_->Drop(flow_.from);
+    return rows.status();
+  }
+  if (rows->empty()) {
+    cp.phase = "streaming";
+    RETURN_IF_ERROR(state_->PutCheckpoint(cp));
+    log_->info("initial copy complete; streaming changes");
+    return 0;
+  }
+  std::vector<Item> items;
+  items.reserve(rows->size());
+  std::string last_key;
+  for (Row& row : *rows) {
+    Item item;
+    item.source_key = from_->SystemKeyOfRow(row);
+    item.source_key_text = EncodeKey(item.source_key);
+    item.op = ChangeOp::kInsert;
+    item.image = std::move(row);
+    item.snapshot = true;
+    item.at_ms = clock_->NowMs();
+    last_key = item.source_key_text;
+    items.push_back(std::move(item));
+  }
+  stats_.read += static_cast<int64_t>(items.size());
+  RETURN_IF_ERROR(ProcessItems(items, {}, last_key));
+  return static_cast<int64_t>(items.size());
+}
+
+Result<int64_t> FlowRunner::StreamStep(bool flush) {
+  ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  auto changes = src->source()->ReadChanges(from_->table(), id_,
+                                            static_cast<size_t>(flow_.max_batch_rows));
+  if (!changes.ok()) {
+    pool_->Drop(flow_.from);
+    return changes.status();
+  }
+  if (changes->empty()) {
+    partial_since_ms_ = 0;
+    return 0;
+  }
+  int64_t now = clock_->NowMs();
+  if (!flush && static_cast<int64_t>(changes->size()) < flow_.max_batch_rows &&
+      flow_.max_batch_delay_ms > 0) {
+    if (partial_since_ms_ == 0) partial_since_ms_ = now;
+    if (now - partial_since_ms_ < flow_.max_batch_delay_ms) return 0;
+  }
+  partial_since_ms_ = 0;
+
+  // Group by key, keeping first-seen order: every change of one key carries the same image.
+  std::vector<Item> items;
+  std::map<std::string, size_t> index;
+  std::vector<int64_t> acks;
+  acks.reserve(changes->size());
+  for (SourceChange& c : *changes) {
+    acks.push_back(c.seq);
+    std::string key_text = EncodeKey(c.key);
+    auto [it, inserted] = index.emplace(key_text, items.size());
+    if (inserted) {
+      Item item;
+      item.source_key = c.key;
+      item.source_key_text = key_text;
+      item.image = c.row;
+      items.push_back(std::move(item));
+    }
+    Item& item = items[it->second];
+    if (c.origin == flow_.to) {
+      item.echo_seqs.push_back(c.seq);
+    } else {
+      item.seqs.push_back(c.seq);
+      item.op = c.op;
+      item.at_ms = std::max(item.at_ms, c.at_ms);
+    }
+  }
+  stats_.read += static_cast<int64_t>(changes->size());
+  RETURN_IF_ERROR(ProcessItems(items, acks, ""));
+  return static_cast<int64_t>(changes->size());
+}
+
+Result<int64_t> FlowRunner::RetryParked(bool all) {
+  int64_t now = clock_->NowMs();
+  ASSIGN_OR_RETURN(std::vector<ParkedChange> due,
+                   state_->DueParked(id_, all ? INT64_MAX : now));
+  if (due.empty()) return 0;
+  std::vector<std::string> keys;
+  for (const auto& p : due) keys.push_back(p.source_key);
+  ASSIGN_OR_RETURN(auto outcomes, RetryKeys(keys));
+  int64_t left = 0;
+  for (const auto& [key, outcome] : outcomes) {
+    if (outcome != "parked") ++left;
+  }
+  return left;
+}
+
+Result<std::map<std::string, std::string>> FlowRunner::RetryKeys(
+    const std::vector<std::string>& source_keys) {
+  if (!prepared_) RETURN_IF_ERROR(Prepare());
+  ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  std::vector<Key> keys;
+  for (const auto& text : source_keys) {
+    ASSIGN_OR_RETURN(Key k, DecodeKey(text));
+    keys.push_back(std::move(k));
+  }
+  auto rows = src->source()->ReadRows(from_->table(), keys);
+  if (!rows.ok()) {
+    pool_->Drop(flow_.from);
+    return rows.status();
+  }
+  std::map<std::string, Row> by_key;
+  for (Row& row : *rows) by_key[EncodeKey(from_->SystemKeyOfRow(row))] = std::move(row);
+  std::vector<Item> items;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    Item item;
+    item.source_key = keys[i];
+    item.source_key_text = source_keys[i];
+    item.retry = true;
+    item.at_ms = clock_->NowMs();
+    auto it = by_key.find(source_keys[i]);
+    if (it != by_key.end()) {
+      item.image = it->second;
+      item.op = ChangeOp::kUpdate;
+    } else {
+      item.op = ChangeOp::kDelete;
+    }
+    items.push_back(std::move(item));
+  }
+  RETURN_IF_ERROR(ProcessItems(items, {}, ""));
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) out[item.source_key_text] = item.outcome;
+  return out;
+}
+
+void FlowRunner::Reject(Item& item, const std::string& rule, const std::string& field,
+                        const std::string& reason) {
+  item.outcome = "dlq";
+  item.rule = rule;
+  item.field = field;
+  item.reason = reason;
+  item.write = false;
+}
+
+Result<Key> FlowRunner::CanonicalKeyForDeletedRow(const Key& source_key) {
+  if (from_->key_is_mapped()) {
+    Row partial;
+    const auto& cols = from_->binding().key;
+    for (size_t i = 0; i < cols.size() && i < source_key.size(); ++i) {
+      partial[cols[i]] = source_key[i];
+    }
+    BindingMapper::Canonical c = from_->ToCanonical(partial);
+    return from_->CanonicalKeyOf(c.record);
+  }
+  ASSIGN_OR_RETURN(auto canonical,
+                   state_->CanonicalKey(flow_.entity, flow_.from, EncodeKey(source_key)));
+  if (!canonical) return NotFound("never synced");
+  return DecodeKey(*canonical);
+}
+
+Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
+  for (const FieldSpec& f : entity_->fields) {
+    if (f.type != FieldType::kReference || !item.write_fields.count(f.name)) continue;
+    auto it = item.canon.find(f.name);
+    if (it == item.canon.end() || it->second.is_null()) continue;
+    const EntitySpec* parent = nullptr;
+    if (auto p = spec_.entities.find(f.entity); p != spec_.entities.end()) parent = &p->second;
+    if (parent == nullptr || parent->key.size() != 1) continue;
+    const FieldSpec* parent_key_field = parent->Field(parent->key[0]);
+    if (parent_key_field == nullptr) continue;
+
+    // Source side: a surrogate parent key in the source is translated to the canonical key.
+    Value canonical_parent = it->second;
+    auto from_parent = mappers_->find(flow_.from + "." + f.entity);
+    if (from_parent != mappers_->end() && !from_parent->second->key_is_mapped() && item.image) {
+      const FieldMapping* m = from_->binding().ForField(f.name);
+      Value raw = m && item.image->count(m->column) ? item.image->at(m->column) : it->second;
+      ASSIGN_OR_RETURN(auto ck, state_->CanonicalKey(f.entity, flow_.from, EncodeKey({raw})));
+      if (!ck) {
+        item.park_reason = fmt::format("{} {} {} has not been synced from {} yet", f.name,
+                                       f.entity, raw.ToString(), flow_.from);
+        return Status::Ok();
+      }
+      ASSIGN_OR_RETURN(Key decoded, DecodeKey(*ck));
+      canonical_parent = decoded.empty() ? Value::Null() : decoded[0];
+      item.canon[f.name] = canonical_parent;
+    }
+    auto normalized = NormalizeValue(*parent_key_field, canonical_parent);
+    if (!normalized.ok()) continue;  // validation reports a bad reference value
+    Key parent_key = {*normalized};
+
+    auto to_parent = mappers_->find(flow_.to + "." + f.entity);
+    if (to_parent == mappers_->end()) continue;  // the target does not hold the parent entity
+    const BindingMapper& pm = *to_parent->second;
+    if (pm.key_is_mapped()) {
+      std::optional<Key> tkey = pm.SystemKeyFromCanonical(parent_key);
+      if (!tkey) continue;
+      auto rows = sink->ReadRows(pm.table(), {*tkey});
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) {
+        item.park_reason = fmt::format("{} {} {} is not in {} yet", f.name, f.entity,
+                                       KeyForDisplay(EncodeKey(parent_key)), flow_.to);
+        return Status::Ok();
+      }
+    } else {
+      ASSIGN_OR_RETURN(auto sk, state_->SystemKey(f.entity, EncodeKey(parent_key), flow_.to));
+      if (!sk) {
+        item.park_reason = fmt::format("{} {} {} is not in {} yet", f.name, f.entity,
+                                       KeyForDisplay(EncodeKey(parent_key)), flow_.to);
+        return Status::Ok();
+      }
+      ASSIGN_OR_RETURN(Key decoded, DecodeKey(*sk));
+      const FieldMapping* m = to_->binding().ForField(f.name);
+      if (m != nullptr && decoded.size() == 1) item.reference_columns[m->column] = decoded[0];
+    }
+  }
+  return Status::Ok();
+}
+
+// Resolve: everything up to (not including) writing. Reads only.
+Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink) {
+  std::set<std::string> check_fields = carried_;
+  for (const auto& k : entity_->key) check_fields.insert(k);
+
+  for (Item& item : items) {
+    if (item.seqs.empty() && !item.snapshot && !item.retry) {
+      item.outcome = "echo";
+      continue;
+    }
+    item.is_delete = !item.image.has_value();
+    if (item.is_delete) {
+      auto ck = CanonicalKeyForDeletedRow(item.source_key);
+      if (!ck.ok()) {
+        item.outcome = "unchanged";  // never synced: nothing to delete in the target
+        continue;
+      }
+      item.canon_key = *ck;
+    } else {
+      BindingMapper::Canonical c = from_->ToCanonical(*item.image);
+      item.canon = std::move(c.record);
+      // Only issues on fields this flow carries reject the record.
+      std::vector<FieldIssue> issues;
+      for (auto& issue : c.issues) {
+        if (check_fields.count(issue.field)) issues.push_back(std::move(issue));
+      }
+      if (issues.empty()) issues = ValidateRecord(*entity_, item.canon, check_fields);
+      if (!issues.empty()) {
+        Reject(item, issues[0].rule, issues[0].field, JoinIssues(issues));
+        continue;
+      }
+      auto ck = from_->CanonicalKeyOf(item.canon);
+      if (!ck.ok()) {
+        Reject(item, "key", entity_->key.empty() ? "" : entity_->key[0], ck.status().message());
+        continue;
+      }
+      item.canon_key = *ck;
+      if (flow_.when) {
+        WhenResult w = EvaluateWhen(*flow_.when, item.canon);
+        if (!w.pass) {
+          item.outcome = "filtered";
+          item.reason = w.detail;
+          continue;
+        }
+      }
+      if (!from_->key_is_mapped()) {
+        std::string canonical_text = EncodeKey(item.canon_key);
+        ASSIGN_OR_RETURN(auto known,
+                         state_->SystemKey(flow_.entity, canonical_text, flow_.from));
+        item.xref_from_changed = !known || *known != item.source_key_text;
+      }
+    }
+    item.canon_key_text = EncodeKey(item.canon_key);
+
+    // The record's key in the target.
+    if (to_->key_is_mapped()) {
+      item.target_key = to_->SystemKeyFromCanonical(item.canon_key);
+    } else {
+      ASSIGN_OR_RETURN(auto known, state_->SystemKey(flow_.entity, item.canon_key_text, flow_.to));
+      if (known) {
+        ASSIGN_OR_RETURN(Key k, DecodeKey(*known));
+        item.target_key = std::move(k);
+      } else {
+        // Not in the xref: look for the record by its canonical key columns, so that a replay
+        // after a crash finds the row it inserted instead of inserting it twice.
+        TableRef natural = to_->table();
+        natural.key_columns.clear();
+        for (const auto& k : entity_->key) {
+          const FieldMapping* m = to_->binding().ForField(k);
+          if (m == nullptr) {
+            natural.key_columns.clear();
+            break;
+          }
+          natural.key_columns.push_back(m->column);
+        }
+        if (!natural.key_columns.empty()) {
+          auto rows = sink->ReadRows(natural, {item.canon_key});
+          if (!rows.ok()) return rows.status();
+          if (!rows->empty()) item.target_key = to_->SystemKeyOfRow(rows->front());
+        }
+      }
+    }
+    if (!item.is_delete) {
+      item.write_fields = carried_;
+      RETURN_IF_ERROR(ResolveReferences(item, sink));
+      if (!item.park_reason.empty()) {
+        item.outcome = "parked";
+        continue;
+      }
+    }
+  }
+
+  // Current target rows, one query for the batch.
+  std::vector<Key> target_keys;
+  for (const Item& item : items) {
+    if (item.outcome.empty() && item.target_key) target_keys.push_back(*item.target_key);
+  }
+  std::map<std::string, Row> target_rows;
+  if (!target_keys.empty()) {
+    auto rows = sink->ReadRows(to_->table(), target_keys);
+    if (!rows.ok()) return rows.status();
+    for (Row& row : *rows) target_rows[EncodeKey(to_->SystemKeyOfRow(row))] = std::move(row);
+  }
+
+  // Conflict detection needs the target's pending (not yet synced back) change times.
+  std::map<std::string, int64_t> target_pending_ms;
+  if (!contested_.empty() && reverse_ != nullptr && !target_keys.empty()) {
+    auto conn = pool_->Get(flow_.to);
+    if (conn.ok() && (*conn)->source() != nullptr) {
+      auto pending = (*conn)->source()->LatestPendingMs(to_->table(), reverse_->Id(), target_keys,
+                                                        flow_.from);
+      if (pending.ok()) target_pending_ms = std::move(*pending);
+    }
+  }
+
+  for (Item& item : items) {
+    if (!item.outcome.empty()) continue;
+    std::string target_key_text = item.target_key ? EncodeKey(*item.target_key) : "";
+    if (item.target_key) {
+      auto it = target_rows.find(target_key_text);
+      if (it != target_rows.end()) {
+        item.target_row = it->second;
+        item.target_canon = to_->ToCanonical(it->second).record;
+      }
+    }
+    if (item.is_delete) {
+      if (item.target_row) {
+        item.write = true;
+        item.op_to_apply.kind = WriteOp::Kind::kDelete;
+        item.op_to_apply.key = *item.target_key;
+      } else {
+        item.outcome = "unchanged";
+      }
+      continue;
+    }
+
+    // Ownership and conflicts: which contested fields may this change write?
+    if (!contested_.empty()) {
+      ASSIGN_OR_RETURN(item.record_state, state_->GetRecordState(flow_.entity, item.canon_key_text));
+      ASSIGN_OR_RETURN(auto open_conflict,
+                       state_->OpenConflictFor(flow_.entity, item.canon_key_text));
+      std::set<std::string> clash;
+      if (item.target_row && item.record_state) {
+        for (const auto& f : contested_) {
+          auto agreed = item.record_state->field_hashes.find(f);
+          if (agreed == item.record_state->field_hashes.end()) continue;
+          Value src = item.canon.count(f) ? item.canon.at(f) : Value::Null();
+          Value tgt = item.target_canon.count(f) ? item.target_canon.at(f) : Value::Null();
+          if (src == tgt) continue;
+          bool source_changed = HashValue(src) != agreed->second;
+          bool target_changed = HashValue(tgt) != agreed->second;
+          if (source_changed && target_changed) clash.insert(f);
+        }
+      }
+      if (open_conflict) {
+        // A person has to decide; until then contested fields stay as they are on both sides.
+        clash.insert(contested_.begin(), contested_.end());
+      }
+      if (!clash.empty()) {
+        bool source_wins = false;
+        if (!open_conflict) {
+          switch (flow_.conflict) {
+            case ConflictRule::kNewest: {
+              int64_t target_ms = 0;
+              if (item.record_state) {
+                auto it = item.record_state->last_change_ms.find(flow_.to);
+                if (it != item.record_state->last_change_ms.end()) target_ms = it->second;
+              }
+              auto p = target_pending_ms.find(target_key_text);
+              if (p != target_pending_ms.end()) target_ms = std::max(target_ms, p->second);
+              source_wins = item.at_ms >= target_ms;
+              break;
+            }
+            case ConflictRule::kPrefer:
+              source_wins = flow_.prefer == flow_.from;
+              break;
+            case ConflictRule::kManual:
+              source_wins = false;
+              break;
+          }
+        }
+        if (!source_wins) {
+          item.held_fields = clash;
+          for (const auto& f : clash) item.write_fields.erase(f);
+          if (open_conflict || flow_.conflict == ConflictRule::kManual) {
+            ConflictEntry c = open_conflict ? *open_conflict : ConflictEntry{};
+            c.entity = flow_.entity;
+            c.canonical_key = item.canon_key_text;
+            c.system_a = flow_.from;
+            c.system_b = flow_.to;
+            c.values_a_json = ValuesJson(*entity_, item.canon, clash);
+            c.values_b_json = ValuesJson(*entity_, item.target_canon, clash);
+            item.conflict = c;
+          }
+        }
+      }
+    }
+
+    // Unchanged: the target already holds these values.
+    if (item.target_row) {
+      bool same = true;
+      for (const auto& f : item.write_fields) {
+        Value src = item.canon.count(f) ? item.canon.at(f) : Value::Null();
+        auto t = item.target_canon.find(f);
+        if (t == item.target_canon.end() || t->second != src) {
+          same = false;
+          break;
+        }
+      }
+      // A translated reference column must match the raw target column too.
+      for (const auto& [col, v] : item.reference_columns) {
+        auto t = item.target_row->find(col);
+        if (t == item.target_row->end() || t->second != v) same = false;
+      }
+      if (same) {
+        item.outcome = item.held_fields.empty() ? "unchanged" : "conflict";
+        continue;
+      }
+    }
+    auto row = to_->FromCanonical(item.canon, item.write_fields);
+    if (!row.ok()) {
+      Reject(item, "value_map", "", row.status().message());
+      continue;
+    }
+    for (const auto& [col, v] : item.reference_columns) (*row)[col] = v;
+    item.write = true;
+    item.op_to_apply.kind = WriteOp::Kind::kUpsert;
+    item.op_to_apply.key = item.target_key.value_or(Key{});
+    item.op_to_apply.values = std::move(*row);
+  }
+  return Status::Ok();
+}
+
+Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
+  std::vector<WriteOp> ops;
+  std::vector<Item*> writers;
+  for (Item& item : items) {
+    if (item.write && item.outcome.empty()) {
+      ops.push_back(item.op_to_apply);
+      writers.push_back(&item);
+    }
+  }
+  if (ops.empty()) return Status::Ok();
+  int64_t started = clock_->NowMs();
+  auto result = sink->Apply(to_->table(), ops, flow_.from);
+  if (result.ok()) {
+    for (size_t i = 0; i < writers.size(); ++i) {
+      writers[i]->written_key = i < result->keys.size() ? result->keys[i] : Key{};
+      writers[i]->outcome = writers[i]->held_fields.empty() ? "applied" : "applied";
+    }
+  } else if (result.status().IsRetryable()) {
+    return result.status();
+  } else {
+    // The target refused the batch: isolate the record(s) it refuses, one by one.
+    log_->warn("{}.{} refused a batch of {} ({}); retrying record by record", flow_.to,
+               to_->table().table, ops.size(), result.status().message());
+    for (size_t i = 0; i < writers.size(); ++i) {
+      auto one = sink->Apply(to_->table(), {ops[i]}, flow_.from);
+      if (one.ok()) {
+        writers[i]->written_key = one->keys.empty() ? Key{} : one->keys[0];
+        writers[i]->outcome = "applied";
+      } else if (one.status().IsRetryable()) {
+        return one.status();
+      } else {
+        Reject(*writers[i], "target", "",
+               fmt::format("{}.{} refused the record: {}", flow_.to, to_->table().table,
+                           one.status().message()));
+      }
+    }
+  }
+  int64_t took = clock_->NowMs() - started;
+  if (stats_.apply_ms.size() < kMaxLatencySamples) stats_.apply_ms.push_back(took);
+  return Status::Ok();
+}
+
+Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& acks,
+                          const std::string& snapshot_after_key) {
+  int64_t now = clock_->NowMs();
+  ASSIGN_OR_RETURN(FlowCheckpoint cp, state_->GetCheckpoint(id_));
+  RETURN_IF_ERROR(state_->Begin());
+  auto body = [&]() -> Status {
+    int64_t applied = 0, rejected = 0, newest_source_ms = 0;
+    for (Item& item : items) {
+      const std::string op(ChangeOpName(item.is_delete ? ChangeOp::kDelete : item.op));
+      std::optional<ParkedChange> parked;
+      if (item.outcome != "echo") {
+        ASSIGN_OR_RETURN(parked, state_->ParkedFor(id_, item.source_key_text));
+      }
+      if (item.outcome == "parked" && parked &&
+          now - parked->first_seen_ms >= flow_.max_parent_wait_s * 1000) {
+        // Waited long enough: the parent is not coming. Give it to a person.
+        Reject(item, "parent_missing", "",
+               fmt::format("waited {} s for the parent: {}", flow_.max_parent_wait_s,
+                           item.park_reason));
+      }
+      // Audit: one entry per consumed change; snapshot and retried rows get one with seq 0.
+      auto audit = [&](int64_t seq, const std::string& outcome) {
+        return state_->AddAudit(
+            AuditEntry{id_, flow_.entity, item.source_key_text, seq, op, outcome, now});
+      };
+      for (int64_t seq : item.echo_seqs) RETURN_IF_ERROR(audit(seq, "echo"));
+      if (item.outcome == "echo") continue;
+      if (item.seqs.empty()) {
+        RETURN_IF_ERROR(audit(0, item.snapshot ? "snapshot:" + item.outcome : item.outcome));
+      }
+      for (int64_t seq : item.seqs) RETURN_IF_ERROR(audit(seq, item.outcome));
+
+      const std::string& o = item.outcome;
+      if (o == "applied" || o == "unchanged" || o == "conflict") {
+        if (o == "applied") {
+          ++applied;
+          newest_source_ms = std::max(newest_source_ms, item.at_ms);
+        }
+        // xref
+        if (item.is_delete) {
+          if (o == "applied") {
+            RETURN_IF_ERROR(state_->DeleteXref(flow_.entity, item.canon_key_text, flow_.to));
+            RETURN_IF_ERROR(state_->DeleteXref(flow_.entity, item.canon_key_text, flow_.from));
+            RETURN_IF_ERROR(state_->DeleteRecordState(flow_.entity, item.canon_key_text));
+          }
+        } else {
+          if (item.xref_from_changed) {
+            RETURN_IF_ERROR(state_->PutXref(flow_.entity, item.canon_key_text, flow_.from,
+                                            item.source_key_text));
+          }
+          if (!to_->key_is_mapped()) {
+            Key k = !item.written_key.empty() ? item.written_key : item.target_key.value_or(Key{});
+            if (!k.empty()) {
+              RETURN_IF_ERROR(
+                  state_->PutXref(flow_.entity, item.canon_key_text, flow_.to, EncodeKey(k)));
+            }
+          }
+          if (!contested_.empty()) {
+            RecordState rs = item.record_state.value_or(RecordState{});
+            for (const auto& f : item.write_fields) {
+              auto it = item.canon.find(f);
+              rs.field_hashes[f] = HashValue(it == item.canon.end() ? Value::Null() : it->second);
+            }
+            int64_t& seen = rs.last_change_ms[flow_.from];
+            seen = std::max(seen, item.at_ms);
+            RETURN_IF_ERROR(state_->PutRecordState(flow_.entity, item.canon_key_text, rs));
+          }
+        }
+        if (item.conflict) {
+          ConflictEntry c = *item.conflict;
+          c.updated_ms = now;
+          if (c.created_ms == 0) c.created_ms = now;
+          RETURN_IF_ERROR(state_->PutConflict(c).status());
+          ++stats_.conflicts;
+        }
+        ASSIGN_OR_RETURN(auto dlq, state_->OpenDlqFor(id_, item.source_key_text));
+        if (dlq) RETURN_IF_ERROR(state_->SetDlqStatus(dlq->id, "resolved"));
+      }
+      if (o == "parked") {
+        ParkedChange p = parked.value_or(ParkedChange{});
+        if (!parked) p.first_seen_ms = now;
+        p.flow = id_;
+        p.source_key = item.source_key_text;
+        p.seq = item.seqs.empty() ? p.seq : item.seqs.back();
+        p.reason = item.park_reason;
+        p.next_attempt_ms = now + ParkDelayMs(p.attempts);
+        RETURN_IF_ERROR(state_->PutParked(p).status());
+        ++stats_.parked;
+      } else if (parked) {
+        // Applied, filtered, rejected or deleted: it no longer waits.
+        RETURN_IF_ERROR(state_->DeleteParked(parked->id));
+      }
+      if (o == "dlq") {
+        ++rejected;
+        DlqEntry e;
+        e.flow = id_;
+        e.entity = flow_.entity;
+        e.source_key = item.source_key_text;
+        e.op = op;
+        e.seq = item.seqs.empty() ? 0 : item.seqs.back();
+        e.reason = item.reason;
+        e.field = item.field;
+        e.rule = item.rule;
+        e.record_json = item.canon.empty() ? "" : RecordJson(*entity_, item.canon);
+        e.first_seen_ms = now;
+        e.last_seen_ms = now;
+        RETURN_IF_ERROR(state_->PutDlq(e).status());
+        log_->warn("record {} rejected ({}): {}", KeyForDisplay(item.source_key_text), item.rule,
+                   item.reason);
+      }
+      if (o == "applied") ++stats_.applied;
+      else if (o == "unchanged") ++stats_.unchanged;
+      else if (o == "echo") ++stats_.echo;
+      else if (o == "filtered") ++stats_.filtered;
+      stats_.echo += static_cast<int64_t>(item.echo_seqs.size());
+    }
+    stats_.rejected += rejected;
+    if (!acks.empty()) {
+      RETURN_IF_ERROR(state_->AddPendingAcks(id_, acks));
+      cp.last_seq = std::max(cp.last_seq, *std::max_element(acks.begin(), acks.end()));
+    }
+    if (!snapshot_after_key.empty()) cp.snapshot_after_key = snapshot_after_key;
+    cp.applied_total += applied;
+    cp.rejected_total += rejected;
+    if (applied > 0) {
+      cp.last_applied_ms = now;
+      if (newest_source_ms > 0) {
+        cp.last_source_ms = std::max(cp.last_source_ms, newest_source_ms);
+        stats_.last_lag_ms = now - newest_source_ms;
+      }
+    }
+    return state_->PutCheckpoint(cp);
+  };
+  Status s = body();
+  if (!s.ok()) {
+    state_->Rollback();
+    return s.WithContext("state");
+  }
+  RETURN_IF_ERROR(state_->Commit());
+  ++stats_.batches;
+
+  // Only now may the source forget the changes: delete-on-consume.
+  if (!acks.empty()) {
+    ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+    Status ack = src->source()->AckChanges(id_, acks);
+    if (!ack.ok()) {
+      // Harmless: they are pending acks in the state and are acknowledged on the next start.
+      pool_->Drop(flow_.from);
+      prepared_ = false;
+      return ack;
+    }
+    RETURN_IF_ERROR(state_->ClearPendingAcks(id_, acks));
+  }
+  return Status::Ok();
+}
+
+Status FlowRunner::ProcessItems(std::vector<Item>& items, const std::vector<int64_t>& acks,
+                                const std::string& snapshot_after_key) {
+  ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  auto dst = pool_->Get(flow_.to);
+  if (!dst.ok()) return dst.status();
+  Sink* sink = (*dst)->sink();
+  if (sink == nullptr) return InvalidArgument(flow_.to + ": its connector cannot be written to");
+  Status s = Resolve(items, src->source(), sink);
+  if (s.ok()) s = ApplyWrites(items, sink);
+  if (!s.ok()) {
+    pool_->Drop(flow_.to);
+    return s;
+  }
+  return Commit(items, acks, snapshot_after_key);
+}
+
+Result<std::string> FlowRunner::TakeSourceSide(const std::string& canonical_key) {
+  ASSIGN_OR_RETURN(Key ck, DecodeKey(canonical_key));
+  std::optional<Key> source_key = from_->SystemKeyFromCanonical(ck);
+  if (!source_key) {
+    ASSIGN_OR_RETURN(auto known, state_->SystemKey(flow_.entity, canonical_key, flow_.from));
+    if (!known) return NotFound("no key of " + KeyForDisplay(canonical_key) + " in " + flow_.from);
+    ASSIGN_OR_RETURN(Key k, DecodeKey(*known));
+    source_key = std::move(k);
+  }
+  // Agree on the target's current values first, so only the source counts as changed.
+  std::optional<Key> target_key = to_->SystemKeyFromCanonical(ck);
+  if (!target_key) {
+    ASSIGN_OR_RETURN(auto known, state_->SystemKey(flow_.entity, canonical_key, flow_.to));
+    if (known) {
+      ASSIGN_OR_RETURN(Key k, DecodeKey(*known));
+      target_key = std::move(k);
+    }
+  }
+  ASSIGN_OR_RETURN(Connection * dst, pool_->Get(flow_.to));
+  RecordState rs;
+  ASSIGN_OR_RETURN(auto existing, state_->GetRecordState(flow_.entity, canonical_key));
+  if (existing) rs = *existing;
+  if (target_key) {
+    ASSIGN_OR_RETURN(std::vector<Row> rows, dst->sink()->ReadRows(to_->table(), {*target_key}));
+    if (!rows.empty()) {
+      Record target = to_->ToCanonical(rows[0]).record;
+      for (const auto& f : contested_) {
+        auto it = target.find(f);
+        rs.field_hashes[f] = HashValue(it == target.end() ? Value::Null() : it->second);
+      }
+    }
+  }
+  RETURN_IF_ERROR(state_->PutRecordState(flow_.entity, canonical_key, rs));
+  ASSIGN_OR_RETURN(auto outcomes, RetryKeys({EncodeKey(*source_key)}));
+  return outcomes.begin()->second;
+}
+
+Result<Source::Backlog> FlowRunner::Backlog() {
+  ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  return src->source()->PendingChanges(id_);
+}
+
+Result<FlowPlan> FlowRunner::Plan() {
+  FlowPlan plan;
+  ASSIGN_OR_RETURN(FlowCheckpoint cp, state_->GetCheckpoint(id_));
+  ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  ASSIGN_OR_RETURN(Connection * dst, pool_->Get(flow_.to));
+  Source* source = src->source();
+  Sink* sink = dst->sink();
+  constexpr size_t kSamples = 5;
+  auto tally = [&](std::vector<Item>& items) {
+    for (Item& item : items) {
+      const std::string& key = KeyForDisplay(item.source_key_text);
+      if (item.outcome == "dlq") {
+        ++plan.rejects;
+        if (plan.sample_rejects.size() < kSamples)
+          plan.sample_rejects.push_back(key + " (" + item.reason + ")");
+      } else if (item.outcome == "filtered") {
+        ++plan.filtered;
+      } else if (item.outcome == "unchanged" || item.outcome == "echo" ||
+                 item.outcome == "conflict") {
+        ++plan.unchanged;
+      } else if (item.is_delete) {
+        ++plan.deletes;
+        if (plan.sample_deletes.size() < kSamples) plan.sample_deletes.push_back(key);
+      } else if (!item.target_row) {
+        ++plan.creates;
+        if (plan.sample_creates.size() < kSamples) plan.sample_creates.push_back(key);
+      } else {
+        ++plan.updates;
+        if (plan.sample_updates.size() < kSamples) plan.sample_updates.push_back(key);
+      }
+    }
+  };
+  if (cp.phase != "streaming") {
+    plan.phase = "snapshot";
+    std::optional<Key> after;
+    if (!cp.snapshot_after_key.empty()) {
+      ASSIGN_OR_RETURN(Key k, DecodeKey(cp.snapshot_after_key));
+      after = std::move(k);
+    }
+    while (true) {
+      ASSIGN_OR_RETURN(std::vector<Row> rows, source->ReadChunk(from_->table(), after, 1000));
+      if (rows.empty()) break;
+      std::vector<Item> items;
+      for (Row& row : rows) {
+        Item item;
+        item.source_key = from_->SystemKeyOfRow(row);
+        item.source_key_text = EncodeKey(item.source_key);
+        item.image = std::move(row);
+        item.snapshot = true;
+        item.op = ChangeOp::kInsert;
+        items.push_back(std::move(item));
+      }
+      after = items.back().source_key;
+      RETURN_IF_ERROR(Resolve(items, source, sink));
+      tally(items);
+    }
+    return plan;
+  }
+  plan.phase = "streaming";
+  auto changes = source->ReadChanges(from_->table(), id_, 1000000);
+  if (!changes.ok()) return changes.status();
+  std::vector<Item> items;
+  std::map<std::string, size_t> index;
+  for (SourceChange& c : *changes) {
+    std::string key_text = EncodeKey(c.key);
+    auto [it, inserted] = index.emplace(key_text, items.size());
+    if (inserted) {
+      Item item;
+      item.source_key = c.key;
+      item.source_key_text = key_text;
+      item.image = c.row;
+      items.push_back(std::move(item));
+    }
+    Item& item = items[it->second];
+    if (c.origin == flow_.to) {
+      item.echo_seqs.push_back(c.seq);
+    } else {
+      item.seqs.push_back(c.seq);
+      item.op = c.op;
+      item.at_ms = std::max(item.at_ms, c.at_ms);
+    }
+  }
+  RETURN_IF_ERROR(Resolve(items, source, sink));
+  tally(items);
+  return plan;
+}
+
+}  // namespace concord

@@ -1,0 +1,144 @@
+// FlowRunner: moves one entity from one system to another (one `flows:` entry), through every
+// stage of DESIGN.md's data flow: capture → to canonical → validate → filter → resolve (xref,
+// ownership, conflicts, parents) → from canonical → apply → commit (audit, xref, record state,
+// checkpoint) → acknowledge the source.
+//
+// Guarantees it implements (DESIGN.md "Guarantees"):
+//  - Nothing lost: source changelog rows are deleted only after the target transaction and then
+//    the state transaction committed; the seqs in between are recorded as pending acks in that
+//    same state transaction and acknowledged first on restart.
+//  - Nothing doubled: capture carries the current row image, apply is an upsert by key, and a
+//    record already equal in the target is not written again ("unchanged").
+//  - No echo: changes whose origin is this flow's target were written by concord and are skipped.
+//  - Bad data never blocks good data: a record that fails mapping or validation goes to the DLQ;
+//    a batch the target refuses is retried record by record and only the refused records go to
+//    the DLQ.
+//  - Parents first: a record whose referenced parent is not yet in the target is parked and
+//    retried with backoff, then sent to the DLQ after `max_parent_wait_s`.
+//
+// Threading: one thread. The runner borrows the pool, state store, clock and mappers; they must
+// outlive it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "config/spec.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "engine/system_pool.h"
+#include "mapping/binding_mapper.h"
+#include "state/state_store.h"
+
+namespace concord {
+
+// Counters for one flow since the process started.
+struct FlowStats {
+  int64_t read = 0;       // source changes and snapshot rows read
+  int64_t applied = 0;    // records written to the target
+  int64_t unchanged = 0;  // target already equal
+  int64_t echo = 0;       // concord's own writes, skipped
+  int64_t filtered = 0;   // `when:` false
+  int64_t rejected = 0;   // sent to the DLQ
+  int64_t parked = 0;     // waiting for a parent
+  int64_t conflicts = 0;  // fields held back by a conflict rule
+  int64_t batches = 0;
+  int64_t last_lag_ms = 0;            // now − source log time of the newest change applied
+  std::vector<int64_t> apply_ms;      // per-batch apply latency samples (bounded)
+};
+
+// What `concord plan` reports for one flow.
+struct FlowPlan {
+  std::string phase;  // "snapshot" (first run copies the table) or "streaming"
+  int64_t creates = 0, updates = 0, deletes = 0, unchanged = 0, rejects = 0, filtered = 0;
+  std::vector<std::string> sample_creates, sample_updates, sample_deletes, sample_rejects;
+  std::string note;  // e.g. "capture not installed yet"
+};
+
+// All mappers of a config, by binding name ("crm.customer").
+using MapperSet = std::map<std::string, std::unique_ptr<BindingMapper>>;
+
+class FlowRunner {
+ public:
+  FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool* pool, StateStore* state,
+             const MapperSet* mappers, const Clock* clock);
+
+  const FlowSpec& flow() const { return flow_; }
+  const std::string& id() const { return id_; }
+  const FlowStats& stats() const { return stats_; }
+
+  // Installs capture on the source (idempotent) and acknowledges changes that were applied but
+  // not yet acknowledged when the previous process stopped.
+  Status Prepare();
+
+  // Does one unit of work: the next snapshot chunk, or the next batch of changes, then any parked
+  // records that are due. Returns how many source rows/changes it consumed; 0 means idle.
+  // `flush`: process a partial batch at once instead of waiting max_batch_delay_ms for it to fill.
+  Result<int64_t> Step(bool flush);
+
+  // Re-reads the current source rows for `source_keys` (encoded) and runs them through the flow
+  // now — `concord dlq retry`. Returns the outcome per key ("applied", "dlq", ...).
+  Result<std::map<std::string, std::string>> RetryKeys(const std::vector<std::string>& source_keys);
+
+  // Parked records that are due (or all, with `all`), re-run. Returns how many left the park.
+  Result<int64_t> RetryParked(bool all);
+
+  // Resolves a manual conflict for `canonical_key` in favour of this flow's source: the source's
+  // current values of the contested fields are written to the target. Returns the outcome.
+  Result<std::string> TakeSourceSide(const std::string& canonical_key);
+
+  // The pending backlog at the source (count, oldest log time).
+  Result<Source::Backlog> Backlog();
+
+  // Dry run: what the next run would do. Changes nothing anywhere.
+  Result<FlowPlan> Plan();
+
+  // Fields this flow writes to the target (its `owns`, else every field both bindings map).
+  const std::set<std::string>& carried() const { return carried_; }
+
+ private:
+  struct Item;  // one source key in a batch
+  struct BatchOutcome;
+
+  Result<int64_t> SnapshotStep();
+  Result<int64_t> StreamStep(bool flush);
+  // Runs items through resolve/apply/commit; `acks` are the changelog seqs consumed.
+  Status ProcessItems(std::vector<Item>& items, const std::vector<int64_t>& acks,
+                      const std::string& snapshot_after_key);
+  // Everything short of writing: map, validate, filter, resolve keys, parents and conflicts.
+  Status Resolve(std::vector<Item>& items, Source* source, Sink* sink);
+  Status ApplyWrites(std::vector<Item>& items, Sink* sink);
+  Status Commit(std::vector<Item>& items, const std::vector<int64_t>& acks,
+                const std::string& snapshot_after_key);
+  Result<Key> CanonicalKeyForDeletedRow(const Key& source_key);
+  Status ResolveReferences(Item& item, Sink* sink);
+  void Reject(Item& item, const std::string& rule, const std::string& field,
+              const std::string& reason);
+
+  const ConfigSpec& spec_;
+  const FlowSpec& flow_;
+  const FlowSpec* reverse_ = nullptr;  // the flow to->from of the same entity, if any
+  std::string id_;
+  SystemPool* pool_;
+  StateStore* state_;
+  const MapperSet* mappers_;
+  const Clock* clock_;
+  const BindingMapper* from_;
+  const BindingMapper* to_;
+  const EntitySpec* entity_;
+  std::set<std::string> carried_;
+  std::set<std::string> contested_;  // carried by this flow and by the reverse flow
+  std::shared_ptr<spdlog::logger> log_;
+  FlowStats stats_;
+  bool prepared_ = false;
+  int64_t partial_since_ms_ = 0;  // when a partial batch was first seen (max_batch_delay_ms)
+};
+
+}  // namespace concord

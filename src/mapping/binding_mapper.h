@@ -1,0 +1,75 @@
+// BindingMapper: how one entity lives in one system's table — translating rows of that table to
+// canonical records and back, per the binding's field mapping and value maps, normalizing each
+// value to its data-dictionary type on the way in.
+//
+// Immutable after construction; safe to share between threads. Holds pointers into the
+// ConfigSpec, which must outlive it.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/spec.h"
+#include "connectors/connector.h"
+#include "core/change.h"
+#include "core/status.h"
+#include "quality/normalize.h"
+
+namespace concord {
+
+class BindingMapper {
+ public:
+  BindingMapper(const EntitySpec& entity, const BindingSpec& binding);
+
+  const EntitySpec& entity() const { return *entity_; }
+  const BindingSpec& binding() const { return *binding_; }
+
+  // The table as connectors see it: key columns plus every mapped column, in a stable order.
+  const TableRef& table() const { return table_; }
+
+  // True when every binding key column is mapped to an entity key field, in the same order — the
+  // system key is then derived from the record. False for surrogate keys (e.g. an autoincrement
+  // id that no canonical field maps), which live only in the xref.
+  bool key_is_mapped() const { return key_is_mapped_; }
+
+  // The canonical fields this binding maps.
+  const std::set<std::string>& mapped_fields() const { return mapped_fields_; }
+
+  struct Canonical {
+    Record record;                   // mapped fields, normalized (failed fields are absent)
+    std::vector<FieldIssue> issues;  // one per field that failed to map or normalize
+  };
+  // Row → canonical record: column → field by the mapping, value map (system → canonical; a
+  // value absent from a non-empty map is an issue, rule "value_map"), then NormalizeValue. Does
+  // not run ValidateRecord — the engine does, for the fields the flow carries.
+  Canonical ToCanonical(const Row& row) const;
+
+  // Canonical values of `fields` → the columns of this binding: reverse value map (a canonical
+  // value with no system value is an issue), values otherwise passed as they are. Fields this
+  // binding does not map are skipped.
+  Result<Row> FromCanonical(const Record& record, const std::set<std::string>& fields) const;
+
+  // The table key of `row` (binding key columns, in order).
+  Key SystemKeyOfRow(const Row& row) const;
+  // The canonical key of `record` (entity key fields, in order); InvalidArgument naming the
+  // field when a key field is missing or NULL.
+  Result<Key> CanonicalKeyOf(const Record& record) const;
+  // When key_is_mapped(): the system key for a canonical key (identity, with value maps applied
+  // in reverse). Otherwise nullopt — also when `canonical` has the wrong number of values or a
+  // value has no reverse value-map entry (FromCanonical reports that case as an error).
+  std::optional<Key> SystemKeyFromCanonical(const Key& canonical) const;
+
+ private:
+  const EntitySpec* entity_;
+  const BindingSpec* binding_;
+  TableRef table_;
+  bool key_is_mapped_ = false;
+  std::set<std::string> mapped_fields_;
+  // Parallel to binding().fields: the entity's FieldSpec of each mapping (nullptr when the entity
+  // does not declare the field — config validation rejects that, ToCanonical reports it).
+  std::vector<const FieldSpec*> field_specs_;
+};
+
+}  // namespace concord
