@@ -112,8 +112,7 @@ std::string FormatDecimal(Decimal d, int scale) {
     char first_dropped = d.frac_digits[kept];
     bool rest_nonzero = !AllZeros(std::string_view(d.frac_digits).substr(kept + 1));
     bool last_odd = !digits.empty() && ((digits.back() - '0') % 2 == 1);
-    bool round_up =
-        first_dropped > '5' || (first_dropped == '5' && (rest_nonzero || last_odd));
+    bool round_up = first_dropped > '5' || (first_dropped == '5' && (rest_nonzero || last_odd));
     if (round_up) {
       size_t j = digits.size();
       while (j > 0 && digits[j - 1] == '9') digits[--j] = '0';

@@ -26,11 +26,21 @@ std::string Quote(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7F) {
           out += "\\x";
@@ -86,9 +96,12 @@ std::string DisplayValue(const FieldSpec& field, const Value& v) {
   if (v.is_null()) return "NULL";
   if (field.personal) return Mask(field, v);
   switch (v.kind()) {
-    case ValueKind::kText: return Quote(Cut(v.text(), kMaxDisplayChars));
-    case ValueKind::kBlob: return Cut(v.ToString(), kMaxDisplayChars);
-    default: return v.ToString();
+    case ValueKind::kText:
+      return Quote(Cut(v.text(), kMaxDisplayChars));
+    case ValueKind::kBlob:
+      return Cut(v.ToString(), kMaxDisplayChars);
+    default:
+      return v.ToString();
   }
 }
 

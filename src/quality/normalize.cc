@@ -16,12 +16,18 @@ Normalizer NormalizerFor(FieldType type) {
     case FieldType::kReference:
     case FieldType::kPhone:  // E.164 with libphonenumber comes with its own normalizer
       return NormalizeText;
-    case FieldType::kEmail: return NormalizeEmail;
-    case FieldType::kInt: return NormalizeInt;
-    case FieldType::kDecimal: return NormalizeDecimal;
-    case FieldType::kBool: return NormalizeBool;
-    case FieldType::kDate: return NormalizeDate;
-    case FieldType::kTimestamp: return NormalizeTimestamp;
+    case FieldType::kEmail:
+      return NormalizeEmail;
+    case FieldType::kInt:
+      return NormalizeInt;
+    case FieldType::kDecimal:
+      return NormalizeDecimal;
+    case FieldType::kBool:
+      return NormalizeBool;
+    case FieldType::kDate:
+      return NormalizeDate;
+    case FieldType::kTimestamp:
+      return NormalizeTimestamp;
   }
   return NormalizeText;
 }

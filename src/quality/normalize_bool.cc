@@ -14,7 +14,7 @@ struct Word {
   int value;
 };
 constexpr Word kWords[] = {
-    {"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0}, {"y", 1},   {"n", 0},    {"t", 1},
+    {"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0}, {"y", 1},   {"n", 0},  {"t", 1},
     {"f", 0},    {"1", 1},     {"0", 0},   {"on", 1}, {"off", 0}, {"是", 1}, {"否", 0},
 };
 
@@ -40,7 +40,8 @@ Result<Value> NormalizeBool(const FieldSpec& field, const Value& raw) {
       }
       return Expected(field, kWhat, raw);
     }
-    default: return Expected(field, kWhat, raw);
+    default:
+      return Expected(field, kWhat, raw);
   }
 }
 

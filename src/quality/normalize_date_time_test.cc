@@ -14,7 +14,7 @@ Value T(const char* s) { return Value::Text(s); }
 TEST(NormalizeDateTest, Cases) {
   FieldSpec f = MakeField("birthday", FieldType::kDate);
   const std::string what = "expected a date like 2023-01-31, found ";
-  testing::RunCases(f, {
+  const std::vector<testing::NormCase> cases = {
       Ok(T("2023-01-31"), T("2023-01-31")),
       Ok(T("2023/01/31"), T("2023-01-31")),
       Ok(T("20230131"), T("2023-01-31")),
@@ -49,13 +49,14 @@ TEST(NormalizeDateTest, Cases) {
       Bad(T(""), what + "\"\""),
       Bad(Value::Real(20230131.0), what + "20230131"),
       Bad(Value::Int(2023), what + "2023"),
-  });
+  };
+  testing::RunCases(f, cases);
 }
 
 TEST(NormalizeTimestampTest, Cases) {
   FieldSpec f = MakeField("updated_at", FieldType::kTimestamp);
   const std::string what = "expected a timestamp like 2023-01-31T08:00:00+08:00, found ";
-  testing::RunCases(f, {
+  const std::vector<testing::NormCase> cases = {
       Ok(T("2023-01-31 08:00:00"), T("2023-01-31T08:00:00")),
       Ok(T("2023-01-31T08:00:00"), T("2023-01-31T08:00:00")),
       Ok(T("2023-01-31 08:00"), T("2023-01-31T08:00:00")),
@@ -100,7 +101,8 @@ TEST(NormalizeTimestampTest, Cases) {
       Bad(Value::Int(253402300800), what + "253402300800"),
       Bad(Value::Int(-62135596801), what + "-62135596801"),
       Bad(Value::Real(1.5), what + "1.5"),
-  });
+  };
+  testing::RunCases(f, cases);
 }
 
 TEST(NormalizeDateTest, PersonalValueIsMasked) {

@@ -9,7 +9,9 @@ Result<Value> NormalizeDecimal(const FieldSpec& field, const Value& raw) {
   constexpr std::string_view kWhat = "a decimal number";
   std::string text;
   switch (raw.kind()) {
-    case ValueKind::kInt: text = raw.ToString(); break;
+    case ValueKind::kInt:
+      text = raw.ToString();
+      break;
     case ValueKind::kReal:
       // The shortest text that reads back to the same double: 0.1 stays "0.1", not
       // 0.1000000000000000055511151231257827.
@@ -21,7 +23,8 @@ Result<Value> NormalizeDecimal(const FieldSpec& field, const Value& raw) {
       if (!d) return Expected(field, kWhat, raw);
       return Value::Text(FormatDecimal(std::move(*d), field.scale));
     }
-    default: return Expected(field, kWhat, raw);
+    default:
+      return Expected(field, kWhat, raw);
   }
   auto d = ParseDecimal(text);
   if (!d) return Expected(field, kWhat, raw);

@@ -13,7 +13,7 @@ Value T(const char* s) { return Value::Text(s); }
 
 TEST(NormalizeDecimalTest, ScaleTwo) {
   FieldSpec f = MakeField("credit_limit", FieldType::kDecimal, 2);
-  testing::RunCases(f, {
+  const std::vector<testing::NormCase> cases = {
       Ok(T("1234.5"), T("1234.50")),
       Ok(T("-0.05"), T("-0.05")),
       Ok(T("+3"), T("3.00")),
@@ -69,32 +69,31 @@ TEST(NormalizeDecimalTest, ScaleTwo) {
       Bad(Value::Real(-std::numeric_limits<double>::infinity()),
           "expected a decimal number, found -Infinity"),
       Bad(Value::Blob("\x01"), "expected a decimal number, found x'01'"),
-  });
+  };
+  testing::RunCases(f, cases);
 }
 
 TEST(NormalizeDecimalTest, ScaleZeroAndLarge) {
   FieldSpec whole = MakeField("qty", FieldType::kDecimal, 0);
-  testing::RunCases(whole, {
-      Ok(T("0.5"), T("0")),
-      Ok(T("1.5"), T("2")),
-      Ok(T("2.5"), T("2")),
-      Ok(T("-2.5"), T("-2")),
-      Ok(T("-0.4"), T("0")),
-      Ok(T("99.5"), T("100")),
+  const std::vector<testing::NormCase> whole_cases = {
+      Ok(T("0.5"), T("0")),      Ok(T("1.5"), T("2")),  Ok(T("2.5"), T("2")),
+      Ok(T("-2.5"), T("-2")),    Ok(T("-0.4"), T("0")), Ok(T("99.5"), T("100")),
       Ok(T("1,000"), T("1000")),
-  });
+  };
+  testing::RunCases(whole, whole_cases);
   FieldSpec fine = MakeField("rate", FieldType::kDecimal, 6);
-  testing::RunCases(fine, {
+  const std::vector<testing::NormCase> fine_cases = {
       Ok(T("1e-6"), T("0.000001")),
       Ok(T("1e-7"), T("0.000000")),
       Ok(T("0.0000005"), T("0.000000")),
       Ok(T("0.0000015"), T("0.000002")),
-  });
+  };
+  testing::RunCases(fine, fine_cases);
 }
 
 TEST(NormalizeDecimalTest, ThirtyEightDigits) {
   FieldSpec f = MakeField("big", FieldType::kDecimal, 2);
-  testing::RunCases(f, {
+  const std::vector<testing::NormCase> cases = {
       Ok(T("12345678901234567890123456789012345678"),
          T("12345678901234567890123456789012345678.00")),
       Ok(T("-123456789012345678901234567890123456.785"),
@@ -105,14 +104,16 @@ TEST(NormalizeDecimalTest, ThirtyEightDigits) {
          T("100000000000000000000000000000000000000.00")),
       Ok(T("12,345,678,901,234,567,890,123,456,789,012,345,678.5"),
          T("12345678901234567890123456789012345678.50")),
-  });
+  };
+  testing::RunCases(f, cases);
   FieldSpec f10 = MakeField("precise", FieldType::kDecimal, 10);
-  testing::RunCases(f10, {
+  const std::vector<testing::NormCase> f10_cases = {
       Ok(T("1234567890123456789012345678.12345678905"),
          T("1234567890123456789012345678.1234567890")),
       Ok(T("1234567890123456789012345678.12345678915"),
          T("1234567890123456789012345678.1234567892")),
-  });
+  };
+  testing::RunCases(f10, f10_cases);
 }
 
 TEST(NormalizeDecimalTest, PersonalValueIsMasked) {

@@ -15,7 +15,8 @@ constexpr std::string_view kWhatRange =
 
 Result<Value> NormalizeInt(const FieldSpec& field, const Value& raw) {
   switch (raw.kind()) {
-    case ValueKind::kInt: return raw;
+    case ValueKind::kInt:
+      return raw;
     case ValueKind::kReal: {
       double v = raw.real_value();
       if (!std::isfinite(v) || std::trunc(v) != v) return Expected(field, kWhat, raw);
@@ -49,7 +50,8 @@ Result<Value> NormalizeInt(const FieldSpec& field, const Value& raw) {
       if (negative) return Value::Int(static_cast<int64_t>(0 - magnitude));
       return Value::Int(static_cast<int64_t>(magnitude));
     }
-    default: return Expected(field, kWhat, raw);
+    default:
+      return Expected(field, kWhat, raw);
   }
 }
 

@@ -16,9 +16,10 @@ Value I(int64_t v) { return Value::Int(v); }
 
 TEST(NormalizeIntTest, Cases) {
   FieldSpec f = MakeField("qty", FieldType::kInt);
-  const std::string range = "expected an integer between -9223372036854775808 and "
-                            "9223372036854775807, found ";
-  testing::RunCases(f, {
+  const std::string range =
+      "expected an integer between -9223372036854775808 and "
+      "9223372036854775807, found ";
+  const std::vector<testing::NormCase> cases = {
       Ok(I(42), I(42)),
       Ok(I(-7), I(-7)),
       Ok(Value::Real(3.0), I(3)),
@@ -46,13 +47,14 @@ TEST(NormalizeIntTest, Cases) {
       Bad(Value::Real(std::numeric_limits<double>::infinity()),
           "expected an integer, found Infinity"),
       Bad(Value::Blob("ab"), "expected an integer, found x'6162'"),
-  });
+  };
+  testing::RunCases(f, cases);
 }
 
 TEST(NormalizeBoolTest, Cases) {
   FieldSpec f = MakeField("active", FieldType::kBool);
   const std::string what = "expected a boolean (true/false, yes/no, 1/0, 是/否), found ";
-  testing::RunCases(f, {
+  const std::vector<testing::NormCase> cases = {
       Ok(I(1), I(1)),
       Ok(I(0), I(0)),
       Ok(Value::Real(1.0), I(1)),
@@ -80,7 +82,8 @@ TEST(NormalizeBoolTest, Cases) {
       Bad(T("yess"), what + "\"yess\""),
       Bad(T("是的"), what + "\"是的\""),
       Bad(T("truee"), what + "\"truee\""),
-  });
+  };
+  testing::RunCases(f, cases);
 }
 
 }  // namespace

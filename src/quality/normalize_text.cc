@@ -8,10 +8,13 @@ namespace concord::quality_internal {
 
 Result<Value> NormalizeText(const FieldSpec& field, const Value& raw) {
   switch (raw.kind()) {
-    case ValueKind::kText: return raw;  // as is: no trimming, spaces can be meaningful
+    case ValueKind::kText:
+      return raw;  // as is: no trimming, spaces can be meaningful
     case ValueKind::kInt:
-    case ValueKind::kReal: return Value::Text(raw.ToString());
-    default: return Expected(field, "text", raw);
+    case ValueKind::kReal:
+      return Value::Text(raw.ToString());
+    default:
+      return Expected(field, "text", raw);
   }
 }
 

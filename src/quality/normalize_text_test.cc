@@ -16,7 +16,7 @@ TEST(NormalizeTextTest, TextShapedTypes) {
                          FieldType::kReference, FieldType::kPhone}) {
     SCOPED_TRACE(std::string(FieldTypeName(type)));
     FieldSpec f = MakeField("f", type);
-    testing::RunCases(f, {
+    const std::vector<testing::NormCase> cases = {
         Ok(T("  spaced  "), T("  spaced  ")),
         Ok(T("上海浦东"), T("上海浦东")),
         Ok(T(""), T("")),
@@ -24,14 +24,15 @@ TEST(NormalizeTextTest, TextShapedTypes) {
         Ok(Value::Real(2.5), T("2.5")),
         Ok(Value::Null(), Value::Null()),
         Bad(Value::Blob("\xff"), "expected text, found x'ff'"),
-    });
+    };
+    testing::RunCases(f, cases);
   }
 }
 
 TEST(NormalizeEmailTest, Cases) {
   FieldSpec f = MakeField("email", FieldType::kEmail);
   const std::string what = "expected an email address like name@example.com, found ";
-  testing::RunCases(f, {
+  const std::vector<testing::NormCase> cases = {
       Ok(T("Zhang.San@Example.COM"), T("Zhang.San@example.com")),
       Ok(T(" li@qq.com "), T("li@qq.com")),
       Ok(T("王@例子.中国"), T("王@例子.中国")),
@@ -42,7 +43,8 @@ TEST(NormalizeEmailTest, Cases) {
       Bad(T("a@b@c.com"), what + "\"a@b@c.com\""),
       Bad(T("a b@c.com"), what + "\"a b@c.com\""),
       Bad(Value::Int(5), what + "5"),
-  });
+  };
+  testing::RunCases(f, cases);
   f.personal = true;
   auto got = NormalizeValue(f, T("zhang@b@example.com"));
   ASSERT_FALSE(got.ok());
@@ -57,8 +59,7 @@ TEST(DisplayValueTest, NotPersonal) {
   EXPECT_EQ(DisplayValue(f, T("ACME")), "\"ACME\"");
   EXPECT_EQ(DisplayValue(f, T("say \"hi\"\n")), "\"say \\\"hi\\\"\\n\"");
   EXPECT_EQ(DisplayValue(f, T(std::string(40, 'x').c_str())), "\"" + std::string(40, 'x') + "\"");
-  EXPECT_EQ(DisplayValue(f, T(std::string(41, 'x').c_str())),
-            "\"" + std::string(40, 'x') + "…\"");
+  EXPECT_EQ(DisplayValue(f, T(std::string(41, 'x').c_str())), "\"" + std::string(40, 'x') + "…\"");
   // Cut at 40 characters, not bytes: a multi-byte character is never split.
   std::string chinese;
   for (int i = 0; i < 45; ++i) chinese += "中";
@@ -74,7 +75,7 @@ TEST(DisplayValueTest, PersonalIsMasked) {
   EXPECT_EQ(DisplayValue(phone, T("13812345678")), "138****5678");
   EXPECT_EQ(DisplayValue(phone, T("+86 138-1234-5678")), "861****5678");
   EXPECT_EQ(DisplayValue(phone, Value::Int(13812345678)), "138****5678");
-  EXPECT_EQ(DisplayValue(phone, T("1234")), "***");           // too short to mask partly
+  EXPECT_EQ(DisplayValue(phone, T("1234")), "***");  // too short to mask partly
   EXPECT_EQ(DisplayValue(phone, T("call me maybe")), "***");
   EXPECT_EQ(DisplayValue(phone, Value::Null()), "NULL");
 

@@ -41,7 +41,8 @@ Result<Value> FromUnixSeconds(const FieldSpec& field, const Value& raw, int64_t 
 
 Result<Value> NormalizeTimestamp(const FieldSpec& field, const Value& raw) {
   switch (raw.kind()) {
-    case ValueKind::kInt: return FromUnixSeconds(field, raw, raw.int_value());
+    case ValueKind::kInt:
+      return FromUnixSeconds(field, raw, raw.int_value());
     case ValueKind::kReal: {
       double v = raw.real_value();
       // Whole seconds only; +-1e15 s is far beyond year 9999 and keeps the cast defined.
@@ -50,8 +51,10 @@ Result<Value> NormalizeTimestamp(const FieldSpec& field, const Value& raw) {
       }
       return FromUnixSeconds(field, raw, static_cast<int64_t>(v));
     }
-    case ValueKind::kText: break;
-    default: return Expected(field, kWhat, raw);
+    case ValueKind::kText:
+      break;
+    default:
+      return Expected(field, kWhat, raw);
   }
   std::string_view s = TrimAscii(raw.text());
   size_t n = 0;

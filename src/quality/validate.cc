@@ -105,7 +105,8 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
       issues->push_back({field.name, "enum",
                          DisplayValue(field, *v) + " is not one of " + Join(field.values),
                          "translate the system's code with a value map in the binding, e.g. "
-                         "map: {<code>: " + field.values.front() + "}"});
+                         "map: {<code>: " +
+                             field.values.front() + "}"});
     }
   }
 }

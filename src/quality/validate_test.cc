@@ -36,8 +36,8 @@ EntitySpec Customer() {
   return e;
 }
 
-const std::set<std::string> kAll = {"code",  "name",  "grade",  "credit_limit",
-                                    "qty",   "phone", "salary", "active"};
+const std::set<std::string> kAll = {"code", "name",  "grade",  "credit_limit",
+                                    "qty",  "phone", "salary", "active"};
 
 std::vector<std::string> Strings(const std::vector<FieldIssue>& issues) {
   std::vector<std::string> out;
@@ -46,8 +46,8 @@ std::vector<std::string> Strings(const std::vector<FieldIssue>& issues) {
 }
 
 Record Good() {
-  return {{"code", T("C001")},        {"name", T("ACME")},      {"grade", T("A")},
-          {"credit_limit", T("5.00")}, {"qty", Value::Int(3)},  {"phone", T("13812345678")},
+  return {{"code", T("C001")},         {"name", T("ACME")},      {"grade", T("A")},
+          {"credit_limit", T("5.00")}, {"qty", Value::Int(3)},   {"phone", T("13812345678")},
           {"salary", T("99.99")},      {"active", Value::Int(1)}};
 }
 
@@ -107,10 +107,10 @@ TEST(ValidateRecordTest, MinMax) {
   r["credit_limit"] = T("-5.00");
   r["qty"] = Value::Int(11);
   r["salary"] = T("100.01");
-  EXPECT_EQ(Strings(ValidateRecord(Customer(), r, kAll)),
-            (std::vector<std::string>{"credit_limit|min|-5.00 is below min 0",
-                                      "qty|max|11 is above max 10",
-                                      "salary|max|*** is above max 100"}));
+  EXPECT_EQ(
+      Strings(ValidateRecord(Customer(), r, kAll)),
+      (std::vector<std::string>{"credit_limit|min|-5.00 is below min 0",
+                                "qty|max|11 is above max 10", "salary|max|*** is above max 100"}));
   r = Good();
   r["credit_limit"] = T("1000000.01");
   r["qty"] = Value::Int(-11);

@@ -1,0 +1,176 @@
+#include "mapping/binding_mapper.h"
+
+#include <algorithm>
+
+namespace concord {
+namespace {
+
+// Value maps are short (a handful of codes), so a linear scan beats building hash maps per
+// binding and keeps file order, which decides the reverse direction.
+const std::string* Forward(const FieldMapping& m, const std::string& system_value) {
+  for (const auto& [system, canonical] : m.value_map) {
+    if (system == system_value) return &canonical;
+  }
+  return nullptr;
+}
+
+const std::string* Reverse(const FieldMapping& m, const std::string& canonical_value) {
+  for (const auto& [system, canonical] : m.value_map) {
+    if (canonical == canonical_value) return &system;
+  }
+  return nullptr;
+}
+
+// "VIP, 重要, 普通" (the system side, or the canonical side without repeats), cut after ten.
+std::string ListValues(const FieldMapping& m, bool canonical_side) {
+  constexpr size_t kMaxListed = 10;
+  std::vector<const std::string*> seen;
+  for (const auto& [system, canonical] : m.value_map) {
+    const std::string* v = canonical_side ? &canonical : &system;
+    if (std::none_of(seen.begin(), seen.end(), [&](const std::string* s) { return *s == *v; })) {
+      seen.push_back(v);
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < seen.size() && i < kMaxListed; ++i) {
+    if (i > 0) out += ", ";
+    out += *seen[i];
+  }
+  if (seen.size() > kMaxListed)
+    out += ", … (" + std::to_string(seen.size() - kMaxListed) + " more)";
+  return out;
+}
+
+// Canonical → system value of one mapping; nullopt when a value map has no entry for it.
+std::optional<Value> ToSystem(const FieldMapping& m, const Value& v) {
+  if (m.value_map.empty() || v.is_null()) return v;
+  const std::string* system = Reverse(m, v.ToString());
+  if (system == nullptr) return std::nullopt;
+  return Value::Text(*system);
+}
+
+}  // namespace
+
+BindingMapper::BindingMapper(const EntitySpec& entity, const BindingSpec& binding)
+    : entity_(&entity), binding_(&binding) {
+  table_.table = binding.table;
+  table_.key_columns = binding.key;
+  table_.columns = binding.key;
+  for (const FieldMapping& m : binding.fields) {
+    if (std::find(table_.columns.begin(), table_.columns.end(), m.column) == table_.columns.end()) {
+      table_.columns.push_back(m.column);
+    }
+    mapped_fields_.insert(m.field);
+    field_specs_.push_back(entity.Field(m.field));
+  }
+  key_is_mapped_ = !binding.key.empty() && binding.key.size() == entity.key.size();
+  for (size_t i = 0; key_is_mapped_ && i < binding.key.size(); ++i) {
+    const FieldMapping* m = binding.ForField(entity.key[i]);
+    key_is_mapped_ = m != nullptr && m->column == binding.key[i];
+  }
+}
+
+BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
+  Canonical out;
+  for (size_t i = 0; i < binding_->fields.size(); ++i) {
+    const FieldMapping& m = binding_->fields[i];
+    const FieldSpec* spec = field_specs_[i];
+    if (spec == nullptr) {
+      out.issues.push_back(
+          {m.field, "type",
+           "not a field of entity " + entity_->name + " (mapped from column \"" + m.column + "\")",
+           "declare the field in the data dictionary or remove the mapping"});
+      continue;
+    }
+    auto it = row.find(m.column);
+    if (it == row.end()) {
+      out.issues.push_back(
+          {m.field, "type",
+           "column \"" + m.column + "\" of " + binding_->table + " is missing from the row",
+           "check that the table has this column and the binding names it"});
+      continue;
+    }
+    const Value* raw = &it->second;
+    Value mapped;
+    if (!m.value_map.empty() && !raw->is_null()) {
+      const std::string* canonical = Forward(m, raw->ToString());
+      if (canonical == nullptr) {
+        out.issues.push_back(
+            {m.field, "value_map",
+             DisplayValue(*spec, *raw) + " of column \"" + m.column + "\" is not in the value map",
+             "mapped values: " + ListValues(m, false) + "; add this value to the binding's map"});
+        continue;
+      }
+      mapped = Value::Text(*canonical);
+      raw = &mapped;
+    }
+    auto normalized = NormalizeValue(*spec, *raw);
+    if (!normalized.ok()) {
+      out.issues.push_back({m.field, "type", normalized.status().message(),
+                            "column \"" + m.column + "\" of " + binding_->table +
+                                " holds a value the data dictionary's type does not accept"});
+      continue;
+    }
+    out.record.emplace(m.field, std::move(normalized).value());
+  }
+  return out;
+}
+
+Result<Row> BindingMapper::FromCanonical(const Record& record,
+                                         const std::set<std::string>& fields) const {
+  Row row;
+  for (const std::string& field : fields) {
+    const FieldMapping* m = binding_->ForField(field);
+    if (m == nullptr) continue;
+    auto it = record.find(field);
+    if (it == record.end()) continue;
+    auto system = ToSystem(*m, it->second);
+    if (!system) {
+      const FieldSpec* spec = entity_->Field(field);
+      std::string shown = spec ? DisplayValue(*spec, it->second) : "***";
+      return InvalidArgument("field " + field + ": canonical value " + shown +
+                             " has no entry in the value map of " + binding_->Name() +
+                             " column \"" + m->column + "\" (it maps to " + ListValues(*m, true) +
+                             "); add one to the binding's map");
+    }
+    row[m->column] = std::move(*system);
+  }
+  return row;
+}
+
+Key BindingMapper::SystemKeyOfRow(const Row& row) const {
+  Key key;
+  key.reserve(binding_->key.size());
+  for (const std::string& column : binding_->key) {
+    auto it = row.find(column);
+    key.push_back(it == row.end() ? Value::Null() : it->second);
+  }
+  return key;
+}
+
+Result<Key> BindingMapper::CanonicalKeyOf(const Record& record) const {
+  Key key;
+  key.reserve(entity_->key.size());
+  for (const std::string& field : entity_->key) {
+    auto it = record.find(field);
+    if (it == record.end() || it->second.is_null()) {
+      return InvalidArgument("key field \"" + field + "\" is missing or NULL");
+    }
+    key.push_back(it->second);
+  }
+  return key;
+}
+
+std::optional<Key> BindingMapper::SystemKeyFromCanonical(const Key& canonical) const {
+  if (!key_is_mapped_ || canonical.size() != entity_->key.size()) return std::nullopt;
+  Key key;
+  key.reserve(canonical.size());
+  for (size_t i = 0; i < canonical.size(); ++i) {
+    auto system = ToSystem(*binding_->ForField(entity_->key[i]), canonical[i]);
+    if (!system) return std::nullopt;
+    key.push_back(std::move(*system));
+  }
+  return key;
+}
+
+}  // namespace concord
