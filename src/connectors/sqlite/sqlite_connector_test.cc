@@ -21,6 +21,8 @@ void PrintTo(const Value& v, std::ostream* os) {
   *os << ValueKindName(v.kind()) << ":" << v.ToString();
 }
 
+void PrintTo(Code code, std::ostream* os) { *os << CodeName(code); }
+
 namespace {
 
 using ::testing::HasSubstr;
@@ -384,6 +386,22 @@ TEST_F(SqliteConnectorTest, ReinstallWithAnotherKeyRecreatesTriggers) {
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].key, Key{T("X7")});
   EXPECT_EQ(*changes[0].row, (Row{{"code", T("X7")}}));
+}
+
+TEST_F(SqliteConnectorTest, TableNamesCompareWithoutCase) {
+  // SQLite table names are case-insensitive; two bindings spelling one table differently share
+  // its triggers and both see its changes.
+  TableRef upper{"ACCOUNTS", {"account_no"}, {"account_no", "name"}};
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  ASSERT_TRUE(source()->InstallCapture(upper, "f2").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 3);
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  EXPECT_EQ(Read(accounts_, "f1").size(), 1u);
+  EXPECT_EQ(Read(upper, "f2").size(), 1u);
+  ASSERT_TRUE(source()->RemoveCapture(upper, "f2").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 3);
+  App("INSERT INTO accounts VALUES ('A2', 'Beta', NULL)");
+  EXPECT_EQ(Read(accounts_, "f1").size(), 2u);
 }
 
 TEST_F(SqliteConnectorTest, InstallCaptureChecksTableAndKey) {
