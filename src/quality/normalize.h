@@ -5,7 +5,9 @@
 // int → Int; bool → Int 0/1; decimal → Text with exactly `scale` digits after the point
 // ("1234.50", "-0.05"), computed exactly from text (no binary floating point on the path);
 // date → Text "YYYY-MM-DD"; timestamp → Text "YYYY-MM-DDTHH:MM:SS[.fff]" with "Z" or "+08:00"
-// kept when the input had a zone. NULL stays NULL for every type.
+// kept when the input had a zone (the fraction keeps up to 9 digits, trailing zeros removed, so
+// each instant as written has one canonical text). NULL stays NULL for every type.
+// The accepted input layouts per type are listed in quality/README.md.
 //
 // Pure functions, no state; safe from any thread.
 #pragma once
@@ -26,13 +28,14 @@ struct FieldIssue {
   std::string rule;     // "type", "required", "max_length", "min", "max", "enum", "key", ...
   std::string message;  // what was expected, what was found (value masked when personal)
   std::string hint;     // what to do; may be empty
-  // "field credit_limit: -5.00 is below the minimum 0 (rule min); hint: ..."
+  // "field credit_limit: -5.00 is below min 0 (rule min); hint: ..."
   std::string ToString() const;
 };
 
 // Converts `raw` (as read from a system, after any value map) to the canonical form of `field`.
 // On failure returns InvalidArgument whose message says what was expected and what was found,
-// e.g. `expected a decimal, found "12,3x"`, with the value masked when the field is personal.
+// e.g. `expected a decimal number, found "12,3x"`, with the value masked when the field is
+// personal. The message does not name the field (FieldIssue carries it).
 Result<Value> NormalizeValue(const FieldSpec& field, const Value& raw);
 
 // Checks a canonical record against the entity's rules: required (NULL or "" for required
