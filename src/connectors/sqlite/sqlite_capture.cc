@@ -41,15 +41,22 @@ std::string TriggerName(std::string_view table, TriggerKind kind) {
 // json_array(NEW."k1", NEW."k2"): the key as JSON, byte for byte what EncodeKey yields. JSON
 // cannot hold a blob (json_array would fail the application's own write), so blob values are
 // logged as {"hex":".."}, the form EncodeKey uses for blobs.
-std::string KeyJson(const TableRef& t, std::string_view row) {
+std::string KeyJsonOf(const std::vector<std::string>& exprs) {
   std::string out = "json_array(";
-  for (size_t i = 0; i < t.key_columns.size(); ++i) {
-    std::string col = std::string(row) + "." + QuoteIdent(t.key_columns[i]);
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    const std::string& e = exprs[i];
     if (i) out += ", ";
-    out += "CASE WHEN typeof(" + col + ") = 'blob' THEN json_object('hex', lower(hex(" + col +
-           "))) ELSE " + col + " END";
+    out += "CASE WHEN typeof(" + e + ") = 'blob' THEN json_object('hex', lower(hex(" + e +
+           "))) ELSE " + e + " END";
   }
   return out + ")";
+}
+
+std::string KeyJson(const TableRef& t, std::string_view row) {
+  std::vector<std::string> exprs;
+  for (const std::string& k : t.key_columns)
+    exprs.push_back(std::string(row) + "." + QuoteIdent(k));
+  return KeyJsonOf(exprs);
 }
 
 // One changelog row per consumer registered on the table. The table name is a string literal
@@ -337,6 +344,83 @@ Result<Source::Backlog> SqliteSource::PendingChanges(std::string_view consumer) 
     backlog.oldest_at_ms = (*stmt)->ColumnInt(1);
   }
   return backlog;
+}
+
+Result<std::map<std::string, int64_t>> SqliteSource::LatestPendingMs(
+    const TableRef& t, std::string_view consumer, const std::vector<Key>& keys,
+    std::string_view ignore_origin) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  std::map<std::string, int64_t> latest;
+  if (keys.empty()) return latest;
+  const size_t nk = t.key_columns.size();
+  for (const Key& k : keys) {
+    if (k.size() != nk) {
+      return InvalidArgument(conn_->system() + "." + t.table + ": a key has " +
+                             std::to_string(k.size()) + " values, the table's key has " +
+                             std::to_string(nk) + " columns");
+    }
+  }
+  SqliteDb& db = conn_->db();
+  Status s = conn_->Begin(/*immediate=*/false);
+  if (!s.ok()) return conn_->TableError(s, t.table);
+  s = [&]() -> Status {
+    ASSIGN_OR_RETURN(bool installed, conn_->TableExists(kChangelogTable));
+    if (!installed) return conn_->Commit();
+    std::vector<std::string> exprs;
+    for (size_t k = 0; k < nk; ++k) exprs.push_back("column" + std::to_string(k + 2));
+    const std::string key_json = KeyJsonOf(exprs);
+    for (size_t begin = 0; begin < keys.size(); begin += kMaxKeysPerQuery) {
+      size_t end = std::min(keys.size(), begin + kMaxKeysPerQuery);
+      // The logged text of each key, made by SQLite itself with the triggers' expression, so
+      // it matches `pk` byte for byte (reals, escapes) where EncodeKey might not.
+      std::string tuple = "(?";
+      for (size_t k = 0; k < nk; ++k) tuple += ", ?";
+      tuple += ")";
+      std::string values;
+      std::vector<Value> params;
+      for (size_t i = begin; i < end; ++i) {
+        values += (i > begin ? ", " : "") + tuple;
+        params.push_back(Value::Int(static_cast<int64_t>(i)));
+        params.insert(params.end(), keys[i].begin(), keys[i].end());
+      }
+      ASSIGN_OR_RETURN(SqliteStmt texts,
+                       db.Prepare("SELECT column1, " + key_json + " FROM (VALUES " + values + ")"));
+      RETURN_IF_ERROR(texts.BindAll(params));
+      std::map<std::string, std::vector<size_t>> wanted;  // logged text → indexes in keys
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, texts.Step());
+        if (!row) break;
+        int64_t i = texts.ColumnInt(0);
+        if (i >= 0 && static_cast<size_t>(i) < keys.size()) {
+          wanted[texts.ColumnText(1)].push_back(static_cast<size_t>(i));
+        }
+      }
+      std::string sql =
+          "SELECT pk, max(at_ms) FROM _concord_changelog WHERE consumer = ? AND tbl = ? "
+          "AND origin IS NOT ? AND pk IN (";
+      std::vector<Value> args = {Value::Text(std::string(consumer)), Value::Text(t.table),
+                                 Value::Text(std::string(ignore_origin))};
+      for (const auto& [text, indexes] : wanted) {
+        sql += args.size() > 3 ? ", ?" : "?";
+        args.push_back(Value::Text(text));
+      }
+      ASSIGN_OR_RETURN(SqliteStmt pending, db.Prepare(sql + ") GROUP BY pk"));
+      RETURN_IF_ERROR(pending.BindAll(args));
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, pending.Step());
+        if (!row) break;
+        auto it = wanted.find(pending.ColumnText(0));
+        if (it == wanted.end()) continue;
+        for (size_t i : it->second) latest[EncodeKey(keys[i])] = pending.ColumnInt(1);
+      }
+    }
+    return conn_->Commit();
+  }();
+  if (!s.ok()) {
+    conn_->Rollback();
+    return conn_->TableError(s, t.table);
+  }
+  return latest;
 }
 
 Result<std::vector<Row>> SqliteSource::ReadChunk(const TableRef& t, const std::optional<Key>& after,

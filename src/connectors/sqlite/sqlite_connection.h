@@ -7,6 +7,7 @@
 // source() and sink() return pointers into it.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,10 @@ class SqliteSource final : public Source {
                                                 size_t max) override;
   Status AckChanges(std::string_view consumer, const std::vector<int64_t>& seqs) override;
   Result<Backlog> PendingChanges(std::string_view consumer) override;
+  Result<std::map<std::string, int64_t>> LatestPendingMs(const TableRef& t,
+                                                         std::string_view consumer,
+                                                         const std::vector<Key>& keys,
+                                                         std::string_view ignore_origin) override;
   Result<std::vector<Row>> ReadChunk(const TableRef& t, const std::optional<Key>& after,
                                      size_t limit) override;
   Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) override;

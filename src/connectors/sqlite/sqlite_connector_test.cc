@@ -526,6 +526,34 @@ TEST_F(SqliteConnectorTest, ApplyTagsChangelogRowsWithOrigin) {
   EXPECT_EQ(Count("SELECT count(*) FROM _concord_changelog WHERE origin IS NULL"), 2);
 }
 
+TEST_F(SqliteConnectorTest, LatestPendingMsIgnoresConcordsOwnWrites) {
+  App("CREATE TABLE parts(site TEXT, no INTEGER, note, PRIMARY KEY(site, no))");
+  TableRef parts{"parts", {"site", "no"}, {}};
+  ASSERT_TRUE(source()->InstallCapture(parts, "erp_to_crm").ok());
+  App("INSERT INTO parts VALUES ('S\"1', 1, 'app')");   // the application: counts
+  App("UPDATE parts SET note = 'again' WHERE no = 1");  // newer change of the same key
+  ASSERT_TRUE(sink()->Apply(parts, {Upsert({T("S\"1"), I(2)}, {{"note", T("x")}})}, "crm").ok());
+  App("INSERT INTO parts VALUES ('S3', 3, NULL)");
+  auto changes = Read(parts, "erp_to_crm");
+  ASSERT_EQ(changes.size(), 4u);
+
+  auto latest = source()->LatestPendingMs(
+      parts, "erp_to_crm", {{T("S\"1"), I(1)}, {T("S\"1"), I(2)}, {T("S3"), I(3)}, {T("S9"), I(9)}},
+      "crm");
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  std::map<std::string, int64_t> want = {{EncodeKey({T("S\"1"), I(1)}), changes[1].at_ms},
+                                         {EncodeKey({T("S3"), I(3)}), changes[3].at_ms}};
+  EXPECT_EQ(*latest, want);  // S"1/2 was concord's write from crm; S9 has no change
+
+  auto other = source()->LatestPendingMs(parts, "someone_else", {{T("S3"), I(3)}}, "crm");
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->empty());
+  Ack("erp_to_crm", changes);
+  latest = source()->LatestPendingMs(parts, "erp_to_crm", {{T("S3"), I(3)}}, "crm");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_TRUE(latest->empty());
+}
+
 TEST_F(SqliteConnectorTest, ApplyRollsBackOnConstraintFailure) {
   ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
   App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");

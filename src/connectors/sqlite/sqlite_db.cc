@@ -60,9 +60,7 @@ Status SqliteStatus(int rc, std::string_view message) {
   }
 }
 
-SqliteStmt::SqliteStmt(SqliteStmt&& o) noexcept : db_(o.db_), stmt_(o.stmt_) {
-  o.stmt_ = nullptr;
-}
+SqliteStmt::SqliteStmt(SqliteStmt&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
 
 SqliteStmt& SqliteStmt::operator=(SqliteStmt&& o) noexcept {
   if (this != &o) {
@@ -81,9 +79,15 @@ SqliteStmt::~SqliteStmt() {
 Status SqliteStmt::Bind(int i, const Value& v) {
   int rc = SQLITE_OK;
   switch (v.kind()) {
-    case ValueKind::kNull: rc = sqlite3_bind_null(stmt_, i); break;
-    case ValueKind::kInt: rc = sqlite3_bind_int64(stmt_, i, v.int_value()); break;
-    case ValueKind::kReal: rc = sqlite3_bind_double(stmt_, i, v.real_value()); break;
+    case ValueKind::kNull:
+      rc = sqlite3_bind_null(stmt_, i);
+      break;
+    case ValueKind::kInt:
+      rc = sqlite3_bind_int64(stmt_, i, v.int_value());
+      break;
+    case ValueKind::kReal:
+      rc = sqlite3_bind_double(stmt_, i, v.real_value());
+      break;
     case ValueKind::kText:
       rc = sqlite3_bind_text(stmt_, i, v.text().data(), static_cast<int>(v.text().size()),
                              SQLITE_TRANSIENT);
@@ -133,9 +137,12 @@ std::string SqliteStmt::ColumnName(int i) const {
 
 Value SqliteStmt::Column(int i) const {
   switch (sqlite3_column_type(stmt_, i)) {
-    case SQLITE_NULL: return Value::Null();
-    case SQLITE_INTEGER: return Value::Int(sqlite3_column_int64(stmt_, i));
-    case SQLITE_FLOAT: return Value::Real(sqlite3_column_double(stmt_, i));
+    case SQLITE_NULL:
+      return Value::Null();
+    case SQLITE_INTEGER:
+      return Value::Int(sqlite3_column_int64(stmt_, i));
+    case SQLITE_FLOAT:
+      return Value::Real(sqlite3_column_double(stmt_, i));
     case SQLITE_TEXT: {
       const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
       return Value::Text(std::string(p, sqlite3_column_bytes(stmt_, i)));

@@ -56,7 +56,7 @@ class SqliteStmt {
 class SqliteDb {
  public:
   struct Options {
-    bool create = true;          // create the file when missing (false: NotFound when missing)
+    bool create = true;  // create the file when missing (false: NotFound when missing)
     bool read_only = false;
     bool wal = true;             // journal_mode=WAL
     int busy_timeout_ms = 5000;  // how long to wait for another writer before Unavailable
