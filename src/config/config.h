@@ -43,4 +43,13 @@ std::string ClosestMatch(const std::string& found, const std::vector<std::string
 // that cannot be opened yield one error each (naming the system and the reason).
 std::vector<ConfigError> CheckAgainstDatabases(const ConfigSpec& spec);
 
+// The user reference for concord.yaml in Markdown, rendered from the declared spec (sections,
+// keys, types, defaults, ranges, docs) and the connector registry. docs/configuration.md is
+// exactly this text; config_test fails when the two differ.
+std::string ConfigReferenceMarkdown();
+
+// Replaces every secret option value of `spec` that occurs in `text` with "<redacted>", for
+// messages that come from elsewhere (a connector's error) and may quote a secret.
+std::string RedactSecrets(const ConfigSpec& spec, std::string text);
+
 }  // namespace concord

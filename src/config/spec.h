@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/schedule.h"
@@ -38,6 +39,9 @@ enum class FieldType {
   kEmail,
 };
 std::string_view FieldTypeName(FieldType t);  // "string", "decimal", ...
+const std::vector<FieldType>& AllFieldTypes();  // in declaration order
+// The type named `name` ("decimal"); nullopt when no type has that name.
+std::optional<FieldType> FieldTypeFromName(std::string_view name);
 
 // One field of the data dictionary.
 struct FieldSpec {
@@ -91,7 +95,9 @@ struct BindingSpec {
   std::vector<std::string> key;  // key column(s) of the table
   CaptureMode capture = CaptureMode::kTrigger;
   std::vector<FieldMapping> fields;
-  Location loc;
+  Location loc;        // the "<system>.<entity>" key
+  Location table_loc;  // the table name
+  Location key_loc;    // the key column(s)
   std::string Name() const { return system + "." + entity; }
   const FieldMapping* ForField(const std::string& field) const;    // nullptr when unmapped
   const FieldMapping* ForColumn(const std::string& column) const;  // nullptr when unmapped

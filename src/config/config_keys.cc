@@ -1,0 +1,315 @@
+#include "config/config_keys.h"
+
+#include <charconv>
+#include <cstdlib>
+
+#include "connectors/registry.h"
+
+// The tables below use designated initializers and leave defaulted members out on purpose; GCC 12
+// warns about that under -Wextra even though every member has a default.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace concord {
+
+int64_t KeyDef::DefaultInt() const {
+  int64_t v = 0;
+  std::from_chars(default_value.data(), default_value.data() + default_value.size(), v);
+  return v;
+}
+
+const KeyDef* SectionDef::Find(std::string_view name) const {
+  for (const KeyDef& k : keys) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+const KeyDef& SectionDef::Get(std::string_view name) const {
+  const KeyDef* k = Find(name);
+  if (k == nullptr) std::abort();  // a typo in config.cc, caught by every test
+  return *k;
+}
+
+std::vector<std::string> SectionDef::Names() const {
+  std::vector<std::string> out;
+  for (const KeyDef& k : keys) out.emplace_back(k.name);
+  return out;
+}
+
+std::string JoinNames(const std::vector<std::string>& names, std::string_view last_sep) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += (i + 1 == names.size()) ? std::string(last_sep) : std::string(", ");
+    out += names[i];
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> FieldTypeNames() {
+  std::vector<std::string> out;
+  for (FieldType t : AllFieldTypes()) out.emplace_back(FieldTypeName(t));
+  return out;
+}
+
+std::vector<std::string> ConnectorNames() {
+  std::vector<std::string> out;
+  for (const ConnectorDescriptor* d : AllConnectors()) out.emplace_back(d->name);
+  return out;
+}
+
+}  // namespace
+
+const SectionDef& TopSection() {
+  static const SectionDef kSection{
+      .path = "(top level)",
+      .doc =
+          "The file is one YAML map. Only `version` is required; a file without flows "
+          "validates but moves nothing.",
+      .keys = {
+          {.name = "version",
+           .type = "integer",
+           .required = true,
+           .min = 1,
+           .max = 1,
+           .doc = "Version of the configuration language. Must be 1."},
+          {.name = "state",
+           .type = "string",
+           .default_value = "sqlite:concord-state.db",
+           .doc = "Where concord keeps checkpoints, cross-references, the DLQ and the audit log: "
+                  "`sqlite:<path>`, relative to the directory of concord.yaml."},
+          {.name = "systems",
+           .type = "map",
+           .doc = "The business systems concord talks to, by "
+                  "name. See `systems.<system>`."},
+          {.name = "entities",
+           .type = "map",
+           .doc = "The data dictionary: canonical entities "
+                  "by name. See `entities.<entity>`."},
+          {.name = "bindings",
+           .type = "map",
+           .doc = "How each entity lives in each system, keyed "
+                  "`<system>.<entity>`."},
+          {.name = "flows",
+           .type = "list",
+           .doc = "Which entity moves from which system to "
+                  "which, when, and who owns which fields."},
+      }};
+  return kSection;
+}
+
+const SectionDef& SystemSection() {
+  static const SectionDef kSection{
+      .path = "systems.<system>",
+      .doc =
+          "One business system. Every key other than `connector` is an option of that "
+          "connector (see Connectors below); unknown options and missing required options "
+          "are errors. An option value may be a secret: `${NAME}` is replaced by the "
+          "environment variable NAME (unset is an error; `$${` writes a literal `${`), and a "
+          "value `file:<path>` is replaced by the trimmed contents of that file (relative to "
+          "the directory of concord.yaml). Secret values are never printed.",
+      .keys = {
+          {.name = "connector",
+           .type = "string",
+           .required = true,
+           .allowed = ConnectorNames(),
+           .doc = "The kind of system."},
+      }};
+  return kSection;
+}
+
+const SectionDef& EntitySection() {
+  static const SectionDef kSection{
+      .path = "entities.<entity>",
+      .doc = "A canonical business object of the data dictionary.",
+      .keys = {
+          {.name = "key",
+           .type = "string or list of strings",
+           .required = true,
+           .doc = "The field(s) that identify a record across systems, in order."},
+          {.name = "fields",
+           .type = "map",
+           .required = true,
+           .doc = "The entity's fields by name. A field's value is a map of the keys below, or "
+                  "just a type name (`born: date`)."},
+      }};
+  return kSection;
+}
+
+const SectionDef& FieldSection() {
+  using T = FieldType;
+  static const SectionDef kSection{
+      .path = "entities.<entity>.fields.<field>",
+      .doc = "One canonical field. Keys that apply only to some types are errors on others.",
+      .keys = {
+          {.name = "type",
+           .type = "string",
+           .required = true,
+           .allowed = FieldTypeNames(),
+           .doc = "The canonical type; values are normalised to it."},
+          {.name = "required",
+           .type = "boolean",
+           .default_value = "false",
+           .doc = "A record without a value goes to the DLQ."},
+          {.name = "max_length",
+           .type = "integer",
+           .min = 1,
+           .max = 1000000000,
+           .only_for = {T::kString, T::kText, T::kPhone, T::kEmail},
+           .doc = "Longest value, in characters."},
+          {.name = "min",
+           .type = "number",
+           .only_for = {T::kInt, T::kDecimal},
+           .doc = "Smallest value, compared exactly as a decimal."},
+          {.name = "max",
+           .type = "number",
+           .only_for = {T::kInt, T::kDecimal},
+           .doc = "Largest value, compared exactly as a decimal."},
+          {.name = "scale",
+           .type = "integer",
+           .default_value = "2",
+           .min = 0,
+           .max = 18,
+           .only_for = {T::kDecimal},
+           .doc = "Digits after the decimal point."},
+          {.name = "values",
+           .type = "list of strings",
+           .only_for = {T::kEnum},
+           .doc = "The allowed canonical values; required for enum."},
+          {.name = "entity",
+           .type = "string",
+           .only_for = {T::kReference},
+           .doc = "The referenced entity (its key is the value); required for reference."},
+          {.name = "personal",
+           .type = "boolean",
+           .default_value = "false",
+           .doc = "Personal data: the value is masked in DLQ reasons and logs."},
+      }};
+  return kSection;
+}
+
+const SectionDef& BindingSection() {
+  static const SectionDef kSection{
+      .path = "bindings.<system>.<entity>",
+      .doc = "How one entity lives in one system. The system and the entity must be declared.",
+      .keys = {
+          {.name = "table",
+           .type = "string",
+           .required = true,
+           .doc = "The table that holds the entity."},
+          {.name = "key",
+           .type = "string or list of strings",
+           .required = true,
+           .doc = "The table's key column(s). They need not be mapped (surrogate keys)."},
+          {.name = "capture",
+           .type = "string",
+           .default_value = "trigger",
+           .allowed = {"trigger", "none"},
+           .doc = "How changes are captured; `none` for a system that is only written to."},
+          {.name = "fields",
+           .type = "map",
+           .required = true,
+           .doc = "Canonical field → column name, or → `{column, map}`. Every field must be a "
+                  "field of the entity; a column may be mapped once."},
+      }};
+  return kSection;
+}
+
+const SectionDef& MappingSection() {
+  static const SectionDef kSection{
+      .path = "bindings.<system>.<entity>.fields.<field>",
+      .doc = "The long form of a field mapping, for value maps.",
+      .keys = {
+          {.name = "column", .type = "string", .required = true, .doc = "The column."},
+          {.name = "map",
+           .type = "map",
+           .doc = "System value → canonical value (`{VIP: A}`), compared as text. Written back "
+                  "in reverse: a canonical value becomes the first system value that maps to it. "
+                  "For enum fields the canonical values must be among the field's values."},
+      }};
+  return kSection;
+}
+
+const SectionDef& FlowSection() {
+  static const SectionDef kSection{
+      .path = "flows[n]",
+      .doc =
+          "Entity `entity` moves from system `from` to system `to`. Both bindings must "
+          "exist, the `from` binding must capture changes, and it must map the entity's key "
+          "fields. One flow per entity, from and to.",
+      .keys = {
+          {.name = "entity", .type = "string", .required = true, .doc = "The entity."},
+          {.name = "from", .type = "string", .required = true, .doc = "The source system."},
+          {.name = "to",
+           .type = "string",
+           .required = true,
+           .doc = "The target system; not the source."},
+          {.name = "mode",
+           .type = "schedule",
+           .default_value = "realtime",
+           .doc = "When the flow runs: `realtime`, `every <n><s|m|h|d>` or `cron <5 fields>` "
+                  "(see Schedules)."},
+          {.name = "owns",
+           .type = "list of strings",
+           .doc = "The fields this flow writes; each must be mapped by both bindings. Empty or "
+                  "absent: every field both bindings map."},
+          {.name = "when",
+           .type = "expression",
+           .doc = "Only records matching this filter move (see Filters)."},
+          {.name = "conflict",
+           .type = "string or map",
+           .default_value = "newest",
+           .allowed = {"newest", "manual", "{prefer: <system>}"},
+           .doc = "When both sides changed a field: the newer change wins, a person decides "
+                  "(conflict queue), or one of the flow's two systems wins."},
+          {.name = "max_batch_rows",
+           .type = "integer",
+           .default_value = "500",
+           .min = 1,
+           .max = 100000,
+           .doc = "Most changes applied in one target transaction."},
+          {.name = "max_batch_delay_ms",
+           .type = "integer",
+           .default_value = "200",
+           .min = 0,
+           .max = 60000,
+           .doc = "Realtime: how long to wait for a batch to fill."},
+          {.name = "poll_interval_ms",
+           .type = "integer",
+           .default_value = "200",
+           .min = 10,
+           .max = 3600000,
+           .doc = "Realtime: how often to look for new changes."},
+          {.name = "max_parent_wait_s",
+           .type = "integer",
+           .default_value = "3600",
+           .min = 0,
+           .max = 2592000,
+           .doc = "How long a child record waits for its parent before it goes to the DLQ."},
+      }};
+  return kSection;
+}
+
+const SectionDef& ConflictSection() {
+  static const SectionDef kSection{
+      .path = "flows[n].conflict",
+      .doc = "The map form of `conflict`.",
+      .keys = {
+          {.name = "prefer",
+           .type = "string",
+           .required = true,
+           .doc = "The system whose change wins: the flow's `from` or `to`."},
+      }};
+  return kSection;
+}
+
+const std::vector<const SectionDef*>& AllSections() {
+  static const std::vector<const SectionDef*> kAll = {
+      &TopSection(),     &SystemSection(),  &EntitySection(), &FieldSection(),
+      &BindingSection(), &MappingSection(), &FlowSection(),   &ConflictSection(),
+  };
+  return kAll;
+}
+
+}  // namespace concord
