@@ -818,7 +818,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
   Status s = body();
   if (!s.ok()) {
     state_->Rollback();
-    return s.WithContext("state");
+    return s;
   }
   RETURN_IF_ERROR(state_->Commit());
   ++stats_.batches;
