@@ -331,9 +331,15 @@ class Loader {
       return std::nullopt;
     }
     if ((def.min && out < *def.min) || (def.max && out > *def.max)) {
-      std::string range = *def.min == *def.max ? "must be " + std::to_string(*def.min)
-                                               : "must be between " + std::to_string(*def.min) +
-                                                     " and " + std::to_string(*def.max);
+      std::string range;
+      if (def.min && def.max) {
+        range = *def.min == *def.max ? "must be " + std::to_string(*def.min)
+                                     : "must be between " + std::to_string(*def.min) + " and " +
+                                           std::to_string(*def.max);
+      } else {
+        range = def.min ? "must be at least " + std::to_string(*def.min)
+                        : "must be at most " + std::to_string(*def.max);
+      }
       Error(ValueLoc(e), path, range + ", found " + v.Scalar());
       return std::nullopt;
     }
@@ -426,7 +432,8 @@ class Loader {
   void CheckEntities(const ConfigSpec& spec);
   void CheckBindings(const ConfigSpec& spec);
   void CheckFlows(const ConfigSpec& spec);
-  void CheckWhen(const FlowSpec& flow, const EntitySpec& entity, const FlowLocs& locs);
+  void CheckWhen(const FlowSpec& flow, const EntitySpec& entity, const BindingSpec* from,
+                 const FlowLocs& locs);
   bool KnownSystem(const ConfigSpec& spec, const std::string& name, const Location& loc,
                    const std::string& path);
   bool KnownEntity(const ConfigSpec& spec, const std::string& name, const Location& loc,
@@ -673,8 +680,8 @@ void Loader::ParseField(const Entry& e, const std::string& path, FieldSpec* f) {
       f->scale = static_cast<int>(section.Get("scale").DefaultInt());
     if (f->type == FieldType::kEnum || f->type == FieldType::kReference) {
       Error(ValueLoc(e), path,
-            "a " + e.value.Scalar() + " field needs " +
-                (f->type == FieldType::kEnum ? "values" : "entity") +
+            std::string(f->type == FieldType::kEnum ? "an " : "a ") + e.value.Scalar() +
+                " field needs " + (f->type == FieldType::kEnum ? "values" : "entity") +
                 ", so it cannot be written "
                 "in the short form",
             f->type == FieldType::kEnum ? "write {type: enum, values: [A, B]}"
@@ -1114,11 +1121,12 @@ void Loader::CheckFlows(const ConfigSpec& spec) {
         }
       }
     }
-    if (flow.when) CheckWhen(flow, entity, locs);
+    if (flow.when) CheckWhen(flow, entity, from_b, locs);
   }
 }
 
-void Loader::CheckWhen(const FlowSpec& flow, const EntitySpec& entity, const FlowLocs& locs) {
+void Loader::CheckWhen(const FlowSpec& flow, const EntitySpec& entity, const BindingSpec* from,
+                       const FlowLocs& locs) {
   const std::string path = locs.path + ".when";
   for (size_t i = 0; i < flow.when->all_of.size(); ++i) {
     const WhenComparison& c = flow.when->all_of[i];
@@ -1127,6 +1135,13 @@ void Loader::CheckWhen(const FlowSpec& flow, const EntitySpec& entity, const Flo
     if (f == nullptr) {
       Error(loc, path, "unknown field " + Quote(c.field) + " for entity " + flow.entity,
             NameHint(c.field, FieldNames(entity), "entity " + flow.entity + " has fields"));
+      continue;
+    }
+    if (from != nullptr && from->ForField(c.field) == nullptr) {
+      Error(loc, path,
+            "field " + Quote(c.field) + " is not mapped by binding " + from->Name() +
+                ", so it is always empty when the filter runs",
+            "add " + c.field + ": <column> to bindings." + from->Name() + ".fields");
       continue;
     }
     if (c.literal.is_null()) continue;
@@ -1206,7 +1221,7 @@ Result<ConfigSpec> LoadConfigFile(const std::string& path, std::vector<ConfigErr
   if (!ReadWholeFile(path, &text, &error)) {
     std::string message = "cannot read " + path + ": " + error;
     errors->push_back({Location{}, "", message, ""});
-    return InvalidArgument(message);
+    return InvalidArgument(path + ": 1 error");
   }
   fs::path dir = fs::path(path).parent_path();
   return LoadConfigString(text, path, dir.empty() ? "." : dir.string(), errors);

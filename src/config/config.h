@@ -26,7 +26,7 @@ struct ConfigError {
 
 // Reads and validates `path`. On success returns the spec and leaves `errors` empty. On failure
 // returns InvalidArgument ("concord.yaml: 3 errors") and fills `errors` with every problem found,
-// in file order.
+// in file order. A file that cannot be read gives one error, "cannot read <path>: <reason>".
 Result<ConfigSpec> LoadConfigFile(const std::string& path, std::vector<ConfigError>* errors);
 
 // Same, from text (tests, `concord demo`). `name` stands for the file in locations; relative

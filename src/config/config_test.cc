@@ -68,13 +68,13 @@ std::vector<ConfigError> Load(const std::string& yaml, ConfigSpec* spec = nullpt
 TEST(ConfigTest, ValidPreludeLoads) {
   ConfigSpec spec;
   std::vector<ConfigError> errors = Load(Prelude() + R"(flows:
-  - {entity: customer, from: crm, to: erp}
+  - {entity: customer, from: erp, to: crm, when: "limit >= 100.5"}
   - entity: customer
-    from: erp
-    to: crm
+    from: crm
+    to: erp
     mode: every 15m
     owns: [name]
-    when: "limit >= 100.5 and name != null and active == true and grade == 'A'"
+    when: "code < 'C9' and name != null and active == true and grade == 'A'"
     conflict: {prefer: erp}
     max_batch_rows: 100
 )",
@@ -117,11 +117,16 @@ TEST(ConfigTest, ValidPreludeLoads) {
 
   ASSERT_EQ(spec.flows.size(), 2u);
   const FlowSpec& f0 = spec.flows[0];
-  EXPECT_EQ(f0.Id(), "customer:crm->erp");
+  EXPECT_EQ(f0.Id(), "customer:erp->crm");
   EXPECT_EQ(f0.schedule.kind, Schedule::Kind::kRealtime);
   EXPECT_EQ(f0.conflict, ConflictRule::kNewest);
   EXPECT_TRUE(f0.owns.empty());
-  EXPECT_FALSE(f0.when.has_value());
+  ASSERT_TRUE(f0.when.has_value());
+  EXPECT_EQ(f0.when->text, "limit >= 100.5");
+  ASSERT_EQ(f0.when->all_of.size(), 1u);
+  EXPECT_EQ(f0.when->all_of[0].field, "limit");
+  EXPECT_EQ(f0.when->all_of[0].op, WhenComparison::Op::kGe);
+  EXPECT_EQ(f0.when->all_of[0].literal, Value::Real(100.5));
   EXPECT_EQ(f0.max_batch_rows, 500);
   EXPECT_EQ(f0.loc.ToString(), "t.yaml:24:5");
   const FlowSpec& f1 = spec.flows[1];
@@ -133,9 +138,9 @@ TEST(ConfigTest, ValidPreludeLoads) {
   EXPECT_EQ(f1.max_batch_rows, 100);
   ASSERT_TRUE(f1.when.has_value());
   ASSERT_EQ(f1.when->all_of.size(), 4u);
-  EXPECT_EQ(f1.when->all_of[0].field, "limit");
-  EXPECT_EQ(f1.when->all_of[0].op, WhenComparison::Op::kGe);
-  EXPECT_EQ(f1.when->all_of[0].literal, Value::Real(100.5));
+  EXPECT_EQ(f1.when->all_of[0].field, "code");
+  EXPECT_EQ(f1.when->all_of[0].op, WhenComparison::Op::kLt);
+  EXPECT_EQ(f1.when->all_of[0].literal, Value::Text("C9"));
   EXPECT_EQ(f1.when->all_of[1].op, WhenComparison::Op::kNe);
   EXPECT_TRUE(f1.when->all_of[1].literal.is_null());
   EXPECT_EQ(f1.when->all_of[2].literal, Value::Int(1));
@@ -369,7 +374,7 @@ std::vector<ErrorCase> ErrorCases() {
        "flows[0].when: unterminated string starting at 'a"},
       {"WhenNullOrdering", Flow("entity: customer, from: crm, to: erp, when: \"limit > null\""),
        "null compares only with == or !=, found \">\""},
-      {"WhenDecimalVsText", Flow("entity: customer, from: crm, to: erp, when: \"limit >= '5'\""),
+      {"WhenDecimalVsText", Flow("entity: customer, from: erp, to: crm, when: \"limit >= '5'\""),
        "flows[0].when: limit is a decimal field; expected a number to compare it with, found '5'"},
       {"WhenTextVsNumber", Flow("entity: customer, from: crm, to: erp, when: \"code == 17\""),
        "flows[0].when: code is a string field; expected a quoted string, found 17\n"
@@ -378,6 +383,14 @@ std::vector<ErrorCase> ErrorCases() {
        "'E' is not a value of enum field customer.grade"},
       {"WhenBool", Flow("entity: customer, from: crm, to: erp, when: \"active == 'yes'\""),
        "active is a bool field; expected true or false, found 'yes'"},
+      {"WhenFieldNotMappedAtSource",
+       Flow("entity: customer, from: erp, to: crm, when: \"grade == 'A'\""),
+       std::string(kFlowLine) + "51: flows[0].when: field \"grade\" is not mapped by binding "
+                                "erp.customer, so it is always empty when the filter runs\n"
+                                "  hint: add grade: <column> to bindings.erp.customer.fields"},
+      {"ShortFormEnum", Prelude("active: bool", "active: enum"),
+       "t.yaml:13:15: entities.customer.fields.active: an enum field needs values, so it cannot be "
+       "written in the short form\n  hint: write {type: enum, values: [A, B]}"},
       {"WhenEmpty", Flow("entity: customer, from: crm, to: erp, when: \"\""),
        "flows[0].when: the expression is empty"},
   };

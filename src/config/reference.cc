@@ -188,7 +188,8 @@ std::string ConfigReferenceMarkdown() {
       "inside is\nwritten twice), integers, decimals (`99.50`), `true`, `false` and `null` "
       "(with `==` and `!=` only).\nInt and decimal fields compare with numbers, bool fields with "
       "`true`/`false`, the other types with\nquoted text; an enum field's literal must be one of "
-      "its values. Nothing else is accepted: no `or`, no\nparentheses, no functions.\n\n";
+      "its values.\nEach field must be mapped by the flow's `from` binding. Nothing else is "
+      "accepted: no `or`, no parentheses,\nno functions.\n\n";
   out +=
       "## Secrets\n\n"
       "Connector options may come from the environment (`password: \"${ERP_PASSWORD}\"`) or "
