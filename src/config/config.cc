@@ -464,13 +464,16 @@ void Loader::Load(const YAML::Node& root, ConfigSpec* spec) {
   std::vector<Entry> top = SectionEntries(root, Location{file_, 1, 1}, "", TopSection());
   spec->state = TopSection().Get("state").default_value;
   if (const Entry* e = FindEntry(top, "version")) {
-    if (auto v = Int(*e, "version", TopSection().Get("version")))
+    if (auto v = Int(*e, "version", TopSection().Get("version"))) {
       spec->version = static_cast<int>(*v);
+    }
   }
   if (const Entry* e = FindEntry(top, "state")) {
     ParseState(*e, spec);
   } else {
-    spec->state_path = (fs::path(base_dir_) / "concord-state.db").lexically_normal().string();
+    // The declared default, "sqlite:<file>", resolved like a written value.
+    spec->state_path =
+        (fs::path(base_dir_) / spec->state.substr(spec->state.find(':') + 1)).lexically_normal();
   }
   if (const Entry* e = FindEntry(top, "systems")) ParseSystems(*e, spec);
   if (const Entry* e = FindEntry(top, "entities")) ParseEntities(*e, spec);
