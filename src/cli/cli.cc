@@ -85,9 +85,25 @@ int CmdValidate(const Common& c, bool connect) {
   return kExitOk;
 }
 
+// Tables and columns must exist before a run starts; a system that cannot be reached is only a
+// warning (the engine retries it). Returns false when the run must not start.
+bool CheckLiveSchema(const ConfigSpec& spec) {
+  bool ok = true;
+  for (const auto& e : CheckAgainstDatabases(spec)) {
+    if (e.path.rfind("systems.", 0) == 0) {
+      ComponentLogger("engine")->warn("{} (will retry)", e.message);
+      continue;
+    }
+    std::cerr << e.ToString() << "\n";
+    ok = false;
+  }
+  return ok;
+}
+
 int CmdRun(const Common& c, bool once) {
   auto spec = LoadOrReport(c.config);
   if (!spec) return kExitUsage;
+  if (!CheckLiveSchema(*spec)) return kExitUsage;
   auto engine = MakeEngine(*spec);
   if (!engine.ok()) {
     std::cerr << "concord: " << engine.status().ToString() << "\n";

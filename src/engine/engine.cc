@@ -76,6 +76,8 @@ void Engine::SleepMs(int64_t ms) {
 
 namespace {
 
+constexpr int64_t kPausedRetryMs = 10000;
+
 struct FlowClock {
   Backoff backoff;
   int64_t next_attempt_ms = 0;  // after a failure
@@ -135,7 +137,9 @@ Status Engine::Run() {
         }
       } else {
         const Status& s = done.status();
-        int64_t delay = s.IsRetryable() ? fc.backoff.NextDelayMs() : 30000;
+        // Not transient (a table or column is missing): an operator has to act; look again every
+        // 10 s so the flow resumes soon after the fix.
+        int64_t delay = s.IsRetryable() ? fc.backoff.NextDelayMs() : kPausedRetryMs;
         fc.next_attempt_ms = clock_->NowMs() + delay;
         if (!fc.failing || fc.last_error != s.message()) {
           if (s.IsRetryable()) {

@@ -562,8 +562,14 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
         }
       }
       if (open_conflict) {
-        // A person has to decide; until then contested fields stay as they are on both sides.
-        clash.insert(contested_.begin(), contested_.end());
+        // A person has to decide; until then the fields in question stay as they are on both
+        // sides.
+        auto fields = nlohmann::json::parse(open_conflict->values_a_json, nullptr, false);
+        if (fields.is_object()) {
+          for (const auto& [name, v] : fields.items()) {
+            if (contested_.count(name)) clash.insert(name);
+          }
+        }
       }
       if (!clash.empty()) {
         bool source_wins = false;
@@ -595,10 +601,14 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
             ConflictEntry c = open_conflict ? *open_conflict : ConflictEntry{};
             c.entity = flow_.entity;
             c.canonical_key = item.canon_key_text;
-            c.system_a = flow_.from;
-            c.system_b = flow_.to;
-            c.values_a_json = ValuesJson(*entity_, item.canon, clash);
-            c.values_b_json = ValuesJson(*entity_, item.target_canon, clash);
+            // An entry keeps the side order it was opened with; both sides' values refresh.
+            bool swapped = open_conflict && open_conflict->system_a == flow_.to;
+            c.system_a = swapped ? flow_.to : flow_.from;
+            c.system_b = swapped ? flow_.from : flow_.to;
+            std::string source_values = ValuesJson(*entity_, item.canon, clash);
+            std::string target_values = ValuesJson(*entity_, item.target_canon, clash);
+            c.values_a_json = swapped ? target_values : source_values;
+            c.values_b_json = swapped ? source_values : target_values;
             item.conflict = c;
           }
         }
