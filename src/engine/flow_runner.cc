@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/hash.h"
+#include "engine/crash_points.h"
 #include "engine/logging.h"
 #include "engine/when_filter.h"
 #include "quality/normalize.h"
@@ -825,12 +826,14 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
     }
     return state_->PutCheckpoint(cp);
   };
+  CrashPoint("after_target_commit");
   Status s = body();
   if (!s.ok()) {
     state_->Rollback();
     return s;
   }
   RETURN_IF_ERROR(state_->Commit());
+  CrashPoint("after_state_commit");
   ++stats_.batches;
 
   // Only now may the source forget the changes: delete-on-consume.
@@ -843,6 +846,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
       prepared_ = false;
       return ack;
     }
+    CrashPoint("after_source_ack");
     RETURN_IF_ERROR(state_->ClearPendingAcks(id_, acks));
   }
   return Status::Ok();

@@ -53,7 +53,14 @@ std::string ReadFile(const std::string& path) {
 namespace {
 
 pid_t Spawn(const std::string& dir, const std::vector<std::string>& args,
-            const std::string& out_path, const std::string& err_path) {
+            const std::string& out_path, const std::string& err_path,
+            const std::vector<std::string>& extra_env = {}) {
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e != nullptr; ++e) env_s.push_back(*e);
+  env_s.insert(env_s.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
   std::vector<std::string> argv_s = {CONCORD_BINARY};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -66,7 +73,7 @@ pid_t Spawn(const std::string& dir, const std::vector<std::string>& args,
   posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
     ADD_FAILURE() << "cannot start " << CONCORD_BINARY << ": " << strerror(rc);
@@ -101,8 +108,18 @@ ProcResult RunConcord(const std::string& dir, const std::vector<std::string>& ar
 }
 
 pid_t StartConcord(const std::string& dir, const std::vector<std::string>& args,
-                   const std::string& log_path) {
-  return Spawn(dir, args, log_path, log_path);
+                   const std::string& log_path, const std::vector<std::string>& env) {
+  return Spawn(dir, args, log_path, log_path, env);
+}
+
+bool Exited(pid_t pid, int* code) {
+  int status = 0;
+  pid_t r = waitpid(pid, &status, WNOHANG);
+  if (r != pid) return false;
+  if (WIFEXITED(status)) *code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) *code = 128 + WTERMSIG(status);
+  else *code = -1;
+  return true;
 }
 
 void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }

@@ -37,8 +37,11 @@ struct ProcResult {
 ProcResult RunConcord(const std::string& dir, const std::vector<std::string>& args);
 
 // Starts `concord args...` in `dir` in the background; stdout and stderr go to `log_path`.
+// `env` entries ("NAME=value") are added to the child's environment.
 pid_t StartConcord(const std::string& dir, const std::vector<std::string>& args,
-                   const std::string& log_path);
+                   const std::string& log_path, const std::vector<std::string>& env = {});
+// Whether `pid` has exited; if so, its exit code (as WaitExit) is stored in `*code`.
+bool Exited(pid_t pid, int* code);
 // Waits for `pid`; returns its exit code, or 128 + signal when killed.
 int WaitExit(pid_t pid);
 
