@@ -8,6 +8,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  ccache
 )
 
 missing=()

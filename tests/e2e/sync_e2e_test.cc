@@ -451,6 +451,8 @@ struct ConfigErrorCase {
   std::string expected;   // substring of stderr
 };
 
+void PrintTo(const ConfigErrorCase& c, std::ostream* os) { *os << c.name; }
+
 class ConfigErrorTest : public SyncTest,
                         public ::testing::WithParamInterface<ConfigErrorCase> {};
 
