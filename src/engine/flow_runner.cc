@@ -700,10 +700,13 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
   RETURN_IF_ERROR(state_->Begin());
   auto body = [&]() -> Status {
     int64_t applied = 0, rejected = 0, newest_source_ms = 0;
+    // Most batches have nothing waiting or rejected: then skip the per-record look-ups.
+    ASSIGN_OR_RETURN(int64_t open_dlq, state_->CountOpenDlq(id_));
+    ASSIGN_OR_RETURN(int64_t waiting, state_->CountParked(id_));
     for (Item& item : items) {
       const std::string op(ChangeOpName(item.is_delete ? ChangeOp::kDelete : item.op));
       std::optional<ParkedChange> parked;
-      if (item.outcome != "echo") {
+      if (item.outcome != "echo" && waiting > 0) {
         ASSIGN_OR_RETURN(parked, state_->ParkedFor(id_, item.source_key_text));
       }
       if (item.outcome == "parked" && parked &&
@@ -768,8 +771,10 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
           RETURN_IF_ERROR(state_->PutConflict(c).status());
           ++stats_.conflicts;
         }
-        ASSIGN_OR_RETURN(auto dlq, state_->OpenDlqFor(id_, item.source_key_text));
-        if (dlq) RETURN_IF_ERROR(state_->SetDlqStatus(dlq->id, "resolved"));
+        if (open_dlq > 0) {
+          ASSIGN_OR_RETURN(auto dlq, state_->OpenDlqFor(id_, item.source_key_text));
+          if (dlq) RETURN_IF_ERROR(state_->SetDlqStatus(dlq->id, "resolved"));
+        }
       }
       if (o == "parked") {
         ParkedChange p = parked.value_or(ParkedChange{});

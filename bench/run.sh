@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every benchmark against the build in $1 (default: build) and prints the results with the
+# machine they ran on. Copy the output into bench/RESULTS.md.
+set -euo pipefail
+BUILD="${1:-build}"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(sqlite3 --version | cut -d' ' -f1-2)"
+echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo
+echo "## SQLite → SQLite"
+"$BUILD/bench/sync_bench" "${ROWS:-200000}" "${STREAM:-100000}"
