@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "config/config_keys.h"
+#include "config/value_format.h"
 #include "config/when.h"
 #include "connectors/registry.h"
 
@@ -183,6 +184,21 @@ const Entry* FindEntry(const std::vector<Entry>& entries, std::string_view key) 
   }
   return nullptr;
 }
+
+TextEncoding EncodingFromName(std::string_view name) {
+  for (TextEncoding e : {TextEncoding::kUtf8, TextEncoding::kGbk, TextEncoding::kGb18030,
+                         TextEncoding::kBig5, TextEncoding::kUtf16Le, TextEncoding::kUtf16Be}) {
+    if (TextEncodingName(e) == name) return e;
+  }
+  return TextEncoding::kUtf8;
+}
+
+bool IsTextShaped(FieldType t) {
+  return t == FieldType::kString || t == FieldType::kText || t == FieldType::kEnum ||
+         t == FieldType::kReference || t == FieldType::kPhone || t == FieldType::kEmail;
+}
+
+bool IsDateShaped(FieldType t) { return t == FieldType::kDate || t == FieldType::kTimestamp; }
 
 // Where parts of the spec were written, for the cross-checks; not part of ConfigSpec.
 struct FlowLocs {
@@ -357,6 +373,30 @@ class Loader {
     return std::nullopt;
   }
 
+  // A string that must be one of the key's allowed values.
+  std::optional<std::string> OneOf(const Entry& e, const std::string& path, const KeyDef& def) {
+    auto v = String(e, path);
+    if (!v) return std::nullopt;
+    if (std::find(def.allowed.begin(), def.allowed.end(), *v) != def.allowed.end()) return v;
+    Error(ValueLoc(e), path,
+          "expected " + QuoteEach(def.allowed) + ", found " + Quote(*v),
+          KeyHint(*v, def.allowed, "allowed values"));
+    return std::nullopt;
+  }
+
+  // A time zone name or offset, checked against the zone database.
+  std::optional<std::string> TimeZone(const Entry& e, const std::string& path) {
+    auto v = String(e, path);
+    if (!v) return std::nullopt;
+    if (IsKnownTimeZone(*v)) return v;
+    std::string match = ClosestMatch(*v, TimeZoneNames());
+    Error(ValueLoc(e), path, "unknown time zone " + Quote(*v),
+          match.empty() ? "write an IANA name such as Asia/Shanghai, UTC, or an offset such as "
+                          "+08:00"
+                        : "did you mean " + Quote(match) + "?");
+    return std::nullopt;
+  }
+
   std::optional<std::string> Number(const Entry& e, const std::string& path, bool integer) {
     const YAML::Node& v = e.value;
     if (v.IsScalar() && IsPlain(v) && IsDecimalText(v.Scalar(), !integer)) return v.Scalar();
@@ -431,6 +471,7 @@ class Loader {
   // --- cross-checks
   void CheckEntities(const ConfigSpec& spec);
   void CheckBindings(const ConfigSpec& spec);
+  void ResolveMappingLayouts(ConfigSpec* spec);
   void CheckFlows(const ConfigSpec& spec);
   void CheckWhen(const FlowSpec& flow, const EntitySpec& entity, const BindingSpec* from,
                  const FlowLocs& locs);
@@ -449,6 +490,12 @@ class Loader {
   std::map<std::string, std::string> binding_paths_;             // binding → dotted path
   std::map<std::string, std::vector<Location>> value_map_locs_;  // "binding.field" → values
   std::map<std::string, Location> capture_locs_;                 // binding → capture:
+  // Where a mapping's layout keys were written, keyed by its dotted path; a key that is absent
+  // was not written (the binding's default applies).
+  struct MappingLocs {
+    std::optional<Location> format, timezone, encoding;
+  };
+  std::map<std::string, MappingLocs> mapping_locs_;
   std::vector<FlowLocs> flow_locs_;
 };
 
@@ -481,6 +528,7 @@ void Loader::Load(const YAML::Node& root, ConfigSpec* spec) {
   if (const Entry* e = FindEntry(top, "flows")) ParseFlows(*e, spec);
   CheckEntities(*spec);
   CheckBindings(*spec);
+  ResolveMappingLayouts(spec);
   CheckFlows(*spec);
 }
 
@@ -705,6 +753,7 @@ void Loader::ParseField(const Entry& e, const std::string& path, FieldSpec* f) {
   }
   if (f->type == FieldType::kDecimal)
     f->scale = static_cast<int>(section.Get("scale").DefaultInt());
+  Location default_loc;
   for (const Entry& k : entries) {
     std::string kpath = path + "." + k.key;
     const KeyDef& def = section.Get(k.key);
@@ -738,7 +787,51 @@ void Loader::ParseField(const Entry& e, const std::string& path, FieldSpec* f) {
         f->entity = *v;
         reference_locs_[path] = ValueLoc(k);
       }
+    } else if (k.key == "default") {
+      if (auto v = String(k, kpath, /*allow_empty=*/true)) {
+        f->default_value = *v;
+        default_loc = ValueLoc(k);
+      }
+    } else if (k.key == "region") {
+      if (auto v = String(k, kpath)) {
+        if (IsKnownPhoneRegion(*v)) {
+          f->region = *v;
+        } else {
+          std::string match = ClosestMatch(*v, PhoneRegions());
+          Error(ValueLoc(k), kpath, "unknown phone region " + Quote(*v),
+                match.empty() ? "write an ISO 3166 region code such as CN, HK, TW or US"
+                              : "did you mean " + Quote(match) + "?");
+        }
+      }
+    } else if (k.key == "currency" || k.key == "trim" || k.key == "collapse_spaces" ||
+               k.key == "nfkc") {
+      if (auto b = Bool(k, kpath)) {
+        (k.key == "currency"  ? f->currency
+         : k.key == "trim"    ? f->trim
+         : k.key == "nfkc"    ? f->nfkc
+                              : f->collapse_spaces) = *b;
+      }
+    } else if (k.key == "rounding") {
+      if (auto v = OneOf(k, kpath, def)) {
+        f->rounding = *v == "half_up" ? Rounding::kHalfUp
+                      : *v == "down"  ? Rounding::kDown
+                                      : Rounding::kHalfEven;
+      }
+    } else if (k.key == "case") {
+      if (auto v = OneOf(k, kpath, def)) {
+        f->letter_case = *v == "upper" ? LetterCase::kUpper : LetterCase::kLower;
+      }
+    } else if (k.key == "chinese") {
+      if (auto v = OneOf(k, kpath, def)) {
+        f->chinese = *v == "simplified" ? ChineseScript::kSimplified : ChineseScript::kTraditional;
+      }
     }
+  }
+  if (f->default_value && !f->values.empty() &&
+      std::find(f->values.begin(), f->values.end(), *f->default_value) == f->values.end()) {
+    Error(default_loc, path + ".default",
+          Quote(*f->default_value) + " is not one of the field's values",
+          NameHint(*f->default_value, f->values, "values"));
   }
   if (f->min && f->max && CompareDecimal(*f->min, *f->max) > 0) {
     Error(Loc(e.key_node), path, "min " + *f->min + " is greater than max " + *f->max);
@@ -792,6 +885,14 @@ void Loader::ParseBindings(const Entry& section, ConfigSpec* spec) {
         }
         capture_locs_[b.Name()] = ValueLoc(*c);
       }
+      if (const Entry* t = FindEntry(entries, "timezone")) {
+        if (auto v = TimeZone(*t, path + ".timezone")) b.timezone = *v;
+      }
+      if (const Entry* en = FindEntry(entries, "encoding")) {
+        if (auto v = OneOf(*en, path + ".encoding", BindingSection().Get("encoding"))) {
+          b.encoding = EncodingFromName(*v);
+        }
+      }
       if (const Entry* f = FindEntry(entries, "fields")) {
         std::string fpath = path + ".fields";
         if (ExpectType(f->value, YAML::NodeType::Map, ValueLoc(*f), fpath)) {
@@ -822,6 +923,23 @@ void Loader::ParseMapping(const Entry& e, const std::string& path, FieldMapping*
   std::vector<Entry> entries = SectionEntries(e.value, Loc(e.key_node), path, MappingSection());
   if (const Entry* c = FindEntry(entries, "column")) {
     if (auto v = String(*c, path + ".column")) m->column = *v;
+  }
+  MappingLocs& locs = mapping_locs_[path];
+  if (const Entry* f = FindEntry(entries, "format")) {
+    if (auto v = String(*f, path + ".format")) {
+      m->format_text = *v;
+      locs.format = ValueLoc(*f);
+    }
+  }
+  if (const Entry* t = FindEntry(entries, "timezone")) {
+    locs.timezone = ValueLoc(*t);
+    if (auto v = TimeZone(*t, path + ".timezone")) m->timezone = *v;
+  }
+  if (const Entry* en = FindEntry(entries, "encoding")) {
+    locs.encoding = ValueLoc(*en);
+    if (auto v = OneOf(*en, path + ".encoding", MappingSection().Get("encoding"))) {
+      m->encoding = EncodingFromName(*v);
+    }
   }
   if (const Entry* mp = FindEntry(entries, "map")) {
     std::string mpath = path + ".map";
@@ -1049,6 +1167,52 @@ void Loader::CheckBindings(const ConfigSpec& spec) {
                   NameHint(canonical, f->values, "values"));
           }
         }
+      }
+    }
+  }
+}
+
+// Per mapping, once the field's type is known: `format`, `timezone` and `encoding` must apply to
+// it, the format must parse for it, and the binding's timezone/encoding fill in where the
+// mapping has none.
+void Loader::ResolveMappingLayouts(ConfigSpec* spec) {
+  for (auto& [name, b] : spec->bindings) {
+    auto entity = spec->entities.find(b.entity);
+    if (entity == spec->entities.end()) continue;  // reported
+    const std::string& path = binding_paths_[name];
+    for (FieldMapping& m : b.fields) {
+      const FieldSpec* f = entity->second.Field(m.field);
+      if (f == nullptr) continue;  // reported
+      std::string mpath = path + ".fields." + m.field;
+      const MappingLocs& locs = mapping_locs_[mpath];
+      std::string type(FieldTypeName(f->type));
+      if (locs.format) {
+        std::string error, hint;
+        if (auto kind = ParseFormat(f->type, m.format_text, &error, &hint)) {
+          m.format = *kind;
+          bool needs_region = *kind == FormatKind::kNational || *kind == FormatKind::kDigitPattern;
+          if (needs_region && f->region.empty()) {
+            Error(*locs.format, mpath + ".format",
+                  "format " + Quote(m.format_text) + " writes numbers without their country "
+                  "code, so field " + b.entity + "." + f->name + " needs a region",
+                  "add region: <code> (e.g. CN) to entities." + b.entity + ".fields." + f->name);
+          }
+        } else {
+          Error(*locs.format, mpath + ".format", error, hint);
+        }
+      }
+      if (locs.timezone && !IsDateShaped(f->type)) {
+        Error(*locs.timezone, mpath + ".timezone",
+              "timezone applies to date and timestamp fields, not " + type);
+      } else if (!locs.timezone && IsDateShaped(f->type)) {
+        m.timezone = b.timezone;
+      }
+      if (locs.encoding && !IsTextShaped(f->type)) {
+        Error(*locs.encoding, mpath + ".encoding",
+              "encoding applies to string, text, enum, reference, phone and email fields, not " +
+                  type);
+      } else if (!locs.encoding && IsTextShaped(f->type)) {
+        m.encoding = b.encoding;
       }
     }
   }

@@ -185,6 +185,62 @@ const SectionDef& FieldSection() {
            .type = "boolean",
            .default_value = "false",
            .doc = "Personal data: the value is masked in DLQ reasons and logs."},
+          {.name = "default",
+           .type = "string",
+           .only_for = {T::kEnum},
+           .doc = "The value that a value outside `values` (or outside a binding's value map) "
+                  "becomes. Without it such a value goes to the DLQ. Must be one of `values`."},
+          {.name = "region",
+           .type = "string",
+           .only_for = {T::kPhone},
+           .doc = "The region (ISO 3166 code, e.g. `CN`) of numbers written without "
+                  "`+<country code>`: with `CN`, `13812345678` and `(0755) 8888 1234` are "
+                  "Chinese numbers. Without it such numbers go to the DLQ. Numbers are stored as "
+                  "E.164 (`+8613812345678`)."},
+          {.name = "currency",
+           .type = "boolean",
+           .default_value = "false",
+           .only_for = {T::kDecimal},
+           .doc = "Accept and strip one currency symbol or code before or after the number "
+                  "(`¥1,234.50`, `1234.50元`, `RMB 12`, `US$5`), and accounting negatives "
+                  "(`(12.00)`)."},
+          {.name = "rounding",
+           .type = "string",
+           .default_value = "half_even",
+           .allowed = {"half_even", "half_up", "down"},
+           .only_for = {T::kDecimal},
+           .doc = "How values with more digits than `scale` are rounded: to the even neighbour "
+                  "on a tie, away from zero on a tie, or toward zero."},
+          {.name = "trim",
+           .type = "boolean",
+           .default_value = "false",
+           .only_for = {T::kString, T::kText, T::kEnum, T::kReference},
+           .doc = "Remove blanks at both ends, Unicode ones included (ideographic space U+3000, "
+                  "no-break space, zero-width space)."},
+          {.name = "collapse_spaces",
+           .type = "boolean",
+           .default_value = "false",
+           .only_for = {T::kString, T::kText, T::kEnum, T::kReference},
+           .doc = "Replace every run of blanks inside the value with one space."},
+          {.name = "nfkc",
+           .type = "boolean",
+           .default_value = "false",
+           .only_for = {T::kString, T::kText, T::kEnum, T::kReference},
+           .doc = "Unicode NFKC: full-width letters, digits and punctuation become half-width "
+                  "(`ＡＢＣ１２３` → `ABC123`), compatibility forms their plain equivalents. "
+                  "Phone, int, decimal, date, timestamp, bool and email values always get "
+                  "this."},
+          {.name = "case",
+           .type = "string",
+           .allowed = {"upper", "lower"},
+           .only_for = {T::kString, T::kText, T::kEnum, T::kReference},
+           .doc = "Convert letters to upper or lower case (Unicode rules)."},
+          {.name = "chinese",
+           .type = "string",
+           .allowed = {"simplified", "traditional"},
+           .only_for = {T::kString, T::kText},
+           .doc = "Convert Chinese text to simplified (`數據` → `数据`) or traditional "
+                  "characters with OpenCC, phrase by phrase."},
       }};
   return kSection;
 }
@@ -207,6 +263,17 @@ const SectionDef& BindingSection() {
            .default_value = "trigger",
            .allowed = {"trigger", "none"},
            .doc = "How changes are captured; `none` for a system that is only written to."},
+          {.name = "timezone",
+           .type = "string",
+           .doc = "The time zone of this system's date and timestamp values that carry no "
+                  "offset: an IANA name (`Asia/Shanghai`), `UTC` or a fixed offset (`+08:00`). "
+                  "For every date and timestamp field without its own `timezone`."},
+          {.name = "encoding",
+           .type = "string",
+           .default_value = "utf-8",
+           .allowed = {"utf-8", "gbk", "gb18030", "big5", "utf-16le", "utf-16be"},
+           .doc = "The character encoding of this system's text, for every string, text, enum, "
+                  "reference, phone and email field without its own `encoding`."},
           {.name = "fields",
            .type = "map",
            .required = true,
@@ -219,9 +286,34 @@ const SectionDef& BindingSection() {
 const SectionDef& MappingSection() {
   static const SectionDef kSection{
       .path = "bindings.<system>.<entity>.fields.<field>",
-      .doc = "The long form of a field mapping, for value maps.",
+      .doc = "The long form of a field mapping, for value maps and for how the system writes "
+             "the value. Read from the system, any layout that means one thing is accepted "
+             "whatever `format` says; written to it, the value takes the `format`, `timezone` "
+             "and `encoding` given here.",
       .keys = {
           {.name = "column", .type = "string", .required = true, .doc = "The column."},
+          {.name = "format",
+           .type = "string",
+           .doc = "Phone fields: `e164` (the default), `national` (as dialled within the "
+                  "field's `region`), `international`, or a digit pattern such as "
+                  "`138-1234-5678` whose digits are replaced by the national number's. "
+                  "Date and timestamp fields: `iso` (the default), `dmy` or `mdy` (the only way "
+                  "`31-01-2023` and `01/31/2023` are accepted; written `DD-MM-YYYY` and "
+                  "`MM/DD/YYYY`), `unix_s`, `unix_ms`, `excel` (dates: Excel serial day "
+                  "numbers), or a pattern of `YYYY`, `MM`, `M`, `DD`, `D`, `HH`, `H`, `mm`, `ss`, "
+                  "`SSS`, `XXX` (offset) and literal text, e.g. `YYYYMMDD` or `YYYY年M月D日`."},
+          {.name = "timezone",
+           .type = "string",
+           .doc = "Date and timestamp fields: the zone of the system's values that carry no "
+                  "offset, as for the binding's `timezone` (which it overrides). Naive times "
+                  "read are placed in this zone; times written are converted to it."},
+          {.name = "encoding",
+           .type = "string",
+           .allowed = {"utf-8", "gbk", "gb18030", "big5", "utf-16le", "utf-16be"},
+           .doc = "Text-shaped fields: the column's encoding, overriding the binding's. Bytes "
+                  "(and text that is not valid UTF-8) are decoded to UTF-8; a sequence that is "
+                  "not valid in the encoding goes to the DLQ. Values are written back encoded, "
+                  "as bytes."},
           {.name = "map",
            .type = "map",
            .doc = "System value → canonical value (`{VIP: A}`), compared as text. Written back "

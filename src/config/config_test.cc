@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config/config_keys.h"
+#include "config/value_format.h"
 
 namespace concord {
 namespace {
@@ -393,6 +394,85 @@ std::vector<ErrorCase> ErrorCases() {
        "written in the short form\n  hint: write {type: enum, values: [A, B]}"},
       {"WhenEmpty", Flow("entity: customer, from: crm, to: erp, when: \"\""),
        "flows[0].when: the expression is empty"},
+      // Normalization keys of fields.
+      {"UnknownRegion", Prelude("active: bool", "active: {type: phone, region: cn}"),
+       "t.yaml:13:37: entities.customer.fields.active.region: unknown phone region \"cn\"\n"
+       "  hint: did you mean \"CN\"?"},
+      {"RegionNotForString", Prelude("max_length: 100", "region: CN"),
+       "entities.customer.fields.name.region: region applies to phone fields, not string"},
+      {"RoundingTypo", Prelude("min: 0}", "rounding: half_evn}"),
+       "t.yaml:12:40: entities.customer.fields.limit.rounding: expected \"half_even\", "
+       "\"half_up\" or \"down\", found \"half_evn\"\n  hint: did you mean \"half_even\"?"},
+      {"CaseValue", Prelude("max_length: 100", "case: title"),
+       "entities.customer.fields.name.case: expected \"upper\" or \"lower\", found \"title\""},
+      {"ChineseNotForEnum", Prelude("values: [A, B, C]", "values: [A, B, C], chinese: simplified"),
+       "entities.customer.fields.grade.chinese: chinese applies to string and text fields, not "
+       "enum"},
+      {"TrimNotBool", Prelude("max_length: 100", "trim: yes"),
+       "entities.customer.fields.name.trim: expected true or false, found a string \"yes\""},
+      {"CurrencyNotForInt", Prelude("active: bool", "active: {type: int, currency: true}"),
+       "currency applies to decimal fields, not int"},
+      {"EnumDefaultNotValue", Prelude("values: [A, B, C]", "values: [A, B, C], default: E"),
+       "t.yaml:11:55: entities.customer.fields.grade.default: \"E\" is not one of the field's "
+       "values"},
+      // Layout keys of bindings and mappings.
+      {"UnknownTimeZone", Prelude("    table: accounts", "    table: accounts\n    timezone: Asia/Shanghia"),
+       "bindings.crm.customer.timezone: unknown time zone \"Asia/Shanghia\"\n"
+       "  hint: did you mean \"Asia/Shanghai\"?"},
+      {"BadOffset", Prelude("    table: accounts", "    table: accounts\n    timezone: \"+8\""),
+       "bindings.crm.customer.timezone: unknown time zone \"+8\"\n"
+       "  hint: write an IANA name such as Asia/Shanghai, UTC, or an offset such as +08:00"},
+      {"BindingEncodingTypo", Prelude("    table: accounts", "    table: accounts\n    encoding: gkb"),
+       "bindings.crm.customer.encoding: expected \"utf-8\", \"gbk\", \"gb18030\", \"big5\", "
+       "\"utf-16le\" or \"utf-16be\", found \"gkb\"\n  hint: did you mean \"gbk\"?"},
+      {"DateFormatTypo",
+       Prelude("active: bool", "active: date") .replace(
+           Prelude("active: bool", "active: date").find("active: is_active"), 17,
+           "active: {column: is_active, format: dym}"),
+       "bindings.crm.customer.fields.active.format: expected iso, dmy, mdy, excel, unix_s or "
+       "unix_ms or a pattern such as \"YYYYMMDD\", found \"dym\"\n  hint: did you mean \"dmy\"?"},
+      {"DatePatternLowercase",
+       Prelude("active: bool", "active: date").replace(
+           Prelude("active: bool", "active: date").find("active: is_active"), 17,
+           "active: {column: is_active, format: \"yyyyMMDD\"}"),
+       "bindings.crm.customer.fields.active.format: expected iso, dmy, mdy, excel, unix_s or "
+       "unix_ms or a pattern"},
+      {"DatePatternTimeInDate",
+       Prelude("active: bool", "active: date").replace(
+           Prelude("active: bool", "active: date").find("active: is_active"), 17,
+           "active: {column: is_active, format: \"YYYY-MM-DD HH:mm\"}"),
+       "in date pattern \"YYYY-MM-DD HH:mm\": \"HH\" is a time part; a date field's pattern "
+       "has only YYYY, M/MM and D/DD"},
+      {"DatePatternAmbiguous",
+       Prelude("active: bool", "active: timestamp").replace(
+           Prelude("active: bool", "active: timestamp").find("active: is_active"), 17,
+           "active: {column: is_active, format: \"YYYYMD H:mm\"}"),
+       "M, D and H take one or two digits, so they need a separator after them"},
+      {"FormatNotForDecimal",
+       Prelude("limit: credit_limit", "limit: {column: credit_limit, format: dmy}"),
+       "bindings.erp.customer.fields.limit.format: format applies to phone, date and timestamp "
+       "fields, not decimal"},
+      {"TimezoneNotForString",
+       Prelude("name: cust_name", "name: {column: cust_name, timezone: UTC}"),
+       "bindings.erp.customer.fields.name.timezone: timezone applies to date and timestamp "
+       "fields, not string"},
+      {"EncodingNotForDecimal",
+       Prelude("limit: credit_limit", "limit: {column: credit_limit, encoding: gbk}"),
+       "bindings.erp.customer.fields.limit.encoding: encoding applies to string, text, enum, "
+       "reference, phone and email fields, not decimal"},
+      {"NationalNeedsRegion",
+       Prelude("active: bool", "active: phone").replace(
+           Prelude("active: bool", "active: phone").find("active: is_active"), 17,
+           "active: {column: is_active, format: national}"),
+       "bindings.crm.customer.fields.active.format: format \"national\" writes numbers without "
+       "their country code, so field customer.active needs a region\n"
+       "  hint: add region: <code> (e.g. CN) to entities.customer.fields.active"},
+      {"PhoneFormatWord",
+       Prelude("active: bool", "active: {type: phone, region: CN}").replace(
+           Prelude("active: bool", "active: {type: phone, region: CN}").find("active: is_active"),
+           17, "active: {column: is_active, format: internatonal}"),
+       "expected e164, national, international or a digit pattern such as \"138-1234-5678\", "
+       "found \"internatonal\"\n  hint: did you mean \"international\"?"},
   };
 }
 
@@ -408,6 +488,108 @@ TEST_P(ErrorTest, ReportsError) {
 
 INSTANTIATE_TEST_SUITE_P(Config, ErrorTest, ::testing::ValuesIn(ErrorCases()),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ConfigTest, NormalizationAndLayoutKeys) {
+  ConfigSpec spec;
+  std::string yaml = Prelude(
+      "      active: bool\n",
+      "      active: bool\n"
+      "      phone: {type: phone, region: CN}\n"
+      "      born: date\n"
+      "      seen: timestamp\n"
+      "      note: {type: text, trim: true, collapse_spaces: true, nfkc: true, case: upper, "
+      "chinese: simplified}\n");
+  yaml.replace(yaml.find("{type: enum, values: [A, B, C]}"), 31,
+               "{type: enum, values: [A, B, C], default: C}");
+  yaml.replace(yaml.find("{type: decimal, min: 0}"), 23,
+               "{type: decimal, min: 0, currency: true, rounding: half_up}");
+  yaml.replace(yaml.find("    key: account_no\n"), 20,
+               "    key: account_no\n    timezone: Asia/Shanghai\n    encoding: gbk\n");
+  yaml.replace(yaml.find("active: is_active}"), 18,
+               "active: is_active, phone: {column: tel, format: \"138-1234-5678\"}, "
+               "born: {column: dob, format: \"YYYY年M月D日\"}, "
+               "seen: {column: seen_at, format: unix_ms, timezone: \"+09:00\"}, "
+               "note: {column: memo, encoding: big5}}");
+  std::vector<ConfigError> errors = Load(yaml, &spec);
+  ASSERT_TRUE(errors.empty()) << AllErrors(errors);
+  const EntitySpec& c = spec.entities.at("customer");
+  EXPECT_EQ(c.Field("phone")->region, "CN");
+  EXPECT_EQ(c.Field("grade")->default_value, "C");
+  EXPECT_TRUE(c.Field("limit")->currency);
+  EXPECT_EQ(c.Field("limit")->rounding, Rounding::kHalfUp);
+  EXPECT_EQ(c.Field("name")->rounding, Rounding::kHalfEven);
+  const FieldSpec* note = c.Field("note");
+  EXPECT_TRUE(note->trim && note->collapse_spaces && note->nfkc);
+  EXPECT_EQ(note->letter_case, LetterCase::kUpper);
+  EXPECT_EQ(note->chinese, ChineseScript::kSimplified);
+
+  const BindingSpec& b = spec.bindings.at("crm.customer");
+  EXPECT_EQ(b.timezone, "Asia/Shanghai");
+  EXPECT_EQ(b.ForField("phone")->format, FormatKind::kDigitPattern);
+  EXPECT_EQ(b.ForField("phone")->format_text, "138-1234-5678");
+  EXPECT_EQ(b.ForField("phone")->encoding, TextEncoding::kGbk);  // the binding's
+  EXPECT_EQ(b.ForField("phone")->timezone, "");                  // not a date field
+  EXPECT_EQ(b.ForField("born")->format, FormatKind::kDatePattern);
+  EXPECT_EQ(b.ForField("born")->timezone, "Asia/Shanghai");  // the binding's
+  EXPECT_EQ(b.ForField("born")->encoding, TextEncoding::kUtf8);
+  EXPECT_EQ(b.ForField("seen")->format, FormatKind::kUnixMillis);
+  EXPECT_EQ(b.ForField("seen")->timezone, "+09:00");  // its own
+  EXPECT_EQ(b.ForField("note")->encoding, TextEncoding::kBig5);
+  EXPECT_EQ(b.ForField("limit"), nullptr);
+  EXPECT_EQ(b.ForField("code")->encoding, TextEncoding::kGbk);
+  EXPECT_EQ(b.ForField("active")->encoding, TextEncoding::kUtf8);  // bool: not text-shaped
+}
+
+TEST(ValueFormatTest, Offsets) {
+  EXPECT_EQ(ParseUtcOffset("+08:00"), 8 * 3600);
+  EXPECT_EQ(ParseUtcOffset("-05:30"), -(5 * 3600 + 1800));
+  EXPECT_EQ(ParseUtcOffset("+0800"), 8 * 3600);
+  EXPECT_EQ(ParseUtcOffset("+08"), 8 * 3600);
+  EXPECT_EQ(ParseUtcOffset("UTC"), 0);
+  EXPECT_EQ(ParseUtcOffset("Z"), 0);
+  EXPECT_EQ(ParseUtcOffset("+14:00"), 14 * 3600);
+  EXPECT_EQ(ParseUtcOffset("+14:30"), std::nullopt);
+  EXPECT_EQ(ParseUtcOffset("+8"), std::nullopt);
+  EXPECT_EQ(ParseUtcOffset("08:00"), std::nullopt);
+  EXPECT_EQ(ParseUtcOffset("+08:60"), std::nullopt);
+  EXPECT_TRUE(IsKnownTimeZone("Asia/Shanghai"));
+  EXPECT_TRUE(IsKnownTimeZone("America/New_York"));
+  EXPECT_TRUE(IsKnownTimeZone("UTC"));
+  EXPECT_FALSE(IsKnownTimeZone("asia/shanghai"));
+  EXPECT_FALSE(IsKnownTimeZone("Mars/Olympus"));
+  EXPECT_TRUE(IsKnownPhoneRegion("CN"));
+  EXPECT_FALSE(IsKnownPhoneRegion("XX"));
+}
+
+TEST(ValueFormatTest, DatePatterns) {
+  std::string error;
+  auto p = ParseDatePattern("YYYY年M月D日 HH:mm:ss.SSSXXX", true, &error);
+  ASSERT_TRUE(p) << error;
+  using K = DatePatternPart::Kind;
+  std::vector<K> kinds;
+  for (const auto& part : *p) kinds.push_back(part.kind);
+  EXPECT_EQ(kinds, (std::vector<K>{K::kYear, K::kLiteral, K::kMonth, K::kLiteral, K::kDay,
+                                   K::kLiteral, K::kHour2, K::kLiteral, K::kMinute, K::kLiteral,
+                                   K::kSecond, K::kLiteral, K::kMillis, K::kOffset}));
+  EXPECT_EQ((*p)[1].literal, "年");
+  EXPECT_TRUE(ParseDatePattern("YYYYMMDD", false, &error));
+  EXPECT_TRUE(ParseDatePattern("DD.MM.YYYY", false, &error));
+  EXPECT_TRUE(ParseDatePattern("YYYYMMDDHHmmss", true, &error));
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"YYYY-MM", "a pattern needs YYYY, a month (MM or M) and a day (DD or D)"},
+      {"YY-MM-DD", "unknown pattern letters \"YY\" (write YYYY: two-digit years are ambiguous)"},
+      {"yyyy-MM-dd", "unknown pattern letters \"yyyy\" (write YYYY)"},
+      {"YYYY-MM-DD-DD", "\"DD\" appears twice"},
+      {"YYYY-MM-DD-D", "\"D\" appears twice"},
+      {"YYYY-MM-DD", "a timestamp pattern needs an hour (HH or H) and minutes (mm)"},
+      {"YYYY-MM-DD HH:mm.SSS", "SSS needs ss"},
+      {"YYYY-MM-DD 2 HH:mm", "digits are not allowed as literal text"},
+  };
+  for (const auto& [pattern, want] : bad) {
+    EXPECT_FALSE(ParseDatePattern(pattern, true, &error)) << pattern;
+    EXPECT_EQ(error, want) << pattern;
+  }
+}
 
 TEST(ConfigTest, ErrorFormat) {
   ConfigError e{{"concord.yaml", 12, 5},

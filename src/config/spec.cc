@@ -51,6 +51,36 @@ std::optional<FieldType> FieldTypeFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view RoundingName(Rounding r) {
+  switch (r) {
+    case Rounding::kHalfEven:
+      return "half_even";
+    case Rounding::kHalfUp:
+      return "half_up";
+    case Rounding::kDown:
+      return "down";
+  }
+  return "?";
+}
+
+std::string_view TextEncodingName(TextEncoding e) {
+  switch (e) {
+    case TextEncoding::kUtf8:
+      return "utf-8";
+    case TextEncoding::kGbk:
+      return "gbk";
+    case TextEncoding::kGb18030:
+      return "gb18030";
+    case TextEncoding::kBig5:
+      return "big5";
+    case TextEncoding::kUtf16Le:
+      return "utf-16le";
+    case TextEncoding::kUtf16Be:
+      return "utf-16be";
+  }
+  return "?";
+}
+
 std::string_view CaptureModeName(CaptureMode m) {
   switch (m) {
     case CaptureMode::kTrigger:

@@ -43,6 +43,13 @@ const std::vector<FieldType>& AllFieldTypes();  // in declaration order
 // The type named `name` ("decimal"); nullopt when no type has that name.
 std::optional<FieldType> FieldTypeFromName(std::string_view name);
 
+// How a decimal is rounded to its scale.
+enum class Rounding { kHalfEven, kHalfUp, kDown };
+std::string_view RoundingName(Rounding r);  // "half_even", "half_up", "down"
+
+enum class LetterCase { kKeep, kUpper, kLower };
+enum class ChineseScript { kKeep, kSimplified, kTraditional };
+
 // One field of the data dictionary.
 struct FieldSpec {
   std::string name;
@@ -55,6 +62,21 @@ struct FieldSpec {
   std::vector<std::string> values;    // enum: allowed canonical values
   std::string entity;                 // reference: the referenced entity
   bool personal = false;              // mask the value in DLQ reasons and logs
+  // phone: the region assumed for numbers written without +<country code> ("CN"); "" for none.
+  std::string region;
+  // decimal: strip one currency symbol or code ("¥", "US$", "RMB", "元"); how to round.
+  bool currency = false;
+  Rounding rounding = Rounding::kHalfEven;
+  // string/text (trim, collapse_spaces, nfkc and case also enum/reference): applied in the order
+  // nfkc, trim, collapse_spaces, case, chinese.
+  bool trim = false;             // Unicode blanks at both ends (incl. U+3000, NBSP, U+200B)
+  bool collapse_spaces = false;  // every run of blanks inside → one ASCII space
+  bool nfkc = false;             // NFKC: full-width → half-width, compatibility forms
+  LetterCase letter_case = LetterCase::kKeep;
+  ChineseScript chinese = ChineseScript::kKeep;  // OpenCC t2s / s2t
+  // enum: the canonical value a value outside `values` (or outside a binding's value map)
+  // becomes; nullopt: such a value is an issue.
+  std::optional<std::string> default_value;
   Location loc;
 };
 
@@ -74,6 +96,25 @@ struct SystemSpec {
   Location loc;
 };
 
+// `format:` of a field mapping: how a system writes phone numbers, dates and timestamps.
+enum class FormatKind {
+  kCanonical,       // not given, `e164` or `iso`: written canonically; any unambiguous layout read
+  kNational,        // phone: as dialled within the field's region ("138 1234 5678")
+  kInternational,   // phone: "+86 138 1234 5678"
+  kDigitPattern,    // phone: the national number's digits put into `format_text` ("138-1234-5678")
+  kDayMonthYear,    // date/timestamp `dmy`: also reads 31-01-2023; writes DD-MM-YYYY
+  kMonthDayYear,    // date/timestamp `mdy`: also reads 01/31/2023; writes MM/DD/YYYY
+  kExcel,           // date: Excel serial day numbers (1900 date system)
+  kUnixSeconds,     // date/timestamp `unix_s`
+  kUnixMillis,      // date/timestamp `unix_ms`
+  kDatePattern,     // date/timestamp: `format_text` is a pattern ("YYYYMMDD", "YYYY年M月D日")
+};
+
+// `encoding:` of a field mapping: what the system's bytes are. Text that is valid UTF-8 is taken
+// as UTF-8 for GBK, GB18030 and Big5 (ASCII is the same in all of them); UTF-16 always decodes.
+enum class TextEncoding { kUtf8, kGbk, kGb18030, kBig5, kUtf16Le, kUtf16Be };
+std::string_view TextEncodingName(TextEncoding e);  // "utf-8", "gbk", "gb18030", "big5", ...
+
 // How one canonical field maps to one column of a binding.
 struct FieldMapping {
   std::string field;   // canonical field
@@ -82,6 +123,15 @@ struct FieldMapping {
   // reverse on write: a canonical value maps back to the first system value that yields it.
   // Values compare as text.
   std::vector<std::pair<std::string, std::string>> value_map;
+  FormatKind format = FormatKind::kCanonical;
+  std::string format_text;  // as written ("" when not given); the pattern for the pattern kinds
+  // date/timestamp: the zone the system's naive times are in — an IANA name ("Asia/Shanghai"),
+  // "UTC" or a fixed offset ("+08:00"); "" for none. The binding's `timezone` when the mapping
+  // has none (the loader copies it).
+  std::string timezone;
+  // text-shaped fields: the system's encoding (the binding's `encoding` when the mapping has
+  // none).
+  TextEncoding encoding = TextEncoding::kUtf8;
   Location loc;
 };
 
@@ -94,6 +144,8 @@ struct BindingSpec {
   std::string table;
   std::vector<std::string> key;  // key column(s) of the table
   CaptureMode capture = CaptureMode::kTrigger;
+  std::string timezone;  // default for the date/timestamp mappings ("" none)
+  TextEncoding encoding = TextEncoding::kUtf8;  // default for the text-shaped mappings
   std::vector<FieldMapping> fields;
   Location loc;        // the "<system>.<entity>" key
   Location table_loc;  // the table name
