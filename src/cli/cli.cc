@@ -63,9 +63,48 @@ struct Common {
   bool quiet = false;
 };
 
-Result<std::unique_ptr<Engine>> MakeEngine(const ConfigSpec& spec) {
-  return Engine::Create(spec, &SystemClock::Get());
-}
+bool CheckLiveSchema(const ConfigSpec& spec);
+
+// What a command works with: the loaded config and, as it needs, the engine (which owns a state
+// store) or just the state store. The spec lives on the heap: the engine keeps references to it.
+struct Context {
+  enum Need { kState, kEngine };
+  std::unique_ptr<ConfigSpec> spec;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<StateStore> state;  // kState only; with kEngine use engine->state()
+
+  // Loads and opens what `need` says; on failure prints why, sets *rc and returns nullopt.
+  static std::optional<Context> Open(const Common& c, Need need, int* rc,
+                                     bool check_live_schema = false) {
+    auto spec = LoadOrReport(c.config);
+    if (!spec) {
+      *rc = kExitUsage;
+      return std::nullopt;
+    }
+    if (check_live_schema && !CheckLiveSchema(*spec)) {
+      *rc = kExitUsage;
+      return std::nullopt;
+    }
+    Context ctx;
+    ctx.spec = std::make_unique<ConfigSpec>(std::move(*spec));
+    Status failed;
+    if (need == kEngine) {
+      auto engine = Engine::Create(*ctx.spec, &SystemClock::Get());
+      if (engine.ok()) ctx.engine = std::move(engine).value();
+      else failed = engine.status();
+    } else {
+      auto state = StateStore::Open(ctx.spec->state_path);
+      if (state.ok()) ctx.state = std::move(state).value();
+      else failed = state.status();
+    }
+    if (!failed.ok()) {
+      std::cerr << "concord: " << failed.ToString() << "\n";
+      *rc = kExitRuntime;
+      return std::nullopt;
+    }
+    return ctx;
+  }
+};
 
 int CmdValidate(const Common& c, bool connect) {
   auto spec = LoadOrReport(c.config);
@@ -101,23 +140,19 @@ bool CheckLiveSchema(const ConfigSpec& spec) {
 }
 
 int CmdRun(const Common& c, bool once) {
-  auto spec = LoadOrReport(c.config);
-  if (!spec) return kExitUsage;
-  if (!CheckLiveSchema(*spec)) return kExitUsage;
-  auto engine = MakeEngine(*spec);
-  if (!engine.ok()) {
-    std::cerr << "concord: " << engine.status().ToString() << "\n";
-    return kExitRuntime;
-  }
-  g_running_engine.store(engine->get());
+  int rc = kExitOk;
+  auto ctx = Context::Open(c, Context::kEngine, &rc, /*check_live_schema=*/true);
+  if (!ctx) return rc;
+  Engine* engine = ctx->engine.get();
+  g_running_engine.store(engine);
   std::signal(SIGINT, OnStopSignal);
   std::signal(SIGTERM, OnStopSignal);
-  auto run_id = (*engine)->state()->StartRun(once ? "run --once" : "run", SystemClock::Get().NowMs());
-  Status s = once ? (*engine)->RunOnce() : (*engine)->Run();
+  auto run_id = engine->state()->StartRun(once ? "run --once" : "run", SystemClock::Get().NowMs());
+  Status s = once ? engine->RunOnce() : engine->Run();
   g_running_engine.store(nullptr);
-  std::string summary = (*engine)->Summary();
+  std::string summary = engine->Summary();
   if (run_id.ok()) {
-    (*engine)->state()->FinishRun(*run_id, s.ok() ? "ok" : s.ToString(), summary,
+    engine->state()->FinishRun(*run_id, s.ok() ? "ok" : s.ToString(), summary,
                                   SystemClock::Get().NowMs()).IgnoreError();
   }
   if (!c.quiet) std::cout << summary;
@@ -137,16 +172,12 @@ void PrintSamples(const char* label, const std::vector<std::string>& samples, in
 }
 
 int CmdPlan(const Common& c) {
-  auto spec = LoadOrReport(c.config);
-  if (!spec) return kExitUsage;
-  auto engine = MakeEngine(*spec);
-  if (!engine.ok()) {
-    std::cerr << "concord: " << engine.status().ToString() << "\n";
-    return kExitRuntime;
-  }
   int rc = kExitOk;
+  auto ctx = Context::Open(c, Context::kEngine, &rc);
+  if (!ctx) return rc;
+  Engine* engine = ctx->engine.get();
   std::cout << "Plan (dry run — nothing is changed):\n";
-  for (auto& r : (*engine)->runners()) {
+  for (auto& r : engine->runners()) {
     auto plan = r->Plan();
     if (!plan.ok()) {
       std::cout << "  " << r->id() << ": cannot plan: " << plan.status().ToString() << "\n";
@@ -166,14 +197,11 @@ int CmdPlan(const Common& c) {
 }
 
 int CmdStatus(const Common& c, bool json) {
-  auto spec = LoadOrReport(c.config);
-  if (!spec) return kExitUsage;
-  auto engine = MakeEngine(*spec);
-  if (!engine.ok()) {
-    std::cerr << "concord: " << engine.status().ToString() << "\n";
-    return kExitRuntime;
-  }
-  StateStore* state = (*engine)->state();
+  int rc = kExitOk;
+  auto ctx = Context::Open(c, Context::kEngine, &rc);
+  if (!ctx) return rc;
+  Engine* engine = ctx->engine.get();
+  StateStore* state = engine->state();
   int64_t now = SystemClock::Get().NowMs();
   nlohmann::json out = nlohmann::json::array();
   if (!json) {
@@ -181,7 +209,7 @@ int CmdStatus(const Common& c, bool json) {
                              "STATE", "BACKLOG", "LAG", "APPLIED", "DLQ", "PARKED", "CONFLICTS",
                              "LAST APPLIED");
   }
-  for (auto& r : (*engine)->runners()) {
+  for (auto& r : engine->runners()) {
     auto cp = state->GetCheckpoint(r->id());
     auto dlq = state->CountOpenDlq(r->id());
     auto parked = state->CountParked(r->id());
@@ -224,14 +252,11 @@ int CmdStatus(const Common& c, bool json) {
 }
 
 int CmdDlqList(const Common& c, const std::string& flow, bool all, bool json) {
-  auto spec = LoadOrReport(c.config);
-  if (!spec) return kExitUsage;
-  auto state = StateStore::Open(spec->state_path);
-  if (!state.ok()) {
-    std::cerr << "concord: " << state.status().ToString() << "\n";
-    return kExitRuntime;
-  }
-  auto entries = (*state)->ListDlq(flow, all ? "" : "open");
+  int rc = kExitOk;
+  auto ctx = Context::Open(c, Context::kState, &rc);
+  if (!ctx) return rc;
+  StateStore* state = ctx->state.get();
+  auto entries = state->ListDlq(flow, all ? "" : "open");
   if (!entries.ok()) {
     std::cerr << "concord: " << entries.status().ToString() << "\n";
     return kExitRuntime;
@@ -267,14 +292,11 @@ int CmdDlqList(const Common& c, const std::string& flow, bool all, bool json) {
 }
 
 int CmdDlqShow(const Common& c, int64_t id) {
-  auto spec = LoadOrReport(c.config);
-  if (!spec) return kExitUsage;
-  auto state = StateStore::Open(spec->state_path);
-  if (!state.ok()) {
-    std::cerr << "concord: " << state.status().ToString() << "\n";
-    return kExitRuntime;
-  }
-  auto e = (*state)->GetDlq(id);
+  int rc = kExitOk;
+  auto ctx = Context::Open(c, Context::kState, &rc);
+  if (!ctx) return rc;
+  StateStore* state = ctx->state.get();
+  auto e = state->GetDlq(id);
   if (!e.ok() || !*e) {
     std::cerr << "concord: no DLQ entry " << id << " (see `concord dlq list --all`)\n";
     return kExitUsage;
@@ -299,14 +321,11 @@ int CmdDlqShow(const Common& c, int64_t id) {
 
 int CmdDlqRetry(const Common& c, const std::vector<int64_t>& ids, bool all,
                 const std::string& flow) {
-  auto spec = LoadOrReport(c.config);
-  if (!spec) return kExitUsage;
-  auto engine = MakeEngine(*spec);
-  if (!engine.ok()) {
-    std::cerr << "concord: " << engine.status().ToString() << "\n";
-    return kExitRuntime;
-  }
-  StateStore* state = (*engine)->state();
+  int rc = kExitOk;
+  auto ctx = Context::Open(c, Context::kEngine, &rc);
+  if (!ctx) return rc;
+  Engine* engine = ctx->engine.get();
+  StateStore* state = engine->state();
   std::vector<DlqEntry> entries;
   if (all) {
     auto list = state->ListDlq(flow, "open");
@@ -327,7 +346,7 @@ int CmdDlqRetry(const Common& c, const std::vector<int64_t>& ids, bool all,
   }
   int failures = 0, fixed = 0;
   for (const auto& e : entries) {
-    FlowRunner* r = (*engine)->FindRunner(e.flow);
+    FlowRunner* r = engine->FindRunner(e.flow);
     if (r == nullptr) {
       std::cerr << "entry " << e.id << ": flow " << e.flow << " is no longer configured; dismiss it\n";
       ++failures;
@@ -358,20 +377,17 @@ int CmdDlqRetry(const Common& c, const std::vector<int64_t>& ids, bool all,
 }
 
 int CmdDlqDismiss(const Common& c, const std::vector<int64_t>& ids) {
-  auto spec = LoadOrReport(c.config);
-  if (!spec) return kExitUsage;
-  auto state = StateStore::Open(spec->state_path);
-  if (!state.ok()) {
-    std::cerr << "concord: " << state.status().ToString() << "\n";
-    return kExitRuntime;
-  }
+  int rc = kExitOk;
+  auto ctx = Context::Open(c, Context::kState, &rc);
+  if (!ctx) return rc;
+  StateStore* state = ctx->state.get();
   for (int64_t id : ids) {
-    auto e = (*state)->GetDlq(id);
+    auto e = state->GetDlq(id);
     if (!e.ok() || !*e) {
       std::cerr << "concord: no DLQ entry " << id << "\n";
       return kExitUsage;
     }
-    Status s = (*state)->SetDlqStatus(id, "dismissed");
+    Status s = state->SetDlqStatus(id, "dismissed");
     if (!s.ok()) {
       std::cerr << "concord: " << s.ToString() << "\n";
       return kExitRuntime;
@@ -382,14 +398,11 @@ int CmdDlqDismiss(const Common& c, const std::vector<int64_t>& ids) {
 }
 
 int CmdConflictsList(const Common& c, bool all, bool json) {
-  auto spec = LoadOrReport(c.config);
-  if (!spec) return kExitUsage;
-  auto state = StateStore::Open(spec->state_path);
-  if (!state.ok()) {
-    std::cerr << "concord: " << state.status().ToString() << "\n";
-    return kExitRuntime;
-  }
-  auto list = (*state)->ListConflicts(all ? "" : "open");
+  int rc = kExitOk;
+  auto ctx = Context::Open(c, Context::kState, &rc);
+  if (!ctx) return rc;
+  StateStore* state = ctx->state.get();
+  auto list = state->ListConflicts(all ? "" : "open");
   if (!list.ok()) {
     std::cerr << "concord: " << list.status().ToString() << "\n";
     return kExitRuntime;
@@ -420,14 +433,11 @@ int CmdConflictsList(const Common& c, bool all, bool json) {
 }
 
 int CmdConflictsResolve(const Common& c, int64_t id, const std::string& take) {
-  auto spec = LoadOrReport(c.config);
-  if (!spec) return kExitUsage;
-  auto engine = MakeEngine(*spec);
-  if (!engine.ok()) {
-    std::cerr << "concord: " << engine.status().ToString() << "\n";
-    return kExitRuntime;
-  }
-  StateStore* state = (*engine)->state();
+  int rc = kExitOk;
+  auto ctx = Context::Open(c, Context::kEngine, &rc);
+  if (!ctx) return rc;
+  Engine* engine = ctx->engine.get();
+  StateStore* state = engine->state();
   auto entry = state->GetConflict(id);
   if (!entry.ok() || !*entry) {
     std::cerr << "concord: no conflict " << id << " (see `concord conflicts list --all`)\n";
@@ -440,7 +450,7 @@ int CmdConflictsResolve(const Common& c, int64_t id, const std::string& take) {
     return kExitUsage;
   }
   std::string loser = take == e.system_a ? e.system_b : e.system_a;
-  FlowRunner* r = (*engine)->FindRunner(e.entity + ":" + take + "->" + loser);
+  FlowRunner* r = engine->FindRunner(e.entity + ":" + take + "->" + loser);
   if (r == nullptr) {
     std::cerr << "concord: no flow " << e.entity << " " << take << "->" << loser
               << " to carry the winning values\n";
@@ -462,18 +472,14 @@ int CmdConflictsResolve(const Common& c, int64_t id, const std::string& take) {
 }
 
 int CmdUninstall(const Common& c) {
-  auto spec = LoadOrReport(c.config);
-  if (!spec) return kExitUsage;
-  auto engine = MakeEngine(*spec);
-  if (!engine.ok()) {
-    std::cerr << "concord: " << engine.status().ToString() << "\n";
-    return kExitRuntime;
-  }
   int rc = kExitOk;
-  for (auto& r : (*engine)->runners()) {
+  auto ctx = Context::Open(c, Context::kEngine, &rc);
+  if (!ctx) return rc;
+  Engine* engine = ctx->engine.get();
+  for (auto& r : engine->runners()) {
     const FlowSpec& f = r->flow();
-    auto conn = (*engine)->pool()->Get(f.from);
-    const auto& mapper = (*engine)->mappers().at(f.from + "." + f.entity);
+    auto conn = engine->pool()->Get(f.from);
+    const auto& mapper = engine->mappers().at(f.from + "." + f.entity);
     Status s = conn.ok() ? (*conn)->source()->RemoveCapture(mapper->table(), r->id()) : conn.status();
     if (s.ok()) {
       std::cout << "removed capture for " << r->id() << " on " << f.from << "."
@@ -491,6 +497,7 @@ int CmdUninstall(const Common& c) {
 int RunCli(int argc, char** argv) {
   CLI::App app{"concord — keeps a company's business systems in sync, and proves it"};
   app.require_subcommand(1);
+  app.fallthrough();  // -c, -v, -q also after the command: `concord run -q`
   Common c;
   app.add_option("-c,--config", c.config, "configuration file")->capture_default_str();
   app.add_flag("-v,--verbose", c.verbose, "debug logging");

@@ -221,6 +221,32 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   return static_cast<int64_t>(items.size());
 }
 
+std::vector<FlowRunner::Item> FlowRunner::GroupByKey(const std::vector<SourceChange>& changes) {
+  // First-seen order; every change of one key carries the same (current) image.
+  std::vector<Item> items;
+  std::map<std::string, size_t> index;
+  for (const SourceChange& c : changes) {
+    std::string key_text = EncodeKey(c.key);
+    auto [it, inserted] = index.emplace(key_text, items.size());
+    if (inserted) {
+      Item item;
+      item.source_key = c.key;
+      item.source_key_text = std::move(key_text);
+      item.image = c.row;
+      items.push_back(std::move(item));
+    }
+    Item& item = items[it->second];
+    if (c.origin == flow_.to) {
+      item.echo_seqs.push_back(c.seq);  // concord's own write: never sent back
+    } else {
+      item.seqs.push_back(c.seq);
+      item.op = c.op;
+      item.at_ms = std::max(item.at_ms, c.at_ms);
+    }
+  }
+  return items;
+}
+
 Result<int64_t> FlowRunner::StreamStep(bool flush) {
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
   auto changes = src->source()->ReadChanges(from_->table(), id_,
@@ -241,31 +267,10 @@ Result<int64_t> FlowRunner::StreamStep(bool flush) {
   }
   partial_since_ms_ = 0;
 
-  // Group by key, keeping first-seen order: every change of one key carries the same image.
-  std::vector<Item> items;
-  std::map<std::string, size_t> index;
+  std::vector<Item> items = GroupByKey(*changes);
   std::vector<int64_t> acks;
   acks.reserve(changes->size());
-  for (SourceChange& c : *changes) {
-    acks.push_back(c.seq);
-    std::string key_text = EncodeKey(c.key);
-    auto [it, inserted] = index.emplace(key_text, items.size());
-    if (inserted) {
-      Item item;
-      item.source_key = c.key;
-      item.source_key_text = key_text;
-      item.image = c.row;
-      items.push_back(std::move(item));
-    }
-    Item& item = items[it->second];
-    if (c.origin == flow_.to) {
-      item.echo_seqs.push_back(c.seq);
-    } else {
-      item.seqs.push_back(c.seq);
-      item.op = c.op;
-      item.at_ms = std::max(item.at_ms, c.at_ms);
-    }
-  }
+  for (const SourceChange& c : *changes) acks.push_back(c.seq);
   stats_.read += static_cast<int64_t>(changes->size());
   RETURN_IF_ERROR(ProcessItems(items, acks, ""));
   return static_cast<int64_t>(changes->size());
@@ -976,27 +981,7 @@ Result<FlowPlan> FlowRunner::Plan() {
   plan.phase = "streaming";
   auto changes = source->ReadChanges(from_->table(), id_, 1000000);
   if (!changes.ok()) return changes.status();
-  std::vector<Item> items;
-  std::map<std::string, size_t> index;
-  for (SourceChange& c : *changes) {
-    std::string key_text = EncodeKey(c.key);
-    auto [it, inserted] = index.emplace(key_text, items.size());
-    if (inserted) {
-      Item item;
-      item.source_key = c.key;
-      item.source_key_text = key_text;
-      item.image = c.row;
-      items.push_back(std::move(item));
-    }
-    Item& item = items[it->second];
-    if (c.origin == flow_.to) {
-      item.echo_seqs.push_back(c.seq);
-    } else {
-      item.seqs.push_back(c.seq);
-      item.op = c.op;
-      item.at_ms = std::max(item.at_ms, c.at_ms);
-    }
-  }
+  std::vector<Item> items = GroupByKey(*changes);
   RETURN_IF_ERROR(Resolve(items, source, sink));
   tally(items);
   return plan;

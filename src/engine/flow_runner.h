@@ -108,6 +108,8 @@ class FlowRunner {
   struct BatchOutcome;
 
   Result<int64_t> SnapshotStep();
+  // One item per key: seqs to apply, echo seqs to skip, the newest log time.
+  std::vector<Item> GroupByKey(const std::vector<SourceChange>& changes);
   Result<int64_t> StreamStep(bool flush);
   // Runs items through resolve/apply/commit; `acks` are the changelog seqs consumed.
   Status ProcessItems(std::vector<Item>& items, const std::vector<int64_t>& acks,
