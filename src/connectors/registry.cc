@@ -1,5 +1,6 @@
 #include "connectors/registry.h"
 
+#include "connectors/mysql/mysql_connector.h"
 #include "connectors/sqlite/sqlite_connector.h"
 
 namespace concord {
@@ -7,6 +8,7 @@ namespace concord {
 const std::vector<const ConnectorDescriptor*>& AllConnectors() {
   static const std::vector<const ConnectorDescriptor*> kAll = {
       &SqliteConnectorDescriptor(),
+      &MysqlConnectorDescriptor(),
   };
   return kAll;
 }

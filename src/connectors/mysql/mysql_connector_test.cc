@@ -1,0 +1,1326 @@
+// Tests of the mysql connector against a real MariaDB server that the test starts itself
+// (tests/servers/mariadb_server.h): one server for the whole binary, one fresh database per test.
+#include "connectors/mysql/mysql_connector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "connectors/mysql/mysql_connection.h"
+#include "servers/mariadb_server.h"
+
+namespace concord {
+
+// Readable values in failure messages.
+void PrintTo(const Value& v, std::ostream* os) {
+  *os << ValueKindName(v.kind()) << ":" << v.ToString();
+}
+
+void PrintTo(Code code, std::ostream* os) { *os << CodeName(code); }
+
+namespace {
+
+using mysql_connector::QuoteIdent;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+constexpr char kUser[] = "concord";
+constexpr char kPassword[] = "s3cret'pw";
+
+testing::MariadbServer* g_server = nullptr;
+std::string g_cert_dir;  // ca.pem (the test CA) and the server's certificate and key
+
+// A test CA and a server certificate for 127.0.0.1 signed by it (openssl CLI; EC keys are fast).
+std::string MakeCertificates(std::string* dir) {
+  const char* base = getenv("TEST_TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/concord_certs_XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) return "mkdtemp failed";
+  *dir = tmpl;
+  std::string script =
+      "cd '" + tmpl +
+      "' && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf && "
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+      "-subj '/CN=concord test CA' -keyout ca.key -out ca.pem && "
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+      "-subj '/CN=127.0.0.1' -keyout server.key -out server.csr && "
+      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+      "-extfile ext.cnf -out server.pem";
+  std::string cmd = "sh -c \"" + script + "\" > '" + tmpl + "/openssl.log' 2>&1";
+  if (std::system(cmd.c_str()) != 0) {
+    return "openssl could not make test certificates (see " + tmpl +
+           "/openssl.log); `make deps` installs openssl";
+  }
+  return "";
+}
+
+// Starts one MariaDB server for every test in this binary and stops it at the end, whatever the
+// outcome (a crashed test takes the server with it: PR_SET_PDEATHSIG). It offers TLS with a
+// certificate from a test CA.
+class MariadbEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::string error = MakeCertificates(&g_cert_dir);
+    ASSERT_EQ(error, "");
+    testing::MariadbServer::Options options;
+    options.extra_args = {"--ssl-ca=" + g_cert_dir + "/ca.pem",
+                          "--ssl-cert=" + g_cert_dir + "/server.pem",
+                          "--ssl-key=" + g_cert_dir + "/server.key"};
+    server_ = testing::MariadbServer::Start(options, &error);
+    ASSERT_NE(server_, nullptr) << "cannot start a MariaDB server for the tests: " << error;
+    g_server = server_.get();
+    // A user with every privilege on the test databases (concord_%) but none globally: no SUPER,
+    // as for a real integration account.
+    std::string e = server_->Exec(
+        "CREATE USER 'concord'@'%' IDENTIFIED BY 's3cret''pw';"
+        "GRANT ALL PRIVILEGES ON `concord\\_%`.* TO 'concord'@'%'");
+    ASSERT_EQ(e, "");
+  }
+  void TearDown() override {
+    g_server = nullptr;
+    server_.reset();
+    if (!g_cert_dir.empty()) std::filesystem::remove_all(g_cert_dir);
+  }
+
+ private:
+  std::unique_ptr<testing::MariadbServer> server_;
+};
+
+[[maybe_unused]] ::testing::Environment* const kEnvironment =
+    ::testing::AddGlobalTestEnvironment(new MariadbEnvironment);
+
+Value T(std::string s) { return Value::Text(std::move(s)); }
+Value I(int64_t v) { return Value::Int(v); }
+
+WriteOp Upsert(Key key, Row values) {
+  WriteOp op;
+  op.kind = WriteOp::Kind::kUpsert;
+  op.key = std::move(key);
+  op.values = std::move(values);
+  return op;
+}
+
+WriteOp Delete(Key key) {
+  WriteOp op;
+  op.kind = WriteOp::Kind::kDelete;
+  op.key = std::move(key);
+  return op;
+}
+
+class MysqlConnectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(g_server, nullptr);
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    db_ = "concord_";
+    for (char c : name) db_ += std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(c) : '_';
+    db_ = db_.substr(0, 64);
+    ASSERT_EQ(g_server->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(db_) + "; CREATE DATABASE " +
+                             QuoteIdent(db_) + " CHARACTER SET utf8mb4"),
+              "");
+    App("CREATE TABLE accounts(account_no VARCHAR(20) PRIMARY KEY, name VARCHAR(100) NOT NULL, "
+        "level VARCHAR(10))");
+    conn_ = Open();
+    ASSERT_NE(conn_, nullptr);
+  }
+
+  void TearDown() override {
+    conn_.reset();
+    if (g_server != nullptr && !::testing::Test::HasFailure()) {
+      g_server->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(db_));
+    }
+  }
+
+  ConnectionParams Params(std::map<std::string, std::string> options = {}) {
+    ConnectionParams p;
+    p.system = "shop";
+    p.options = {{"host", "127.0.0.1"},
+                 {"port", std::to_string(g_server->port())},
+                 {"user", kUser},
+                 {"password", kPassword},
+                 {"database", db_}};
+    for (auto& [k, v] : options) p.options[k] = v;
+    return p;
+  }
+
+  std::unique_ptr<Connection> Open(std::map<std::string, std::string> options = {}) {
+    auto c = MysqlConnectorDescriptor().open(Params(std::move(options)));
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+
+  // A write by "the application": root, in its own session (time_zone SYSTEM, default sql_mode).
+  void App(const std::string& sql) {
+    std::string e = g_server->Exec("USE " + QuoteIdent(db_) + "; " + sql);
+    ASSERT_EQ(e, "") << sql;
+  }
+
+  std::vector<std::vector<std::string>> AppQuery(const std::string& sql) {
+    std::string e;
+    auto rows = g_server->Query("USE " + QuoteIdent(db_) + "; " + sql, &e);
+    EXPECT_EQ(e, "") << sql;
+    return rows;
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto rows = AppQuery(sql);
+    return rows.empty() || rows[0].empty() ? -1 : std::stoll(rows[0][0]);
+  }
+
+  int64_t Triggers() {
+    return Count("SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = '" + db_ +
+                 "'");
+  }
+
+  Source* source() { return conn_->source(); }
+  Sink* sink() { return conn_->sink(); }
+
+  std::vector<SourceChange> Read(const TableRef& t, std::string_view consumer, size_t max = 1000) {
+    auto r = source()->ReadChanges(t, consumer, max);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<SourceChange>{};
+  }
+
+  void Ack(std::string_view consumer, const std::vector<SourceChange>& changes) {
+    std::vector<int64_t> seqs;
+    for (const auto& c : changes) seqs.push_back(c.seq);
+    Status s = source()->AckChanges(consumer, seqs);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  std::string db_;
+  std::unique_ptr<Connection> conn_;
+  const TableRef accounts_{"accounts", {"account_no"}, {"account_no", "name", "level"}};
+};
+
+// --- descriptor and opening ---
+
+TEST(MysqlDescriptorTest, DeclaresOptionsAndCapture) {
+  const ConnectorDescriptor& d = MysqlConnectorDescriptor();
+  EXPECT_EQ(d.name, "mysql");
+  EXPECT_EQ(d.required, std::vector<std::string_view>{"database"});
+  EXPECT_EQ(d.capture_modes, std::vector<std::string_view>{"trigger"});
+  std::set<std::string_view> names;
+  for (const auto& [name, doc] : d.options) names.insert(name);
+  EXPECT_EQ(names,
+            (std::set<std::string_view>{"host", "port", "socket", "user", "password", "database",
+                                        "timezone", "connect_timeout_s", "ssl_mode", "ssl_ca"}));
+  EXPECT_NE(d.open, nullptr);
+}
+
+TEST_F(MysqlConnectorTest, OpenErrors) {
+  struct Case {
+    std::map<std::string, std::string> options;
+    Code code;
+    std::string message;
+  };
+  const std::string where = "127.0.0.1:" + std::to_string(g_server->port());
+  std::vector<Case> cases = {
+      {{{"database", ""}}, Code::kInvalidArgument, "shop: option \"database\" is required"},
+      {{{"hots", "x"}},
+       Code::kInvalidArgument,
+       "shop: unknown option \"hots\" for connector mysql (did you mean \"host\"?)"},
+      {{{"port", "33o6"}},
+       Code::kInvalidArgument,
+       "shop: option port: expected a TCP port from 1 to 65535, found \"33o6\""},
+      {{{"port", "0"}}, Code::kInvalidArgument, "shop: option port: expected a TCP port"},
+      {{{"connect_timeout_s", "-1"}},
+       Code::kInvalidArgument,
+       "shop: option connect_timeout_s: expected a whole number of seconds"},
+      {{{"ssl_mode", "yes"}},
+       Code::kInvalidArgument,
+       "shop: option ssl_mode: expected disabled, required or verify_identity, found \"yes\""},
+      {{{"ssl_ca", "ca.pem"}},
+       Code::kInvalidArgument,
+       "shop: option ssl_ca is used only with ssl_mode: verify_identity"},
+      {{{"database", "concord_nope"}},
+       Code::kNotFound,
+       "shop: database \"concord_nope\" does not exist on " + where},
+      {{{"database", "nope"}},  // the user may not see other databases
+       Code::kPermissionDenied,
+       "shop: cannot connect to " + where +
+           " as \"concord\": Access denied for user 'concord'@'%' to database 'nope'"},
+      {{{"password", "wrong"}},
+       Code::kUnauthenticated,
+       "shop: cannot connect to " + where + " as \"concord\": Access denied for user"},
+      {{{"timezone", "Mars/Olympus_Mons"}},
+       Code::kInvalidArgument,
+       "shop: option timezone: the server does not know the time zone \"Mars/Olympus_Mons\"; "
+       "use an offset such as \"+08:00\""},
+      {{{"ssl_mode", "verify_identity"}},  // the test CA is not among the system's
+       Code::kUnavailable,
+       "shop: cannot connect to " + where + " as \"concord\""},
+      {{{"ssl_mode", "verify_identity"}, {"ssl_ca", "/nonexistent/ca.pem"}},
+       Code::kNotFound,
+       "shop: option ssl_ca: file \"/nonexistent/ca.pem\" does not exist"},
+  };
+  for (const Case& c : cases) {
+    auto r = MysqlConnectorDescriptor().open(Params(c.options));
+    ASSERT_FALSE(r.ok()) << c.message;
+    EXPECT_EQ(r.status().code(), c.code) << r.status().ToString();
+    EXPECT_THAT(r.status().message(), StartsWith(c.message));
+    EXPECT_THAT(r.status().message(), Not(HasSubstr(kPassword)));
+  }
+  // Nothing listens on a port that was just free: the server is down, which is transient.
+  ConnectionParams p = Params();
+  p.options["port"] = "1";
+  p.options["connect_timeout_s"] = "2";
+  auto down = MysqlConnectorDescriptor().open(p);
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.status().code(), Code::kUnavailable) << down.status().ToString();
+  EXPECT_TRUE(down.status().IsRetryable());
+  EXPECT_THAT(down.status().message(), StartsWith("shop: cannot connect to 127.0.0.1:1"));
+
+  // Over the Unix socket (host and port unused).
+  auto via_socket = Open({{"socket", g_server->socket()}, {"host", "unused.invalid"}});
+  ASSERT_NE(via_socket, nullptr);
+  EXPECT_TRUE(via_socket->ListTables().ok());
+}
+
+TEST_F(MysqlConnectorTest, DescribeAndListTables) {
+  App("CREATE TABLE orders(id INT AUTO_INCREMENT PRIMARY KEY, account_no VARCHAR(20) NOT NULL, "
+      "total DECIMAL(12,2))");
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());  // creates _concord_* tables
+  auto cols = conn_->DescribeTable("orders");
+  ASSERT_TRUE(cols.ok()) << cols.status().ToString();
+  ASSERT_EQ(cols->size(), 3u);
+  EXPECT_EQ((*cols)[0].name, "id");
+  EXPECT_TRUE((*cols)[0].primary_key);
+  EXPECT_TRUE((*cols)[0].not_null);
+  EXPECT_EQ((*cols)[1].declared_type, "varchar(20)");
+  EXPECT_TRUE((*cols)[1].not_null);
+  EXPECT_FALSE((*cols)[1].primary_key);
+  EXPECT_EQ((*cols)[2].declared_type, "decimal(12,2)");
+  EXPECT_FALSE((*cols)[2].not_null);
+
+  auto missing = conn_->DescribeTable("acounts");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
+  EXPECT_EQ(missing.status().message(), "shop: table \"acounts\" does not exist");
+  // Table names compare exactly, as the server does on Linux.
+  EXPECT_EQ(conn_->DescribeTable("ACCOUNTS").status().code(), Code::kNotFound);
+
+  auto tables = conn_->ListTables();
+  ASSERT_TRUE(tables.ok());
+  EXPECT_EQ(*tables, (std::vector<std::string>{"accounts", "orders"}));
+}
+
+TEST_F(MysqlConnectorTest, TlsModes) {
+  auto cipher = [](Connection* c) {
+    auto* mysql = dynamic_cast<mysql_connector::MysqlConnection*>(c);
+    auto rows = mysql->db().Query("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
+    EXPECT_TRUE(rows.ok());
+    return rows.ok() && !rows->empty() ? (*rows)[0][1].text() : "";
+  };
+  EXPECT_EQ(cipher(conn_.get()), "") << "disabled is the default";
+  auto required = Open({{"ssl_mode", "required"}});
+  ASSERT_NE(required, nullptr);
+  EXPECT_NE(cipher(required.get()), "");
+  // The certificate is checked against the CA and the host name; ssl_ca is relative to the
+  // directory of concord.yaml.
+  ConnectionParams p = Params({{"ssl_mode", "verify_identity"}, {"ssl_ca", "ca.pem"}});
+  p.base_dir = g_cert_dir;
+  auto verified = MysqlConnectorDescriptor().open(p);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_NE(cipher(verified->get()), "");
+  auto rows = (*verified)->sink()->Apply(accounts_, {Upsert({T("A1")}, {{"name", T("x")}})}, "");
+  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+}
+
+// --- trigger capture ---
+
+TEST_F(MysqlConnectorTest, CapturesInsertUpdateDeleteWithCurrentImage) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', 'VIP')");
+  App("INSERT INTO accounts VALUES ('A2', 'Beta', NULL)");
+  App("UPDATE accounts SET name = 'Acme Ltd' WHERE account_no = 'A1'");
+  App("DELETE FROM accounts WHERE account_no = 'A2'");
+
+  auto changes = Read(accounts_, "f1");
+  ASSERT_EQ(changes.size(), 4u);
+  struct Want {
+    ChangeOp op;
+    Key key;
+    bool has_row;
+  };
+  std::vector<Want> want = {{ChangeOp::kInsert, {T("A1")}, true},
+                            {ChangeOp::kInsert, {T("A2")}, false},
+                            {ChangeOp::kUpdate, {T("A1")}, true},
+                            {ChangeOp::kDelete, {T("A2")}, false}};
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  for (size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(changes[i].op, want[i].op);
+    EXPECT_EQ(changes[i].key, want[i].key);
+    EXPECT_EQ(changes[i].row.has_value(), want[i].has_row);
+    EXPECT_EQ(changes[i].origin, "");
+    // Milliseconds since the epoch in UTC, whatever the writing session's time zone.
+    EXPECT_GT(changes[i].at_ms, now_ms - 60000);
+    EXPECT_LE(changes[i].at_ms, now_ms + 1000);
+    if (i) {
+      EXPECT_GT(changes[i].seq, changes[i - 1].seq);
+    }
+  }
+  // Every change of a key carries the key's latest image.
+  Row a1 = {{"account_no", T("A1")}, {"name", T("Acme Ltd")}, {"level", T("VIP")}};
+  EXPECT_EQ(*changes[0].row, a1);
+  EXPECT_EQ(*changes[2].row, a1);
+
+  // Reading does not consume; max limits, oldest first.
+  auto again = Read(accounts_, "f1", 2);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].seq, changes[0].seq);
+  EXPECT_EQ(again[1].seq, changes[1].seq);
+
+  auto backlog = source()->PendingChanges("f1");
+  ASSERT_TRUE(backlog.ok());
+  EXPECT_EQ(backlog->count, 4);
+  EXPECT_EQ(backlog->oldest_at_ms, changes[0].at_ms);
+
+  Ack("f1", again);
+  auto rest = Read(accounts_, "f1");
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].seq, changes[2].seq);
+  Ack("f1", rest);
+  EXPECT_TRUE(Read(accounts_, "f1").empty());
+  backlog = source()->PendingChanges("f1");
+  ASSERT_TRUE(backlog.ok());
+  EXPECT_EQ(backlog->count, 0);
+  EXPECT_EQ(backlog->oldest_at_ms, 0);
+}
+
+TEST_F(MysqlConnectorTest, ApplicationTransactionsAreCapturedOnlyWhenCommitted) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("START TRANSACTION; INSERT INTO accounts VALUES ('R1', 'rolled back', NULL); ROLLBACK");
+  App("START TRANSACTION; INSERT INTO accounts VALUES ('C1', 'kept', NULL); "
+      "UPDATE accounts SET level = 'B' WHERE account_no = 'C1'; COMMIT");
+  auto changes = Read(accounts_, "f1");
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].key, Key{T("C1")});
+  EXPECT_EQ(changes[1].op, ChangeOp::kUpdate);
+}
+
+TEST_F(MysqlConnectorTest, KeyChangeLogsDeleteAndInsert) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  Ack("f1", Read(accounts_, "f1"));
+  App("UPDATE accounts SET account_no = 'A9' WHERE account_no = 'A1'");
+  auto changes = Read(accounts_, "f1");
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].op, ChangeOp::kDelete);
+  EXPECT_EQ(changes[0].key, Key{T("A1")});
+  EXPECT_FALSE(changes[0].row.has_value());
+  EXPECT_EQ(changes[1].op, ChangeOp::kInsert);
+  EXPECT_EQ(changes[1].key, Key{T("A9")});
+  ASSERT_TRUE(changes[1].row.has_value());
+  EXPECT_EQ(changes[1].row->at("name"), T("Acme"));
+}
+
+TEST_F(MysqlConnectorTest, CompositeKeys) {
+  App("CREATE TABLE order_lines(order_id INT, line_no INT, sku VARCHAR(10), qty DOUBLE, "
+      "PRIMARY KEY(order_id, line_no))");
+  TableRef lines{"order_lines", {"order_id", "line_no"}, {"order_id", "line_no", "sku", "qty"}};
+  ASSERT_TRUE(source()->InstallCapture(lines, "f1").ok());
+  App("INSERT INTO order_lines VALUES (1, 1, 'X', 2.5), (1, 2, 'Y', 1), (2, 1, 'Z', 3)");
+  App("UPDATE order_lines SET qty = 4 WHERE order_id = 1 AND line_no = 2");
+  App("UPDATE order_lines SET line_no = 3 WHERE order_id = 2 AND line_no = 1");  // a key part moves
+  App("DELETE FROM order_lines WHERE order_id = 1 AND line_no = 1");
+
+  auto changes = Read(lines, "f1");
+  struct Want {
+    ChangeOp op;
+    Key key;
+    std::optional<Value> qty;  // nullopt: no row
+  };
+  std::vector<Want> want = {
+      {ChangeOp::kInsert, {I(1), I(1)}, std::nullopt},
+      {ChangeOp::kInsert, {I(1), I(2)}, Value::Real(4)},
+      {ChangeOp::kInsert, {I(2), I(1)}, std::nullopt},
+      {ChangeOp::kUpdate, {I(1), I(2)}, Value::Real(4)},
+      {ChangeOp::kDelete, {I(2), I(1)}, std::nullopt},
+      {ChangeOp::kInsert, {I(2), I(3)}, Value::Real(3)},
+      {ChangeOp::kDelete, {I(1), I(1)}, std::nullopt},
+  };
+  ASSERT_EQ(changes.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(changes[i].op, want[i].op);
+    EXPECT_EQ(changes[i].key, want[i].key);
+    ASSERT_EQ(changes[i].row.has_value(), want[i].qty.has_value());
+    if (want[i].qty) {
+      EXPECT_EQ(changes[i].row->at("qty"), *want[i].qty);
+      EXPECT_EQ(changes[i].row->at("order_id"), want[i].key[0]);
+      EXPECT_EQ(changes[i].row->at("line_no"), want[i].key[1]);
+    }
+  }
+}
+
+TEST_F(MysqlConnectorTest, ConsumersGetTheirOwnRowsAndAckIndependently) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "to_erp").ok());
+  App("INSERT INTO accounts VALUES ('A0', 'Before', NULL)");  // before to_shop registered
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "to_shop").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  App("UPDATE accounts SET level = 'B' WHERE account_no = 'A1'");
+
+  auto erp = Read(accounts_, "to_erp");
+  auto shop = Read(accounts_, "to_shop");
+  ASSERT_EQ(erp.size(), 3u);
+  ASSERT_EQ(shop.size(), 2u);
+  EXPECT_EQ(shop[0].key, Key{T("A1")});
+  EXPECT_EQ(shop[1].op, ChangeOp::kUpdate);
+  std::set<int64_t> erp_seqs;
+  for (auto& c : erp) erp_seqs.insert(c.seq);
+  for (auto& c : shop) EXPECT_EQ(erp_seqs.count(c.seq), 0u) << "rows are per consumer";
+
+  Ack("to_erp", erp);
+  // Acking another consumer's seqs deletes nothing of this one.
+  Ack("to_erp", shop);
+  EXPECT_TRUE(Read(accounts_, "to_erp").empty());
+  EXPECT_EQ(Read(accounts_, "to_shop").size(), 2u);
+  EXPECT_EQ(source()->PendingChanges("to_erp")->count, 0);
+  EXPECT_EQ(source()->PendingChanges("to_shop")->count, 2);
+  Ack("to_shop", shop);
+  EXPECT_TRUE(Read(accounts_, "to_shop").empty());
+}
+
+TEST_F(MysqlConnectorTest, InstallAndRemoveAreIdempotent) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f2").ok());
+  EXPECT_EQ(Triggers(), 3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_consumers"), 2);
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  EXPECT_EQ(Read(accounts_, "f1").size(), 1u) << "logged once however often installed";
+
+  // Removing one consumer keeps the triggers for the other and drops only its rows.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(source()->RemoveCapture(accounts_, "f1").ok());
+  EXPECT_EQ(Triggers(), 3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_changelog WHERE consumer = 'f1'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_changelog WHERE consumer = 'f2'"), 1);
+  auto gone = source()->ReadChanges(accounts_, "f1", 10);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().code(), Code::kNotFound);
+  EXPECT_THAT(gone.status().message(), HasSubstr("capture is not installed for consumer \"f1\""));
+
+  // The last consumer leaving drops the triggers; application writes are no longer logged.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(source()->RemoveCapture(accounts_, "f2").ok());
+  EXPECT_EQ(Triggers(), 0);
+  App("INSERT INTO accounts VALUES ('A2', 'Beta', NULL)");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_changelog"), 0);
+
+  // Removing from a database that never had capture is fine too.
+  App("CREATE TABLE other(id INT PRIMARY KEY)");
+  auto fresh = Open();
+  App("DROP TABLE _concord_changelog, _concord_consumers");
+  EXPECT_TRUE(fresh->source()->RemoveCapture({"other", {"id"}, {}}, "f9").ok());
+  EXPECT_TRUE(fresh->source()->AckChanges("f9", {1, 2}).ok());
+  EXPECT_EQ(fresh->source()->PendingChanges("f9")->count, 0);
+}
+
+TEST_F(MysqlConnectorTest, ReinstallWithAnotherKeyRecreatesTriggers) {
+  App("CREATE TABLE items(id INT PRIMARY KEY, code VARCHAR(10) UNIQUE)");
+  ASSERT_TRUE(source()->InstallCapture({"items", {"id"}, {}}, "f1").ok());
+  TableRef by_code{"items", {"code"}, {"code"}};
+  ASSERT_TRUE(source()->InstallCapture(by_code, "f1").ok());
+  EXPECT_EQ(Triggers(), 3);
+  App("INSERT INTO items VALUES (7, 'X7')");
+  auto changes = Read(by_code, "f1");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, Key{T("X7")});
+  EXPECT_EQ(*changes[0].row, (Row{{"code", T("X7")}}));
+}
+
+TEST_F(MysqlConnectorTest, InstallCaptureChecksTableAndKey) {
+  Status s = source()->InstallCapture({"acounts", {"account_no"}, {}}, "f1");
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(), "shop: table \"acounts\" does not exist");
+  s = source()->InstallCapture({"accounts", {"acount_no"}, {}}, "f1");
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(),
+            "shop.accounts: key column \"acount_no\" does not exist (did you mean "
+            "\"account_no\"?)");
+  EXPECT_EQ(Triggers(), 0);
+}
+
+TEST_F(MysqlConnectorTest, ReadChangesExplainsBrokenCapture) {
+  auto none = source()->ReadChanges(accounts_, "f1", 10);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), Code::kNotFound);
+  EXPECT_THAT(none.status().message(), StartsWith("shop.accounts: capture is not installed"));
+
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  // A migration that recreates the table drops its triggers.
+  App("DROP TABLE accounts");
+  App("CREATE TABLE accounts(account_no VARCHAR(20) PRIMARY KEY, name VARCHAR(100) NOT NULL, "
+      "level VARCHAR(10))");
+  auto lost = source()->ReadChanges(accounts_, "f1", 10);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.status().code(), Code::kDataLoss);
+  EXPECT_THAT(lost.status().message(),
+              HasSubstr("shop.accounts: the capture triggers are missing"));
+  // Reinstalling repairs it.
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  EXPECT_EQ(Read(accounts_, "f1").size(), 1u);
+}
+
+TEST_F(MysqlConnectorTest, ManyKeysAreFetchedAndAckedInChunks) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts SELECT CONCAT('K', LPAD(seq, 5, '0')), CONCAT('name ', seq), NULL "
+      "FROM seq_1_to_1234");
+  App("UPDATE accounts SET level = 'A'");
+  auto changes = Read(accounts_, "f1", 5000);
+  ASSERT_EQ(changes.size(), 2468u);
+  for (const auto& c : changes) {
+    ASSERT_TRUE(c.row.has_value()) << c.key[0].ToString();
+    EXPECT_EQ(c.row->at("account_no"), c.key[0]);
+    EXPECT_EQ(c.row->at("level"), T("A"));
+  }
+  Ack("f1", changes);
+  EXPECT_EQ(source()->PendingChanges("f1")->count, 0);
+}
+
+// --- sink ---
+
+TEST_F(MysqlConnectorTest, ApplyUpsertAndDelete) {
+  App("INSERT INTO accounts VALUES ('A1', 'Old', 'C')");
+  std::vector<WriteOp> ops = {
+      Upsert({T("A1")}, {{"name", T("Acme")}}),                           // update, level kept
+      Upsert({T("A2")}, {{"account_no", T("A2")}, {"name", T("Beta")}}),  // insert
+      Upsert({T("A3")}, {{"name", T("Gamma")}, {"level", T("B")}}),       // insert, key from op
+      Delete({T("A3")}),
+      Delete({T("nope")}),  // a missing row is fine
+  };
+  auto r = sink()->Apply(accounts_, ops, "erp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->keys, (std::vector<Key>{{T("A1")}, {T("A2")}, {T("A3")}, {T("A3")}, {T("nope")}}));
+
+  auto rows = sink()->ReadRows(accounts_, {{T("A1")}, {T("A2")}, {T("A3")}, {T("A1")}});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0], (Row{{"account_no", T("A1")}, {"name", T("Acme")}, {"level", T("C")}}));
+  EXPECT_EQ((*rows)[1],
+            (Row{{"account_no", T("A2")}, {"name", T("Beta")}, {"level", Value::Null()}}));
+
+  // Applying the same batch again changes nothing (idempotent).
+  ASSERT_TRUE(sink()->Apply(accounts_, ops, "erp").ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM accounts"), 2);
+}
+
+TEST_F(MysqlConnectorTest, ApplyKeepsOrderWithinABatch) {
+  // Upsert, delete, upsert of one key, and two upserts of one key in one multi-row statement.
+  std::vector<WriteOp> ops = {
+      Upsert({T("A1")}, {{"name", T("first")}}),  Delete({T("A1")}),
+      Upsert({T("A1")}, {{"name", T("second")}}), Upsert({T("A2")}, {{"name", T("x")}}),
+      Upsert({T("A2")}, {{"name", T("y")}}),
+  };
+  auto r = sink()->Apply(accounts_, ops, "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto rows = AppQuery("SELECT account_no, name FROM accounts ORDER BY account_no");
+  EXPECT_EQ(rows, (std::vector<std::vector<std::string>>{{"A1", "second"}, {"A2", "y"}}));
+}
+
+TEST_F(MysqlConnectorTest, ApplyKeyOnlyInsertsWhenMissing) {
+  App("CREATE TABLE tags(tag VARCHAR(10) PRIMARY KEY, note VARCHAR(10) DEFAULT 'd')");
+  App("CREATE TABLE loose(tag VARCHAR(10), note VARCHAR(10) DEFAULT 'd')");  // no index at all
+  App("INSERT INTO tags VALUES ('x', 'kept')");
+  App("INSERT INTO loose VALUES ('x', 'kept')");
+  for (std::string table : {"tags", "loose"}) {
+    SCOPED_TRACE(table);
+    TableRef t{table, {"tag"}, {"tag", "note"}};
+    auto r = sink()->Apply(t, {Upsert({T("x")}, {{"tag", T("x")}}), Upsert({T("y")}, {})}, "");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM " + table + " WHERE tag = 'x' AND note = 'kept'"), 1);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM " + table + " WHERE tag = 'y' AND note = 'd'"), 1);
+    ASSERT_TRUE(sink()->Apply(t, {Upsert({T("y")}, {{"note", T("z")}})}, "").ok());
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM " + table), 2);
+  }
+}
+
+TEST_F(MysqlConnectorTest, ApplyReturnsGeneratedKeys) {
+  App("CREATE TABLE customers(id INT AUTO_INCREMENT PRIMARY KEY, code VARCHAR(10), "
+      "name VARCHAR(20)) AUTO_INCREMENT = 42");
+  App("INSERT INTO customers VALUES (41, 'OLD', 'x')");
+  TableRef customers{"customers", {"id"}, {"id", "code", "name"}};
+  auto r = sink()->Apply(customers,
+                         {Upsert({}, {{"code", T("C1")}, {"name", T("One")}}),
+                          Upsert({}, {{"code", T("C2")}}), Upsert({}, {}),
+                          // The whole key among the values: an upsert by it, not a new row.
+                          Upsert({}, {{"id", I(41)}, {"name", T("renamed")}})},
+                         "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->keys, (std::vector<Key>{{I(42)}, {I(43)}, {I(44)}, {I(41)}}));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM customers WHERE id = 43 AND code = 'C2'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM customers WHERE id = 41 AND name = 'renamed'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM customers"), 4);
+
+  // A key the table fills in by a default expression: MariaDB returns it (INSERT ... RETURNING).
+  App("CREATE TABLE tickets(ref VARCHAR(36) NOT NULL DEFAULT (UUID()) PRIMARY KEY, "
+      "title VARCHAR(20))");
+  TableRef tickets{"tickets", {"ref"}, {}};
+  auto t = sink()->Apply(tickets, {Upsert({}, {{"title", T("help")}})}, "");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->keys.size(), 1u);
+  ASSERT_EQ(t->keys[0].size(), 1u);
+  EXPECT_EQ(t->keys[0][0].text().size(), 36u);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM tickets WHERE ref = '" + t->keys[0][0].text() +
+                  "' AND title = 'help'"),
+            1);
+}
+
+TEST_F(MysqlConnectorTest, ApplyTagsChangelogRowsWithOrigin) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "shop_to_erp").ok());
+  App("INSERT INTO accounts VALUES ('A0', 'app', NULL)");  // untagged, before concord's write
+  auto r = sink()->Apply(accounts_,
+                         {Upsert({T("A1")}, {{"name", T("from erp")}}), Delete({T("A0")})}, "erp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  App("UPDATE accounts SET level = 'A' WHERE account_no = 'A1'");  // the application again
+  // A failed Apply and an Apply without origin leave nothing tagged behind them.
+  ASSERT_FALSE(sink()->Apply(accounts_, {Upsert({T("A2")}, {{"level", T("x")}})}, "erp").ok());
+  ASSERT_TRUE(sink()->Apply(accounts_, {Upsert({T("A3")}, {{"name", T("n")}})}, "").ok());
+
+  auto changes = Read(accounts_, "shop_to_erp");
+  ASSERT_EQ(changes.size(), 5u);
+  std::vector<std::pair<ChangeOp, std::string>> want = {{ChangeOp::kInsert, ""},
+                                                        {ChangeOp::kInsert, "erp"},
+                                                        {ChangeOp::kDelete, "erp"},
+                                                        {ChangeOp::kUpdate, ""},
+                                                        {ChangeOp::kInsert, ""}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(changes[i].op, want[i].first) << i;
+    EXPECT_EQ(changes[i].origin, want[i].second) << i;
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_changelog WHERE origin IS NULL"), 3);
+}
+
+TEST_F(MysqlConnectorTest, LatestPendingMsIgnoresConcordsOwnWrites) {
+  App("CREATE TABLE parts(site VARCHAR(10), no INT, note VARCHAR(10), PRIMARY KEY(site, no))");
+  TableRef parts{"parts", {"site", "no"}, {}};
+  ASSERT_TRUE(source()->InstallCapture(parts, "erp_to_crm").ok());
+  App("INSERT INTO parts VALUES ('S\"1', 1, 'app')");                   // the application: counts
+  App("DO SLEEP(0.01); UPDATE parts SET note = 'again' WHERE no = 1");  // newer change, same key
+  ASSERT_TRUE(sink()->Apply(parts, {Upsert({T("S\"1"), I(2)}, {{"note", T("x")}})}, "crm").ok());
+  App("INSERT INTO parts VALUES ('S3', 3, NULL)");
+  auto changes = Read(parts, "erp_to_crm");
+  ASSERT_EQ(changes.size(), 4u);
+
+  auto latest = source()->LatestPendingMs(
+      parts, "erp_to_crm", {{T("S\"1"), I(1)}, {T("S\"1"), I(2)}, {T("S3"), I(3)}, {T("S9"), I(9)}},
+      "crm");
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  std::map<std::string, int64_t> want = {{EncodeKey({T("S\"1"), I(1)}), changes[1].at_ms},
+                                         {EncodeKey({T("S3"), I(3)}), changes[3].at_ms}};
+  EXPECT_EQ(*latest, want);  // S"1/2 was concord's write from crm; S9 has no change
+
+  auto other = source()->LatestPendingMs(parts, "someone_else", {{T("S3"), I(3)}}, "crm");
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->empty());
+  Ack("erp_to_crm", changes);
+  latest = source()->LatestPendingMs(parts, "erp_to_crm", {{T("S3"), I(3)}}, "crm");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_TRUE(latest->empty());
+}
+
+TEST_F(MysqlConnectorTest, ApplyRollsBackOnConstraintFailure) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  Ack("f1", Read(accounts_, "f1"));
+  std::vector<WriteOp> ops = {
+      Upsert({T("A1")}, {{"name", T("changed")}}),
+      Upsert({T("A2")}, {{"name", T("Beta")}}),
+      Upsert({T("A3")}, {{"level", T("B")}}),  // name is NOT NULL and has no default
+      Upsert({T("A4")}, {{"name", T("Delta")}}),
+  };
+  auto r = sink()->Apply(accounts_, ops, "erp");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.status().message(),
+            "shop.accounts: Field 'name' doesn't have a default value (op 3 of 4; nothing was "
+            "written)");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM accounts"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM accounts WHERE name = 'Acme'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_changelog"), 0);
+  // NULL into NOT NULL, in the middle of a multi-row statement: the op is named exactly.
+  ops[2] = Upsert({T("A3")}, {{"name", Value::Null()}});
+  r = sink()->Apply(accounts_, ops, "erp");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.status().message(),
+            "shop.accounts: Column 'name' cannot be null (op 3 of 4; nothing was written)");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM accounts"), 1);
+  // The connection is usable afterwards.
+  ASSERT_TRUE(sink()->Apply(accounts_, {ops[1]}, "erp").ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM accounts"), 2);
+}
+
+TEST_F(MysqlConnectorTest, OtherUniqueIndexIsNeverSilentlyUpdated) {
+  // With a second unique index, ON DUPLICATE KEY UPDATE would update the row holding the email:
+  // the sink updates by key and inserts, so the clash is an error naming the index.
+  App("CREATE TABLE people(id INT PRIMARY KEY, email VARCHAR(50) UNIQUE, name VARCHAR(20))");
+  App("INSERT INTO people VALUES (1, 'a@x', 'Ann')");
+  TableRef people{"people", {"id"}, {}};
+  auto r = sink()->Apply(people, {Upsert({I(2)}, {{"email", T("a@x")}, {"name", T("Bob")}})}, "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), StartsWith("shop.people: Duplicate entry 'a@x' for key"));
+  EXPECT_THAT(r.status().message(), HasSubstr("(op 1 of 1; nothing was written)"));
+  EXPECT_EQ(AppQuery("SELECT id, name FROM people"),
+            (std::vector<std::vector<std::string>>{{"1", "Ann"}}));
+  ASSERT_TRUE(sink()->Apply(people, {Upsert({I(1)}, {{"name", T("Anne")}})}, "").ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM people WHERE name = 'Anne'"), 1);
+}
+
+TEST_F(MysqlConnectorTest, ApplyRejectsWrongKeyArity) {
+  auto r = sink()->Apply(accounts_, {Upsert({T("A"), T("B")}, {{"name", T("x")}})}, "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), StartsWith("shop.accounts: upsert key has 2 values"));
+}
+
+// --- MariaDB values ---
+
+TEST_F(MysqlConnectorTest, VarcharOverflowIsRejectedNeverTruncated) {
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  std::string long_name(300, 'x');
+  std::vector<WriteOp> ops = {Upsert({T("A0")}, {{"name", T("ok")}}),
+                              Upsert({T("A1")}, {{"name", T(long_name)}}),
+                              Upsert({T("A2")}, {{"name", T("ok")}})};
+  auto r = sink()->Apply(accounts_, ops, "crm");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_FALSE(r.status().IsRetryable());
+  EXPECT_EQ(r.status().message(),
+            "shop.accounts: Data too long for column 'name' (op 2 of 3; nothing was written)");
+  EXPECT_EQ(AppQuery("SELECT account_no, name FROM accounts"),
+            (std::vector<std::vector<std::string>>{{"A1", "Acme"}}));
+  // 100 characters fit, however many bytes they take.
+  std::string chinese;
+  for (int i = 0; i < 100; ++i) chinese += "客";
+  ASSERT_TRUE(sink()->Apply(accounts_, {Upsert({T("A1")}, {{"name", T(chinese)}})}, "").ok());
+  auto rows = sink()->ReadRows(accounts_, {{T("A1")}});
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ((*rows)[0].at("name"), T(chinese));
+}
+
+TEST_F(MysqlConnectorTest, DecimalIsExact) {
+  App("CREATE TABLE prices(sku DECIMAL(20,6) PRIMARY KEY, price DECIMAL(20,6), "
+      "f FLOAT, d DOUBLE)");
+  TableRef prices{"prices", {"sku"}, {}};
+  ASSERT_TRUE(source()->InstallCapture(prices, "f1").ok());
+  std::vector<std::string> values = {"12345678901234.123456", "-0.000001", "99999999999999.999999",
+                                     "0.100000"};
+  std::vector<WriteOp> ops;
+  for (const std::string& v : values) {
+    ops.push_back(Upsert(
+        {T(v)},
+        {{"price", T(v)}, {"f", Value::Real(0.1)}, {"d", Value::Real(0.30000000000000004)}}));
+  }
+  auto r = sink()->Apply(prices, ops, "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto changes = Read(prices, "f1");
+  ASSERT_EQ(changes.size(), values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    SCOPED_TRACE(values[i]);
+    EXPECT_EQ(changes[i].key, Key{T(values[i])});  // logged as text, exact
+    ASSERT_TRUE(changes[i].row.has_value());
+    EXPECT_EQ(changes[i].row->at("sku"), T(values[i]));
+    EXPECT_EQ(changes[i].row->at("price"), T(values[i]));
+    EXPECT_EQ(changes[i].row->at("f"), Value::Real(0.1));
+    EXPECT_EQ(changes[i].row->at("d"), Value::Real(0.30000000000000004));
+  }
+  // The snapshot reads the same keys the log does.
+  auto chunk = source()->ReadChunk(prices, std::nullopt, 10);
+  ASSERT_TRUE(chunk.ok());
+  ASSERT_EQ(chunk->size(), 4u);
+  EXPECT_EQ(chunk->front().at("sku"), T("-0.000001"));
+  // A value with more digits than the scale is an error, not rounded.
+  // (MariaDB only notes the rounding, even in strict mode; the sink refuses it.)
+  auto bad = sink()->Apply(
+      prices,
+      {Upsert({T("2")}, {{"price", T("2")}}), Upsert({T("1")}, {{"price", T("1.0000001")}})}, "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument) << bad.status().ToString();
+  EXPECT_EQ(bad.status().message(),
+            "shop.prices: Data truncated for column 'price' (op 2 of 2; nothing was written)");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM prices"), 4);
+  auto huge = sink()->Apply(prices, {Upsert({T("1")}, {{"price", T("1e30")}})}, "");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(huge.status().message(), HasSubstr("Out of range value for column 'price'"));
+}
+
+TEST_F(MysqlConnectorTest, DatetimeWithTimezoneOption) {
+  App("CREATE TABLE events(at DATETIME(6) PRIMARY KEY, ts TIMESTAMP(3) NULL, d DATE, t TIME, "
+      "plain DATETIME)");
+  TableRef events{"events", {"at"}, {}};
+  auto shanghai = Open({{"timezone", "+08:00"}});
+  ASSERT_NE(shanghai, nullptr);
+  ASSERT_TRUE(shanghai->source()->InstallCapture(events, "f1").ok());
+  auto r = shanghai->sink()->Apply(
+      events,
+      {Upsert({T("2024-02-29T23:59:59.123456")}, {{"ts", T("2024-01-01T08:00:00.250")},
+                                                  {"d", T("2024-02-29")},
+                                                  {"t", T("-12:30:05")},
+                                                  {"plain", T("2024-01-01 00:00:00")}}),
+       // Zoned timestamps are moved to the system's time zone.
+       Upsert({T("2024-03-01T00:00:00Z")},
+              {{"ts", T("2024-01-01T00:00:00Z")}, {"plain", T("2023-12-31T23:00:00-01:00")}})},
+      "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto rows = shanghai->sink()->ReadRows(
+      events, {{T("2024-02-29T23:59:59.123456")}, {T("2024-03-01T08:00:00.000000")}});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0], (Row{{"at", T("2024-02-29T23:59:59.123456")},
+                             {"ts", T("2024-01-01T08:00:00.250")},
+                             {"d", T("2024-02-29")},
+                             {"t", T("-12:30:05")},
+                             {"plain", T("2024-01-01T00:00:00")}}));
+  EXPECT_EQ((*rows)[1].at("at"), T("2024-03-01T08:00:00.000000"));
+  EXPECT_EQ((*rows)[1].at("ts"), T("2024-01-01T08:00:00.000"));
+  EXPECT_EQ((*rows)[1].at("plain"), T("2024-01-01T08:00:00"));
+  // The same instant through a UTC connection: TIMESTAMP moves, DATETIME does not.
+  auto utc = conn_->sink()->ReadRows(events, {{T("2024-02-29T23:59:59.123456")}});
+  ASSERT_TRUE(utc.ok());
+  EXPECT_EQ((*utc)[0].at("ts"), T("2024-01-01T00:00:00.250"));
+  EXPECT_EQ((*utc)[0].at("at"), T("2024-02-29T23:59:59.123456"));
+
+  // Logged keys read exactly as the rows do, so snapshot and stream agree on them.
+  auto changes = shanghai->source()->ReadChanges(events, "f1", 10);
+  ASSERT_TRUE(changes.ok()) << changes.status().ToString();
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[0].key, Key{T("2024-02-29T23:59:59.123456")});
+  EXPECT_EQ((*changes)[1].key, Key{T("2024-03-01T08:00:00.000000")});
+  ASSERT_TRUE((*changes)[1].row.has_value());
+  auto chunk = shanghai->source()->ReadChunk(events, Key{T("2024-02-29T23:59:59.123456")}, 10);
+  ASSERT_TRUE(chunk.ok());
+  ASSERT_EQ(chunk->size(), 1u);
+  EXPECT_EQ(chunk->front().at("at"), (*changes)[1].key[0]);
+
+  // An impossible date is refused (strict mode), never stored as 0000-00-00.
+  auto bad = shanghai->sink()->Apply(events, {Upsert({T("2024-02-30T00:00:00")}, {})}, "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(),
+              StartsWith("shop.events: Incorrect datetime value: '2024-02-30T00:00:00' for "
+                         "column"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events"), 2);
+}
+
+TEST_F(MysqlConnectorTest, TypesAreReadWithoutLoss) {
+  App("CREATE TABLE kinds(id INT PRIMARY KEY, b TINYINT(1), bit1 BIT(1), bits BIT(12), "
+      "u BIGINT UNSIGNED, i BIGINT, y YEAR, f FLOAT, d DOUBLE, dec0 DECIMAL(5,0), "
+      "c CHAR(3), v VARCHAR(20), tx TEXT, j JSON, e ENUM('a','b'), s SET('x','y'), "
+      "bl BLOB, bin BINARY(4), vb VARBINARY(8), dt DATE)");
+  App("INSERT INTO kinds VALUES (1, 1, b'1', b'101010101010', 18446744073709551615, "
+      "-9223372036854775808, 2024, 1.5, 2.25, -12345, 'ab', 'v', 'long text', '{\"a\": [1, 2]}', "
+      "'b', 'x,y', X'00FF10', X'01020304', X'', '2024-02-29')");
+  App("INSERT INTO kinds (id) VALUES (2)");
+  TableRef kinds{"kinds", {"id"}, {}};
+  auto rows = sink()->ReadRows(kinds, {{I(1)}, {I(2)}});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2u);
+  Row want = {{"id", I(1)},
+              {"b", I(1)},
+              {"bit1", I(1)},
+              {"bits", I(0xAAA)},
+              {"u", T("18446744073709551615")},
+              {"i", I(INT64_MIN)},
+              {"y", I(2024)},
+              {"f", Value::Real(1.5)},
+              {"d", Value::Real(2.25)},
+              {"dec0", T("-12345")},
+              {"c", T("ab")},
+              {"v", T("v")},
+              {"tx", T("long text")},
+              {"j", T("{\"a\": [1, 2]}")},
+              {"e", T("b")},
+              {"s", T("x,y")},
+              {"bl", Value::Blob(std::string("\x00\xff\x10", 3))},
+              {"bin", Value::Blob("\x01\x02\x03\x04")},
+              {"vb", Value::Blob("")},
+              {"dt", T("2024-02-29")}};
+  EXPECT_EQ((*rows)[0], want);
+  for (const auto& [name, value] : (*rows)[1]) {
+    if (name != "id") {
+      EXPECT_TRUE(value.is_null()) << name;
+    }
+  }
+  // And written back: Int into BIT and TINYINT(1), text into JSON, blob into BINARY.
+  Row values = want;
+  values.erase("id");
+  values["u"] = T("18446744073709551615");
+  ASSERT_TRUE(sink()->Apply(kinds, {Upsert({I(3)}, values)}, "").ok());
+  auto back = sink()->ReadRows(kinds, {{I(3)}});
+  ASSERT_TRUE(back.ok());
+  want["id"] = I(3);
+  EXPECT_EQ((*back)[0], want);
+}
+
+TEST_F(MysqlConnectorTest, ChineseTextAndEmojiRoundTrip) {
+  App("CREATE TABLE 客户(编号 VARCHAR(20) PRIMARY KEY, 名称 VARCHAR(100), 备注 TEXT)");
+  TableRef t{"客户", {"编号"}, {"编号", "名称", "备注"}};
+  ASSERT_TRUE(source()->InstallCapture(t, "f1").ok());
+  App("INSERT INTO 客户 VALUES ('客户001', '上海某某贸易有限公司', '重要 🎉')");
+  ASSERT_TRUE(
+      sink()
+          ->Apply(t, {Upsert({T("客户🚀")}, {{"名称", T("北京 ℃ 有限公司")}, {"备注", T("😀")}})},
+                  "erp")
+          .ok());
+  auto changes = Read(t, "f1");
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].key, Key{T("客户001")});
+  EXPECT_EQ(changes[0].row->at("备注"), T("重要 🎉"));
+  EXPECT_EQ(changes[1].key, Key{T("客户🚀")});
+  EXPECT_EQ(changes[1].row->at("名称"), T("北京 ℃ 有限公司"));
+  EXPECT_EQ(changes[1].origin, "erp");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM 客户 WHERE 备注 = '😀'"), 1);
+}
+
+// --- hostile names and values ---
+
+TEST_F(MysqlConnectorTest, HostileIdentifiersAndValuesRoundTrip) {
+  struct Case {
+    std::string table, key, column;
+  };
+  // Identifiers may not hold characters outside the BMP (emoji) or end in a space.
+  std::vector<Case> cases = {
+      {"we`ird tbl", "k`ey", "va'l;ue"},
+      {"o'brien\"", "it's", "x\"); DROP TABLE accounts; --"},
+      {"back\\slash", "k\\", "v\\'"},
+      {"表 名", "键", "值 ℃"},
+      {"a_very_long_table_name_that_needs_its_trigger_names_shortened_x", "k", "v"},
+  };
+  std::string blob;
+  for (int c = 0; c < 256; ++c) blob += static_cast<char>(c);  // every byte, NUL included
+  std::vector<Value> values = {
+      T("quote ' double \" both '\" backtick `"),
+      T("semi; DROP TABLE accounts; --"),
+      T("back\\slash \\' \\\" \\n \\0 %_"),
+      T("emoji 🎉🚀 中文 ℃"),
+      Value::Blob(blob),
+      Value::Real(0.1),
+      I(INT64_MIN),
+      Value::Null(),
+      T(""),
+  };
+  auto column_for = [](const Case& c, const Value& v) {
+    switch (v.kind()) {
+      case ValueKind::kBlob:
+        return c.column + "_b";
+      case ValueKind::kReal:
+        return c.column + "_r";
+      case ValueKind::kInt:
+        return c.column + "_i";
+      default:
+        return c.column;
+    }
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.table);
+    App("CREATE TABLE " + QuoteIdent(c.table) + "(" + QuoteIdent(c.key) +
+        " VARCHAR(50) PRIMARY KEY, " + QuoteIdent(c.column) + " TEXT, " +
+        QuoteIdent(c.column + "_b") + " BLOB, " + QuoteIdent(c.column + "_r") + " DOUBLE, " +
+        QuoteIdent(c.column + "_i") + " BIGINT)");
+    TableRef t{c.table, {c.key}, {}};
+    ASSERT_TRUE(source()->InstallCapture(t, "f\"'`1").ok());
+    std::vector<WriteOp> ops;
+    for (size_t i = 0; i < values.size(); ++i) {
+      // Keys are hostile too: quotes, a backslash, a backtick and an emoji.
+      ops.push_back(Upsert({T("k'\"\\`" + std::to_string(i) + ";🎉")},
+                           {{column_for(c, values[i]), values[i]}}));
+    }
+    auto r = sink()->Apply(t, ops, "e'r\"p\\");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+
+    auto changes = Read(t, "f\"'`1");
+    ASSERT_EQ(changes.size(), values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      EXPECT_EQ(changes[i].key, ops[i].key);
+      EXPECT_EQ(changes[i].origin, "e'r\"p\\");
+      ASSERT_TRUE(changes[i].row.has_value());
+      EXPECT_EQ(changes[i].row->at(column_for(c, values[i])), values[i]) << i;
+    }
+    auto chunk = source()->ReadChunk(t, std::nullopt, 100);
+    ASSERT_TRUE(chunk.ok()) << chunk.status().ToString();
+    ASSERT_EQ(chunk->size(), values.size());
+    std::vector<Key> keys;
+    for (const auto& op : ops) keys.push_back(op.key);
+    auto rows = sink()->ReadRows(t, keys);
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(rows->size(), values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      EXPECT_EQ((*rows)[i].at(column_for(c, values[i])), values[i]);
+    }
+    auto latest = source()->LatestPendingMs(t, "f\"'`1", keys, "");
+    ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+    EXPECT_EQ(latest->size(), values.size());
+    ASSERT_TRUE(sink()->Apply(t, {Delete(keys[0])}, "").ok());
+    ASSERT_TRUE(source()->RemoveCapture(t, "f\"'`1").ok());
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM accounts"), 0);  // still there, still empty
+  EXPECT_EQ(Triggers(), 0);
+}
+
+TEST_F(MysqlConnectorTest, BinaryAndNumericKeysAreCaptured) {
+  App("CREATE TABLE files(digest VARBINARY(16), part INT, size DOUBLE, PRIMARY KEY(digest, part))");
+  TableRef files{"files", {"digest", "part"}, {}};
+  ASSERT_TRUE(source()->InstallCapture(files, "f1").ok());
+  std::string digest("\x01\xff\x7f'\"\x00`", 7);
+  auto r =
+      sink()->Apply(files, {Upsert({Value::Blob(digest), I(3)}, {{"size", Value::Real(1.5)}})}, "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  App("INSERT INTO files VALUES (X'80', 1, 2)");  // not valid UTF-8: must not fail the write
+  auto changes = Read(files, "f1");
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].key, (Key{Value::Blob(digest), I(3)}));
+  ASSERT_TRUE(changes[0].row.has_value());
+  EXPECT_EQ(*changes[0].row,
+            (Row{{"digest", Value::Blob(digest)}, {"part", I(3)}, {"size", Value::Real(1.5)}}));
+  EXPECT_EQ(changes[1].key, (Key{Value::Blob("\x80"), I(1)}));
+  ASSERT_TRUE(changes[1].row.has_value());
+}
+
+TEST_F(MysqlConnectorTest, ReadRowsMatchesLikeTheDatabaseCompares) {
+  App("CREATE TABLE nums(id INT PRIMARY KEY, v VARCHAR(20))");
+  App("INSERT INTO nums VALUES (17, 'seventeen')");
+  TableRef nums{"nums", {"id"}, {"id", "v"}};
+  // The key as text finds the integer row, as UPDATE ... WHERE id = '17' would.
+  auto rows = sink()->ReadRows(nums, {{T("17")}, {I(18)}});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].at("id"), I(17));
+}
+
+// --- failures ---
+
+TEST_F(MysqlConnectorTest, MissingTableOrColumnIsNotFound) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  App("ALTER TABLE accounts RENAME COLUMN level TO grade");
+
+  struct Case {
+    std::string what;
+    Status status;
+    std::string message;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"ReadChanges", source()->ReadChanges(accounts_, "f1", 10).status(),
+                   "shop.accounts: column \"level\" does not exist"});
+  cases.push_back({"ReadChunk", source()->ReadChunk(accounts_, std::nullopt, 10).status(),
+                   "shop.accounts: column \"level\" does not exist"});
+  cases.push_back({"ReadRows", sink()->ReadRows(accounts_, {{T("A1")}}).status(),
+                   "shop.accounts: column \"level\" does not exist"});
+  cases.push_back({"Apply update",
+                   sink()->Apply(accounts_, {Upsert({T("A1")}, {{"level", T("A")}})}, "").status(),
+                   "shop.accounts: column \"level\" does not exist (op 1 of 1; nothing was "
+                   "written)"});
+  cases.push_back({"Apply insert typo",
+                   sink()->Apply(accounts_, {Upsert({T("A7")}, {{"nme", T("x")}})}, "").status(),
+                   "shop.accounts: column \"nme\" does not exist (did you mean \"name\"?) (op 1 "
+                   "of 1; nothing was written)"});
+  App("DROP TABLE accounts");
+  cases.push_back({"Apply dropped",
+                   sink()->Apply(accounts_, {Upsert({T("A1")}, {{"name", T("x")}})}, "").status(),
+                   "shop.accounts: table \"accounts\" does not exist (op 1 of 1; nothing was "
+                   "written)"});
+  cases.push_back({"ReadChanges dropped", source()->ReadChanges(accounts_, "f1", 10).status(),
+                   "shop.accounts: table \"accounts\" does not exist"});
+  cases.push_back({"ReadChunk dropped", source()->ReadChunk(accounts_, std::nullopt, 10).status(),
+                   "shop.accounts: table \"accounts\" does not exist"});
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.status.code(), Code::kNotFound) << c.what << ": " << c.status.ToString();
+    EXPECT_EQ(c.status.message(), c.message) << c.what;
+  }
+}
+
+TEST_F(MysqlConnectorTest, MissingTriggerPrivilegeIsPermissionDenied) {
+  ASSERT_EQ(g_server->Exec("DROP USER IF EXISTS 'notrig'@'%'; "
+                           "CREATE USER 'notrig'@'%' IDENTIFIED BY 'pw'; "
+                           "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER ON " +
+                           QuoteIdent(db_) + ".* TO 'notrig'@'%'"),
+            "");
+  auto conn = Open({{"user", "notrig"}, {"password", "pw"}});
+  ASSERT_NE(conn, nullptr);
+  Status s = conn->source()->InstallCapture(accounts_, "f1");
+  EXPECT_EQ(s.code(), Code::kPermissionDenied) << s.ToString();
+  EXPECT_THAT(s.message(), StartsWith("shop.accounts: cannot install capture: TRIGGER command "
+                                      "denied to user 'notrig'@"));
+  EXPECT_THAT(s.message(),
+              HasSubstr("grant it with: GRANT TRIGGER ON " + QuoteIdent(db_) +
+                        ".* TO 'notrig'@'%'; or, without triggers, bind this table with "
+                        "capture: poll"));
+  EXPECT_EQ(Triggers(), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_consumers"), 0) << "nothing registered";
+  // The sink needs no trigger privilege.
+  EXPECT_TRUE(conn->sink()->Apply(accounts_, {Upsert({T("A1")}, {{"name", T("x")}})}, "").ok());
+  g_server->Exec("DROP USER 'notrig'@'%'");
+}
+
+TEST_F(MysqlConnectorTest, BinaryLogWithoutSuperIsPermissionDenied) {
+  // Binary logging is on: without SUPER, creating a trigger needs log_bin_trust_function_creators.
+  ASSERT_EQ(g_server->Exec("SET GLOBAL log_bin_trust_function_creators = 0"), "");
+  Status s = source()->InstallCapture(accounts_, "f1");
+  ASSERT_EQ(g_server->Exec("SET GLOBAL log_bin_trust_function_creators = 1"), "");
+  EXPECT_EQ(s.code(), Code::kPermissionDenied) << s.ToString();
+  EXPECT_THAT(s.message(), StartsWith("shop.accounts: cannot install capture: "));
+  EXPECT_THAT(s.message(), HasSubstr("GRANT SUPER ON *.* TO 'concord'@'%', or SET GLOBAL "
+                                     "log_bin_trust_function_creators = 1"));
+  EXPECT_THAT(s.message(), HasSubstr("capture: poll"));
+  EXPECT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+}
+
+TEST_F(MysqlConnectorTest, KilledConnectionIsUnavailableAndReopeningWorks) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  ASSERT_TRUE(sink()->Apply(accounts_, {Upsert({T("A1")}, {{"name", T("before")}})}, "").ok());
+  auto* mysql = dynamic_cast<mysql_connector::MysqlConnection*>(conn_.get());
+  ASSERT_NE(mysql, nullptr);
+  ASSERT_EQ(g_server->Exec("KILL " + std::to_string(mysql->thread_id())), "");
+
+  auto applied = sink()->Apply(accounts_, {Upsert({T("A2")}, {{"name", T("lost?")}})}, "erp");
+  ASSERT_FALSE(applied.ok());
+  EXPECT_EQ(applied.status().code(), Code::kUnavailable) << applied.status().ToString();
+  EXPECT_TRUE(applied.status().IsRetryable());
+  EXPECT_THAT(applied.status().message(), StartsWith("shop.accounts: "));
+  auto read = source()->ReadChanges(accounts_, "f1", 10);
+  EXPECT_EQ(read.status().code(), Code::kUnavailable) << read.status().ToString();
+
+  // The engine drops the connection and opens another: that one works, nothing was half-done.
+  conn_ = Open();
+  ASSERT_NE(conn_, nullptr);
+  ASSERT_TRUE(sink()->Apply(accounts_, {Upsert({T("A2")}, {{"name", T("after")}})}, "erp").ok());
+  auto changes = Read(accounts_, "f1");
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[1].key, Key{T("A2")});
+  EXPECT_EQ(changes[1].origin, "erp");
+  EXPECT_EQ(changes[1].row->at("name"), T("after"));
+}
+
+TEST_F(MysqlConnectorTest, LockWaitTimeoutIsUnavailable) {
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  auto conn = Open();
+  ASSERT_NE(conn, nullptr);
+  auto* mysql = dynamic_cast<mysql_connector::MysqlConnection*>(conn.get());
+  ASSERT_TRUE(mysql->db().Exec("SET SESSION innodb_lock_wait_timeout = 1").ok());
+  // Another session holds the row's lock.
+  MYSQL* holder = mysql_init(nullptr);
+  ASSERT_NE(mysql_real_connect(holder, nullptr, "root", nullptr, db_.c_str(), 0,
+                               g_server->socket().c_str(), 0),
+            nullptr);
+  ASSERT_EQ(mysql_query(holder, "START TRANSACTION"), 0);
+  ASSERT_EQ(mysql_query(holder, "UPDATE accounts SET level = 'L' WHERE account_no = 'A1'"), 0);
+  auto r = conn->sink()->Apply(accounts_, {Upsert({T("A1")}, {{"name", T("x")}})}, "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+  EXPECT_THAT(r.status().message(), HasSubstr("Lock wait timeout exceeded"));
+  mysql_query(holder, "ROLLBACK");
+  mysql_close(holder);
+  EXPECT_TRUE(conn->sink()->Apply(accounts_, {Upsert({T("A1")}, {{"name", T("x")}})}, "").ok());
+}
+
+// --- snapshot ---
+
+TEST_F(MysqlConnectorTest, SnapshotChunksVisitEveryRowOnce) {
+  App("CREATE TABLE stock(site VARCHAR(5), sku INT, qty INT, PRIMARY KEY(site, sku))");
+  App("INSERT INTO stock SELECT CHAR(65 + seq % 7), seq, seq * 2 FROM seq_0_to_999");
+  TableRef stock{"stock", {"site", "sku"}, {"qty"}};
+  for (size_t limit : {1u, 7u, 333u, 1000u, 5000u}) {
+    SCOPED_TRACE(limit);
+    std::set<std::pair<std::string, int64_t>> seen;
+    std::optional<Key> after;
+    std::optional<std::pair<std::string, int64_t>> last;
+    int chunks = 0;
+    while (true) {
+      auto rows = source()->ReadChunk(stock, after, limit);
+      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+      if (rows->empty()) break;
+      ASSERT_LE(rows->size(), limit);
+      ++chunks;
+      for (const Row& row : *rows) {
+        std::pair<std::string, int64_t> k{row.at("site").text(), row.at("sku").int_value()};
+        EXPECT_TRUE(seen.insert(k).second) << "visited twice";
+        if (last) {
+          EXPECT_LT(*last, k) << "not in key order";
+        }
+        last = k;
+        EXPECT_EQ(row.at("qty").int_value(), k.second * 2);
+      }
+      const Row& tail = rows->back();
+      after = Key{tail.at("site"), tail.at("sku")};
+    }
+    EXPECT_EQ(seen.size(), 1000u);
+    EXPECT_EQ(chunks, static_cast<int>((1000 + limit - 1) / limit));
+  }
+  auto bad = source()->ReadChunk(stock, Key{Value::Null(), I(1)}, 10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+}
+
+// --- informal throughput (run with --gtest_also_run_disabled_tests; not a test) ---
+
+TEST_F(MysqlConnectorTest, DISABLED_ApplyThroughput) {
+  App("CREATE TABLE bench(code VARCHAR(20) PRIMARY KEY, name VARCHAR(100), city VARCHAR(50), "
+      "credit DECIMAL(12,2), level INT)");
+  TableRef bench{"bench", {"code"}, {}};
+  auto batch = [](int round, int n, const std::string& suffix) {
+    std::vector<WriteOp> ops;
+    for (int i = 0; i < n; ++i) {
+      std::string code = "C" + std::to_string(round * n + i);
+      ops.push_back(Upsert({T(code)}, {{"name", T("Customer " + code + suffix)},
+                                       {"city", T("上海")},
+                                       {"credit", T("1234.50")},
+                                       {"level", I(i % 5)}}));
+    }
+    return ops;
+  };
+  auto measure = [&](const char* what, const std::string& suffix, int rounds) {
+    auto start = std::chrono::steady_clock::now();
+    for (int r = 0; r < rounds; ++r) {
+      auto result = sink()->Apply(bench, batch(r, 1000, suffix), "erp");
+      ASSERT_TRUE(result.ok()) << result.status().ToString();
+    }
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("%-40s %8.0f rows/s\n", what, rounds * 1000 / s);
+  };
+  measure("insert, uncaptured (1000-row batches)", "", 20);
+  measure("update, uncaptured", " v2", 20);
+  ASSERT_TRUE(source()->InstallCapture(bench, "f1").ok());
+  measure("update, captured (trigger + origin)", " v3", 20);
+  auto start = std::chrono::steady_clock::now();
+  size_t total = 0;
+  while (true) {
+    auto changes = source()->ReadChanges(bench, "f1", 1000);
+    ASSERT_TRUE(changes.ok());
+    if (changes->empty()) break;
+    total += changes->size();
+    Ack("f1", *changes);
+  }
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%-40s %8.0f changes/s\n", "ReadChanges + AckChanges", total / s);
+  start = std::chrono::steady_clock::now();
+  std::optional<Key> after;
+  total = 0;
+  while (true) {
+    auto rows = source()->ReadChunk(bench, after, 1000);
+    ASSERT_TRUE(rows.ok());
+    if (rows->empty()) break;
+    total += rows->size();
+    after = Key{rows->back().at("code")};
+  }
+  s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%-40s %8.0f rows/s\n", "ReadChunk", total / s);
+}
+
+}  // namespace
+}  // namespace concord
