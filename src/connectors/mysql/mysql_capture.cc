@@ -241,6 +241,27 @@ Status MysqlSource::CaptureRefused(const Status& s, const std::string& table) {
   return PermissionDenied(msg);
 }
 
+namespace {
+
+// A trigger body as information_schema shows it: MariaDB stores a UTF-8 rendering from which
+// character set introducers are dropped ("_utf8mb4 X'61'" becomes " X'61'"), so both sides are
+// compared without them and with runs of spaces collapsed.
+std::string NormalizedBody(std::string_view body) {
+  static constexpr std::string_view kIntroducer = "_utf8mb4 ";
+  std::string out;
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body.compare(i, kIntroducer.size(), kIntroducer) == 0) {
+      i += kIntroducer.size() - 1;
+      continue;
+    }
+    if (body[i] == ' ' && !out.empty() && out.back() == ' ') continue;
+    out += body[i];
+  }
+  return out;
+}
+
+}  // namespace
+
 Status MysqlSource::EnsureTrigger(const std::string& name, const std::string& timing_event,
                                   const std::string& table, const std::string& body) {
   MysqlDb& db = conn_->db();
@@ -251,7 +272,7 @@ Status MysqlSource::EnsureTrigger(const std::string& name, const std::string& ti
                             {Value::Text(name)}));
   if (!existing.empty()) {
     const auto& r = existing[0];
-    if (r[0].text() == body && r[1].text() == table &&
+    if (NormalizedBody(r[0].text()) == NormalizedBody(body) && r[1].text() == table &&
         r[2].text() + " " + r[3].text() == timing_event) {
       return Status::Ok();  // current: no DDL, no lock on the application's table
     }

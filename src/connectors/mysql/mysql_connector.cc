@@ -48,6 +48,9 @@ constexpr OptionDoc kOptions[] = {
      "time zone of DATETIME/TIMESTAMP values, set as the session time_zone (default +00:00; "
      "an offset like +08:00, or a zone name when the server has its time zone tables)"},
     {"connect_timeout_s", "seconds to wait for the server when connecting (default 10)"},
+    {"statement_timeout_ms",
+     "longest a statement may run or wait for a lock before it is cancelled and the batch "
+     "retried later (default 60000; 0: the server's own limits)"},
     {"ssl_mode",
      "disabled (default), required (encrypted, certificate not checked) or verify_identity "
      "(encrypted, certificate and host name checked)"},
@@ -240,6 +243,9 @@ Result<std::unique_ptr<Connection>> MysqlConnection::Open(const ConnectionParams
   ASSIGN_OR_RETURN(o.port, ParseUnsigned(params, "port", 3306, 1, 65535, "a TCP port"));
   ASSIGN_OR_RETURN(o.connect_timeout_s, ParseUnsigned(params, "connect_timeout_s", 10, 1, 3600,
                                                       "a whole number of seconds"));
+  ASSIGN_OR_RETURN(unsigned statement_timeout_ms,
+                   ParseUnsigned(params, "statement_timeout_ms", 60000, 0, 86400000,
+                                 "a whole number of milliseconds"));
   std::string ssl_mode = Option(params, "ssl_mode", "disabled");
   if (ssl_mode == "disabled") {
     o.tls = TlsMode::kDisabled;
@@ -292,6 +298,25 @@ Result<std::unique_ptr<Connection>> MysqlConnection::Open(const ConnectionParams
                              "\"; use an offset such as \"+08:00\", or load the server's time "
                              "zone tables (mariadb-tzinfo-to-sql)");
     }
+  }
+  if (s.ok() && statement_timeout_ms > 0) {
+    // Statements, and waits for row locks (InnoDB) and table metadata locks (DDL such as
+    // installing triggers on a busy table), end after the timeout instead of blocking the flow.
+    // MariaDB limits every statement (max_statement_time, seconds); MySQL only SELECTs
+    // (max_execution_time, ms), so there the lock waits bound the rest.
+    int64_t lock_s = std::max<int64_t>(1, (statement_timeout_ms + 999) / 1000);
+    Result<uint64_t> set =
+        db->is_mariadb()
+            ? db->Run(
+                  "SET SESSION max_statement_time = ?, SESSION innodb_lock_wait_timeout = ?, "
+                  "SESSION lock_wait_timeout = ?",
+                  {Value::Real(statement_timeout_ms / 1000.0), Value::Int(lock_s),
+                   Value::Int(lock_s)})
+            : db->Run(
+                  "SET SESSION max_execution_time = ?, SESSION innodb_lock_wait_timeout = ?, "
+                  "SESSION lock_wait_timeout = ?",
+                  {Value::Int(statement_timeout_ms), Value::Int(lock_s), Value::Int(lock_s)});
+    s = set.status();
   }
   if (!s.ok()) return s.WithContext(sys + ": setting up the session");
   return std::unique_ptr<Connection>(
