@@ -1,6 +1,7 @@
 #include "connectors/registry.h"
 
 #include "connectors/mysql/mysql_connector.h"
+#include "connectors/postgres/postgres_connector.h"
 #include "connectors/sqlite/sqlite_connector.h"
 
 namespace concord {
@@ -9,6 +10,7 @@ const std::vector<const ConnectorDescriptor*>& AllConnectors() {
   static const std::vector<const ConnectorDescriptor*> kAll = {
       &SqliteConnectorDescriptor(),
       &MysqlConnectorDescriptor(),
+      &PostgresConnectorDescriptor(),
   };
   return kAll;
 }

@@ -1,0 +1,476 @@
+// Writing to PostgreSQL (the Sink side): a batch of upserts and deletes in one transaction, sent
+// as prepared statements in libpq's pipeline mode (one round trip per kPipelineChunk ops rather
+// than one per op), with `concord.origin` set first so the capture triggers tag the changelog
+// rows these writes cause (echo prevention).
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <deque>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "connectors/postgres/pg_types.h"
+#include "connectors/postgres/postgres_connection.h"
+
+namespace concord::postgres_connector {
+namespace {
+
+// How one op is written. The statement is fixed by the kind, the table and the column lists, so
+// a batch that repeats one shape prepares once and then only binds.
+enum class ShapeKind {
+  kOnConflict,        // INSERT ... ON CONFLICT (key) DO UPDATE: the key has a unique index
+  kUpdateThenInsert,  // UPDATE, then INSERT when no row matched: no usable unique index
+  kInsertIfMissing,   // nothing to update (only the key is given) and no usable unique index
+  kGenerated,         // INSERT ... RETURNING the key the database generated
+  kDelete,
+};
+
+struct Shape {
+  ShapeKind kind = ShapeKind::kDelete;
+  std::vector<const ColumnMeta*> keys;  // the key columns (not for kGenerated)
+  std::vector<const ColumnMeta*> cols;  // the other columns written
+  bool overriding = false;              // a GENERATED ALWAYS identity column is written
+};
+
+struct PlannedOp {
+  Shape shape;
+  std::string signature;
+  std::vector<PgParam> params;  // keys, then cols
+  Key key;                      // the key reported (kGenerated: read from RETURNING)
+};
+
+std::string Names(const std::vector<const ColumnMeta*>& cols) {
+  std::string out;
+  for (const ColumnMeta* c : cols) out += (out.empty() ? "" : ", ") + QuoteIdent(c->name);
+  return out;
+}
+
+// "$first, $first+1, ..." for `n` parameters.
+std::string Params(size_t first, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += (i ? ", $" : "$") + std::to_string(first + i);
+  return out;
+}
+
+// "k1" = $1 AND "k2" = $2
+std::string KeyCondition(const Shape& s) {
+  std::string out;
+  for (size_t i = 0; i < s.keys.size(); ++i) {
+    if (i) out += " AND ";
+    out += QuoteIdent(s.keys[i]->name) + " = $" + std::to_string(i + 1);
+  }
+  return out;
+}
+
+std::string ShapeSql(const TableMeta& meta, const Shape& s) {
+  const std::string& table = meta.quoted;
+  const std::string overriding = s.overriding ? " OVERRIDING SYSTEM VALUE" : "";
+  const size_t nk = s.keys.size(), nc = s.cols.size();
+  std::string all = Names(s.keys) + (nc ? ", " + Names(s.cols) : "");
+  switch (s.kind) {
+    case ShapeKind::kOnConflict: {
+      std::string sql = "INSERT INTO " + table + " (" + all + ")" + overriding + " VALUES (" +
+                        Params(1, nk + nc) + ") ON CONFLICT (" + Names(s.keys) + ") DO ";
+      if (nc == 0) return sql + "NOTHING";
+      sql += "UPDATE SET ";
+      for (size_t i = 0; i < nc; ++i) {
+        std::string c = QuoteIdent(s.cols[i]->name);
+        sql += (i ? ", " : "") + c + " = EXCLUDED." + c;
+      }
+      return sql;
+    }
+    case ShapeKind::kUpdateThenInsert: {
+      std::string set;
+      for (size_t i = 0; i < nc; ++i) {
+        set += (i ? ", " : "") + QuoteIdent(s.cols[i]->name) + " = $" + std::to_string(nk + i + 1);
+      }
+      return "WITH u AS (UPDATE " + table + " SET " + set + " WHERE " + KeyCondition(s) +
+             " RETURNING 1) INSERT INTO " + table + " (" + all + ")" + overriding + " SELECT " +
+             Params(1, nk + nc) + " WHERE NOT EXISTS (SELECT 1 FROM u)";
+    }
+    case ShapeKind::kInsertIfMissing:
+      return "INSERT INTO " + table + " (" + all + ")" + overriding + " SELECT " + Params(1, nk) +
+             " WHERE NOT EXISTS (SELECT 1 FROM " + table + " WHERE " + KeyCondition(s) + ")";
+    case ShapeKind::kGenerated: {
+      std::string sql = "INSERT INTO " + table;
+      if (nc == 0) return sql + " DEFAULT VALUES";  // RETURNING is appended by the caller
+      return sql + " (" + Names(s.cols) + ")" + overriding + " VALUES (" + Params(1, nc) + ")";
+    }
+    case ShapeKind::kDelete:
+      return "DELETE FROM " + table + " WHERE " + KeyCondition(s);
+  }
+  return "";
+}
+
+std::vector<Oid> ShapeTypes(const Shape& s) {
+  std::vector<Oid> types;
+  if (s.kind != ShapeKind::kGenerated) {
+    for (const ColumnMeta* c : s.keys) types.push_back(c->type_oid);
+  }
+  if (s.kind != ShapeKind::kDelete && s.kind != ShapeKind::kInsertIfMissing) {
+    for (const ColumnMeta* c : s.cols) types.push_back(c->type_oid);
+  }
+  return types;
+}
+
+std::string Signature(const TableMeta& meta, const TableRef& t, const Shape& s) {
+  std::string sig = "apply " + std::to_string(static_cast<int>(s.kind));
+  sig += s.overriding ? "o" : "-";
+  AppendSignature(&sig, meta.quoted);
+  // The RETURNING list of kGenerated is the binding's key.
+  for (const std::string& k : t.key_columns) AppendSignature(&sig, k);
+  sig += "|";
+  for (const ColumnMeta* c : s.keys) {
+    AppendSignature(&sig, c->name);
+    sig += std::to_string(c->type_oid);
+  }
+  sig += "|";
+  for (const ColumnMeta* c : s.cols) {
+    AppendSignature(&sig, c->name);
+    sig += std::to_string(c->type_oid);
+  }
+  return sig;
+}
+
+std::string FullSql(const TableMeta& meta, const TableRef& t, const Shape& s) {
+  std::string sql = ShapeSql(meta, s);
+  if (s.kind == ShapeKind::kGenerated) {
+    std::string returning;
+    for (const std::string& k : t.key_columns) {
+      returning += (returning.empty() ? "" : ", ") + QuoteIdent(k);
+    }
+    sql += " RETURNING " + returning;
+  }
+  return sql;
+}
+
+class Planner {
+ public:
+  Planner(PostgresConnection* conn, const TableRef& t, const TableMeta& meta)
+      : conn_(conn), t_(t), meta_(meta), ctx_(conn->Context(t)) {
+    for (const std::string& k : t.key_columns) keys_.push_back(meta.Find(k));
+    unique_ = meta.HasUniqueIndexOn(t.key_columns);
+  }
+
+  Result<PlannedOp> Plan(const WriteOp& op) {
+    PlannedOp p;
+    const size_t nk = keys_.size();
+    if (op.kind == WriteOp::Kind::kDelete) {
+      if (op.key.size() != nk) {
+        return InvalidArgument(ctx_ + ": delete needs a key of " + std::to_string(nk) +
+                               " values, got " + std::to_string(op.key.size()));
+      }
+      p.shape.kind = ShapeKind::kDelete;
+      p.shape.keys = keys_;
+      p.key = op.key;
+      RETURN_IF_ERROR(AddParams(p.shape.keys, p.key, &p.params));
+      p.signature = Signature(meta_, t_, p.shape);
+      return p;
+    }
+    Key key = op.key;
+    if (!key.empty() && key.size() != nk) {
+      return InvalidArgument(ctx_ + ": upsert key has " + std::to_string(key.size()) +
+                             " values, the table's key has " + std::to_string(nk) + " columns");
+    }
+    if (key.empty()) {
+      // No key given: when the values carry the whole key, it is a natural key and the write is
+      // an upsert by it (a replay must not insert twice); otherwise the database generates it.
+      for (const std::string& k : t_.key_columns) {
+        auto it = op.values.find(k);
+        if (it == op.values.end() || it->second.is_null()) break;
+        key.push_back(it->second);
+      }
+      if (key.size() != nk) {
+        key.clear();
+        p.shape.kind = ShapeKind::kGenerated;
+        std::vector<Value> values;
+        for (const auto& [name, value] : op.values) {
+          ASSIGN_OR_RETURN(const ColumnMeta* c, conn_->Column(t_, meta_, name));
+          p.shape.cols.push_back(c);
+          values.push_back(value);
+          p.shape.overriding |= c->identity_always;
+        }
+        RETURN_IF_ERROR(AddParams(p.shape.cols, values, &p.params));
+        p.signature = Signature(meta_, t_, p.shape);
+        return p;
+      }
+    }
+    // An upsert by key. The op's key is authoritative; key columns among the values are ignored.
+    p.shape.keys = keys_;
+    p.key = key;
+    std::set<std::string> provided(t_.key_columns.begin(), t_.key_columns.end());
+    std::vector<Value> values;
+    for (const auto& [name, value] : op.values) {
+      if (provided.count(name)) continue;
+      ASSIGN_OR_RETURN(const ColumnMeta* c, conn_->Column(t_, meta_, name));
+      p.shape.cols.push_back(c);
+      values.push_back(value);
+    }
+    for (const ColumnMeta* c : p.shape.keys) p.shape.overriding |= c->identity_always;
+    for (const ColumnMeta* c : p.shape.cols) {
+      p.shape.overriding |= c->identity_always;
+      provided.insert(c->name);
+    }
+    // INSERT ... ON CONFLICT checks NOT NULL on the proposed row before it looks for a conflict,
+    // so an update that leaves out a NOT NULL column without a default would fail even though
+    // the row exists: such ops take UPDATE-then-INSERT, which fails only when the row is new.
+    bool omits_required =
+        std::any_of(meta_.columns.begin(), meta_.columns.end(), [&](const ColumnMeta& c) {
+          return c.not_null && !c.has_default && !provided.count(c.name);
+        });
+    if (unique_ && !omits_required) {
+      p.shape.kind = ShapeKind::kOnConflict;
+    } else {
+      p.shape.kind =
+          p.shape.cols.empty() ? ShapeKind::kInsertIfMissing : ShapeKind::kUpdateThenInsert;
+    }
+    RETURN_IF_ERROR(AddParams(p.shape.keys, key, &p.params));
+    if (p.shape.kind != ShapeKind::kInsertIfMissing) {
+      RETURN_IF_ERROR(AddParams(p.shape.cols, values, &p.params));
+    }
+    p.signature = Signature(meta_, t_, p.shape);
+    return p;
+  }
+
+ private:
+  Status AddParams(const std::vector<const ColumnMeta*>& cols, const std::vector<Value>& values,
+                   std::vector<PgParam>* out) {
+    for (size_t i = 0; i < cols.size(); ++i) {
+      Result<PgParam> p = ParamFromValue(values[i], cols[i]->base_oid);
+      if (!p.ok()) {
+        return InvalidArgument(ctx_ + ": column \"" + cols[i]->name +
+                               "\": " + p.status().message());
+      }
+      out->push_back(std::move(*p));
+    }
+    return Status::Ok();
+  }
+
+  PostgresConnection* conn_;
+  const TableRef& t_;
+  const TableMeta& meta_;
+  const std::string ctx_;
+  std::vector<const ColumnMeta*> keys_;
+  bool unique_ = false;
+};
+
+// The columns and parameters of `p`, so that a data error can name its column.
+std::vector<std::pair<const ColumnMeta*, const PgParam*>> ValuesOf(const PlannedOp& p) {
+  std::vector<std::pair<const ColumnMeta*, const PgParam*>> out;
+  size_t i = 0;
+  if (p.shape.kind != ShapeKind::kGenerated) {
+    for (const ColumnMeta* c : p.shape.keys) {
+      if (i < p.params.size()) out.emplace_back(c, &p.params[i++]);
+    }
+  }
+  for (const ColumnMeta* c : p.shape.cols) {
+    if (i < p.params.size()) out.emplace_back(c, &p.params[i++]);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<WriteOp>& ops,
+                                        std::string_view origin) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  ApplyResult result;
+  if (ops.empty()) return result;
+  const std::string ctx = conn_->Context(t);
+  const size_t n = ops.size();
+  auto where = [&](size_t i) {
+    if (i >= n) return std::string(" (nothing was written)");
+    return " (op " + std::to_string(i + 1) + " of " + std::to_string(n) + "; nothing was written)";
+  };
+
+  // Plan every op before anything is sent: wrong arity, unknown columns and unsendable values
+  // fail here. A column missing from cached metadata may have been added since: read the catalog
+  // again once before calling it missing.
+  TableMeta meta;
+  std::vector<PlannedOp> plans;
+  for (int attempt = 0;; ++attempt) {
+    ASSIGN_OR_RETURN(const TableMeta* cached, conn_->Meta(t));
+    meta = *cached;
+    plans.clear();
+    Planner planner(conn_, t, meta);
+    Status failed;
+    size_t failed_op = 0;
+    for (size_t i = 0; i < n && failed.ok(); ++i) {
+      Result<PlannedOp> p = planner.Plan(ops[i]);
+      if (p.ok()) {
+        plans.push_back(std::move(*p));
+      } else {
+        failed = p.status();
+        failed_op = i;
+      }
+    }
+    if (failed.ok()) break;
+    if (failed.code() == Code::kNotFound && attempt == 0) {
+      conn_->ForgetMeta();
+      continue;
+    }
+    return Status(failed.code(), failed.message() + where(failed_op));
+  }
+  RETURN_IF_ERROR(conn_->TrimStatementCache());
+
+  PgConn& pg = conn_->pg();
+  PGconn* pc = pg.raw();
+  if (PQenterPipelineMode(pc) != 1) {
+    return Internal(ctx + ": cannot enter pipeline mode: " + std::string(PQerrorMessage(pc)));
+  }
+  struct Entry {
+    enum Kind { kControl, kPrepare, kOp } kind;
+    size_t op = 0;  // kOp: index in ops
+    std::string signature, name;
+  };
+  std::unordered_map<std::string, std::string> preparing;  // prepared in this Apply, not yet seen
+  std::optional<std::pair<size_t, Status>> failure;        // first failure: op index (n: none)
+  Status lost;                                             // the connection failed
+  result.keys.resize(n);
+  size_t next = 0;
+  bool committed = false;
+  std::string origin_text(origin);
+
+  while (!failure && lost.ok() && !committed) {
+    std::deque<Entry> queue;
+    auto send_control = [&](const char* sql, const std::vector<PgParam>& params) {
+      std::vector<const char*> values;
+      for (const PgParam& p : params) values.push_back(p ? p->c_str() : nullptr);
+      if (!PQsendQueryParams(pc, sql, static_cast<int>(values.size()), nullptr, values.data(),
+                             nullptr, nullptr, 0)) {
+        return false;
+      }
+      queue.push_back({Entry::kControl, 0, "", ""});
+      return true;
+    };
+    bool sent = true;
+    if (next == 0) {
+      sent = send_control("BEGIN", {});
+      // Local to the transaction: the capture triggers read it to tag their changelog rows. An
+      // empty origin leaves them untagged, like an application's writes.
+      if (sent && !origin_text.empty()) {
+        sent = send_control("SELECT set_config('concord.origin', $1, true)", {origin_text});
+      }
+    }
+    const size_t end = std::min(n, next + kPipelineChunk);
+    for (; sent && next < end; ++next) {
+      const PlannedOp& p = plans[next];
+      std::string name;
+      if (const std::string* cached = conn_->FindStatement(p.signature)) {
+        name = *cached;
+      } else if (auto it = preparing.find(p.signature); it != preparing.end()) {
+        name = it->second;
+      } else {
+        name = conn_->NewStatementName();
+        std::string sql = FullSql(meta, t, p.shape);
+        std::vector<Oid> types = ShapeTypes(p.shape);
+        if (!PQsendPrepare(pc, name.c_str(), sql.c_str(), static_cast<int>(types.size()),
+                           types.data())) {
+          sent = false;
+          break;
+        }
+        queue.push_back({Entry::kPrepare, next, p.signature, name});
+        preparing[p.signature] = name;
+      }
+      std::vector<const char*> values;
+      values.reserve(p.params.size());
+      for (const PgParam& v : p.params) values.push_back(v ? v->c_str() : nullptr);
+      if (!PQsendQueryPrepared(pc, name.c_str(), static_cast<int>(values.size()), values.data(),
+                               nullptr, nullptr, 0)) {
+        sent = false;
+        break;
+      }
+      queue.push_back({Entry::kOp, next, "", ""});
+    }
+    if (sent && next == n) {
+      sent = send_control("COMMIT", {});
+      committed = true;
+    }
+    if (!sent || !PQpipelineSync(pc)) {
+      lost = pg.ErrorOf(nullptr, ctx);
+      break;
+    }
+    // Results come back in the order sent. After a failure the server skips everything up to the
+    // sync point (PIPELINE_ABORTED); the transaction is then aborted and rolled back below.
+    for (const Entry& e : queue) {
+      PGresult* raw = PQgetResult(pc);
+      if (raw == nullptr) {
+        lost = pg.ErrorOf(nullptr, ctx);
+        break;
+      }
+      PgResult r(raw);
+      while (PGresult* extra = PQgetResult(pc)) PQclear(extra);  // up to this entry's end (NULL)
+      ExecStatusType st = PQresultStatus(raw);
+      if (st == PGRES_PIPELINE_ABORTED) continue;
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        Status s = pg.ErrorOf(raw, conn_->system());
+        if (PgCodeForSqlstate(pg.last_error().sqlstate) == Code::kUnavailable && pg.broken()) {
+          lost = s;
+          break;
+        }
+        if (!failure) failure.emplace(e.kind == Entry::kControl ? n : e.op, s);
+        continue;
+      }
+      if (e.kind == Entry::kPrepare) {
+        conn_->RememberStatement(e.signature, e.name);
+        preparing.erase(e.signature);
+      } else if (e.kind == Entry::kOp) {
+        const PlannedOp& p = plans[e.op];
+        if (p.shape.kind != ShapeKind::kGenerated) {
+          result.keys[e.op] = p.key;
+          continue;
+        }
+        if (PQntuples(raw) != 1) {
+          if (!failure) {
+            failure.emplace(e.op,
+                            InvalidArgument(ctx + ": the row was not inserted (a BEFORE INSERT "
+                                                  "trigger of the table skipped it)"));
+          }
+          continue;
+        }
+        Key key;
+        for (int k = 0; k < PQnfields(raw); ++k) {
+          key.push_back(ValueFromText(PQgetvalue(raw, 0, k), PQgetlength(raw, 0, k),
+                                      PQgetisnull(raw, 0, k), PQftype(raw, k)));
+        }
+        result.keys[e.op] = std::move(key);
+      }
+    }
+    if (!lost.ok()) break;
+    PGresult* sync = PQgetResult(pc);
+    bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!synced) {
+      lost = pg.ErrorOf(nullptr, ctx);
+      break;
+    }
+  }
+  PQexitPipelineMode(pc);
+  if (!lost.ok()) {
+    conn_->ForgetMeta();
+    if (pg.broken()) {
+      return Unavailable(ctx +
+                         ": the connection to the server was lost while writing; the "
+                         "transaction was not committed (it is retried on a new "
+                         "connection)");
+    }
+    conn_->Rollback();
+    return Status(lost.code(), lost.message() + where(n));
+  }
+  if (failure) {
+    conn_->Rollback();
+    auto [op, status] = *failure;
+    if (op < n) {
+      return conn_->TableError(status, t, Access::kWrite, where(op), ValuesOf(plans[op]));
+    }
+    return conn_->TableError(status, t, Access::kWrite, where(op));
+  }
+  return result;
+}
+
+Result<std::vector<Row>> PostgresSink::ReadRows(const TableRef& t, const std::vector<Key>& keys) {
+  return conn_->ReadRows(t, keys);
+}
+
+}  // namespace concord::postgres_connector
