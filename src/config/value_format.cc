@@ -119,7 +119,11 @@ std::optional<std::vector<DatePatternPart>> ParseDatePattern(std::string_view te
   std::set<K> seen;
   size_t i = 0;
   while (i < text.size()) {
-    if (!IsAsciiLetter(text[i])) {
+    // "T" between date and time (ISO 8601) and "Z" for UTC are the only letters taken literally.
+    bool literal_letter = (text[i] == 'T' || text[i] == 'Z') &&
+                          (i + 1 >= text.size() || !IsAsciiLetter(text[i + 1]) ||
+                           text.substr(i + 1, 2) == "HH" || text[i + 1] == 'H');
+    if (!IsAsciiLetter(text[i]) || literal_letter) {
       if (!parts.empty() && parts.back().kind == K::kLiteral) {
         parts.back().literal += text[i];
       } else {

@@ -29,7 +29,8 @@ std::optional<FormatKind> ParseFormat(FieldType type, std::string_view text, std
 // One element of a date pattern such as "YYYY年M月D日 HH:mm" or "DD/MM/YYYY".
 //   YYYY year (4 digits)   MM / M month (2 / 1-2 digits)   DD / D day   HH / H hour (0-23)
 //   mm minute   ss second   SSS milliseconds   XXX zone offset ("+08:00", "Z")
-// Anything else but ASCII letters is literal text.
+// Anything else but ASCII letters is literal text, and so are "T" before the hour (ISO 8601's
+// separator) and "Z".
 struct DatePatternPart {
   enum class Kind {
     kLiteral,

@@ -41,14 +41,6 @@ std::string ListValues(const FieldMapping& m, bool canonical_side) {
   return out;
 }
 
-// Canonical → system value of one mapping; nullopt when a value map has no entry for it.
-std::optional<Value> ToSystem(const FieldMapping& m, const Value& v) {
-  if (m.value_map.empty() || v.is_null()) return v;
-  const std::string* system = Reverse(m, v.ToString());
-  if (system == nullptr) return std::nullopt;
-  return Value::Text(*system);
-}
-
 }  // namespace
 
 BindingMapper::BindingMapper(const EntitySpec& entity, const BindingSpec& binding)
@@ -61,7 +53,12 @@ BindingMapper::BindingMapper(const EntitySpec& entity, const BindingSpec& bindin
       table_.columns.push_back(m.column);
     }
     mapped_fields_.insert(m.field);
-    field_specs_.push_back(entity.Field(m.field));
+    const FieldSpec* spec = entity.Field(m.field);
+    field_specs_.push_back(spec);
+    Result<BindingFormat> format =
+        spec ? BindingFormat::Compile(*spec, m) : Result<BindingFormat>(BindingFormat());
+    formats_.push_back(format.ok() ? *format : BindingFormat());
+    format_errors_.push_back(format.ok() ? "" : format.status().message());
   }
   key_is_mapped_ = !binding.key.empty() && binding.key.size() == entity.key.size();
   for (size_t i = 0; key_is_mapped_ && i < binding.key.size(); ++i) {
@@ -82,6 +79,11 @@ BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
            "declare the field in the data dictionary or remove the mapping"});
       continue;
     }
+    if (!format_errors_[i].empty()) {
+      out.issues.push_back({m.field, "format", format_errors_[i],
+                            "fix the binding's format, timezone or encoding"});
+      continue;
+    }
     auto it = row.find(m.column);
     if (it == row.end()) {
       out.issues.push_back(
@@ -90,10 +92,27 @@ BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
            "check that the table has this column and the binding names it"});
       continue;
     }
-    const Value* raw = &it->second;
+    auto decoded = DecodeValue(*spec, it->second, formats_[i]);
+    if (!decoded.ok()) {
+      out.issues.push_back(
+          {m.field, "encoding", decoded.status().message(),
+           formats_[i].encoding() == TextEncoding::kUtf8
+               ? "column \"" + m.column + "\" of " + binding_->table +
+                     " holds bytes in another encoding; declare it on the binding (encoding: "
+                     "gbk, gb18030, big5, utf-16le or utf-16be)"
+               : "column \"" + m.column + "\" of " + binding_->table +
+                     " holds bytes that are not " +
+                     std::string(TextEncodingName(formats_[i].encoding())) +
+                     "; fix the value in the source system, or the binding's encoding"});
+      continue;
+    }
+    const Value* raw = &*decoded;
     Value mapped;
     if (!m.value_map.empty() && !raw->is_null()) {
       const std::string* canonical = Forward(m, raw->ToString());
+      if (canonical == nullptr && spec->type == FieldType::kEnum && spec->default_value) {
+        canonical = &*spec->default_value;
+      }
       if (canonical == nullptr) {
         out.issues.push_back(
             {m.field, "value_map",
@@ -104,7 +123,7 @@ BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
       mapped = Value::Text(*canonical);
       raw = &mapped;
     }
-    auto normalized = NormalizeValue(*spec, *raw);
+    auto normalized = NormalizeValue(*spec, *raw, formats_[i]);
     if (!normalized.ok()) {
       out.issues.push_back({m.field, "type", normalized.status().message(),
                             "column \"" + m.column + "\" of " + binding_->table +
@@ -116,24 +135,49 @@ BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
   return out;
 }
 
+Result<Value> BindingMapper::ToSystem(size_t i, const Value& v) const {
+  const FieldMapping& m = binding_->fields[i];
+  const FieldSpec* spec = field_specs_[i];
+  if (v.is_null()) return v;
+  if (!format_errors_[i].empty()) return InvalidArgument(format_errors_[i]);
+  if (!m.value_map.empty()) {
+    const std::string* system = Reverse(m, v.ToString());
+    if (system == nullptr) {
+      std::string shown = spec ? DisplayValue(*spec, v) : "***";
+      return InvalidArgument("field " + m.field + ": canonical value " + shown +
+                             " has no entry in the value map of " + binding_->Name() +
+                             " column \"" + m.column + "\" (it maps to " + ListValues(m, true) +
+                             "); add one to the binding's map");
+    }
+    if (spec == nullptr) return Value::Text(*system);
+    auto encoded = EncodeValue(*spec, Value::Text(*system), formats_[i]);
+    if (!encoded.ok()) {
+      return encoded.status().WithContext("field " + m.field);
+    }
+    return encoded;
+  }
+  if (spec == nullptr) return v;
+  auto written = FormatValue(*spec, v, formats_[i]);
+  if (!written.ok()) {
+    return written.status().WithContext("field " + m.field + " (" + binding_->Name() +
+                                        " column \"" + m.column + "\")");
+  }
+  return written;
+}
+
 Result<Row> BindingMapper::FromCanonical(const Record& record,
                                          const std::set<std::string>& fields) const {
   Row row;
   for (const std::string& field : fields) {
-    const FieldMapping* m = binding_->ForField(field);
-    if (m == nullptr) continue;
     auto it = record.find(field);
     if (it == record.end()) continue;
-    auto system = ToSystem(*m, it->second);
-    if (!system) {
-      const FieldSpec* spec = entity_->Field(field);
-      std::string shown = spec ? DisplayValue(*spec, it->second) : "***";
-      return InvalidArgument("field " + field + ": canonical value " + shown +
-                             " has no entry in the value map of " + binding_->Name() +
-                             " column \"" + m->column + "\" (it maps to " + ListValues(*m, true) +
-                             "); add one to the binding's map");
+    for (size_t i = 0; i < binding_->fields.size(); ++i) {
+      if (binding_->fields[i].field != field) continue;
+      auto system = ToSystem(i, it->second);
+      if (!system.ok()) return system.status();
+      row[binding_->fields[i].column] = std::move(*system);
+      break;  // the first mapping of a field is the one that is written (as ForField)
     }
-    row[m->column] = std::move(*system);
   }
   return row;
 }
@@ -166,8 +210,9 @@ std::optional<Key> BindingMapper::SystemKeyFromCanonical(const Key& canonical) c
   Key key;
   key.reserve(canonical.size());
   for (size_t i = 0; i < canonical.size(); ++i) {
-    auto system = ToSystem(*binding_->ForField(entity_->key[i]), canonical[i]);
-    if (!system) return std::nullopt;
+    const FieldMapping* m = binding_->ForField(entity_->key[i]);
+    auto system = ToSystem(static_cast<size_t>(m - binding_->fields.data()), canonical[i]);
+    if (!system.ok()) return std::nullopt;
     key.push_back(std::move(*system));
   }
   return key;

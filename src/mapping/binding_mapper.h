@@ -1,6 +1,7 @@
 // BindingMapper: how one entity lives in one system's table — translating rows of that table to
-// canonical records and back, per the binding's field mapping and value maps, normalizing each
-// value to its data-dictionary type on the way in.
+// canonical records and back, per the binding's field mapping, value maps and value layouts
+// (format, time zone, encoding): normalizing each value to its data-dictionary type on the way in,
+// and writing it in the system's own layout on the way out.
 //
 // Immutable after construction; safe to share between threads. Holds pointers into the
 // ConfigSpec, which must outlive it.
@@ -41,14 +42,17 @@ class BindingMapper {
     Record record;                   // mapped fields, normalized (failed fields are absent)
     std::vector<FieldIssue> issues;  // one per field that failed to map or normalize
   };
-  // Row → canonical record: column → field by the mapping, value map (system → canonical; a
-  // value absent from a non-empty map is an issue, rule "value_map"), then NormalizeValue. Does
-  // not run ValidateRecord — the engine does, for the fields the flow carries.
+  // Row → canonical record: column → field by the mapping; DecodeValue by the mapping's encoding
+  // (rule "encoding"); value map (system → canonical; a value absent from a non-empty map is an
+  // issue, rule "value_map", unless the field is an enum with a `default`, which it becomes);
+  // then NormalizeValue with the mapping's format and time zone (rule "type"). Does not run
+  // ValidateRecord — the engine does, for the fields the flow carries.
   Canonical ToCanonical(const Row& row) const;
 
   // Canonical values of `fields` → the columns of this binding: reverse value map (a canonical
-  // value with no system value is an issue), values otherwise passed as they are. Fields this
-  // binding does not map are skipped.
+  // value with no system value is an error), or else FormatValue (the mapping's format, time zone
+  // and encoding: a value that cannot be written so is an error). Fields this binding does not
+  // map are skipped. Errors name the field and the column.
   Result<Row> FromCanonical(const Record& record, const std::set<std::string>& fields) const;
 
   // The table key of `row` (binding key columns, in order).
@@ -56,9 +60,9 @@ class BindingMapper {
   // The canonical key of `record` (entity key fields, in order); InvalidArgument naming the
   // field when a key field is missing or NULL.
   Result<Key> CanonicalKeyOf(const Record& record) const;
-  // When key_is_mapped(): the system key for a canonical key (identity, with value maps applied
-  // in reverse). Otherwise nullopt — also when `canonical` has the wrong number of values or a
-  // value has no reverse value-map entry (FromCanonical reports that case as an error).
+  // When key_is_mapped(): the system key for a canonical key (each value as FromCanonical writes
+  // it). Otherwise nullopt — also when `canonical` has the wrong number of values or a value
+  // cannot be written (FromCanonical reports that case as an error).
   std::optional<Key> SystemKeyFromCanonical(const Key& canonical) const;
 
  private:
@@ -70,6 +74,13 @@ class BindingMapper {
   // Parallel to binding().fields: the entity's FieldSpec of each mapping (nullptr when the entity
   // does not declare the field — config validation rejects that, ToCanonical reports it).
   std::vector<const FieldSpec*> field_specs_;
+  // Parallel to binding().fields: each mapping's compiled layout, or why it does not compile (a
+  // spec built in code that the loader would have refused; reported with every record).
+  std::vector<BindingFormat> formats_;
+  std::vector<std::string> format_errors_;
+
+  // Canonical → system value of mapping `i`.
+  Result<Value> ToSystem(size_t i, const Value& v) const;
 };
 
 }  // namespace concord

@@ -18,11 +18,17 @@ FieldSpec Field(std::string name, FieldType type, int scale = 0) {
 }
 
 FieldMapping Map(std::string field, std::string column,
-                 std::vector<std::pair<std::string, std::string>> value_map = {}) {
+                 std::vector<std::pair<std::string, std::string>> value_map = {},
+                 FormatKind format = FormatKind::kCanonical, std::string format_text = "",
+                 std::string timezone = "", TextEncoding encoding = TextEncoding::kUtf8) {
   FieldMapping m;
   m.field = std::move(field);
   m.column = std::move(column);
   m.value_map = std::move(value_map);
+  m.format = format;
+  m.format_text = std::move(format_text);
+  m.timezone = std::move(timezone);
+  m.encoding = encoding;
   return m;
 }
 
@@ -32,6 +38,7 @@ EntitySpec Customer() {
   e.key = {"code"};
   FieldSpec phone = Field("phone", FieldType::kPhone);
   phone.personal = true;
+  phone.region = "CN";
   FieldSpec grade = Field("credit_grade", FieldType::kEnum);
   grade.values = {"A", "B", "C", "D"};
   e.fields = {Field("code", FieldType::kString),
@@ -54,7 +61,7 @@ BindingSpec Crm() {
   b.fields = {
       Map("code", "account_no"),
       Map("name", "account_name"),
-      Map("phone", "tel"),
+      Map("phone", "tel", {}, FormatKind::kDigitPattern, "13812345678"),
       Map("credit_grade", "level", {{"VIP", "A"}, {"重要", "B"}, {"普通", "C"}, {"C", "C"}}),
       Map("active", "status", {{"启用", "1"}, {"停用", "0"}}),
       Map("credit_limit", "limit_amt"),
@@ -87,8 +94,8 @@ TEST(BindingMapperTest, ToCanonicalNormalizesAndMaps) {
              {"created", T("2023/01/31")}, {"unmapped", T("ignored")}};
   auto c = m.ToCanonical(row);
   EXPECT_TRUE(c.issues.empty());
-  Record want = {{"code", T("C001")},         {"name", T("上海某某公司")},
-                 {"phone", T("13812345678")}, {"credit_grade", T("A")},
+  Record want = {{"code", T("C001")},            {"name", T("上海某某公司")},
+                 {"phone", T("+8613812345678")}, {"credit_grade", T("A")},
                  {"active", Value::Int(1)},   {"credit_limit", T("1234.50")},
                  {"since", T("2023-01-31")}};
   EXPECT_EQ(c.record, want);
@@ -103,10 +110,14 @@ TEST(BindingMapperTest, ToCanonicalIssues) {
   EntitySpec e = Customer();
   BindingSpec b = Crm();
   BindingMapper m(e, b);
-  Row row = {{"account_no", T("C001")}, {"account_name", T("ACME")}, {"tel", T("13812345678x")},
+  Row row = {{"account_no", T("C001")}, {"account_name", T("ACME")}, {"tel", T("1381234")},
              {"level", T("金牌")},      {"status", T("启用")},       {"limit_amt", T("12,3x")}};
   auto c = m.ToCanonical(row);
-  ASSERT_EQ(c.issues.size(), 3u);
+  ASSERT_EQ(c.issues.size(), 4u);
+  EXPECT_EQ(c.issues[0].field, "phone");
+  EXPECT_EQ(c.issues[0].rule, "type");
+  EXPECT_EQ(c.issues[0].message, "expected a phone number, found *** (not a number in use in CN)");
+  c.issues.erase(c.issues.begin());
   EXPECT_EQ(c.issues[0].field, "credit_grade");
   EXPECT_EQ(c.issues[0].rule, "value_map");
   EXPECT_EQ(c.issues[0].message, "\"金牌\" of column \"level\" is not in the value map");
@@ -123,7 +134,7 @@ TEST(BindingMapperTest, ToCanonicalIssues) {
   EXPECT_EQ(c.record.count("credit_limit"), 0u);
   EXPECT_EQ(c.record.count("since"), 0u);
   EXPECT_EQ(c.record.at("active"), Value::Int(1));
-  EXPECT_EQ(c.record.at("phone"), T("13812345678x"));  // phone is text until libphonenumber
+  EXPECT_EQ(c.record.count("phone"), 0u);
 }
 
 TEST(BindingMapperTest, ValueMapIssueMasksPersonalValue) {
@@ -160,7 +171,7 @@ TEST(BindingMapperTest, RoundTripRowCanonicalRow) {
        {"created", Value::Null()}},
       {{"account_no", T("C003")},
        {"account_name", T("")},
-       {"tel", T("021-1234")},
+       {"tel", T("02168881234")},
        {"level", T("重要")},
        {"status", Value::Null()},
        {"limit_amt", Value::Null()},
@@ -288,6 +299,193 @@ TEST(BindingMapperTest, CompositeKey) {
   // Key columns in the other order than the entity key: not mapped.
   b.key = {"seq", "so_no"};
   EXPECT_FALSE(BindingMapper(e, b).key_is_mapped());
+}
+
+// The issue's example: a messy CRM (GBK bytes, full-width digits, traditional characters, mixed
+// phone and date layouts, naive local times) lands clean in an ERP with its own layouts.
+class MessyCrmTest : public ::testing::Test {
+ protected:
+  MessyCrmTest() {
+    entity_.name = "customer";
+    entity_.key = {"code"};
+    FieldSpec name = Field("name", FieldType::kString);
+    name.nfkc = name.trim = true;
+    name.chinese = ChineseScript::kSimplified;
+    FieldSpec phone = Field("phone", FieldType::kPhone);
+    phone.region = "CN";
+    phone.personal = true;
+    FieldSpec grade = Field("grade", FieldType::kEnum);
+    grade.values = {"A", "B", "C", "D"};
+    grade.default_value = "D";
+    FieldSpec limit = Field("limit", FieldType::kDecimal, 2);
+    limit.currency = true;
+    entity_.fields = {Field("code", FieldType::kString), name, phone, grade, limit,
+                      Field("since", FieldType::kDate), Field("updated", FieldType::kTimestamp)};
+    crm_.system = "crm";
+    crm_.entity = "customer";
+    crm_.table = "accounts";
+    crm_.key = {"account_no"};
+    crm_.fields = {Map("code", "account_no"),
+                   Map("name", "account_name", {}, FormatKind::kCanonical, "", "",
+                       TextEncoding::kGbk),
+                   Map("phone", "tel"),
+                   Map("grade", "level"),
+                   Map("limit", "credit"),
+                   Map("since", "created"),
+                   Map("updated", "modified", {}, FormatKind::kCanonical, "", "Asia/Shanghai")};
+    erp_.system = "erp";
+    erp_.entity = "customer";
+    erp_.table = "customers";
+    erp_.key = {"cust_code"};
+    erp_.fields = {
+        Map("code", "cust_code"),
+        Map("name", "cust_name", {}, FormatKind::kCanonical, "", "", TextEncoding::kGbk),
+        Map("phone", "mobile", {}, FormatKind::kDigitPattern, "138-1234-5678"),
+        Map("grade", "grade", {{"1", "A"}, {"2", "B"}, {"3", "C"}, {"9", "D"}}),
+        Map("limit", "credit_limit"),
+        Map("since", "open_date", {}, FormatKind::kDatePattern, "YYYYMMDD"),
+        Map("updated", "mtime", {}, FormatKind::kUnixMillis, "unix_ms")};
+  }
+  EntitySpec entity_;
+  BindingSpec crm_, erp_;
+};
+
+TEST_F(MessyCrmTest, LandsCleanInTheErp) {
+  BindingMapper crm(entity_, crm_);
+  BindingMapper erp(entity_, erp_);
+  const std::vector<Row> rows = {
+      {{"account_no", T("C1")},
+       {"account_name", Value::Blob("\xc9\xcf\xba\xa3\xc6\xd6\xb6\xab")},  // 上海浦东 in GBK
+       {"tel", T("+86-138-1234-5678")},
+       {"level", T("A")},
+       {"credit", T("¥1,234.5")},
+       {"created", T("2023/01/31")},
+       {"modified", T("2023-01-31 08:00:00")}},
+      {{"account_no", T("C2")},
+       {"account_name", T("　臺灣ＡＢＣ公司 ")},
+       {"tel", T("１３８１２３４５６７８")},
+       {"level", T("VIP")},
+       {"credit", T("１２３４．５")},
+       {"created", T("2023年1月31日")},
+       {"modified", T("2023年1月31日 8时")}},
+  };
+  const Row want = {{"cust_code", T("C1")},
+                    {"cust_name", Value::Blob("\xc9\xcf\xba\xa3\xc6\xd6\xb6\xab")},
+                    {"mobile", T("138-1234-5678")},
+                    {"grade", T("1")},
+                    {"credit_limit", T("1234.50")},
+                    {"open_date", T("20230131")},
+                    {"mtime", Value::Int(1675123200000)}};
+  auto c1 = crm.ToCanonical(rows[0]);
+  ASSERT_TRUE(c1.issues.empty()) << c1.issues[0].ToString();
+  EXPECT_EQ(c1.record, (Record{{"code", T("C1")},
+                               {"name", T("上海浦东")},
+                               {"phone", T("+8613812345678")},
+                               {"grade", T("A")},
+                               {"limit", T("1234.50")},
+                               {"since", T("2023-01-31")},
+                               {"updated", T("2023-01-31T00:00:00Z")}}));
+  auto out = erp.FromCanonical(c1.record, erp.mapped_fields());
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, want);
+  // And what the ERP holds reads back as the same record.
+  auto back = erp.ToCanonical(*out);
+  ASSERT_TRUE(back.issues.empty()) << back.issues[0].ToString();
+  EXPECT_EQ(back.record, c1.record);
+
+  auto c2 = crm.ToCanonical(rows[1]);
+  ASSERT_TRUE(c2.issues.empty()) << c2.issues[0].ToString();
+  EXPECT_EQ(c2.record.at("name"), T("台湾ABC公司"));
+  EXPECT_EQ(c2.record.at("phone"), T("+8613812345678"));
+  EXPECT_EQ(c2.record.at("grade"), T("D"));  // unknown → the declared default
+  EXPECT_EQ(c2.record.at("limit"), T("1234.50"));
+  EXPECT_EQ(c2.record.at("since"), T("2023-01-31"));
+  EXPECT_EQ(c2.record.at("updated"), T("2023-01-31T00:00:00Z"));
+  out = erp.FromCanonical(c2.record, {"grade", "name"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->at("grade"), T("9"));
+}
+
+TEST_F(MessyCrmTest, BadRowsSayWhy) {
+  BindingMapper crm(entity_, crm_);
+  auto c = crm.ToCanonical({{"account_no", T("C3")},
+                            {"account_name", Value::Blob("\xd6\xd0\xff")},
+                            {"tel", T("123")},
+                            {"level", T("B")},
+                            {"credit", T("¥¥5")},
+                            {"created", T("01/02/2023")},
+                            {"modified", T("2023-01-31 25:00")}});
+  std::vector<std::string> got;
+  for (const FieldIssue& i : c.issues) got.push_back(i.ToString());
+  EXPECT_EQ(got,
+            (std::vector<std::string>{
+                "field name: expected gbk text, found x'd6d0ff' (not valid gbk at byte 3) (rule "
+                "encoding); hint: column \"account_name\" of accounts holds bytes that are not gbk; "
+                "fix the value in the source system, or the binding's encoding",
+                "field phone: expected a phone number, found *** (too short) (rule type); hint: "
+                "column \"tel\" of accounts holds a value the data dictionary's type does not "
+                "accept",
+                "field limit: expected an amount like ¥1,234.50, found \"¥¥5\" (rule type); hint: "
+                "column \"credit\" of accounts holds a value the data dictionary's type does not "
+                "accept",
+                "field since: expected a date like 2023-01-31, found \"01/02/2023\" (day and month "
+                "order is not known: declare format dmy or mdy on the binding) (rule type); hint: "
+                "column \"created\" of accounts holds a value the data dictionary's type does not "
+                "accept",
+                "field updated: expected a timestamp like 2023-01-31T08:00:00+08:00, found "
+                "\"2023-01-31 25:00\" (rule type); hint: column \"modified\" of accounts holds a "
+                "value the data dictionary's type does not accept",
+            }));
+  EXPECT_EQ(c.record.at("grade"), T("B"));
+
+  // Text that is not UTF-8 in a column without a declared encoding.
+  crm_.fields[1].encoding = TextEncoding::kUtf8;
+  BindingMapper plain(entity_, crm_);
+  c = plain.ToCanonical({{"account_no", T("C4")}, {"account_name", T("\xd6\xd0\xce\xc4")}});
+  ASSERT_EQ(c.issues.size(), 6u);  // the other five columns are missing from the row
+  EXPECT_EQ(c.issues[0].ToString(),
+            "field name: expected UTF-8 text, found x'd6d0cec4' (not valid UTF-8 at byte 1) (rule "
+            "encoding); hint: column \"account_name\" of accounts holds bytes in another "
+            "encoding; declare it on the binding (encoding: gbk, gb18030, big5, utf-16le or "
+            "utf-16be)");
+}
+
+TEST_F(MessyCrmTest, WriteErrorsNameFieldAndColumn) {
+  BindingMapper erp(entity_, erp_);
+  auto out = erp.FromCanonical({{"phone", T("+8675588881234")}}, {"phone"});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "field phone (erp.customer column \"mobile\"): cannot write 867****1234 as "
+            "\"138-1234-5678\": the number has 12 digits, the pattern 11");
+  out = erp.FromCanonical({{"name", T("笑😀")}}, {"name"});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "field name (erp.customer column \"cust_name\"): \"笑😀\" cannot be written in gbk: "
+            "\"😀\" has no representation there");
+}
+
+TEST_F(MessyCrmTest, ValueMapDefaultsAndEncodedKeys) {
+  // An unmapped system code becomes the enum's default instead of an issue.
+  BindingMapper erp(entity_, erp_);
+  auto c = erp.ToCanonical({{"cust_code", T("C1")}, {"grade", T("7")}});
+  EXPECT_EQ(c.record.at("grade"), T("D"));
+  // Keys are written as FromCanonical writes them (here: GBK bytes).
+  erp_.key = {"cust_name"};
+  entity_.key = {"name"};
+  BindingMapper by_name(entity_, erp_);
+  ASSERT_TRUE(by_name.key_is_mapped());
+  EXPECT_EQ(by_name.SystemKeyFromCanonical({T("中文")}), Key{Value::Blob("\xd6\xd0\xce\xc4")});
+  EXPECT_EQ(by_name.SystemKeyFromCanonical({T("😀")}), std::nullopt);
+}
+
+TEST_F(MessyCrmTest, LayoutThatDoesNotCompileIsReportedPerRecord) {
+  crm_.fields[0].timezone = "Asia/Shanghai";  // on a string field: the loader would refuse it
+  BindingMapper crm(entity_, crm_);
+  auto c = crm.ToCanonical({{"account_no", T("C1")}});
+  ASSERT_FALSE(c.issues.empty());
+  EXPECT_EQ(c.issues[0].ToString(),
+            "field code: column \"account_no\": timezone applies to date and timestamp fields, "
+            "not string (rule format); hint: fix the binding's format, timezone or encoding");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Exact decimal arithmetic on digit strings: parsing, half-even rounding to a scale, comparison.
+// Exact decimal arithmetic on digit strings: parsing, rounding to a scale (half-even, half-up or
+// toward zero), comparison.
 //
 // Written by hand rather than with a decimal library because what is needed is tiny (parse,
 // round, compare — no arithmetic between numbers), must be exact for any length (NUMERIC(38) and
@@ -99,7 +100,7 @@ std::optional<Decimal> ParseDecimal(std::string_view text) {
   return d;
 }
 
-std::string FormatDecimal(Decimal d, int scale) {
+std::string FormatDecimal(Decimal d, int scale, Rounding rounding) {
   scale = std::max(scale, 0);
   const size_t kept = static_cast<size_t>(scale);
   std::string digits = d.int_digits;  // integer digits followed by the kept fraction digits
@@ -112,7 +113,17 @@ std::string FormatDecimal(Decimal d, int scale) {
     char first_dropped = d.frac_digits[kept];
     bool rest_nonzero = !AllZeros(std::string_view(d.frac_digits).substr(kept + 1));
     bool last_odd = !digits.empty() && ((digits.back() - '0') % 2 == 1);
-    bool round_up = first_dropped > '5' || (first_dropped == '5' && (rest_nonzero || last_odd));
+    bool round_up = false;  // the magnitude: away from zero
+    switch (rounding) {
+      case Rounding::kHalfEven:
+        round_up = first_dropped > '5' || (first_dropped == '5' && (rest_nonzero || last_odd));
+        break;
+      case Rounding::kHalfUp:
+        round_up = first_dropped >= '5';
+        break;
+      case Rounding::kDown:
+        break;
+    }
     if (round_up) {
       size_t j = digits.size();
       while (j > 0 && digits[j - 1] == '9') digits[--j] = '0';

@@ -97,6 +97,10 @@ std::string DisplayValue(const FieldSpec& field, const Value& v) {
   if (field.personal) return Mask(field, v);
   switch (v.kind()) {
     case ValueKind::kText:
+      // Bytes that are not UTF-8 would make the message itself invalid: shown like a blob.
+      if (!quality_internal::IsValidUtf8(v.text())) {
+        return Cut(Value::Blob(v.text()).ToString(), kMaxDisplayChars);
+      }
       return Quote(Cut(v.text(), kMaxDisplayChars));
     case ValueKind::kBlob:
       return Cut(v.ToString(), kMaxDisplayChars);

@@ -1,17 +1,26 @@
 // Normalizers and validators: turn what a system holds into the canonical form its data-
-// dictionary type declares, and check the canonical record against the dictionary's rules.
+// dictionary type declares, write canonical values back in each system's own layout, and check
+// the canonical record against the dictionary's rules.
 //
-// Canonical forms (see core/value.h): string/text/enum/phone/email/reference → Text;
-// int → Int; bool → Int 0/1; decimal → Text with exactly `scale` digits after the point
-// ("1234.50", "-0.05"), computed exactly from text (no binary floating point on the path);
-// date → Text "YYYY-MM-DD"; timestamp → Text "YYYY-MM-DDTHH:MM:SS[.fff]" with "Z" or "+08:00"
-// kept when the input had a zone (the fraction keeps up to 9 digits, trailing zeros removed, so
-// each instant as written has one canonical text). NULL stays NULL for every type.
-// The accepted input layouts per type are listed in quality/README.md.
+// Canonical forms (see core/value.h): string/text/enum/reference → Text (UTF-8, with the field's
+// nfkc/trim/collapse_spaces/case/chinese applied); phone → Text E.164 ("+8613812345678");
+// email → Text with the domain lower-cased; int → Int; bool → Int 0/1; decimal → Text with
+// exactly `scale` digits after the point ("1234.50", "-0.05"), computed exactly from text (no
+// binary floating point on the path); date → Text "YYYY-MM-DD"; timestamp → Text
+// "YYYY-MM-DDTHH:MM:SS[.f]" followed by "Z" when the instant is known (the input carried an
+// offset, or the binding declared its time zone: every instant then has one canonical text, in
+// UTC) and by nothing for a wall-clock time of unknown zone; the fraction keeps up to 9 digits,
+// trailing zeros removed. NULL stays NULL for every type. The accepted input layouts per type are
+// listed in quality/README.md.
 //
-// Pure functions, no state; safe from any thread.
+// Reading from a binding is two steps — DecodeValue (bytes → UTF-8 text, per the binding's
+// encoding) then NormalizeValue (→ canonical) — so that value maps sit between them. Writing is
+// FormatValue (canonical → the binding's format and time zone, then its encoding).
+//
+// Pure functions; BindingFormat is immutable. Safe from any thread.
 #pragma once
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,18 +34,64 @@ namespace concord {
 // One problem with one field of one record; goes into the DLQ reason.
 struct FieldIssue {
   std::string field;
-  std::string rule;     // "type", "required", "max_length", "min", "max", "enum", "key", ...
+  std::string rule;     // "type", "encoding", "required", "max_length", "min", "max", "enum", ...
   std::string message;  // what was expected, what was found (value masked when personal)
   std::string hint;     // what to do; may be empty
   // "field credit_limit: -5.00 is below min 0 (rule min); hint: ..."
   std::string ToString() const;
 };
 
-// Converts `raw` (as read from a system, after any value map) to the canonical form of `field`.
-// On failure returns InvalidArgument whose message says what was expected and what was found,
-// e.g. `expected a decimal number, found "12,3x"`, with the value masked when the field is
-// personal. The message does not name the field (FieldIssue carries it).
+// How one binding holds one field — its mapping's `format`, `timezone` and `encoding` —
+// compiled once (pattern parsed, time zone looked up). Copies share the compiled form.
+class BindingFormat {
+ public:
+  BindingFormat();  // canonical layouts, no time zone, UTF-8
+  // InvalidArgument when the mapping's layout does not apply to the field or does not parse (the
+  // config loader reports these first; this guards specs built in code).
+  static Result<BindingFormat> Compile(const FieldSpec& field, const FieldMapping& mapping);
+
+  FormatKind kind() const;
+  TextEncoding encoding() const;
+
+  struct Compiled;  // defined in normalize_internal.h
+  const Compiled& compiled() const { return *compiled_; }
+
+ private:
+  explicit BindingFormat(std::shared_ptr<const Compiled> c) : compiled_(std::move(c)) {}
+  std::shared_ptr<const Compiled> compiled_;
+};
+
+// Step 1 of reading: bytes → UTF-8. With an encoding declared, a Blob (and a Text that is not
+// valid UTF-8; any Text for UTF-16) is decoded from it; other values pass unchanged. Fails with
+// InvalidArgument (rule "encoding") for a sequence that is invalid in the declared encoding —
+// `expected gbk text, found x'd6d0ff' (not valid gbk at byte 3)` — and for a Text that is not
+// valid UTF-8 when no encoding is declared — `expected UTF-8 text, found x'd6d0cec4' (not valid
+// UTF-8 at byte 1)`. Values are masked when the field is personal.
+Result<Value> DecodeValue(const FieldSpec& field, const Value& raw, const BindingFormat& format);
+
+// Step 2: a decoded value (after any value map) → the canonical form of `field`, reading also the
+// layouts `format` allows (dmy/mdy, Unix units, Excel serials, a pattern) and placing naive times
+// in its time zone. Fails with InvalidArgument (rule "type") whose message says what was expected,
+// what was found and, where there is more to say, why: `expected a phone number, found "123" (too
+// short)`; `expected a date like 2023-01-31, found "01/02/2023" (day and month order is not
+// known: declare format dmy or mdy on the binding)`. The value is masked when the field is
+// personal; the message does not name the field (FieldIssue carries it).
+Result<Value> NormalizeValue(const FieldSpec& field, const Value& decoded,
+                             const BindingFormat& format);
+
+// Both steps with the default format (canonical layouts, no time zone, UTF-8).
 Result<Value> NormalizeValue(const FieldSpec& field, const Value& raw);
+
+// Canonical → how the binding writes it: phone numbers in its format; dates and timestamps in its
+// format and time zone (an instant converted to the zone; Unix and Excel formats as Int); then
+// text in its encoding (as a Blob). NULL stays NULL. Fails with InvalidArgument when the value
+// cannot be written so: a number that does not fit a digit pattern, a character the encoding
+// lacks, a value that is not canonical.
+Result<Value> FormatValue(const FieldSpec& field, const Value& canonical,
+                          const BindingFormat& format);
+
+// Only the encoding step of FormatValue (for values that come from a value map).
+Result<Value> EncodeValue(const FieldSpec& field, const Value& value, const BindingFormat& format);
 
 // Checks a canonical record against the entity's rules: required (NULL or "" for required
 // fields), max_length (UTF-8 code points), min/max (exact decimal comparison for int and
@@ -45,8 +100,9 @@ Result<Value> NormalizeValue(const FieldSpec& field, const Value& raw);
 std::vector<FieldIssue> ValidateRecord(const EntitySpec& entity, const Record& record,
                                        const std::set<std::string>& present);
 
-// A value as it may appear in messages: the value itself (quoted, cut at 40 characters), or
-// masked ("138****5678", "z***@example.com", "***") when the field is personal.
+// A value as it may appear in messages: the value itself (quoted, cut at 40 characters; text that
+// is not valid UTF-8 as hex), or masked ("138****5678", "z***@example.com", "***") when the field
+// is personal.
 std::string DisplayValue(const FieldSpec& field, const Value& v);
 
 // Exact comparison of two decimal numbers given as text ("-1.50" vs "2"): -1, 0, 1.

@@ -20,7 +20,7 @@ constexpr Word kWords[] = {
 
 }  // namespace
 
-Result<Value> NormalizeBool(const FieldSpec& field, const Value& raw) {
+Result<Value> NormalizeBool(const FieldSpec& field, const Value& raw, const Compiled&) {
   switch (raw.kind()) {
     case ValueKind::kInt:
       if (raw.int_value() == 0 || raw.int_value() == 1) return raw;
@@ -31,9 +31,8 @@ Result<Value> NormalizeBool(const FieldSpec& field, const Value& raw) {
       }
       return Expected(field, kWhat, raw);
     case ValueKind::kText: {
-      std::string_view s = TrimAscii(raw.text());
-      if (s.size() > 5) return Expected(field, kWhat, raw);
-      std::string lower(s);
+      if (raw.text().size() > 16) return Expected(field, kWhat, raw);
+      std::string lower = Canonicalish(raw.text());  // full-width Ｙ is Y
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       for (const Word& w : kWords) {
         if (lower == w.text) return Value::Int(w.value);

@@ -116,6 +116,98 @@ TEST(NormalizeDecimalTest, ThirtyEightDigits) {
   testing::RunCases(f10, f10_cases);
 }
 
+TEST(NormalizeDecimalTest, FullWidthDigits) {
+  FieldSpec f = MakeField("credit_limit", FieldType::kDecimal, 2);
+  const std::vector<testing::NormCase> cases = {
+      Ok(T("１２３４．５"), T("1234.50")),
+      Ok(T("１，２３４．５６"), T("1234.56")),
+      Ok(T("－１２"), T("-12.00")),
+      Ok(T("　４２　"), T("42.00")),  // ideographic spaces
+      Bad(T("¥12"), "expected a decimal number, found \"¥12\""),  // no currency: true
+  };
+  testing::RunCases(f, cases);
+}
+
+TEST(NormalizeDecimalTest, Currency) {
+  FieldSpec f = MakeField("amount", FieldType::kDecimal, 2);
+  f.currency = true;
+  const std::string what = "expected an amount like ¥1,234.50, found ";
+  const std::vector<testing::NormCase> cases = {
+      Ok(T("¥1,234.50"), T("1234.50")),
+      Ok(T("￥1,234.5"), T("1234.50")),
+      Ok(T("￥１，２３４．５６"), T("1234.56")),
+      Ok(T("¥ 12"), T("12.00")),
+      Ok(T("1234.50元"), T("1234.50")),
+      Ok(T("1234.50 元"), T("1234.50")),
+      Ok(T("RMB 12"), T("12.00")),
+      Ok(T("RMB12.345"), T("12.34")),
+      Ok(T("CNY1,000"), T("1000.00")),
+      Ok(T("人民币 500"), T("500.00")),
+      Ok(T("500 人民币"), T("500.00")),
+      Ok(T("US$5"), T("5.00")),
+      Ok(T("HK$ 1,000.5"), T("1000.50")),
+      Ok(T("$ 3.5"), T("3.50")),
+      Ok(T("12.5 USD"), T("12.50")),
+      Ok(T("€9.99"), T("9.99")),
+      Ok(T("£0.5"), T("0.50")),
+      Ok(T("-¥12"), T("-12.00")),
+      Ok(T("¥-12"), T("-12.00")),
+      Ok(T("+¥12"), T("12.00")),
+      Ok(T("(1,234.50)"), T("-1234.50")),
+      Ok(T("(¥1,234.50)"), T("-1234.50")),
+      Ok(T("¥(12.00)"), T("-12.00")),
+      Ok(T("1,234.50"), T("1234.50")),  // the mark is optional
+      Ok(Value::Int(12), T("12.00")),
+      Bad(T("¥¥12"), what + "\"¥¥12\""),
+      Bad(T("-¥-12"), what + "\"-¥-12\""),
+      Bad(T("(-12)"), what + "\"(-12)\""),
+      Bad(T("12 ¥ 3"), what + "\"12 ¥ 3\""),
+      Bad(T("¥"), what + "\"¥\""),
+      Bad(T("人民币100元"), what + "\"人民币100元\""),
+      Bad(T("about ¥12"), what + "\"about ¥12\""),
+  };
+  testing::RunCases(f, cases);
+}
+
+TEST(NormalizeDecimalTest, RoundingModes) {
+  FieldSpec up = MakeField("amount", FieldType::kDecimal, 2);
+  up.rounding = Rounding::kHalfUp;
+  testing::RunCases(up, {
+                            Ok(T("2.345"), T("2.35")),
+                            Ok(T("2.355"), T("2.36")),
+                            Ok(T("-2.345"), T("-2.35")),
+                            Ok(T("2.344999"), T("2.34")),
+                            Ok(T("9.995"), T("10.00")),
+                            Ok(T("-0.004"), T("0.00")),
+                            Ok(T("-0.005"), T("-0.01")),
+                        });
+  FieldSpec down = MakeField("amount", FieldType::kDecimal, 2);
+  down.rounding = Rounding::kDown;
+  testing::RunCases(down, {
+                              Ok(T("2.349"), T("2.34")),
+                              Ok(T("-2.349"), T("-2.34")),
+                              Ok(T("9.999"), T("9.99")),
+                              Ok(T("-0.009"), T("0.00")),
+                              Ok(T("1e-9"), T("0.00")),
+                          });
+  FieldSpec whole = MakeField("qty", FieldType::kDecimal, 0);
+  whole.rounding = Rounding::kHalfUp;
+  testing::RunCases(whole, {Ok(T("2.5"), T("3")), Ok(T("-2.5"), T("-3"))});
+}
+
+// A canonical decimal normalizes to itself, in every rounding mode.
+TEST(NormalizeDecimalTest, CanonicalIsStable) {
+  for (Rounding r : {Rounding::kHalfEven, Rounding::kHalfUp, Rounding::kDown}) {
+    FieldSpec f = MakeField("amount", FieldType::kDecimal, 2);
+    f.rounding = r;
+    for (const char* v : {"0.00", "-0.01", "1234.50", "99999999999999999999.99"}) {
+      auto got = NormalizeValue(f, T(v));
+      ASSERT_TRUE(got.ok());
+      EXPECT_EQ(*got, T(v));
+    }
+  }
+}
+
 TEST(NormalizeDecimalTest, PersonalValueIsMasked) {
   FieldSpec f = MakeField("salary", FieldType::kDecimal, 2);
   f.personal = true;

@@ -1,4 +1,5 @@
-// Normalizer for int: Int as is; an integral Real; text of an optional sign and digits.
+// Normalizer for int: Int as is; an integral Real; text of an optional sign and digits (full-width
+// digits too).
 #include <cmath>
 #include <cstdint>
 
@@ -13,7 +14,7 @@ constexpr std::string_view kWhatRange =
 
 }  // namespace
 
-Result<Value> NormalizeInt(const FieldSpec& field, const Value& raw) {
+Result<Value> NormalizeInt(const FieldSpec& field, const Value& raw, const Compiled&) {
   switch (raw.kind()) {
     case ValueKind::kInt:
       return raw;
@@ -27,7 +28,8 @@ Result<Value> NormalizeInt(const FieldSpec& field, const Value& raw) {
       return Value::Int(static_cast<int64_t>(v));
     }
     case ValueKind::kText: {
-      std::string_view s = TrimAscii(raw.text());
+      const std::string text = Canonicalish(raw.text());  // full-width digits are digits
+      std::string_view s = text;
       bool negative = false;
       size_t i = 0;
       if (!s.empty() && (s[0] == '+' || s[0] == '-')) {

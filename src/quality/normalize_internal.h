@@ -1,45 +1,132 @@
 // Internals shared by the per-type normalizers (normalize_<type>.cc) and the validators. Not part
 // of the quality/ contract: other folders include normalize.h only.
 //
-// One normalizer per data-dictionary type, chosen through NormalizerFor(). A later normalizer
-// (libphonenumber for phone, more date layouts, legacy encodings) replaces one entry there and
-// one file, nothing else.
+// One normalizer and one writer per data-dictionary type, chosen through NormalizerFor() and
+// WriterFor(). A new type or layout replaces one entry there and one file, nothing else.
 //
-// Pure functions, no state; safe from any thread.
+// Pure functions; the only shared state is immutable after construction (compiled binding formats,
+// the ICU/OpenCC/libphonenumber singletons those libraries create once). Safe from any thread.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/spec.h"
+#include "config/value_format.h"
 #include "core/status.h"
 #include "core/value.h"
+#include "quality/normalize.h"
 
 namespace concord::quality_internal {
 
-// A normalizer takes a non-NULL raw value (NULL is handled once, before dispatch).
-using Normalizer = Result<Value> (*)(const FieldSpec& field, const Value& raw);
+// ---- Time zones (zone.cc) -------------------------------------------------------------------
+
+// A fixed offset or an ICU time zone. Immutable; its methods are safe from any thread.
+class Zone {
+ public:
+  // nullptr when `name` is neither an offset nor a zone ICU knows.
+  static std::shared_ptr<const Zone> Create(std::string_view name);
+  ~Zone();
+  const std::string& name() const { return name_; }
+  // Seconds east of UTC at the instant `utc_seconds`.
+  int OffsetAt(int64_t utc_seconds) const;
+  enum class Local { kOk, kSkipped, kRepeated };
+  // The instant of wall-clock time `local_seconds` (seconds since 1970-01-01T00:00 local). kSkipped
+  // for a time the clocks jump over, kRepeated for one they pass twice; *utc is set for kOk only.
+  Local LocalToUtc(int64_t local_seconds, int64_t* utc) const;
+
+ private:
+  Zone() = default;
+  std::string name_;
+  std::optional<int> fixed_;
+  struct Icu;
+  std::unique_ptr<Icu> icu_;
+};
+
+}  // namespace concord::quality_internal
+
+namespace concord {
+
+// What BindingFormat holds (normalize.h): the mapping's layout, compiled.
+struct BindingFormat::Compiled {
+  FormatKind kind = FormatKind::kCanonical;
+  std::string text;                               // as written ("" for the default)
+  std::vector<DatePatternPart> pattern;           // kDatePattern
+  int pattern_digits = 0;                         // kDigitPattern: placeholders in `text`
+  std::shared_ptr<const quality_internal::Zone> zone;  // nullptr: none declared
+  TextEncoding encoding = TextEncoding::kUtf8;
+};
+
+}  // namespace concord
+
+namespace concord::quality_internal {
+
+using Compiled = BindingFormat::Compiled;
+
+// A normalizer takes a non-NULL value that DecodeValue accepted (NULL is handled once, before
+// dispatch). A writer takes a non-NULL canonical value and returns the system's form, before any
+// encoding.
+using Normalizer = Result<Value> (*)(const FieldSpec& field, const Value& raw, const Compiled& fmt);
+using Writer = Result<Value> (*)(const FieldSpec& field, const Value& canonical,
+                                 const Compiled& fmt);
 
 Normalizer NormalizerFor(FieldType type);
+Writer WriterFor(FieldType type);  // nullptr: the canonical value is written as it is
 
-Result<Value> NormalizeText(const FieldSpec& field, const Value& raw);  // string/text/enum/...
-Result<Value> NormalizeEmail(const FieldSpec& field, const Value& raw);
-Result<Value> NormalizeInt(const FieldSpec& field, const Value& raw);
-Result<Value> NormalizeDecimal(const FieldSpec& field, const Value& raw);
-Result<Value> NormalizeBool(const FieldSpec& field, const Value& raw);
-Result<Value> NormalizeDate(const FieldSpec& field, const Value& raw);
-Result<Value> NormalizeTimestamp(const FieldSpec& field, const Value& raw);
+Result<Value> NormalizeText(const FieldSpec& field, const Value& raw, const Compiled& fmt);
+Result<Value> NormalizeEnum(const FieldSpec& field, const Value& raw, const Compiled& fmt);
+Result<Value> NormalizeEmail(const FieldSpec& field, const Value& raw, const Compiled& fmt);
+Result<Value> NormalizePhone(const FieldSpec& field, const Value& raw, const Compiled& fmt);
+Result<Value> NormalizeInt(const FieldSpec& field, const Value& raw, const Compiled& fmt);
+Result<Value> NormalizeDecimal(const FieldSpec& field, const Value& raw, const Compiled& fmt);
+Result<Value> NormalizeBool(const FieldSpec& field, const Value& raw, const Compiled& fmt);
+Result<Value> NormalizeDate(const FieldSpec& field, const Value& raw, const Compiled& fmt);
+Result<Value> NormalizeTimestamp(const FieldSpec& field, const Value& raw, const Compiled& fmt);
 
-// InvalidArgument "expected <what>, found <DisplayValue(field, raw)>".
-Status Expected(const FieldSpec& field, std::string_view what, const Value& raw);
+Result<Value> WritePhone(const FieldSpec& field, const Value& canonical, const Compiled& fmt);
+Result<Value> WriteDate(const FieldSpec& field, const Value& canonical, const Compiled& fmt);
+Result<Value> WriteTimestamp(const FieldSpec& field, const Value& canonical, const Compiled& fmt);
+
+// InvalidArgument "expected <what>, found <DisplayValue(field, raw)>[ (<why>)]".
+Status Expected(const FieldSpec& field, std::string_view what, const Value& raw,
+                std::string_view why = "");
 
 // `s` without leading and trailing ASCII blanks (space, tab, CR, LF).
 std::string_view TrimAscii(std::string_view s);
 
 // Number of UTF-8 code points in `s` (bytes that are not continuation bytes).
 int64_t Utf8Length(std::string_view s);
+
+// ---- Unicode and encodings (unicode.cc, encoding.cc, chinese.cc) ---------------------------
+
+bool IsAscii(std::string_view s);
+// Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). When invalid and
+// `bad_at` is given, sets it to the offset of the first bad byte.
+bool IsValidUtf8(std::string_view s, size_t* bad_at = nullptr);
+// NFKC of valid UTF-8 (ASCII comes back unchanged without a copy through ICU).
+std::string Nfkc(std::string_view s);
+// Without Unicode blanks at both ends (White_Space, U+200B, U+FEFF).
+std::string_view TrimUnicode(std::string_view s);
+// Every run of Unicode blanks → one ASCII space.
+std::string CollapseSpaces(std::string_view s);
+std::string ToCase(std::string_view s, LetterCase c);
+// OpenCC conversion; InvalidArgument when OpenCC or its data cannot be loaded.
+Result<std::string> ConvertChinese(std::string_view s, ChineseScript to);
+// What a typed value looks like once full-width digits and punctuation are half-width: NFKC when
+// the text has non-ASCII characters, then ASCII-trimmed.
+std::string Canonicalish(std::string_view s);
+
+// Bytes in `encoding` → UTF-8; nullopt when a sequence is invalid there (`bad_at`: its offset).
+std::optional<std::string> DecodeBytes(std::string_view bytes, TextEncoding encoding,
+                                       size_t* bad_at);
+// UTF-8 → bytes in `encoding`; nullopt when a character has no representation there
+// (`bad_char`: that character).
+std::optional<std::string> EncodeText(std::string_view utf8, TextEncoding encoding,
+                                      std::string* bad_char);
 
 // ---- Exact decimals (decimal.cc) ----------------------------------------------------------
 
@@ -59,14 +146,14 @@ struct Decimal {
 inline constexpr int kMaxExponent = 400;
 std::optional<Decimal> ParseDecimal(std::string_view text);
 
-// Rounds half-even to `scale` digits after the point and renders canonically: no leading zeros,
-// exactly `scale` fraction digits, no point when scale is 0, never "-0".
-std::string FormatDecimal(Decimal d, int scale);
+// Rounds to `scale` digits after the point by `rounding` and renders canonically: no leading
+// zeros, exactly `scale` fraction digits, no point when scale is 0, never "-0".
+std::string FormatDecimal(Decimal d, int scale, Rounding rounding = Rounding::kHalfEven);
 
 // -1, 0, 1; -0 equals 0.
 int CompareDecimals(const Decimal& a, const Decimal& b);
 
-// ---- Calendar (date.cc) ----------------------------------------------------------------------
+// ---- Calendar and time of day (date_time.cc) -------------------------------------------------
 
 struct CivilDate {
   int year = 0;
@@ -78,21 +165,41 @@ bool IsValidDate(int year, int month, int day);  // proleptic Gregorian, years 1
 int64_t DaysFromCivil(int year, int month, int day);
 CivilDate CivilFromDays(int64_t days);
 std::string FormatDate(const CivilDate& d);  // "2023-01-31"
+inline constexpr int64_t kMinUnixSeconds = -62135596800;  // 0001-01-01T00:00:00Z
+inline constexpr int64_t kMaxUnixSeconds = 253402300799;  // 9999-12-31T23:59:59Z
 
-// Parses the date at the start of `s` ("YYYY-MM-DD", "YYYY/MM/DD" with 1-2 digit month and day,
-// or "YYYYMMDD"), validated against the calendar. Sets *consumed to the bytes used.
-std::optional<CivilDate> ParseDatePrefix(std::string_view s, size_t* consumed);
-
-// A time of day with optional fraction and zone, as parsed from the part after the date.
-struct TimeOfDay {
+// A date with an optional time of day and offset, as read from text.
+struct DateTime {
+  CivilDate date;
+  bool has_time = false;
   int hour = 0;
   int minute = 0;
   int second = 0;
-  std::string fraction;  // digits after the point, trailing zeros removed
-  std::string zone;      // "", "Z" or "+08:00"
+  std::string fraction;       // digits after the point, trailing zeros removed
+  std::optional<int> offset;  // seconds east of UTC, when the text carried one
   bool IsMidnight() const { return hour == 0 && minute == 0 && second == 0 && fraction.empty(); }
+  int64_t LocalSeconds() const;  // seconds since 1970-01-01T00:00 on the same wall clock
+  // From seconds since the epoch on some wall clock (and a fraction, kept as is).
+  static DateTime FromSeconds(int64_t seconds, std::string fraction);
 };
-// Parses "HH:MM[:SS[.fraction]][Z|±HH:MM|±HHMM|±HH]" (all of `s`), ranges validated.
-std::optional<TimeOfDay> ParseTimeOfDay(std::string_view s);
+
+// Why a text was not read as a date; lets messages say what to do about a known layout.
+enum class DateRefusal { kUnknown, kNeedsOrder, kInvalidDate, kTwoDigitYear };
+
+// Reads `s` (already NFKC'd and trimmed) as a date or timestamp in every layout that means one
+// thing — ISO 8601, YYYY/M/D, YYYY.M.D, YYYYMMDD, YYYY年M月D日, YYYYMMDDHHMMSS (timestamps) —
+// plus D-M-YYYY or M-D-YYYY when `kind` is kDayMonthYear / kMonthDayYear, after trying `pattern`
+// when given. Times: H:MM[:SS[.f]] with optional AM/PM or 上午/下午, or H时M分S秒 / H点M分;
+// offsets Z, ±HH:MM, ±HHMM, ±HH. nullopt (and `refusal`) otherwise.
+std::optional<DateTime> ParseDateTime(std::string_view s, FormatKind kind,
+                                      const std::vector<DatePatternPart>* pattern,
+                                      DateRefusal* refusal);
+
+// Renders with a date pattern; `offset` for XXX (nullopt: the value has none → nullopt result).
+std::optional<std::string> RenderPattern(const std::vector<DatePatternPart>& pattern,
+                                         const DateTime& t, std::optional<int> offset);
+
+// "+08:00", "Z" for 0.
+std::string FormatOffset(int seconds);
 
 }  // namespace concord::quality_internal

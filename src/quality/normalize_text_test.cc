@@ -9,11 +9,11 @@ using testing::Bad;
 using testing::MakeField;
 using testing::Ok;
 
-Value T(const char* s) { return Value::Text(s); }
+Value T(std::string s) { return Value::Text(std::move(s)); }
 
 TEST(NormalizeTextTest, TextShapedTypes) {
-  for (FieldType type : {FieldType::kString, FieldType::kText, FieldType::kEnum,
-                         FieldType::kReference, FieldType::kPhone}) {
+  for (FieldType type :
+       {FieldType::kString, FieldType::kText, FieldType::kEnum, FieldType::kReference}) {
     SCOPED_TRACE(std::string(FieldTypeName(type)));
     FieldSpec f = MakeField("f", type);
     const std::vector<testing::NormCase> cases = {
@@ -35,20 +35,131 @@ TEST(NormalizeEmailTest, Cases) {
   const std::vector<testing::NormCase> cases = {
       Ok(T("Zhang.San@Example.COM"), T("Zhang.San@example.com")),
       Ok(T(" li@qq.com "), T("li@qq.com")),
+      Ok(T("zhangsan@163.com"), T("zhangsan@163.com")),
+      Ok(T("ZhangSan@QQ.COM"), T("ZhangSan@qq.com")),
+      Ok(T("wang.wu+crm@mail.example.com.cn"), T("wang.wu+crm@mail.example.com.cn")),
+      Ok(T("o'brien@example.ie"), T("o'brien@example.ie")),
+      Ok(T("a_b-c@sub-domain.example.org"), T("a_b-c@sub-domain.example.org")),
+      Ok(T("12345678@qq.com"), T("12345678@qq.com")),
+      Ok(T("x@y.io"), T("x@y.io")),
       Ok(T("王@例子.中国"), T("王@例子.中国")),
+      Ok(T("张三@公司.cn"), T("张三@公司.cn")),
+      // Full-width ＠ and ． from Chinese input methods, ideographic spaces around.
+      Ok(T("zhangsan＠qq．com"), T("zhangsan@qq.com")),
+      Ok(T("ＬＩ＠ＱＱ．ＣＯＭ"), T("LI@qq.com")),
+      Ok(T("　li@qq.com　"), T("li@qq.com")),
+      Ok(T("first.last@xn--fiqs8s.com"), T("first.last@xn--fiqs8s.com")),
+      Ok(T(""), T("")),
+      Ok(T("  "), T("")),
       Ok(Value::Null(), Value::Null()),
-      Bad(T("no-at-sign"), what + "\"no-at-sign\""),
-      Bad(T("@example.com"), what + "\"@example.com\""),
-      Bad(T("name@"), what + "\"name@\""),
-      Bad(T("a@b@c.com"), what + "\"a@b@c.com\""),
-      Bad(T("a b@c.com"), what + "\"a b@c.com\""),
+      Bad(T("no-at-sign"), what + "\"no-at-sign\" (it needs exactly one @)"),
+      Bad(T("a@b@c.com"), what + "\"a@b@c.com\" (it needs exactly one @)"),
+      Bad(T("@example.com"),
+          what + "\"@example.com\" (the part before @ has a character an address cannot have)"),
+      Bad(T("a b@c.com"),
+          what + "\"a b@c.com\" (the part before @ has a character an address cannot have)"),
+      Bad(T(".zhang@qq.com"),
+          what + "\".zhang@qq.com\" (the part before @ has a character an address cannot have)"),
+      Bad(T("zhang..san@qq.com"),
+          what +
+              "\"zhang..san@qq.com\" (the part before @ has a character an address cannot have)"),
+      Bad(T("zhang(san)@qq.com"),
+          what +
+              "\"zhang(san)@qq.com\" (the part before @ has a character an address cannot have)"),
+      Bad(T("mailto:li@qq.com"),
+          what + "\"mailto:li@qq.com\" (the part before @ has a character an address cannot have)"),
+      Bad(T("<li@qq.com>"),
+          what + "\"<li@qq.com>\" (the part before @ has a character an address cannot have)"),
+      Bad(T("name@"), what + "\"name@\" (the part after @ is not a domain)"),
+      Bad(T("li@qq"), what + "\"li@qq\" (the part after @ is not a domain)"),
+      Bad(T("li@qq,com"), what + "\"li@qq,com\" (the part after @ is not a domain)"),
+      Bad(T("li@qq.com."), what + "\"li@qq.com.\" (the part after @ is not a domain)"),
+      Bad(T("li@-qq.com"), what + "\"li@-qq.com\" (the part after @ is not a domain)"),
+      Bad(T("li@qq..com"), what + "\"li@qq..com\" (the part after @ is not a domain)"),
+      Bad(T("li@192.168.1.1"), what + "\"li@192.168.1.1\" (the part after @ is not a domain)"),
+      Bad(T("li@[192.168.1.1]"), what + "\"li@[192.168.1.1]\" (the part after @ is not a domain)"),
+      Bad(T(std::string(65, 'a') + "@qq.com"), what + "\"" + std::string(40, 'a') + "…\" (too long)"),
       Bad(Value::Int(5), what + "5"),
   };
   testing::RunCases(f, cases);
   f.personal = true;
   auto got = NormalizeValue(f, T("zhang@b@example.com"));
   ASSERT_FALSE(got.ok());
-  EXPECT_EQ(got.status().message(), what + "***");
+  EXPECT_EQ(got.status().message(), what + "*** (it needs exactly one @)");
+}
+
+TEST(NormalizeTextTest, FieldOperations) {
+  FieldSpec f = MakeField("name", FieldType::kString);
+  f.trim = true;
+  testing::RunCases(f, {
+                           Ok(T("  ACME  "), T("ACME")),
+                           Ok(T("\t上海浦东\r\n"), T("上海浦东")),
+                           Ok(T("　张三　"), T("张三")),           // U+3000
+                           Ok(T("\u00a0ACME\u200b"), T("ACME")),  // no-break, zero-width space
+                           Ok(T("\ufeffACME"), T("ACME")),         // byte-order mark
+                           Ok(T("a  b"), T("a  b")),               // inside: untouched
+                           Ok(T("   "), T("")),
+                           Ok(Value::Int(42), T("42")),
+                       });
+  f = MakeField("name", FieldType::kString);
+  f.collapse_spaces = true;
+  testing::RunCases(f, {
+                           Ok(T("上海  浦东　新区"), T("上海 浦东 新区")),
+                           Ok(T("a\t\n b"), T("a b")),
+                           Ok(T(" a "), T(" a ")),  // ends: one space each; trim removes them
+                       });
+  f = MakeField("name", FieldType::kString);
+  f.nfkc = true;
+  testing::RunCases(f, {
+                           Ok(T("ＡＢＣ１２３"), T("ABC123")),
+                           Ok(T("（株）"), T("(株)")),
+                           Ok(T("ｶﾀｶﾅ"), T("カタカナ")),  // half-width katakana become full-width
+                           Ok(T("①"), T("1")),
+                           Ok(T("上海"), T("上海")),
+                       });
+  f = MakeField("code", FieldType::kString);
+  f.letter_case = LetterCase::kUpper;
+  testing::RunCases(f, {Ok(T("vip-a1"), T("VIP-A1")), Ok(T("straße"), T("STRASSE"))});
+  f.letter_case = LetterCase::kLower;
+  testing::RunCases(f, {Ok(T("VIP-A1"), T("vip-a1")), Ok(T("ÀÉÎ"), T("àéî"))});
+  // All at once, in order: NFKC, trim, collapse, case.
+  f = MakeField("name", FieldType::kText);
+  f.nfkc = f.trim = f.collapse_spaces = true;
+  f.letter_case = LetterCase::kUpper;
+  testing::RunCases(f, {Ok(T("　ａｃｍｅ　　ｃｏ．　"), T("ACME CO."))});
+}
+
+TEST(NormalizeTextTest, ChineseScripts) {
+  FieldSpec f = MakeField("name", FieldType::kString);
+  f.chinese = ChineseScript::kSimplified;
+  testing::RunCases(f, {
+                           Ok(T("臺灣"), T("台湾")),
+                           Ok(T("數據庫"), T("数据库")),
+                           Ok(T("頭髮"), T("头发")),
+                           Ok(T("發展"), T("发展")),
+                           Ok(T("上海浦东"), T("上海浦东")),
+                           Ok(T("ACME 有限公司"), T("ACME 有限公司")),
+                           Ok(T("香港灣仔區"), T("香港湾仔区")),
+                       });
+  f.chinese = ChineseScript::kTraditional;
+  testing::RunCases(f, {Ok(T("数据库"), T("數據庫")), Ok(T("发展"), T("發展"))});
+}
+
+TEST(NormalizeEnumTest, DefaultForUnknownValues) {
+  FieldSpec f = MakeField("grade", FieldType::kEnum);
+  f.values = {"A", "B", "C"};
+  // Without a default, an unknown value passes to validation, which reports it (rule enum).
+  testing::RunCases(f, {Ok(T("Z"), T("Z")), Ok(T("A"), T("A"))});
+  f.default_value = "C";
+  f.trim = true;
+  f.letter_case = LetterCase::kUpper;
+  testing::RunCases(f, {
+                           Ok(T(" b "), T("B")),
+                           Ok(T("Z"), T("C")),
+                           Ok(T("VIP"), T("C")),
+                           Ok(T(""), T("")),  // empty is absent, not unknown
+                           Ok(Value::Null(), Value::Null()),
+                       });
 }
 
 TEST(DisplayValueTest, NotPersonal) {

@@ -1,0 +1,64 @@
+// Zone: a fixed UTC offset, or an IANA time zone through ICU's icu::TimeZone (libstdc++ 12 has no
+// std::chrono time-zone database, and setting TZ for localtime_r is process-global, not
+// thread-safe). ICU's TimeZone is used through its const getOffset only, which is thread-safe.
+#include <unicode/timezone.h>
+
+#include <set>
+
+#include "quality/normalize_internal.h"
+
+namespace concord::quality_internal {
+
+struct Zone::Icu {
+  std::unique_ptr<icu::TimeZone> tz;
+};
+
+Zone::~Zone() = default;
+
+std::shared_ptr<const Zone> Zone::Create(std::string_view name) {
+  std::shared_ptr<Zone> z(new Zone());
+  z->name_ = std::string(name);
+  if (auto offset = ParseUtcOffset(name)) {
+    z->fixed_ = *offset;
+    return z;
+  }
+  if (!IsKnownTimeZone(name)) return nullptr;
+  icu::UnicodeString id = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
+  z->icu_ = std::make_unique<Icu>();
+  z->icu_->tz.reset(icu::TimeZone::createTimeZone(id));
+  if (z->icu_->tz == nullptr || *z->icu_->tz == icu::TimeZone::getUnknown()) return nullptr;
+  return z;
+}
+
+int Zone::OffsetAt(int64_t utc_seconds) const {
+  if (fixed_) return *fixed_;
+  int32_t raw = 0, dst = 0;
+  UErrorCode status = U_ZERO_ERROR;
+  icu_->tz->getOffset(static_cast<UDate>(utc_seconds) * 1000.0, false, raw, dst, status);
+  if (U_FAILURE(status)) return 0;
+  return (raw + dst) / 1000;
+}
+
+Zone::Local Zone::LocalToUtc(int64_t local_seconds, int64_t* utc) const {
+  if (fixed_) {
+    *utc = local_seconds - *fixed_;
+    return Local::kOk;
+  }
+  // The offsets in force a day before and a day after bound every candidate: zones change their
+  // offset at most once within two days. A candidate is right when the offset at the instant it
+  // gives is the candidate itself; none right means the clocks skipped this time, two right that
+  // they passed it twice.
+  std::set<int64_t> instants;
+  for (int64_t probe : {local_seconds - 86400, local_seconds + 86400}) {
+    int offset = OffsetAt(probe);
+    int64_t candidate = local_seconds - offset;
+    if (OffsetAt(candidate) == offset) instants.insert(candidate);
+  }
+  if (instants.empty()) return Local::kSkipped;
+  if (instants.size() > 1) return Local::kRepeated;
+  *utc = *instants.begin();
+  return Local::kOk;
+}
+
+}  // namespace concord::quality_internal
