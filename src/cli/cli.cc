@@ -185,13 +185,14 @@ int CmdPlan(const Common& c) {
       continue;
     }
     std::cout << fmt::format("  {:<32} {:<9}  create {:>6}  update {:>6}  delete {:>6}  "
-                             "unchanged {:>6}  reject {:>5}  filtered {:>5}\n",
+                             "unchanged {:>6}  reject {:>5}  filtered {:>5}  waiting {:>4}\n",
                              r->id(), plan->phase, plan->creates, plan->updates, plan->deletes,
-                             plan->unchanged, plan->rejects, plan->filtered);
+                             plan->unchanged, plan->rejects, plan->filtered, plan->waiting);
     PrintSamples("create", plan->sample_creates, plan->creates);
     PrintSamples("update", plan->sample_updates, plan->updates);
     PrintSamples("delete", plan->sample_deletes, plan->deletes);
     PrintSamples("reject", plan->sample_rejects, plan->rejects);
+    PrintSamples("waiting", plan->sample_waiting, plan->waiting);
   }
   return rc;
 }

@@ -1,5 +1,5 @@
-// Exponential backoff for transient failures: 200 ms, 400 ms, ... capped at max_ms, with ±20%
-// jitter so that several flows retrying one database do not hammer it in step.
+// Exponential backoff for transient failures: 200 ms, 400 ms, ... with ±20% jitter, never above
+// max_ms, so that several flows retrying one database do not hammer it in step.
 // Not thread-safe; one per flow.
 #pragma once
 
@@ -19,7 +19,8 @@ class Backoff {
     int64_t base = std::min(max_ms_, initial_ms_ << std::min<int64_t>(attempts_, 20));
     ++attempts_;
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    return static_cast<int64_t>(static_cast<double>(base) * jitter(rng_));
+    // Jitter first, then the cap: max_ms is a promise to the operator.
+    return std::min<int64_t>(max_ms_, static_cast<int64_t>(static_cast<double>(base) * jitter(rng_)));
   }
   void Reset() { attempts_ = 0; }
   int64_t attempts() const { return attempts_; }

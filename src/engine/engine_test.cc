@@ -158,7 +158,11 @@ TEST(Backoff, IsCappedAtMax) {
   Backoff b(200, 30000);
   for (int i = 0; i < 8; ++i) b.NextDelayMs();  // 200 .. 25600
   // From here on the base is the cap, however many attempts follow (the shift is bounded too).
-  for (int i = 0; i < 100; ++i) ExpectWithinJitter(b.NextDelayMs(), 30000);
+  for (int i = 0; i < 100; ++i) {
+    int64_t d = b.NextDelayMs();
+    ExpectWithinJitter(d, 30000);
+    EXPECT_LE(d, 30000) << "jitter must not push a delay past the cap";
+  }
   EXPECT_EQ(b.attempts(), 108);
 }
 

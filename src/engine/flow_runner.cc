@@ -373,8 +373,8 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
       Value raw = m && item.image->count(m->column) ? item.image->at(m->column) : it->second;
       ASSIGN_OR_RETURN(auto ck, state_->CanonicalKey(f.entity, flow_.from, EncodeKey({raw})));
       if (!ck) {
-        item.park_reason = fmt::format("{} {} {} has not been synced from {} yet", f.name,
-                                       f.entity, raw.ToString(), flow_.from);
+        item.park_reason = fmt::format("{} {} (field {}) has not been synced from {} yet",
+                                       f.entity, raw.ToString(), f.name, flow_.from);
         return Status::Ok();
       }
       ASSIGN_OR_RETURN(Key decoded, DecodeKey(*ck));
@@ -394,15 +394,15 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
       auto rows = sink->ReadRows(pm.table(), {*tkey});
       if (!rows.ok()) return rows.status();
       if (rows->empty()) {
-        item.park_reason = fmt::format("{} {} {} is not in {} yet", f.name, f.entity,
-                                       KeyForDisplay(EncodeKey(parent_key)), flow_.to);
+        item.park_reason = fmt::format("{} {} (field {}) is not in {} yet", f.entity,
+                                       KeyForDisplay(EncodeKey(parent_key)), f.name, flow_.to);
         return Status::Ok();
       }
     } else {
       ASSIGN_OR_RETURN(auto sk, state_->SystemKey(f.entity, EncodeKey(parent_key), flow_.to));
       if (!sk) {
-        item.park_reason = fmt::format("{} {} {} is not in {} yet", f.name, f.entity,
-                                       KeyForDisplay(EncodeKey(parent_key)), flow_.to);
+        item.park_reason = fmt::format("{} {} (field {}) is not in {} yet", f.entity,
+                                       KeyForDisplay(EncodeKey(parent_key)), f.name, flow_.to);
         return Status::Ok();
       }
       ASSIGN_OR_RETURN(Key decoded, DecodeKey(*sk));
@@ -937,6 +937,10 @@ Result<FlowPlan> FlowRunner::Plan() {
           plan.sample_rejects.push_back(key + " (" + item.reason + ")");
       } else if (item.outcome == "filtered") {
         ++plan.filtered;
+      } else if (item.outcome == "parked") {
+        ++plan.waiting;
+        if (plan.sample_waiting.size() < kSamples)
+          plan.sample_waiting.push_back(key + " (" + item.park_reason + ")");
       } else if (item.outcome == "unchanged" || item.outcome == "echo" ||
                  item.outcome == "conflict") {
         ++plan.unchanged;

@@ -58,7 +58,9 @@ struct FlowStats {
 struct FlowPlan {
   std::string phase;  // "snapshot" (first run copies the table) or "streaming"
   int64_t creates = 0, updates = 0, deletes = 0, unchanged = 0, rejects = 0, filtered = 0;
-  std::vector<std::string> sample_creates, sample_updates, sample_deletes, sample_rejects;
+  int64_t waiting = 0;  // children whose parent is not in the target yet
+  std::vector<std::string> sample_creates, sample_updates, sample_deletes, sample_rejects,
+      sample_waiting;
   std::string note;  // e.g. "capture not installed yet"
 };
 

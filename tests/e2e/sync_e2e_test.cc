@@ -3,6 +3,7 @@
 // children, surrogate keys, config errors, and a clean stop on SIGTERM.
 #include <signal.h>
 
+#include <cstdio>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -38,7 +39,7 @@ entities:
       code:  {type: string, required: true}
       name:  {type: string, required: true, max_length: )" +
          std::to_string(name_max_length) + R"(}
-      phone: {type: phone}
+      phone: {type: string}
       email: {type: email, personal: true}
       grade: {type: enum, values: [A, B, C, D]}
   order:
@@ -444,6 +445,30 @@ TEST_F(SyncTest, ColumnRenamedWhileRunningPausesTheFlowAndLosesNothing) {
   EXPECT_EQ(WaitExit(pid), 0);
 }
 
+TEST_F(SyncTest, MissingDatabaseFileIsRetriedUntilItAppears) {
+  UseConfig(Config("  - {entity: customer, from: crm, to: erp}\n"));
+  erp_.reset();
+  std::remove((dir_ / "erp.db").c_str());
+  crm_->Exec("INSERT INTO accounts VALUES ('C1','Alpha','1',NULL,NULL);");
+  pid_t pid = StartConcord(dir_.path(), {"run"}, dir_ / "run.log");
+  // The message names the system and the file; concord keeps running.
+  EXPECT_TRUE(WaitFor([&] {
+    return ReadFile(dir_ / "run.log").find("does not exist") != std::string::npos;
+  }, 30000)) << ReadFile(dir_ / "run.log");
+  EXPECT_NE(ReadFile(dir_ / "run.log").find("erp"), std::string::npos);
+  // The ERP's database comes back (a share remounted, a restore finished): the backlog drains.
+  {
+    Db erp(dir_ / "erp.db.tmp");
+    erp.Exec(kErpSchema);
+  }
+  std::rename((dir_ / "erp.db.tmp").c_str(), (dir_ / "erp.db").c_str());
+  erp_ = std::make_unique<Db>(dir_ / "erp.db");
+  EXPECT_TRUE(WaitFor([&] { return erp_->Int("SELECT count(*) FROM customers") == 1; }, 60000))
+      << ReadFile(dir_ / "run.log");
+  kill(pid, SIGTERM);
+  EXPECT_EQ(WaitExit(pid), 0);
+}
+
 struct ConfigErrorCase {
   std::string name;
   std::string yaml_from;  // replaced in the valid config...
@@ -481,7 +506,8 @@ INSTANTIATE_TEST_SUITE_P(
                         "did you mean \"erp\"?"},
         ConfigErrorCase{"UnknownField", "code: account_no\n      name: account_name",
                         "code: account_no\n      nmae: account_name", "did you mean \"name\"?"},
-        ConfigErrorCase{"UnknownType", "{type: phone}", "{type: phone_number}", "phone"},
+        ConfigErrorCase{"UnknownType", "phone: {type: string}", "phone: {type: strng}",
+                        "did you mean \"string\"?"},
         ConfigErrorCase{"MissingColumn", "phone: mobile", "phone: mobil",
                         "did you mean \"mobile\"?"},
         ConfigErrorCase{"MissingTable", "table: customers", "table: customer",
