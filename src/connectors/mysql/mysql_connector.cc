@@ -4,6 +4,9 @@
 // is in README.md.
 #include "connectors/mysql/mysql_connector.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -239,6 +242,13 @@ Result<std::unique_ptr<Connection>> MysqlConnection::Open(const ConnectionParams
   o.host = Option(params, "host", "127.0.0.1");
   o.socket = Option(params, "socket");
   o.user = Option(params, "user");
+  if (o.user.empty()) {
+    // As the mariadb client does: the operating-system user. Chosen here rather than left to
+    // the library so that messages name the user actually tried.
+    if (const passwd* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr) {
+      o.user = pw->pw_name;
+    }
+  }
   o.password = Option(params, "password");
   ASSIGN_OR_RETURN(o.port, ParseUnsigned(params, "port", 3306, 1, 65535, "a TCP port"));
   ASSIGN_OR_RETURN(o.connect_timeout_s, ParseUnsigned(params, "connect_timeout_s", 10, 1, 3600,
@@ -246,6 +256,9 @@ Result<std::unique_ptr<Connection>> MysqlConnection::Open(const ConnectionParams
   ASSIGN_OR_RETURN(unsigned statement_timeout_ms,
                    ParseUnsigned(params, "statement_timeout_ms", 60000, 0, 86400000,
                                  "a whole number of milliseconds"));
+  // A server that vanished without closing the connection (host down, network cut) would block
+  // a read forever: reads and writes give up a minute after the statement timeout would have.
+  if (statement_timeout_ms > 0) o.read_timeout_s = statement_timeout_ms / 1000 + 60;
   std::string ssl_mode = Option(params, "ssl_mode", "disabled");
   if (ssl_mode == "disabled") {
     o.tls = TlsMode::kDisabled;

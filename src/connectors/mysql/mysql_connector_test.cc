@@ -4,6 +4,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -275,6 +277,15 @@ TEST_F(MysqlConnectorTest, OpenErrors) {
     EXPECT_THAT(r.status().message(), StartsWith(c.message));
     EXPECT_THAT(r.status().message(), Not(HasSubstr(kPassword)));
   }
+  // Without `user`, the operating-system user is tried (and named).
+  ConnectionParams anonymous = Params();
+  anonymous.options.erase("user");
+  auto os_user = MysqlConnectorDescriptor().open(anonymous);
+  ASSERT_FALSE(os_user.ok());
+  const passwd* pw = getpwuid(geteuid());
+  ASSERT_NE(pw, nullptr);
+  EXPECT_THAT(os_user.status().message(),
+              StartsWith("shop: cannot connect to " + where + " as \"" + pw->pw_name + "\""));
   // Nothing listens on a port that was just free: the server is down, which is transient.
   ConnectionParams p = Params();
   p.options["port"] = "1";

@@ -408,6 +408,11 @@ Result<std::unique_ptr<MysqlDb>> MysqlDb::Connect(const ConnectOptions& o,
   mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   unsigned timeout = o.connect_timeout_s;
   mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  if (o.read_timeout_s > 0) {
+    unsigned io_timeout = o.read_timeout_s;
+    mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+    mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+  }
   my_bool off = 0;
   // A silent reconnect would lose the session's settings (origin, time zone, sql_mode) and an
   // open transaction; the engine reopens the connection instead.

@@ -46,6 +46,7 @@ struct ConnectOptions {
   std::string password;
   std::string database;
   unsigned connect_timeout_s = 10;
+  unsigned read_timeout_s = 0;  // network read/write timeout; 0: none
   TlsMode tls = TlsMode::kDisabled;
   std::string ssl_ca;  // CA file for kVerifyIdentity (empty: the system's CAs)
 };
