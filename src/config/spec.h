@@ -165,6 +165,9 @@ struct WhenComparison {
   std::string field;
   Op op = Op::kEq;
   Value literal;  // Null, Int, Real (numbers compare numerically) or Text
+  // A number literal exactly as written ("12345678901234567.01"): comparisons use this text so
+  // that no decimal literal is rounded through a double. Empty for other literals.
+  std::string number;
 };
 struct WhenSpec {
   std::string text;  // as written, for messages

@@ -174,6 +174,7 @@ bool ParseWhen(std::string_view text, WhenSpec* out, std::vector<size_t>* field_
     if (t.kind == Token::Kind::kString) {
       cmp.literal = Value::Text(t.text);
     } else if (t.kind == Token::Kind::kNumber) {
+      cmp.number = t.text;
       if (t.text.find('.') == std::string::npos) {
         int64_t v = 0;
         auto [p, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);

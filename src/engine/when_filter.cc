@@ -53,7 +53,8 @@ WhenResult EvaluateWhen(const WhenSpec& when, const Record& record) {
   for (const WhenComparison& c : when.all_of) {
     auto it = record.find(c.field);
     Value v = it == record.end() ? Value::Null() : it->second;
-    std::string what = c.field + " " + std::string(OpText(c.op)) + " " + c.literal.ToString();
+    std::string what = c.field + " " + std::string(OpText(c.op)) + " " +
+                       (c.number.empty() ? c.literal.ToString() : c.number);
     bool pass = false;
     if (c.literal.is_null() || v.is_null()) {
       bool both_null = c.literal.is_null() && v.is_null();
@@ -71,7 +72,8 @@ WhenResult EvaluateWhen(const WhenSpec& when, const Record& record) {
       }
     } else {
       std::string a, b;
-      if (AsNumberText(v, &a) && AsNumberText(c.literal, &b)) {
+      bool literal_ok = !c.number.empty() ? (b = c.number, true) : AsNumberText(c.literal, &b);
+      if (AsNumberText(v, &a) && literal_ok) {
         auto cmp = CompareDecimal(a, b);
         pass = cmp.ok() && Holds(c.op, *cmp);
       } else {

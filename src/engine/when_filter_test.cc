@@ -219,12 +219,8 @@ TEST_F(WhenFromConfig, DecimalLiteralAgainstDecimalText) {
 }
 
 TEST_F(WhenFromConfig, LongDecimalLiteralComparesExactly) {
-  // BUG (config/when.cc:189): a literal with a decimal point is stored as Value::Real
-  // (strtod), so a literal with more than ~17 significant digits is rounded before
-  // CompareDecimal sees it: 12345678901234567.01 becomes 12345678901234568 and a record holding
-  // exactly "12345678901234567.01" fails `amount >= 12345678901234567.01`. when_filter.h promises
-  // numbers compare "numerically and exactly"; the literal should keep its decimal text.
-  GTEST_SKIP() << "bug: when literal with a decimal point goes through double (config/when.cc:189)";
+  // More significant digits than a double holds: the literal keeps its decimal text
+  // (WhenComparison::number), so nothing is rounded before CompareDecimal.
   WhenSpec when = Load("amount >= 12345678901234567.01");
   ASSERT_EQ(when.all_of.size(), 1u);
   WhenResult r = EvaluateWhen(when, {{"amount", T("12345678901234567.01")}});
