@@ -286,16 +286,18 @@ const SectionDef& BindingSection() {
 const SectionDef& MappingSection() {
   static const SectionDef kSection{
       .path = "bindings.<system>.<entity>.fields.<field>",
-      .doc = "The long form of a field mapping, for value maps and for how the system writes "
-             "the value. Read from the system, any layout that means one thing is accepted "
-             "whatever `format` says; written to it, the value takes the `format`, `timezone` "
-             "and `encoding` given here.",
+      .doc =
+          "The long form of a field mapping, for value maps and for how the system writes "
+          "the value. Read from the system, any layout that means one thing is accepted "
+          "whatever `format` says; written to it, the value takes the `format`, `timezone` "
+          "and `encoding` given here.",
       .keys = {
           {.name = "column", .type = "string", .required = true, .doc = "The column."},
           {.name = "format",
            .type = "string",
            .doc = "Phone fields: `e164` (the default), `national` (as dialled within the "
-                  "field's `region`), `international`, or a digit pattern such as "
+                  "field's `region`; other numbers international), `international`, or a digit "
+                  "pattern such as "
                   "`138-1234-5678` whose digits are replaced by the national number's. "
                   "Date and timestamp fields: `iso` (the default), `dmy` or `mdy` (the only way "
                   "`31-01-2023` and `01/31/2023` are accepted; written `DD-MM-YYYY` and "

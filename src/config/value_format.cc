@@ -12,7 +12,6 @@
 #include <set>
 
 #include "config/config.h"
-#include "config/config_keys.h"
 
 namespace concord {
 namespace {
@@ -32,12 +31,14 @@ std::vector<Keyword> Keywords(FieldType type) {
               {"national", FormatKind::kNational},
               {"international", FormatKind::kInternational}};
     case FieldType::kDate:
-      return {{"iso", FormatKind::kCanonical},       {"dmy", FormatKind::kDayMonthYear},
-              {"mdy", FormatKind::kMonthDayYear},    {"excel", FormatKind::kExcel},
-              {"unix_s", FormatKind::kUnixSeconds},  {"unix_ms", FormatKind::kUnixMillis}};
-    case FieldType::kTimestamp:
       return {{"iso", FormatKind::kCanonical},      {"dmy", FormatKind::kDayMonthYear},
-              {"mdy", FormatKind::kMonthDayYear},   {"unix_s", FormatKind::kUnixSeconds},
+              {"mdy", FormatKind::kMonthDayYear},   {"excel", FormatKind::kExcel},
+              {"unix_s", FormatKind::kUnixSeconds}, {"unix_ms", FormatKind::kUnixMillis}};
+    case FieldType::kTimestamp:
+      return {{"iso", FormatKind::kCanonical},
+              {"dmy", FormatKind::kDayMonthYear},
+              {"mdy", FormatKind::kMonthDayYear},
+              {"unix_s", FormatKind::kUnixSeconds},
               {"unix_ms", FormatKind::kUnixMillis}};
     default:
       return {};
@@ -45,6 +46,17 @@ std::vector<Keyword> Keywords(FieldType type) {
 }
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// "a, b or c". (config_keys.h has JoinNames; this file stays free of the key tables, and through
+// them of the connector registry, so that quality/ and its fuzzers can link it alone.)
+std::string JoinOr(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -71,9 +83,11 @@ std::optional<FormatKind> ParseFormat(FieldType type, std::string_view text, std
     bool digit = std::any_of(text.begin(), text.end(), IsDigit);
     bool letter = std::any_of(text.begin(), text.end(), IsAsciiLetter);
     if (digit && !letter) return FormatKind::kDigitPattern;
-    return fail("expected e164, national, international or a digit pattern such as "
-                "\"138-1234-5678\", found " + Quote(text),
-                "the digits of a pattern are placeholders for the national number's digits");
+    return fail(
+        "expected e164, national, international or a digit pattern such as "
+        "\"138-1234-5678\", found " +
+            Quote(text),
+        "the digits of a pattern are placeholders for the national number's digits");
   }
   if (type == FieldType::kDate || type == FieldType::kTimestamp) {
     if (text.find('Y') != std::string_view::npos) {
@@ -83,19 +97,18 @@ std::optional<FormatKind> ParseFormat(FieldType type, std::string_view text, std
       }
       *error = "in date pattern " + Quote(text) + ": " + pattern_error;
       *hint = "patterns are built from YYYY, MM, M, DD, D" +
-              std::string(type == FieldType::kTimestamp ? ", HH, H, mm, ss, SSS and XXX"
-                                                        : "") +
+              std::string(type == FieldType::kTimestamp ? ", HH, H, mm, ss, SSS and XXX" : "") +
               " and literal text, e.g. " +
               (type == FieldType::kTimestamp ? "\"YYYY/MM/DD HH:mm:ss\"" : "\"YYYYMMDD\"");
       return std::nullopt;
     }
-    return fail("expected " + JoinNames(names, " or ") + " or a pattern such as " +
+    return fail("expected " + JoinOr(names) + " or a pattern such as " +
                     (type == FieldType::kTimestamp ? "\"YYYY/MM/DD HH:mm:ss\"" : "\"YYYYMMDD\"") +
                     ", found " + Quote(text),
                 "");
   }
-  *error = "format applies to phone, date and timestamp fields, not " +
-           std::string(FieldTypeName(type));
+  *error =
+      "format applies to phone, date and timestamp fields, not " + std::string(FieldTypeName(type));
   hint->clear();
   return std::nullopt;
 }
@@ -155,12 +168,12 @@ std::optional<std::vector<DatePatternPart>> ParseDatePattern(std::string_view te
       return std::nullopt;
     }
     if (found->time && !timestamp) {
-      *error = Quote(found->text) + " is a time part; a date field's pattern has only YYYY, M/MM "
+      *error = Quote(found->text) +
+               " is a time part; a date field's pattern has only YYYY, M/MM "
                "and D/DD";
       return std::nullopt;
     }
-    if (!seen.insert(found->kind).second ||
-        (found->kind == K::kMonth && seen.count(K::kMonth2)) ||
+    if (!seen.insert(found->kind).second || (found->kind == K::kMonth && seen.count(K::kMonth2)) ||
         (found->kind == K::kMonth2 && seen.count(K::kMonth)) ||
         (found->kind == K::kDay && seen.count(K::kDay2)) ||
         (found->kind == K::kDay2 && seen.count(K::kDay)) ||
@@ -188,13 +201,14 @@ std::optional<std::vector<DatePatternPart>> ParseDatePattern(std::string_view te
   for (size_t p = 0; p < parts.size(); ++p) {
     K k = parts[p].kind;
     bool variable = k == K::kMonth || k == K::kDay || k == K::kHour;
-    bool next_is_number = p + 1 < parts.size() && parts[p + 1].kind != K::kLiteral &&
-                          parts[p + 1].kind != K::kOffset;
+    bool next_is_number =
+        p + 1 < parts.size() && parts[p + 1].kind != K::kLiteral && parts[p + 1].kind != K::kOffset;
     bool next_starts_with_digit = p + 1 < parts.size() && parts[p + 1].kind == K::kLiteral &&
                                   IsDigit(parts[p + 1].literal[0]);
     if (variable && (next_is_number || next_starts_with_digit)) {
-      *error = "M, D and H take one or two digits, so they need a separator after them (or use "
-               "MM, DD, HH)";
+      *error =
+          "M, D and H take one or two digits, so they need a separator after them (or use "
+          "MM, DD, HH)";
       return std::nullopt;
     }
     if (k == K::kLiteral &&

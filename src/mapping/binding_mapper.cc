@@ -80,8 +80,8 @@ BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
       continue;
     }
     if (!format_errors_[i].empty()) {
-      out.issues.push_back({m.field, "format", format_errors_[i],
-                            "fix the binding's format, timezone or encoding"});
+      out.issues.push_back(
+          {m.field, "format", format_errors_[i], "fix the binding's format, timezone or encoding"});
       continue;
     }
     auto it = row.find(m.column);

@@ -94,10 +94,10 @@ TEST(BindingMapperTest, ToCanonicalNormalizesAndMaps) {
              {"created", T("2023/01/31")}, {"unmapped", T("ignored")}};
   auto c = m.ToCanonical(row);
   EXPECT_TRUE(c.issues.empty());
-  Record want = {{"code", T("C001")},            {"name", T("上海某某公司")},
-                 {"phone", T("+8613812345678")}, {"credit_grade", T("A")},
-                 {"active", Value::Int(1)},   {"credit_limit", T("1234.50")},
-                 {"since", T("2023-01-31")}};
+  Record want = {
+      {"code", T("C001")},       {"name", T("上海某某公司")}, {"phone", T("+8613812345678")},
+      {"credit_grade", T("A")},  {"active", Value::Int(1)},   {"credit_limit", T("1234.50")},
+      {"since", T("2023-01-31")}};
   EXPECT_EQ(c.record, want);
   // NULL passes value maps and normalizers as NULL.
   row["level"] = Value::Null();
@@ -319,32 +319,36 @@ class MessyCrmTest : public ::testing::Test {
     grade.default_value = "D";
     FieldSpec limit = Field("limit", FieldType::kDecimal, 2);
     limit.currency = true;
-    entity_.fields = {Field("code", FieldType::kString), name, phone, grade, limit,
-                      Field("since", FieldType::kDate), Field("updated", FieldType::kTimestamp)};
+    entity_.fields = {Field("code", FieldType::kString),
+                      name,
+                      phone,
+                      grade,
+                      limit,
+                      Field("since", FieldType::kDate),
+                      Field("updated", FieldType::kTimestamp)};
     crm_.system = "crm";
     crm_.entity = "customer";
     crm_.table = "accounts";
     crm_.key = {"account_no"};
-    crm_.fields = {Map("code", "account_no"),
-                   Map("name", "account_name", {}, FormatKind::kCanonical, "", "",
-                       TextEncoding::kGbk),
-                   Map("phone", "tel"),
-                   Map("grade", "level"),
-                   Map("limit", "credit"),
-                   Map("since", "created"),
-                   Map("updated", "modified", {}, FormatKind::kCanonical, "", "Asia/Shanghai")};
+    crm_.fields = {
+        Map("code", "account_no"),
+        Map("name", "account_name", {}, FormatKind::kCanonical, "", "", TextEncoding::kGbk),
+        Map("phone", "tel"),
+        Map("grade", "level"),
+        Map("limit", "credit"),
+        Map("since", "created"),
+        Map("updated", "modified", {}, FormatKind::kCanonical, "", "Asia/Shanghai")};
     erp_.system = "erp";
     erp_.entity = "customer";
     erp_.table = "customers";
     erp_.key = {"cust_code"};
-    erp_.fields = {
-        Map("code", "cust_code"),
-        Map("name", "cust_name", {}, FormatKind::kCanonical, "", "", TextEncoding::kGbk),
-        Map("phone", "mobile", {}, FormatKind::kDigitPattern, "138-1234-5678"),
-        Map("grade", "grade", {{"1", "A"}, {"2", "B"}, {"3", "C"}, {"9", "D"}}),
-        Map("limit", "credit_limit"),
-        Map("since", "open_date", {}, FormatKind::kDatePattern, "YYYYMMDD"),
-        Map("updated", "mtime", {}, FormatKind::kUnixMillis, "unix_ms")};
+    erp_.fields = {Map("code", "cust_code"),
+                   Map("name", "cust_name", {}, FormatKind::kCanonical, "", "", TextEncoding::kGbk),
+                   Map("phone", "mobile", {}, FormatKind::kDigitPattern, "138-1234-5678"),
+                   Map("grade", "grade", {{"1", "A"}, {"2", "B"}, {"3", "C"}, {"9", "D"}}),
+                   Map("limit", "credit_limit"),
+                   Map("since", "open_date", {}, FormatKind::kDatePattern, "YYYYMMDD"),
+                   Map("updated", "mtime", {}, FormatKind::kUnixMillis, "unix_ms")};
   }
   EntitySpec entity_;
   BindingSpec crm_, erp_;
@@ -417,25 +421,25 @@ TEST_F(MessyCrmTest, BadRowsSayWhy) {
                             {"modified", T("2023-01-31 25:00")}});
   std::vector<std::string> got;
   for (const FieldIssue& i : c.issues) got.push_back(i.ToString());
-  EXPECT_EQ(got,
-            (std::vector<std::string>{
-                "field name: expected gbk text, found x'd6d0ff' (not valid gbk at byte 3) (rule "
-                "encoding); hint: column \"account_name\" of accounts holds bytes that are not gbk; "
-                "fix the value in the source system, or the binding's encoding",
-                "field phone: expected a phone number, found *** (too short) (rule type); hint: "
-                "column \"tel\" of accounts holds a value the data dictionary's type does not "
-                "accept",
-                "field limit: expected an amount like ¥1,234.50, found \"¥¥5\" (rule type); hint: "
-                "column \"credit\" of accounts holds a value the data dictionary's type does not "
-                "accept",
-                "field since: expected a date like 2023-01-31, found \"01/02/2023\" (day and month "
-                "order is not known: declare format dmy or mdy on the binding) (rule type); hint: "
-                "column \"created\" of accounts holds a value the data dictionary's type does not "
-                "accept",
-                "field updated: expected a timestamp like 2023-01-31T08:00:00+08:00, found "
-                "\"2023-01-31 25:00\" (rule type); hint: column \"modified\" of accounts holds a "
-                "value the data dictionary's type does not accept",
-            }));
+  EXPECT_EQ(
+      got, (std::vector<std::string>{
+               "field name: expected gbk text, found x'd6d0ff' (not valid gbk at byte 3) (rule "
+               "encoding); hint: column \"account_name\" of accounts holds bytes that are not gbk; "
+               "fix the value in the source system, or the binding's encoding",
+               "field phone: expected a phone number, found *** (too short) (rule type); hint: "
+               "column \"tel\" of accounts holds a value the data dictionary's type does not "
+               "accept",
+               "field limit: expected an amount like ¥1,234.50, found \"¥¥5\" (rule type); hint: "
+               "column \"credit\" of accounts holds a value the data dictionary's type does not "
+               "accept",
+               "field since: expected a date like 2023-01-31, found \"01/02/2023\" (day and month "
+               "order is not known: declare format dmy or mdy on the binding) (rule type); hint: "
+               "column \"created\" of accounts holds a value the data dictionary's type does not "
+               "accept",
+               "field updated: expected a timestamp like 2023-01-31T08:00:00+08:00, found "
+               "\"2023-01-31 25:00\" (rule type); hint: column \"modified\" of accounts holds a "
+               "value the data dictionary's type does not accept",
+           }));
   EXPECT_EQ(c.record.at("grade"), T("B"));
 
   // Text that is not UTF-8 in a column without a declared encoding.

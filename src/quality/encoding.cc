@@ -5,8 +5,8 @@
 // ICU caches the (large, shared) mapping tables, which makes opening cheap.
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_err.h>
-#include <unicode/ustring.h>
 #include <unicode/unistr.h>
+#include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
 #include <memory>
@@ -121,6 +121,12 @@ std::optional<std::string> EncodeText(std::string_view utf8, TextEncoding encodi
   if (conv == nullptr) return std::nullopt;
   icu::UnicodeString u = icu::UnicodeString::fromUTF8(
       icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  // Text that starts with U+FEFF gets a byte-order mark in front, so that decoding (which drops a
+  // leading mark) gives the character back.
+  if ((encoding == TextEncoding::kUtf16Le || encoding == TextEncoding::kUtf16Be) &&
+      u.length() > 0 && u.charAt(0) == 0xFEFF) {
+    u.insert(0, static_cast<UChar>(0xFEFF));
+  }
   std::string out;
   out.resize(static_cast<size_t>(u.length()) * 4 + 4);
   char* target = out.data();

@@ -117,20 +117,21 @@ Result<BindingFormat> BindingFormat::Compile(const FieldSpec& field, const Field
     std::string error, hint;
     auto kind = ParseFormat(field.type, mapping.format_text, &error, &hint);
     if (!kind || *kind != mapping.format) {
-      return InvalidArgument(where + (kind ? "format \"" + mapping.format_text +
-                                                 "\" does not match its parsed kind"
-                                           : error));
+      return InvalidArgument(
+          where +
+          (kind ? "format \"" + mapping.format_text + "\" does not match its parsed kind" : error));
     }
     if (*kind == FormatKind::kDatePattern) {
-      c->pattern = *ParseDatePattern(mapping.format_text, field.type == FieldType::kTimestamp,
-                                     &error);
+      c->pattern =
+          *ParseDatePattern(mapping.format_text, field.type == FieldType::kTimestamp, &error);
     }
     if (*kind == FormatKind::kDigitPattern) {
       for (char ch : mapping.format_text) c->pattern_digits += ch >= '0' && ch <= '9';
     }
     if ((*kind == FormatKind::kNational || *kind == FormatKind::kDigitPattern) &&
         field.region.empty()) {
-      return InvalidArgument(where + "format \"" + mapping.format_text + "\" needs the field's region");
+      return InvalidArgument(where + "format \"" + mapping.format_text +
+                             "\" needs the field's region");
     }
   }
   if (!mapping.timezone.empty()) {
@@ -159,8 +160,7 @@ Result<Value> DecodeValue(const FieldSpec& field, const Value& raw, const Bindin
   size_t bad = 0;
   if (enc == TextEncoding::kUtf8) {
     if (raw.kind() == ValueKind::kBlob || IsValidUtf8(bytes, &bad)) return raw;
-    return Expected(field, "UTF-8 text", raw,
-                    "not valid UTF-8 at byte " + std::to_string(bad + 1));
+    return Expected(field, "UTF-8 text", raw, "not valid UTF-8 at byte " + std::to_string(bad + 1));
   }
   const bool utf16 = enc == TextEncoding::kUtf16Le || enc == TextEncoding::kUtf16Be;
   if (raw.kind() == ValueKind::kText && !utf16 && IsValidUtf8(bytes)) return raw;
@@ -187,8 +187,7 @@ Result<Value> NormalizeValue(const FieldSpec& field, const Value& raw) {
   return quality_internal::NormalizerFor(field.type)(field, *decoded, kDefault.compiled());
 }
 
-Result<Value> EncodeValue(const FieldSpec& field, const Value& value,
-                          const BindingFormat& format) {
+Result<Value> EncodeValue(const FieldSpec& field, const Value& value, const BindingFormat& format) {
   using namespace quality_internal;
   const TextEncoding enc = format.encoding();
   if (enc == TextEncoding::kUtf8 || value.kind() != ValueKind::kText) return value;

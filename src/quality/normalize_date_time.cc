@@ -69,7 +69,7 @@ struct Reading {
 
 Result<Reading> FromUnix(const FieldSpec& field, const Value& raw, bool timestamp, int64_t v,
                          bool millis) {
-  int64_t seconds = millis ? (v >= 0 ? v / 1000 : -((-v + 999) / 1000)) : v;
+  int64_t seconds = millis ? v / 1000 - (v % 1000 < 0 ? 1 : 0) : v;  // floor
   if (seconds < kMinUnixSeconds || seconds > kMaxUnixSeconds) {
     return Expected(field, What(timestamp), raw, kOutOfRange);
   }
@@ -120,7 +120,8 @@ Result<Reading> Read(const FieldSpec& field, const Value& raw, const Compiled& f
       return FromUnix(field, raw, timestamp, *v, fmt.kind == FormatKind::kUnixMillis);
     }
   }
-  if (fmt.kind == FormatKind::kExcel && raw.kind() != ValueKind::kText) return FromExcel(field, raw);
+  if (fmt.kind == FormatKind::kExcel && raw.kind() != ValueKind::kText)
+    return FromExcel(field, raw);
   if (fmt.kind == FormatKind::kExcel && raw.kind() == ValueKind::kText) {
     std::string s = Canonicalish(raw.text());
     if (!s.empty() && s.find_first_not_of("0123456789.") == std::string::npos) {
@@ -159,8 +160,8 @@ Result<Reading> Read(const FieldSpec& field, const Value& raw, const Compiled& f
     return FromUnix(field, raw, timestamp, std::stoll(text), text.size() == 13);
   }
   DateRefusal refusal;
-  auto t = ParseDateTime(text, fmt.kind, fmt.kind == FormatKind::kDatePattern ? &fmt.pattern : nullptr,
-                         &refusal);
+  auto t = ParseDateTime(text, fmt.kind,
+                         fmt.kind == FormatKind::kDatePattern ? &fmt.pattern : nullptr, &refusal);
   if (!t) {
     switch (refusal) {
       case DateRefusal::kNeedsOrder:
@@ -214,6 +215,13 @@ Status NotCanonical(const FieldSpec& field, const Value& v, bool timestamp) {
                          (timestamp ? "timestamp" : "date"));
 }
 
+bool PatternHasOffset(const std::vector<DatePatternPart>& pattern) {
+  for (const DatePatternPart& p : pattern) {
+    if (p.kind == DatePatternPart::Kind::kOffset) return true;
+  }
+  return false;
+}
+
 Value DateText(const DateTime& t, FormatKind kind, const std::vector<DatePatternPart>& pattern,
                bool with_time) {
   char buf[16];
@@ -255,10 +263,10 @@ Result<Value> NormalizeDate(const FieldSpec& field, const Value& raw, const Comp
   // date would silently drop information.
   if (t.has_time && !t.IsMidnight()) {
     return Expected(field, kWhatDate, raw,
-                    r->from_epoch ? "not midnight in " +
-                                        (fmt.zone ? fmt.zone->name() : std::string("UTC")) +
-                                        ", so a date would drop its time of day"
-                                  : std::string("it has a time of day, which a date would drop"));
+                    r->from_epoch
+                        ? "not midnight in " + (fmt.zone ? fmt.zone->name() : std::string("UTC")) +
+                              ", so a date would drop its time of day"
+                        : std::string("it has a time of day, which a date would drop"));
   }
   return Value::Text(FormatDate(t.date));
 }
@@ -334,6 +342,17 @@ Result<Value> WriteTimestamp(const FieldSpec& field, const Value& canonical, con
     utc = PlaceInZone(*fmt.zone, t->LocalSeconds(), &why);
     if (utc) offset = fmt.zone->OffsetAt(*utc);
   }
+  // An instant written as a wall time needs the zone to write it in: UTC would be a guess about
+  // what the system's column means, and would read back as a time of unknown zone.
+  const bool wall_time_layout =
+      fmt.kind == FormatKind::kDayMonthYear || fmt.kind == FormatKind::kMonthDayYear ||
+      (fmt.kind == FormatKind::kDatePattern && !PatternHasOffset(fmt.pattern));
+  if (wall_time_layout && t->offset && !fmt.zone) {
+    return InvalidArgument("cannot write " + DisplayValue(field, canonical) + " as \"" + fmt.text +
+                           "\": the value is an instant and the column has no "
+                           "offset; declare the binding's timezone (UTC if that is what the "
+                           "column means)");
+  }
   switch (fmt.kind) {
     case FormatKind::kUnixSeconds:
     case FormatKind::kUnixMillis: {
@@ -345,6 +364,12 @@ Result<Value> WriteTimestamp(const FieldSpec& field, const Value& canonical, con
       return Value::Int(seconds * 1000 + std::stoi(ms));
     }
     case FormatKind::kDatePattern: {
+      if (offset && *offset % 60 != 0 && utc && PatternHasOffset(fmt.pattern)) {
+        // Local mean time before 1900 has offsets in seconds, which ±HH:MM cannot hold; the same
+        // instant in UTC can.
+        offset = 0;
+        local = DateTime::FromSeconds(*utc, t->fraction);
+      }
       auto text = RenderPattern(fmt.pattern, local, offset);
       if (!text) {
         return InvalidArgument("cannot write " + DisplayValue(field, canonical) +
@@ -355,7 +380,7 @@ Result<Value> WriteTimestamp(const FieldSpec& field, const Value& canonical, con
     }
     case FormatKind::kCanonical:
       if (!fmt.zone) return canonical;  // as it is: "…Z" or a wall time of unknown zone
-      return Value::Text(Iso(local));    // the binding's zone is implied, as when reading
+      return Value::Text(Iso(local));   // the binding's zone is implied, as when reading
     default:
       return DateText(local, fmt.kind, fmt.pattern, /*with_time=*/true);
   }

@@ -110,8 +110,7 @@ TEST(NormalizeDateTest, DeclaredLayouts) {
                         Bad(T("31.1.2023"), kDate + "\"31.1.2023\""),
                     },
                     MakeFormat(f, "DD.MM.YYYY"));
-  testing::RunCases(f, {Ok(T("2023年1月31日"), T("2023-01-31"))},
-                    MakeFormat(f, "YYYY年M月D日"));
+  testing::RunCases(f, {Ok(T("2023年1月31日"), T("2023-01-31"))}, MakeFormat(f, "YYYY年M月D日"));
 }
 
 TEST(NormalizeDateTest, ExcelSerials) {
@@ -154,8 +153,7 @@ TEST(NormalizeDateTest, UnixTimesAreDatesInTheBindingZone) {
   // Midnight in Shanghai is 16:00 UTC the day before.
   testing::RunCases(f, {Ok(Value::Int(1675094400), T("2023-01-31"))},
                     MakeFormat(f, "unix_s", "Asia/Shanghai"));
-  testing::RunCases(f, {Ok(Value::Int(1675123200000), T("2023-01-31"))},
-                    MakeFormat(f, "unix_ms"));
+  testing::RunCases(f, {Ok(Value::Int(1675123200000), T("2023-01-31"))}, MakeFormat(f, "unix_ms"));
 }
 
 TEST(NormalizeTimestampTest, Layouts) {
@@ -225,10 +223,9 @@ TEST(NormalizeTimestampTest, Layouts) {
       Bad(T("01/31/2023 08:00"), kTs + "\"01/31/2023 08:00\"" + kOrder),
       Bad(T("0001-01-01T00:00:00+08:00"),
           kTs + "\"0001-01-01T00:00:00+08:00\" (outside the years 0001 to 9999)"),
-      Bad(Value::Int(0), kTs +
-                             "0 (a number is read as YYYYMMDD[HHMMSS], or as Unix seconds (10 "
-                             "digits) or milliseconds (13 digits); for others declare format "
-                             "unix_s or unix_ms on the binding)"),
+      Bad(Value::Int(0), kTs + "0 (a number is read as YYYYMMDD[HHMMSS], or as Unix seconds (10 "
+                               "digits) or milliseconds (13 digits); for others declare format "
+                               "unix_s or unix_ms on the binding)"),
       Bad(Value::Int(16751232001), kTs +
                                        "16751232001 (a number is read as YYYYMMDD[HHMMSS], or as "
                                        "Unix seconds (10 digits) or milliseconds (13 digits); for "
@@ -240,20 +237,19 @@ TEST(NormalizeTimestampTest, Layouts) {
 
 TEST(NormalizeTimestampTest, UnixUnitsDeclared) {
   FieldSpec f = MakeField("updated_at", FieldType::kTimestamp);
-  testing::RunCases(f,
-                    {
-                        Ok(Value::Int(0), T("1970-01-01T00:00:00Z")),
-                        Ok(Value::Int(-1), T("1969-12-31T23:59:59Z")),
-                        Ok(Value::Int(951782400), T("2000-02-29T00:00:00Z")),
-                        Ok(Value::Int(253402300799), T("9999-12-31T23:59:59Z")),
-                        Ok(T("-86400"), T("1969-12-31T00:00:00Z")),
-                        Ok(T("2023-01-31 08:00:00Z"), T("2023-01-31T08:00:00Z")),
-                        Bad(Value::Int(253402300800),
-                            kTs + "253402300800 (outside the years 0001 to 9999)"),
-                        Bad(Value::Int(-62135596801),
-                            kTs + "-62135596801 (outside the years 0001 to 9999)"),
-                    },
-                    MakeFormat(f, "unix_s"));
+  testing::RunCases(
+      f,
+      {
+          Ok(Value::Int(0), T("1970-01-01T00:00:00Z")),
+          Ok(Value::Int(-1), T("1969-12-31T23:59:59Z")),
+          Ok(Value::Int(951782400), T("2000-02-29T00:00:00Z")),
+          Ok(Value::Int(253402300799), T("9999-12-31T23:59:59Z")),
+          Ok(T("-86400"), T("1969-12-31T00:00:00Z")),
+          Ok(T("2023-01-31 08:00:00Z"), T("2023-01-31T08:00:00Z")),
+          Bad(Value::Int(253402300800), kTs + "253402300800 (outside the years 0001 to 9999)"),
+          Bad(Value::Int(-62135596801), kTs + "-62135596801 (outside the years 0001 to 9999)"),
+      },
+      MakeFormat(f, "unix_s"));
   testing::RunCases(f,
                     {
                         Ok(Value::Int(0), T("1970-01-01T00:00:00Z")),
@@ -400,7 +396,13 @@ TEST(WriteTimestampTest, Formats) {
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(*got, c.want) << got->ToString();
   }
-  auto bad = FormatValue(f, T("2023-01-31T08:00:00"), MakeFormat(f, "YYYY-MM-DD HH:mm:ssXXX"));
+  auto bad = FormatValue(f, T("2023-01-31T08:00:00Z"), MakeFormat(f, "mdy"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "cannot write \"2023-01-31T08:00:00Z\" as \"mdy\": the value is an instant and the "
+            "column has no offset; declare the binding's timezone (UTC if that is what the column "
+            "means)");
+  bad = FormatValue(f, T("2023-01-31T08:00:00"), MakeFormat(f, "YYYY-MM-DD HH:mm:ssXXX"));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(),
             "cannot write \"2023-01-31T08:00:00\" with format \"YYYY-MM-DD HH:mm:ssXXX\": it has "
@@ -412,17 +414,17 @@ TEST(WriteDateTimeTest, RoundTrips) {
   FieldSpec date = MakeField("d", FieldType::kDate);
   const std::vector<std::string> dates = {"2023-01-31", "2024-02-29", "1900-03-01", "1999-12-31",
                                           "2038-01-19", "9999-12-31", "1970-01-01", "2000-01-01"};
-  for (const auto& [format, zone] : std::vector<std::pair<std::string, std::string>>{
-           {"", ""},
-           {"dmy", ""},
-           {"mdy", ""},
-           {"excel", ""},
-           {"unix_s", ""},
-           {"unix_ms", "Asia/Shanghai"},
-           {"unix_s", "America/New_York"},
-           {"YYYYMMDD", ""},
-           {"YYYY年M月D日", ""},
-           {"D.M.YYYY", ""}}) {
+  for (const auto& [format, zone] :
+       std::vector<std::pair<std::string, std::string>>{{"", ""},
+                                                        {"dmy", ""},
+                                                        {"mdy", ""},
+                                                        {"excel", ""},
+                                                        {"unix_s", ""},
+                                                        {"unix_ms", "Asia/Shanghai"},
+                                                        {"unix_s", "America/New_York"},
+                                                        {"YYYYMMDD", ""},
+                                                        {"YYYY年M月D日", ""},
+                                                        {"D.M.YYYY", ""}}) {
     BindingFormat fmt = MakeFormat(date, format, zone);
     for (const std::string& d : dates) {
       SCOPED_TRACE(format + " " + zone + " " + d);
@@ -435,8 +437,8 @@ TEST(WriteDateTimeTest, RoundTrips) {
   }
   FieldSpec ts = MakeField("t", FieldType::kTimestamp);
   const std::vector<std::string> instants = {
-      "2023-01-31T00:00:00Z", "2023-07-01T16:00:00Z",  "2024-02-29T23:59:59Z",
-      "1999-12-31T16:00:00Z", "2038-01-19T03:14:07Z",  "2023-03-12T07:30:00Z",
+      "2023-01-31T00:00:00Z", "2023-07-01T16:00:00Z",   "2024-02-29T23:59:59Z",
+      "1999-12-31T16:00:00Z", "2038-01-19T03:14:07Z",   "2023-03-12T07:30:00Z",
       "2023-11-05T05:30:00Z", "2023-01-31T00:00:00.5Z", "1970-01-01T00:00:00Z",
   };
   for (const auto& [format, zone] : std::vector<std::pair<std::string, std::string>>{

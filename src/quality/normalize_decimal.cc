@@ -13,8 +13,8 @@ constexpr std::string_view kWhat = "a decimal number";
 // After NFKC (which turns ￥ into ¥ and ＄ into $). Longer marks first, so "US$" is not read as "$"
 // after "US".
 constexpr std::string_view kPrefixes[] = {
-    "人民币", "RMB", "CNY", "USD", "HKD", "TWD", "EUR", "GBP", "JPY", "US$", "HK$", "NT$",
-    "¥",      "$",   "€",   "£",   "₩",   "₹",
+    "人民币", "RMB", "CNY", "USD", "HKD", "TWD", "EUR", "GBP", "JPY",
+    "US$",    "HK$", "NT$", "¥",   "$",   "€",   "£",   "₩",   "₹",
 };
 constexpr std::string_view kSuffixes[] = {
     "人民币", "元", "圆", "RMB", "CNY", "USD", "HKD", "TWD", "EUR", "GBP", "JPY", "€", "¥", "$",

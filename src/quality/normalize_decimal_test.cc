@@ -122,7 +122,7 @@ TEST(NormalizeDecimalTest, FullWidthDigits) {
       Ok(T("１２３４．５"), T("1234.50")),
       Ok(T("１，２３４．５６"), T("1234.56")),
       Ok(T("－１２"), T("-12.00")),
-      Ok(T("　４２　"), T("42.00")),  // ideographic spaces
+      Ok(T("　４２　"), T("42.00")),                              // ideographic spaces
       Bad(T("¥12"), "expected a decimal number, found \"¥12\""),  // no currency: true
   };
   testing::RunCases(f, cases);

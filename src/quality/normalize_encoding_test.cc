@@ -15,13 +15,13 @@ Value T(std::string s) { return Value::Text(std::move(s)); }
 Value B(std::string s) { return Value::Blob(std::move(s)); }
 
 // "中文" and friends in each encoding.
-const std::string kGbkZhongwen = "\xd6\xd0\xce\xc4";                  // 中文
+const std::string kGbkZhongwen = "\xd6\xd0\xce\xc4";                        // 中文
 const std::string kGbkShanghaiPudong = "\xc9\xcf\xba\xa3\xc6\xd6\xb6\xab";  // 上海浦东
-const std::string kGbkZhangSan = "\xd5\xc5\xc8\xfd";                  // 张三
-const std::string kBig5Zhongwen = "\xa4\xa4\xa4\xe5";                 // 中文
-const std::string kBig5Taiwan = "\xbb\x4f\xc6\x57";                   // 臺灣
-const std::string kBig5Ziliao = "\xb8\xea\xae\xc6";                   // 資料
-const std::string kGb18030Grin = "\x94\x39\xfc\x36";                  // 😀
+const std::string kGbkZhangSan = "\xd5\xc5\xc8\xfd";                        // 张三
+const std::string kBig5Zhongwen = "\xa4\xa4\xa4\xe5";                       // 中文
+const std::string kBig5Taiwan = "\xbb\x4f\xc6\x57";                         // 臺灣
+const std::string kBig5Ziliao = "\xb8\xea\xae\xc6";                         // 資料
+const std::string kGb18030Grin = "\x94\x39\xfc\x36";                        // 😀
 const std::string kUtf16LeZhongwen = std::string("\x2d\x4e\x87\x65", 4);
 const std::string kUtf16BeZhongwen = std::string("\x4e\x2d\x65\x87", 4);
 
@@ -59,7 +59,8 @@ TEST(DecodeValueTest, LegacyEncodings) {
       // Invalid sequences are refused, never replaced.
       {TextEncoding::kGbk, B("\xd6\xd0\xff"), false,
        "expected gbk text, found x'd6d0ff' (not valid gbk at byte 3)"},
-      {TextEncoding::kGbk, B("\xd6"), false, "expected gbk text, found x'd6' (not valid gbk at byte 1)"},
+      {TextEncoding::kGbk, B("\xd6"), false,
+       "expected gbk text, found x'd6' (not valid gbk at byte 1)"},
       {TextEncoding::kGbk, B("AB\xd6\x20"), false,
        "expected gbk text, found x'4142d620' (not valid gbk at byte 3)"},
       {TextEncoding::kBig5, B("\xa4\xa4\x80\x80"), false,
@@ -137,6 +138,11 @@ TEST(EncodeValueTest, WritesTheBindingEncoding) {
       {TextEncoding::kBig5, "臺灣", kBig5Taiwan},
       {TextEncoding::kUtf16Le, "中文", kUtf16LeZhongwen},
       {TextEncoding::kUtf16Be, "中文", kUtf16BeZhongwen},
+      // A leading U+FEFF character survives: a byte-order mark goes in front of it.
+      {TextEncoding::kUtf16Le, "\ufeffA",
+       std::string("\xff\xfe\xff\xfe"
+                   "A\0",
+                   6)},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(TextEncodingName(c.encoding)) + " " + c.text);

@@ -29,9 +29,9 @@ TEST(NormalizeIntTest, Cases) {
       Ok(T("  -17 "), I(-17)),
       Ok(T("+5"), I(5)),
       Ok(T("0007"), I(7)),
-      Ok(T("４２"), I(42)),       // full-width digits
+      Ok(T("４２"), I(42)),  // full-width digits
       Ok(T("－１７"), I(-17)),
-      Ok(T("　42　"), I(42)),     // ideographic spaces
+      Ok(T("　42　"), I(42)),  // ideographic spaces
       Ok(T("9223372036854775807"), I(std::numeric_limits<int64_t>::max())),
       Ok(T("-9223372036854775808"), I(std::numeric_limits<int64_t>::min())),
       Ok(Value::Null(), Value::Null()),

@@ -54,9 +54,9 @@ namespace concord {
 // What BindingFormat holds (normalize.h): the mapping's layout, compiled.
 struct BindingFormat::Compiled {
   FormatKind kind = FormatKind::kCanonical;
-  std::string text;                               // as written ("" for the default)
-  std::vector<DatePatternPart> pattern;           // kDatePattern
-  int pattern_digits = 0;                         // kDigitPattern: placeholders in `text`
+  std::string text;                                    // as written ("" for the default)
+  std::vector<DatePatternPart> pattern;                // kDatePattern
+  int pattern_digits = 0;                              // kDigitPattern: placeholders in `text`
   std::shared_ptr<const quality_internal::Zone> zone;  // nullptr: none declared
   TextEncoding encoding = TextEncoding::kUtf8;
 };
@@ -164,7 +164,7 @@ bool IsValidDate(int year, int month, int day);  // proleptic Gregorian, years 1
 // Days since 1970-01-01 ↔ civil date (H. Hinnant's algorithms).
 int64_t DaysFromCivil(int year, int month, int day);
 CivilDate CivilFromDays(int64_t days);
-std::string FormatDate(const CivilDate& d);  // "2023-01-31"
+std::string FormatDate(const CivilDate& d);               // "2023-01-31"
 inline constexpr int64_t kMinUnixSeconds = -62135596800;  // 0001-01-01T00:00:00Z
 inline constexpr int64_t kMaxUnixSeconds = 253402300799;  // 9999-12-31T23:59:59Z
 

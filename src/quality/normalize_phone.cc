@@ -90,6 +90,9 @@ Result<Value> NormalizePhone(const FieldSpec& field, const Value& raw, const Com
   if (!Util().IsValidNumber(number)) return Expected(field, kWhat, raw, ValidationReason(number));
   std::string e164;
   Util().Format(number, PhoneNumberUtil::E164, &e164);
+  // E.164 allows 15 digits; libphonenumber's metadata accepts a few longer ranges (some German
+  // numbers), which no E.164 column can hold.
+  if (e164.size() > 16) return Expected(field, kWhat, raw, "too long for E.164 (15 digits)");
   return Value::Text(std::move(e164));
 }
 
@@ -114,13 +117,11 @@ Result<Value> WritePhone(const FieldSpec& field, const Value& canonical, const C
       Util().Format(number, PhoneNumberUtil::INTERNATIONAL, &out);
       break;
     case FormatKind::kNational:
-      // A foreign number keeps its country code the way it is dialled from the field's region
-      // ("00 49 30 1234567" from CN), so that it reads back as the same number.
-      if (home) {
-        Util().Format(number, PhoneNumberUtil::NATIONAL, &out);
-      } else {
-        Util().FormatOutOfCountryCallingNumber(number, field.region, &out);
-      }
+      // A foreign number keeps its country code, in international format: the way it is dialled
+      // from the field's region can read back as another number (from HK, "00 86 138…" reads as
+      // 008 + 61, Australia).
+      Util().Format(number, home ? PhoneNumberUtil::NATIONAL : PhoneNumberUtil::INTERNATIONAL,
+                    &out);
       break;
     case FormatKind::kDigitPattern: {
       // The digits as dialled within the region (trunk prefix included: 0755…), so that what

@@ -45,8 +45,9 @@ Result<Value> TextOf(const FieldSpec& field, const Value& raw) {
 
 bool IsAtomChar(unsigned char c) {
   // RFC 5322 atext, plus any non-ASCII byte (RFC 6531 internationalized local parts).
-  return std::isalnum(c) || c >= 0x80 || std::string_view("!#$%&'*+/=?^_`{|}~-").find(
-                                              static_cast<char>(c)) != std::string_view::npos;
+  return std::isalnum(c) || c >= 0x80 ||
+         std::string_view("!#$%&'*+/=?^_`{|}~-").find(static_cast<char>(c)) !=
+             std::string_view::npos;
 }
 
 // dot-atom: atoms separated by single dots, none empty.

@@ -78,7 +78,8 @@ TEST(NormalizeEmailTest, Cases) {
       Bad(T("li@qq..com"), what + "\"li@qq..com\" (the part after @ is not a domain)"),
       Bad(T("li@192.168.1.1"), what + "\"li@192.168.1.1\" (the part after @ is not a domain)"),
       Bad(T("li@[192.168.1.1]"), what + "\"li@[192.168.1.1]\" (the part after @ is not a domain)"),
-      Bad(T(std::string(65, 'a') + "@qq.com"), what + "\"" + std::string(40, 'a') + "…\" (too long)"),
+      Bad(T(std::string(65, 'a') + "@qq.com"),
+          what + "\"" + std::string(40, 'a') + "…\" (too long)"),
       Bad(Value::Int(5), what + "5"),
   };
   testing::RunCases(f, cases);
@@ -94,20 +95,20 @@ TEST(NormalizeTextTest, FieldOperations) {
   testing::RunCases(f, {
                            Ok(T("  ACME  "), T("ACME")),
                            Ok(T("\t上海浦东\r\n"), T("上海浦东")),
-                           Ok(T("　张三　"), T("张三")),           // U+3000
+                           Ok(T("　张三　"), T("张三")),          // U+3000
                            Ok(T("\u00a0ACME\u200b"), T("ACME")),  // no-break, zero-width space
-                           Ok(T("\ufeffACME"), T("ACME")),         // byte-order mark
-                           Ok(T("a  b"), T("a  b")),               // inside: untouched
+                           Ok(T("\ufeffACME"), T("ACME")),        // byte-order mark
+                           Ok(T("a  b"), T("a  b")),              // inside: untouched
                            Ok(T("   "), T("")),
                            Ok(Value::Int(42), T("42")),
                        });
   f = MakeField("name", FieldType::kString);
   f.collapse_spaces = true;
-  testing::RunCases(f, {
-                           Ok(T("上海  浦东　新区"), T("上海 浦东 新区")),
-                           Ok(T("a\t\n b"), T("a b")),
-                           Ok(T(" a "), T(" a ")),  // ends: one space each; trim removes them
-                       });
+  testing::RunCases(f,
+                    {
+                        Ok(T("上海  浦东　新区"), T("上海 浦东 新区")), Ok(T("a\t\n b"), T("a b")),
+                        Ok(T(" a "), T(" a ")),  // ends: one space each; trim removes them
+                    });
   f = MakeField("name", FieldType::kString);
   f.nfkc = true;
   testing::RunCases(f, {

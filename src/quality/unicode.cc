@@ -25,9 +25,7 @@ UChar32 Next(std::string_view s, size_t* i) {
   return c;
 }
 
-bool IsBlank(UChar32 c) {
-  return c == 0x200B || c == 0xFEFF || u_isUWhiteSpace(c);
-}
+bool IsBlank(UChar32 c) { return c == 0x200B || c == 0xFEFF || u_isUWhiteSpace(c); }
 
 bool IsAsciiBlank(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -103,8 +101,8 @@ std::string Nfkc(std::string_view s) {
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(status);
   if (U_FAILURE(status)) return std::string(s);
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  icu::UnicodeString u =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
   if (nfkc->isNormalized(u, status) && U_SUCCESS(status)) return std::string(s);
   status = U_ZERO_ERROR;
   icu::UnicodeString out = nfkc->normalize(u, status);
@@ -176,8 +174,8 @@ std::string ToCase(std::string_view s, LetterCase c) {
     }
     return out;
   }
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  icu::UnicodeString u =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
   if (c == LetterCase::kUpper) {
     u.toUpper(icu::Locale::getRoot());
   } else {
