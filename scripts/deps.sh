@@ -9,7 +9,9 @@ PACKAGES=(
   libmariadb-dev mariadb-server openssl
   libpq-dev postgresql
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
+  libphonenumber-dev libicu-dev libopencc-dev libopencc-data
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   ccache
 )
 
