@@ -52,6 +52,13 @@ std::string Prelude(const std::string& from = "", const std::string& to = "") {
   return s;
 }
 
+// The prelude with crm's field "active" declared as `field` and mapped as `mapping`.
+std::string WithActive(const std::string& field, const std::string& mapping) {
+  std::string s = Prelude("active: bool", "active: " + field);
+  s.replace(s.find("active: is_active"), 17, "active: " + mapping);
+  return s;
+}
+
 std::string AllErrors(const std::vector<ConfigError>& errors) {
   std::string out;
   for (const ConfigError& e : errors) out += e.ToString() + "\n";
@@ -416,37 +423,29 @@ std::vector<ErrorCase> ErrorCases() {
        "t.yaml:11:55: entities.customer.fields.grade.default: \"E\" is not one of the field's "
        "values"},
       // Layout keys of bindings and mappings.
-      {"UnknownTimeZone", Prelude("    table: accounts", "    table: accounts\n    timezone: Asia/Shanghia"),
+      {"UnknownTimeZone",
+       Prelude("    table: accounts", "    table: accounts\n    timezone: Asia/Shanghia"),
        "bindings.crm.customer.timezone: unknown time zone \"Asia/Shanghia\"\n"
        "  hint: did you mean \"Asia/Shanghai\"?"},
       {"BadOffset", Prelude("    table: accounts", "    table: accounts\n    timezone: \"+8\""),
        "bindings.crm.customer.timezone: unknown time zone \"+8\"\n"
        "  hint: write an IANA name such as Asia/Shanghai, UTC, or an offset such as +08:00"},
-      {"BindingEncodingTypo", Prelude("    table: accounts", "    table: accounts\n    encoding: gkb"),
+      {"BindingEncodingTypo",
+       Prelude("    table: accounts", "    table: accounts\n    encoding: gkb"),
        "bindings.crm.customer.encoding: expected \"utf-8\", \"gbk\", \"gb18030\", \"big5\", "
        "\"utf-16le\" or \"utf-16be\", found \"gkb\"\n  hint: did you mean \"gbk\"?"},
-      {"DateFormatTypo",
-       Prelude("active: bool", "active: date") .replace(
-           Prelude("active: bool", "active: date").find("active: is_active"), 17,
-           "active: {column: is_active, format: dym}"),
+      {"DateFormatTypo", WithActive("date", "{column: is_active, format: dym}"),
        "bindings.crm.customer.fields.active.format: expected iso, dmy, mdy, excel, unix_s or "
        "unix_ms or a pattern such as \"YYYYMMDD\", found \"dym\"\n  hint: did you mean \"dmy\"?"},
-      {"DatePatternLowercase",
-       Prelude("active: bool", "active: date").replace(
-           Prelude("active: bool", "active: date").find("active: is_active"), 17,
-           "active: {column: is_active, format: \"yyyyMMDD\"}"),
+      {"DatePatternLowercase", WithActive("date", "{column: is_active, format: \"yyyyMMDD\"}"),
        "bindings.crm.customer.fields.active.format: expected iso, dmy, mdy, excel, unix_s or "
        "unix_ms or a pattern"},
       {"DatePatternTimeInDate",
-       Prelude("active: bool", "active: date").replace(
-           Prelude("active: bool", "active: date").find("active: is_active"), 17,
-           "active: {column: is_active, format: \"YYYY-MM-DD HH:mm\"}"),
+       WithActive("date", "{column: is_active, format: \"YYYY-MM-DD HH:mm\"}"),
        "in date pattern \"YYYY-MM-DD HH:mm\": \"HH\" is a time part; a date field's pattern "
        "has only YYYY, M/MM and D/DD"},
       {"DatePatternAmbiguous",
-       Prelude("active: bool", "active: timestamp").replace(
-           Prelude("active: bool", "active: timestamp").find("active: is_active"), 17,
-           "active: {column: is_active, format: \"YYYYMD H:mm\"}"),
+       WithActive("timestamp", "{column: is_active, format: \"YYYYMD H:mm\"}"),
        "M, D and H take one or two digits, so they need a separator after them"},
       {"FormatNotForDecimal",
        Prelude("limit: credit_limit", "limit: {column: credit_limit, format: dmy}"),
@@ -460,17 +459,12 @@ std::vector<ErrorCase> ErrorCases() {
        Prelude("limit: credit_limit", "limit: {column: credit_limit, encoding: gbk}"),
        "bindings.erp.customer.fields.limit.encoding: encoding applies to string, text, enum, "
        "reference, phone and email fields, not decimal"},
-      {"NationalNeedsRegion",
-       Prelude("active: bool", "active: phone").replace(
-           Prelude("active: bool", "active: phone").find("active: is_active"), 17,
-           "active: {column: is_active, format: national}"),
+      {"NationalNeedsRegion", WithActive("phone", "{column: is_active, format: national}"),
        "bindings.crm.customer.fields.active.format: format \"national\" writes numbers without "
        "their country code, so field customer.active needs a region\n"
        "  hint: add region: <code> (e.g. CN) to entities.customer.fields.active"},
       {"PhoneFormatWord",
-       Prelude("active: bool", "active: {type: phone, region: CN}").replace(
-           Prelude("active: bool", "active: {type: phone, region: CN}").find("active: is_active"),
-           17, "active: {column: is_active, format: internatonal}"),
+       WithActive("{type: phone, region: CN}", "{column: is_active, format: internatonal}"),
        "expected e164, national, international or a digit pattern such as \"138-1234-5678\", "
        "found \"internatonal\"\n  hint: did you mean \"international\"?"},
   };

@@ -351,10 +351,29 @@ CivilDate CivilFromDays(int64_t z) {
   return {static_cast<int>(y + (m <= 2 ? 1 : 0)), m, d};
 }
 
+void AppendPadded(std::string* out, int value, int width) {
+  char digits[12];
+  int n = 0;
+  unsigned v = value < 0 ? 0u : static_cast<unsigned>(value);
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (int i = n; i < width; ++i) out->push_back('0');
+  while (n > 0) out->push_back(digits[--n]);
+}
+
 std::string FormatDate(const CivilDate& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
-  return buf;
+  // By hand rather than snprintf: this is on every date and timestamp, and printf's format
+  // interpretation costs more than the rest of the normalizer.
+  std::string out;
+  out.reserve(10);
+  AppendPadded(&out, d.year, 4);
+  out.push_back('-');
+  AppendPadded(&out, d.month, 2);
+  out.push_back('-');
+  AppendPadded(&out, d.day, 2);
+  return out;
 }
 
 std::string FormatOffset(int seconds) {

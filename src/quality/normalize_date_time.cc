@@ -176,10 +176,18 @@ Result<Reading> Read(const FieldSpec& field, const Value& raw, const Compiled& f
 }
 
 std::string FormatTime(const DateTime& t, char sep) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%c%02d:%02d:%02d", sep, t.hour, t.minute, t.second);
-  std::string out = buf;
-  if (!t.fraction.empty()) out += "." + t.fraction;
+  std::string out;
+  out.reserve(10 + t.fraction.size());
+  out.push_back(sep);
+  AppendPadded(&out, t.hour, 2);
+  out.push_back(':');
+  AppendPadded(&out, t.minute, 2);
+  out.push_back(':');
+  AppendPadded(&out, t.second, 2);
+  if (!t.fraction.empty()) {
+    out.push_back('.');
+    out += t.fraction;
+  }
   return out;
 }
 

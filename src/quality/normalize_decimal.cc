@@ -43,15 +43,18 @@ std::optional<std::string> StripCurrency(std::string_view s) {
     sign = s.front();
     s = TrimSpaces(s.substr(1));
   }
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
   bool marked = false;
+  const bool may_have_prefix = !s.empty() && !digit(s.front()) && s.front() != '.';
   for (std::string_view p : kPrefixes) {
+    if (!may_have_prefix) break;
     if (s.substr(0, p.size()) == p) {
       s = TrimSpaces(s.substr(p.size()));
       marked = true;
       break;
     }
   }
-  if (!marked) {
+  if (!marked && !s.empty() && !digit(s.back())) {
     for (std::string_view p : kSuffixes) {
       if (s.size() > p.size() && s.substr(s.size() - p.size()) == p) {
         s = TrimSpaces(s.substr(0, s.size() - p.size()));

@@ -164,7 +164,9 @@ bool IsValidDate(int year, int month, int day);  // proleptic Gregorian, years 1
 // Days since 1970-01-01 ↔ civil date (H. Hinnant's algorithms).
 int64_t DaysFromCivil(int year, int month, int day);
 CivilDate CivilFromDays(int64_t days);
-std::string FormatDate(const CivilDate& d);               // "2023-01-31"
+std::string FormatDate(const CivilDate& d);  // "2023-01-31"
+// `value` (at least 0) in decimal, zero-padded to `width` digits.
+void AppendPadded(std::string* out, int value, int width);
 inline constexpr int64_t kMinUnixSeconds = -62135596800;  // 0001-01-01T00:00:00Z
 inline constexpr int64_t kMaxUnixSeconds = 253402300799;  // 9999-12-31T23:59:59Z
 

@@ -3,6 +3,7 @@
 // is ASCII, and ICU round trips (UTF-8 → UTF-16 → UTF-8) cost more than the operation itself.
 //
 // ICU's Normalizer2 instances are process-wide singletons whose const methods are thread-safe.
+#include <unicode/bytestream.h>
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -101,15 +102,16 @@ std::string Nfkc(std::string_view s) {
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(status);
   if (U_FAILURE(status)) return std::string(s);
-  icu::UnicodeString u =
-      icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
-  if (nfkc->isNormalized(u, status) && U_SUCCESS(status)) return std::string(s);
+  // The UTF-8 entry points: no conversion to UTF-16 and back for text that is already normal
+  // (most of it).
+  icu::StringPiece piece(s.data(), static_cast<int32_t>(s.size()));
+  if (nfkc->isNormalizedUTF8(piece, status) && U_SUCCESS(status)) return std::string(s);
   status = U_ZERO_ERROR;
-  icu::UnicodeString out = nfkc->normalize(u, status);
+  std::string out;
+  icu::StringByteSink<std::string> sink(&out);
+  nfkc->normalizeUTF8(0, piece, sink, nullptr, status);
   if (U_FAILURE(status)) return std::string(s);
-  std::string utf8;
-  out.toUTF8String(utf8);
-  return utf8;
+  return out;
 }
 
 std::string_view TrimUnicode(std::string_view s) {
