@@ -21,7 +21,7 @@ entities:
     fields:
       code:  {type: string, required: true}
       name:  {type: string, required: true, max_length: 100}
-      phone: {type: phone, personal: true}
+      phone: {type: phone, region: CN, personal: true}   # stored as E.164: +8613812345678
       grade: {type: enum, values: [A, B, C, D]}
       limit: {type: decimal, scale: 2, min: 0, max: 1000000}
       born:  date                                # short form: just the type
@@ -46,7 +46,13 @@ bindings:
   erp.customer:
     table: customers
     key: id                                      # a surrogate key need not be mapped
-    fields: {code: cust_code, name: cust_name, phone: mobile, grade: grade, limit: credit_limit}
+    timezone: Asia/Shanghai                      # its times carry no offset: Beijing time
+    fields:
+      code: cust_code
+      name: cust_name
+      phone: {column: mobile, format: national}  # written as 138 1234 5678
+      grade: grade
+      limit: credit_limit
   crm.order:
     table: orders
     key: order_no
