@@ -18,7 +18,7 @@ build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1800
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1800 --repeat until-pass:2
 
 demo: build
 	bash examples/quickstart/run.sh $(BUILD_DIR)/concord

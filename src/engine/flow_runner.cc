@@ -727,6 +727,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
             AuditEntry{id_, flow_.entity, item.source_key_text, seq, op, outcome, now});
       };
       for (int64_t seq : item.echo_seqs) RETURN_IF_ERROR(audit(seq, "echo"));
+      stats_.echo += static_cast<int64_t>(item.echo_seqs.size());  // one per skipped change
       if (item.outcome == "echo") continue;
       if (item.seqs.empty()) {
         RETURN_IF_ERROR(audit(0, item.snapshot ? "snapshot:" + item.outcome : item.outcome));
@@ -815,9 +816,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
       }
       if (o == "applied") ++stats_.applied;
       else if (o == "unchanged") ++stats_.unchanged;
-      else if (o == "echo") ++stats_.echo;
       else if (o == "filtered") ++stats_.filtered;
-      stats_.echo += static_cast<int64_t>(item.echo_seqs.size());
     }
     stats_.rejected += rejected;
     if (!acks.empty()) {
