@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/spec.h"
+#include "core/did_you_mean.h"  // ClosestMatch, used with every config error
 #include "core/status.h"
 
 namespace concord {
@@ -34,9 +35,6 @@ Result<ConfigSpec> LoadConfigFile(const std::string& path, std::vector<ConfigErr
 Result<ConfigSpec> LoadConfigString(const std::string& yaml, const std::string& name,
                                     const std::string& base_dir, std::vector<ConfigError>* errors);
 
-// The closest candidate to `found` by edit distance, if close enough to be a plausible typo;
-// "" otherwise. Used for every "did you mean".
-std::string ClosestMatch(const std::string& found, const std::vector<std::string>& candidates);
 
 // `concord validate --connect`: opens every system through its connector and checks that each
 // binding's table and mapped/key columns exist, with did-you-mean on tables and columns. Systems

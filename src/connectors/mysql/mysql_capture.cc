@@ -7,6 +7,7 @@
 #include <string>
 
 #include "connectors/mysql/mysql_connection.h"
+#include "core/did_you_mean.h"
 
 namespace concord::mysql_connector {
 namespace {
@@ -135,7 +136,7 @@ Result<KeyColumns> FindKeyColumns(const std::string& ctx, const TableMeta& meta,
     const ColumnMeta* c = meta.Find(k);
     if (c == nullptr) {
       std::string msg = ctx + ": key column \"" + k + "\" does not exist";
-      std::string near = ClosestName(k, meta.ColumnNames());
+      std::string near = ClosestMatch(std::string(k), meta.ColumnNames());
       if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
       return NotFound(msg);
     }

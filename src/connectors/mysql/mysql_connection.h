@@ -200,8 +200,6 @@ inline void AppendSignature(std::string* signature, std::string_view part) {
   *signature += part;
 }
 
-// The closest of `candidates` to `found` when close enough to be a plausible typo, else "".
-std::string ClosestName(std::string_view found, const std::vector<std::string>& candidates);
 
 // Case-insensitive (ASCII) equality, as MySQL compares column names.
 bool EqualsNoCase(std::string_view a, std::string_view b);

@@ -3,6 +3,7 @@
 // and row lookup by key. Capture lives in mysql_capture.cc, writing in mysql_sink.cc; the design
 // is in README.md.
 #include "connectors/mysql/mysql_connector.h"
+#include "core/did_you_mean.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -60,27 +61,6 @@ constexpr OptionDoc kOptions[] = {
     {"ssl_ca", "CA certificate file for ssl_mode verify_identity (default: the system's CAs)"},
 };
 
-// Edit distance counting a swap of two neighbouring letters as one edit ("hots" → "host"), the
-// commonest typo; letters compare without case.
-size_t EditDistance(std::string_view a, std::string_view b) {
-  auto same = [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  };
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min(
-          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (same(a[i - 1], b[j - 1]) ? 0 : 1)});
-      if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1])) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
 
 Result<unsigned> ParseUnsigned(const ConnectionParams& p, std::string_view name, unsigned def,
                                unsigned min, unsigned max, std::string_view what) {
@@ -156,19 +136,6 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
          });
 }
 
-std::string ClosestName(std::string_view found, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_distance = std::max<size_t>(1, std::min<size_t>(3, found.size() / 3));
-  for (const std::string& c : candidates) {
-    if (c == found) continue;
-    size_t d = EditDistance(found, c);
-    if (d < best_distance || (d == best_distance && best.empty())) {
-      best = c;
-      best_distance = d;
-    }
-  }
-  return best;
-}
 
 Result<Key> DecodeLoggedKey(const std::string& text) {
   if (text.find('{') == std::string::npos) return DecodeKey(text);
@@ -226,7 +193,7 @@ Result<std::unique_ptr<Connection>> MysqlConnection::Open(const ConnectionParams
   for (const auto& [name, value] : params.options) {
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
     std::string msg = sys + ": unknown option \"" + name + "\" for connector mysql";
-    std::string near = ClosestName(name, allowed);
+    std::string near = ClosestMatch(std::string(name), allowed);
     if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
     msg += "; allowed:";
     for (size_t i = 0; i < allowed.size(); ++i) msg += (i ? ", " : " ") + allowed[i];
@@ -454,7 +421,7 @@ Status MysqlConnection::TableError(const Status& s, std::string_view table,
       meta_.erase(std::string(table));
       Result<const TableMeta*> meta = Meta(std::string(table));
       if (meta.ok()) {
-        std::string near = ClosestName(column, (*meta)->ColumnNames());
+        std::string near = ClosestMatch(std::string(column), (*meta)->ColumnNames());
         if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
       }
     }

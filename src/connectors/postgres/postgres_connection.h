@@ -212,7 +212,5 @@ inline void AppendSignature(std::string* signature, std::string_view part) {
   *signature += part;
 }
 
-// The closest of `candidates` to `found` when close enough to be a plausible typo, else "".
-std::string ClosestName(std::string_view found, const std::vector<std::string>& candidates);
 
 }  // namespace concord::postgres_connector

@@ -3,6 +3,7 @@
 // key. Capture lives in postgres_capture.cc, writing in postgres_sink.cc; libpq and value
 // conversions in pg_conn.* and pg_types.*; the design is in README.md.
 #include "connectors/postgres/postgres_connector.h"
+#include "core/did_you_mean.h"
 
 #include <libpq-fe.h>
 
@@ -32,22 +33,6 @@ constexpr std::string_view kSslRootCertOption = "sslrootcert";
 // normally fixed per binding, so reaching it means callers vary them.
 constexpr size_t kMaxCachedStatements = 512;
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t subst = prev[j - 1] + (std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                                            std::tolower(static_cast<unsigned char>(b[j - 1]))
-                                        ? 0
-                                        : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 Result<int> ParseWhole(const ConnectionParams& p, std::string_view name, int def,
                        std::string_view unit) {
@@ -109,19 +94,6 @@ std::pair<std::string, std::string> DeniedObject(const std::string& message) {
 
 }  // namespace
 
-std::string ClosestName(std::string_view found, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_distance = std::max<size_t>(1, std::min<size_t>(3, found.size() / 3));
-  for (const std::string& c : candidates) {
-    if (c == found) continue;
-    size_t d = EditDistance(found, c);
-    if (d < best_distance || (d == best_distance && best.empty())) {
-      best = c;
-      best_distance = d;
-    }
-  }
-  return best;
-}
 
 // --- names ---
 
@@ -206,7 +178,7 @@ Result<std::unique_ptr<Connection>> PostgresConnection::Open(const ConnectionPar
   for (const auto& [name, value] : params.options) {
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
     std::string msg = sys + ": unknown option \"" + name + "\" for connector postgres";
-    std::string near = ClosestName(name, allowed);
+    std::string near = ClosestMatch(std::string(name), allowed);
     if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
     msg +=
         "; allowed: url, password, schema, connect_timeout_s, statement_timeout_ms, sslmode, "
@@ -243,7 +215,7 @@ Result<std::unique_ptr<Connection>> PostgresConnection::Open(const ConnectionPar
   if (params.options.count(std::string(kSslModeOption)) &&
       std::find(kSslModes.begin(), kSslModes.end(), o.sslmode) == kSslModes.end()) {
     std::string msg = sys + ": option sslmode: unknown mode \"" + o.sslmode + "\"";
-    std::string near = ClosestName(o.sslmode, kSslModes);
+    std::string near = ClosestMatch(std::string(o.sslmode), kSslModes);
     if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
     return InvalidArgument(msg +
                            "; allowed: disable, allow, prefer, require, verify-ca, verify-full");
@@ -367,7 +339,7 @@ Result<const TableMeta*> PostgresConnection::Meta(const TableRef& t) {
   for (const std::string& k : t.key_columns) {
     if (meta->Find(k)) continue;
     std::string msg = Context(t) + ": key column \"" + k + "\" does not exist";
-    std::string near = ClosestName(k, names);
+    std::string near = ClosestMatch(std::string(k), names);
     if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
     return NotFound(msg);
   }
@@ -380,7 +352,7 @@ Result<const ColumnMeta*> PostgresConnection::Column(const TableRef& t, const Ta
   std::vector<std::string> names;
   for (const ColumnMeta& c : meta.columns) names.push_back(c.name);
   std::string msg = Context(t) + ": column \"" + std::string(column) + "\" does not exist";
-  std::string near = ClosestName(column, names);
+  std::string near = ClosestMatch(std::string(column), names);
   if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
   return NotFound(msg);
 }
@@ -491,7 +463,7 @@ Status PostgresConnection::TableError(
       if (meta.ok()) {
         std::vector<std::string> names;
         for (const ColumnMeta& c : (*meta)->columns) names.push_back(c.name);
-        std::string near = ClosestName(column, names);
+        std::string near = ClosestMatch(std::string(column), names);
         if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
       }
     }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "connectors/sqlite/sqlite_connection.h"
+#include "core/did_you_mean.h"
 
 namespace concord::sqlite_connector {
 namespace {
@@ -126,7 +127,7 @@ Status SqliteSource::InstallCapture(const TableRef& t, std::string_view consumer
                              [&](const std::string& n) { return EqualsNoCase(n, k); });
     if (!found) {
       std::string msg = ctx + ": key column \"" + k + "\" does not exist";
-      std::string near = ClosestName(k, names);
+      std::string near = ClosestMatch(std::string(k), names);
       if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
       return NotFound(msg);
     }

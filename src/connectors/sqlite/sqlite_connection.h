@@ -165,8 +165,6 @@ inline void AppendSignature(std::string* signature, std::string_view part) {
 // go through this; record values are always bound.
 std::string QuoteLiteral(std::string_view s);
 
-// The closest of `candidates` to `found` when close enough to be a plausible typo, else "".
-std::string ClosestName(std::string_view found, const std::vector<std::string>& candidates);
 
 // DecodeKey plus the blob form the capture triggers write for blob key values ({"hex":".."},
 // the same form EncodeKey uses), which DecodeKey itself does not accept.

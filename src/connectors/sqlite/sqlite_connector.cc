@@ -2,6 +2,7 @@
 // the statement cache, transactions, error messages and row lookup by key. Capture lives in
 // sqlite_capture.cc, writing in sqlite_sink.cc; the design is in README.md.
 #include "connectors/sqlite/sqlite_connector.h"
+#include "core/did_you_mean.h"
 
 #include <sqlite3.h>
 
@@ -26,22 +27,6 @@ constexpr std::string_view kCreateOption = "create";
 // binding, so reaching it means callers vary them, and re-preparing is cheaper than growing.
 constexpr size_t kMaxCachedStatements = 512;
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t subst = prev[j - 1] + (std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                                            std::tolower(static_cast<unsigned char>(b[j - 1]))
-                                        ? 0
-                                        : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 Result<bool> ParseBool(const ConnectionParams& p, std::string_view name, bool def) {
   auto it = p.options.find(std::string(name));
@@ -93,19 +78,6 @@ std::string QuoteLiteral(std::string_view s) {
   return out;
 }
 
-std::string ClosestName(std::string_view found, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_distance = std::max<size_t>(1, std::min<size_t>(3, found.size() / 3));
-  for (const std::string& c : candidates) {
-    if (c == found) continue;
-    size_t d = EditDistance(found, c);
-    if (d < best_distance || (d == best_distance && best.empty())) {
-      best = c;
-      best_distance = d;
-    }
-  }
-  return best;
-}
 
 Result<Key> DecodeLoggedKey(const std::string& text) {
   if (text.find("{\"hex\":") == std::string::npos) return DecodeKey(text);
@@ -150,7 +122,7 @@ Result<std::unique_ptr<Connection>> SqliteConnection::Open(const ConnectionParam
   for (const auto& [name, value] : params.options) {
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
     std::string msg = sys + ": unknown option \"" + name + "\" for connector sqlite";
-    std::string near = ClosestName(name, allowed);
+    std::string near = ClosestMatch(std::string(name), allowed);
     if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
     msg += "; allowed: path, busy_timeout_ms, create";
     return InvalidArgument(msg);
@@ -249,7 +221,7 @@ Status SqliteConnection::TableError(const Status& s, std::string_view table,
     if (columns.ok()) {
       std::vector<std::string> names;
       for (const ColumnInfo& c : *columns) names.push_back(c.name);
-      std::string near = ClosestName(column, names);
+      std::string near = ClosestMatch(std::string(column), names);
       if (!near.empty()) out += " (did you mean \"" + near + "\"?)";
     }
     return out;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "config/config.h"
+#include "core/did_you_mean.h"
 
 namespace concord {
 namespace {
