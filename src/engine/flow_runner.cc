@@ -642,9 +642,11 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
         continue;
       }
     }
-    auto row = to_->FromCanonical(item.canon, item.write_fields);
+    FieldIssue issue;
+    auto row = to_->FromCanonical(item.canon, item.write_fields, &issue);
     if (!row.ok()) {
-      Reject(item, "value_map", "", row.status().message());
+      Reject(item, issue.rule.empty() ? "format" : issue.rule, issue.field,
+             row.status().message());
       continue;
     }
     for (const auto& [col, v] : item.reference_columns) (*row)[col] = v;

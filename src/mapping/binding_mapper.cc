@@ -165,8 +165,8 @@ Result<Value> BindingMapper::ToSystem(size_t i, const Value& v) const {
   return written;
 }
 
-Result<Row> BindingMapper::FromCanonical(const Record& record,
-                                         const std::set<std::string>& fields) const {
+Result<Row> BindingMapper::FromCanonical(const Record& record, const std::set<std::string>& fields,
+                                         FieldIssue* issue) const {
   Row row;
   for (const std::string& field : fields) {
     auto it = record.find(field);
@@ -174,7 +174,16 @@ Result<Row> BindingMapper::FromCanonical(const Record& record,
     for (size_t i = 0; i < binding_->fields.size(); ++i) {
       if (binding_->fields[i].field != field) continue;
       auto system = ToSystem(i, it->second);
-      if (!system.ok()) return system.status();
+      if (!system.ok()) {
+        if (issue != nullptr) {
+          const FieldMapping& m = binding_->fields[i];
+          bool unmapped = !m.value_map.empty() && format_errors_[i].empty() &&
+                          Reverse(m, it->second.ToString()) == nullptr;
+          *issue = FieldIssue{field, unmapped ? "value_map" : "format",
+                              system.status().message(), ""};
+        }
+        return system.status();
+      }
       row[binding_->fields[i].column] = std::move(*system);
       break;  // the first mapping of a field is the one that is written (as ForField)
     }

@@ -53,7 +53,11 @@ class BindingMapper {
   // value with no system value is an error), or else FormatValue (the mapping's format, time zone
   // and encoding: a value that cannot be written so is an error). Fields this binding does not
   // map are skipped. Errors name the field and the column.
-  Result<Row> FromCanonical(const Record& record, const std::set<std::string>& fields) const;
+  // On failure, `*issue` (when given) names the field and the rule broken: "value_map" (no
+  // system value for the canonical one) or "format" (the value cannot be written in the
+  // binding's layout).
+  Result<Row> FromCanonical(const Record& record, const std::set<std::string>& fields,
+                            FieldIssue* issue = nullptr) const;
 
   // The table key of `row` (binding key columns, in order).
   Key SystemKeyOfRow(const Row& row) const;

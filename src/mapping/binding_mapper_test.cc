@@ -215,6 +215,10 @@ TEST(BindingMapperTest, FromCanonicalSubsetAndErrors) {
   EXPECT_EQ(bad.status().message(),
             "field credit_grade: canonical value \"D\" has no entry in the value map of "
             "crm.customer column \"level\" (it maps to A, B, C); add one to the binding's map");
+  FieldIssue issue;
+  ASSERT_FALSE(m.FromCanonical(r, {"credit_grade"}, &issue).ok());
+  EXPECT_EQ(issue.field, "credit_grade");
+  EXPECT_EQ(issue.rule, "value_map");
 }
 
 TEST(BindingMapperTest, Keys) {
@@ -461,6 +465,10 @@ TEST_F(MessyCrmTest, WriteErrorsNameFieldAndColumn) {
   EXPECT_EQ(out.status().message(),
             "field phone (erp.customer column \"mobile\"): cannot write 867****1234 as "
             "\"138-1234-5678\": the number has 12 digits, the pattern 11");
+  FieldIssue issue;
+  ASSERT_FALSE(erp.FromCanonical({{"phone", T("+8675588881234")}}, {"phone"}, &issue).ok());
+  EXPECT_EQ(issue.field, "phone");
+  EXPECT_EQ(issue.rule, "format");
   out = erp.FromCanonical({{"name", T("笑😀")}}, {"name"});
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().message(),
