@@ -1,5 +1,9 @@
 #include "core/change.h"
 
+#include <charconv>
+#include <climits>
+#include <cstdint>
+
 #include <nlohmann/json.hpp>
 
 namespace concord {
@@ -23,7 +27,8 @@ Result<Key> DecodeKey(const std::string& text) {
   for (const auto& e : j) {
     if (e.is_null()) {
       key.push_back(Value::Null());
-    } else if (e.is_number_integer()) {
+    } else if (e.is_number_integer() &&
+               (e.is_number_unsigned() ? e.get<uint64_t>() <= INT64_MAX : true)) {
       key.push_back(Value::Int(e.get<int64_t>()));
     } else if (e.is_number()) {
       key.push_back(Value::Real(e.get<double>()));
@@ -31,6 +36,21 @@ Result<Key> DecodeKey(const std::string& text) {
       key.push_back(Value::Text(e.get<std::string>()));
     } else if (e.is_boolean()) {
       key.push_back(Value::Int(e.get<bool>() ? 1 : 0));
+    } else if (e.is_object() && e.size() == 1 && e.contains("hex") && e["hex"].is_string()) {
+      // A blob, as EncodeKey (Value::ToJson) and the capture triggers write it.
+      const std::string& hex = e["hex"].get_ref<const std::string&>();
+      if (hex.size() % 2 != 0) return InvalidArgument("key element has bad hex: " + text);
+      std::string bytes;
+      bytes.reserve(hex.size() / 2);
+      for (size_t i = 0; i < hex.size(); i += 2) {
+        unsigned v = 0;
+        auto [end, ec] = std::from_chars(hex.data() + i, hex.data() + i + 2, v, 16);
+        if (ec != std::errc() || end != hex.data() + i + 2) {
+          return InvalidArgument("key element has bad hex: " + text);
+        }
+        bytes += static_cast<char>(v);
+      }
+      key.push_back(Value::Blob(std::move(bytes)));
     } else {
       return InvalidArgument("key element is not a scalar: " + text);
     }

@@ -20,7 +20,8 @@ using Key = std::vector<Value>;
 
 // ["C001"], [17,"A"]. Reals use shortest round-trip digits; blobs {"hex":".."}.
 std::string EncodeKey(const Key& key);
-// Inverse of EncodeKey for JSON arrays of scalars (null, integer, real, string).
+// Inverse of EncodeKey: JSON arrays of null, integers, reals, strings, booleans (as 0/1) and
+// blobs written as {"hex": ".."}. Integers above INT64_MAX become reals.
 Result<Key> DecodeKey(const std::string& text);
 
 // A human rendering of an encoded key for messages: ["C001"] → C001, [1,"A"] → 1|A.

@@ -32,6 +32,7 @@ TEST(KeyTest, EncodeDecodeRoundTrip) {
       {{Value::Text("引号\"; DROP")}, "[\"引号\\\"; DROP\"]"},
       {{Value::Null()}, "[null]"},
       {{Value::Real(1.5)}, "[1.5]"},
+      {{Value::Blob(std::string("\x00\xff", 2)), Value::Int(7)}, "[{\"hex\":\"00ff\"},7]"},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(EncodeKey(c.key), c.text);
@@ -40,6 +41,10 @@ TEST(KeyTest, EncodeDecodeRoundTrip) {
     EXPECT_EQ(*back, c.key) << c.text;
   }
   EXPECT_FALSE(DecodeKey("C001").ok());
+  EXPECT_FALSE(DecodeKey("[{\"hex\":\"0g\"}]").ok());
+  auto big = DecodeKey("[18446744073709551615]");  // above INT64_MAX: a real, not a wrap-around
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ((*big)[0].kind(), ValueKind::kReal);
   EXPECT_EQ(KeyForDisplay("[17,\"A\"]"), "17|A");
 }
 

@@ -432,7 +432,7 @@ Result<std::vector<SourceChange>> MysqlSource::ReadChanges(const TableRef& t,
       SourceChange c;
       c.seq = stmt->Column(0).int_value();
       std::string pk = stmt->Column(1).text();
-      Result<Key> key = DecodeLoggedKey(pk);
+      Result<Key> key = DecodeKey(pk);
       if (!key.ok()) {
         return DataLoss(ctx + ": changelog row " + std::to_string(c.seq) +
                         " has an unreadable key: " + key.status().message());

@@ -204,8 +204,5 @@ inline void AppendSignature(std::string* signature, std::string_view part) {
 // Case-insensitive (ASCII) equality, as MySQL compares column names.
 bool EqualsNoCase(std::string_view a, std::string_view b);
 
-// DecodeKey plus the blob form the capture triggers write for binary key values ({"hex":".."},
-// the same form EncodeKey uses), which DecodeKey itself does not accept.
-Result<Key> DecodeLoggedKey(const std::string& text);
 
 }  // namespace concord::mysql_connector

@@ -166,35 +166,6 @@ std::string KeyFromJsonExpr(const std::string& json, size_t index, Oid type,
   return "((" + json + ") ->> " + i + ")::" + cast_type;
 }
 
-Result<Key> DecodeLoggedKey(const std::string& text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_array()) {
-    return InvalidArgument("key is not a JSON array: " + text);
-  }
-  Key key;
-  key.reserve(j.size());
-  for (const auto& e : j) {
-    if (e.is_null()) {
-      key.push_back(Value::Null());
-    } else if (e.is_number_integer() &&
-               (e.is_number_unsigned() ? e.get<uint64_t>() <= INT64_MAX : true)) {
-      key.push_back(Value::Int(e.get<int64_t>()));
-    } else if (e.is_number()) {
-      key.push_back(Value::Real(e.get<double>()));
-    } else if (e.is_string()) {
-      key.push_back(Value::Text(e.get<std::string>()));
-    } else if (e.is_boolean()) {
-      key.push_back(Value::Int(e.get<bool>() ? 1 : 0));
-    } else if (e.is_object() && e.size() == 1 && e.contains("hex") && e["hex"].is_string()) {
-      Result<std::string> bytes = FromHex(e["hex"].get<std::string>());
-      if (!bytes.ok()) return InvalidArgument("key element has bad hex: " + text);
-      key.push_back(Value::Blob(std::move(*bytes)));
-    } else {
-      return InvalidArgument("key element is not a scalar: " + text);
-    }
-  }
-  return key;
-}
 
 size_t Utf8Length(std::string_view s) {
   size_t n = 0;

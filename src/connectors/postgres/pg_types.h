@@ -63,8 +63,6 @@ std::string KeyJsonExpr(const std::string& expr, Oid type);
 std::string KeyFromJsonExpr(const std::string& json, size_t index, Oid type,
                             const std::string& cast_type);
 
-// DecodeKey plus the {"hex":".."} form bytea key parts are logged as.
-Result<Key> DecodeLoggedKey(const std::string& text);
 
 // Number of characters (UTF-8 code points) of `s`, as varchar(n) counts them.
 size_t Utf8Length(std::string_view s);

@@ -360,7 +360,7 @@ Result<std::vector<SourceChange>> PostgresSource::ReadChanges(const TableRef& t,
     if (!changes.empty() && c.seq == last_seq) continue;  // a key matching several rows
     last_seq = c.seq;
     std::string pk = Text(res, row, 1);
-    Result<Key> key = DecodeLoggedKey(pk);
+    Result<Key> key = DecodeKey(pk);
     if (!key.ok()) {
       return DataLoss(ctx + ": changelog row " + std::to_string(c.seq) +
                       " has an unreadable key: " + key.status().message());

@@ -253,7 +253,7 @@ Result<std::vector<SourceChange>> SqliteSource::ReadChanges(const TableRef& t,
       SourceChange c;
       c.seq = stmt->ColumnInt(0);
       std::string pk = stmt->ColumnText(1);
-      Result<Key> key = DecodeLoggedKey(pk);
+      Result<Key> key = DecodeKey(pk);
       if (!key.ok()) {
         return DataLoss(ctx + ": changelog row " + std::to_string(c.seq) +
                         " has an unreadable key: " + key.status().message());

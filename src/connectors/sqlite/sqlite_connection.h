@@ -166,8 +166,5 @@ inline void AppendSignature(std::string* signature, std::string_view part) {
 std::string QuoteLiteral(std::string_view s);
 
 
-// DecodeKey plus the blob form the capture triggers write for blob key values ({"hex":".."},
-// the same form EncodeKey uses), which DecodeKey itself does not accept.
-Result<Key> DecodeLoggedKey(const std::string& text);
 
 }  // namespace concord::sqlite_connector

@@ -79,39 +79,6 @@ std::string QuoteLiteral(std::string_view s) {
 }
 
 
-Result<Key> DecodeLoggedKey(const std::string& text) {
-  if (text.find("{\"hex\":") == std::string::npos) return DecodeKey(text);
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_array()) {
-    return InvalidArgument("key is not a JSON array: " + text);
-  }
-  Key key;
-  for (const auto& e : j) {
-    if (e.is_object()) {
-      auto hex = e.find("hex");
-      if (e.size() != 1 || hex == e.end() || !hex->is_string() ||
-          hex->get_ref<const std::string&>().size() % 2 != 0) {
-        return InvalidArgument("key element is not a scalar: " + text);
-      }
-      const std::string& h = hex->get_ref<const std::string&>();
-      std::string bytes;
-      bytes.reserve(h.size() / 2);
-      for (size_t i = 0; i < h.size(); i += 2) {
-        unsigned v = 0;
-        auto [end, ec] = std::from_chars(h.data() + i, h.data() + i + 2, v, 16);
-        if (ec != std::errc() || end != h.data() + i + 2) {
-          return InvalidArgument("key element has bad hex: " + text);
-        }
-        bytes += static_cast<char>(v);
-      }
-      key.push_back(Value::Blob(std::move(bytes)));
-    } else {
-      ASSIGN_OR_RETURN(Key one, DecodeKey("[" + e.dump() + "]"));
-      key.push_back(std::move(one[0]));
-    }
-  }
-  return key;
-}
 
 // --- SqliteConnection ---
 
