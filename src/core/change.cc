@@ -4,6 +4,8 @@
 #include <climits>
 #include <cstdint>
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 namespace concord {
@@ -76,6 +78,33 @@ std::string_view ChangeOpName(ChangeOp op) {
     case ChangeOp::kDelete: return "delete";
   }
   return "?";
+}
+
+Result<ChangeOp> ParseChangeOp(std::string_view op) {
+  if (op == "insert") return ChangeOp::kInsert;
+  if (op == "update") return ChangeOp::kUpdate;
+  if (op == "delete") return ChangeOp::kDelete;
+  return DataLoss("unknown changelog op \"" + std::string(op) + "\"");
+}
+
+Status AttachCurrentImages(
+    std::vector<SourceChange>* changes,
+    const std::function<Result<std::vector<std::optional<Row>>>(const std::vector<Key>&)>& lookup) {
+  std::map<std::string, size_t> index;
+  std::vector<Key> distinct;
+  std::vector<size_t> slot(changes->size());
+  for (size_t i = 0; i < changes->size(); ++i) {
+    auto [it, added] = index.emplace(EncodeKey((*changes)[i].key), distinct.size());
+    if (added) distinct.push_back((*changes)[i].key);
+    slot[i] = it->second;
+  }
+  ASSIGN_OR_RETURN(std::vector<std::optional<Row>> rows, lookup(distinct));
+  if (rows.size() != distinct.size()) {
+    return Internal("row lookup returned " + std::to_string(rows.size()) + " results for " +
+                    std::to_string(distinct.size()) + " keys");
+  }
+  for (size_t i = 0; i < changes->size(); ++i) (*changes)[i].row = rows[slot[i]];
+  return Status::Ok();
 }
 
 }  // namespace concord

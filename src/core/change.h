@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,9 @@ std::string KeyForDisplay(const std::string& encoded);
 
 enum class ChangeOp { kInsert, kUpdate, kDelete };
 std::string_view ChangeOpName(ChangeOp op);  // "insert" | "update" | "delete"
+// Inverse of ChangeOpName, for ops read back from a changelog; DataLoss for anything else (a
+// changelog row concord did not write).
+Result<ChangeOp> ParseChangeOp(std::string_view op);
 
 // One captured change as the source's changelog recorded it, with the row's current image.
 //
@@ -44,5 +48,12 @@ struct SourceChange {
   int64_t at_ms = 0;         // when the source logged it (ms since epoch, source clock)
   std::optional<Row> row;    // current image; nullopt when the row no longer exists
 };
+
+// Attaches the current row image to each change: looks up each distinct key once through
+// `lookup` (which returns, for keys[i], the row or nullopt) and gives every change of that key
+// the same image. The shared last step of trigger capture's ReadChanges.
+Status AttachCurrentImages(
+    std::vector<SourceChange>* changes,
+    const std::function<Result<std::vector<std::optional<Row>>>(const std::vector<Key>&)>& lookup);
 
 }  // namespace concord

@@ -32,6 +32,7 @@ struct FlowRunner::Item {
   Key canon_key;
   std::string canon_key_text;
   std::optional<Key> target_key;   // known key in the target
+  bool target_key_in_xref = false; // target_key came from the xref (no need to write it again)
   bool xref_from_changed = false;  // the source's xref entry must be written
   std::optional<Row> target_row;
   Record target_canon;
@@ -475,6 +476,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
       if (known) {
         ASSIGN_OR_RETURN(Key k, DecodeKey(*known));
         item.target_key = std::move(k);
+        item.target_key_in_xref = true;
       } else {
         // Not in the xref: look for the record by its canonical key columns, so that a replay
         // after a crash finds the row it inserted instead of inserting it twice.
@@ -756,7 +758,8 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
           }
           if (!to_->key_is_mapped()) {
             Key k = !item.written_key.empty() ? item.written_key : item.target_key.value_or(Key{});
-            if (!k.empty()) {
+            bool known = item.target_key_in_xref && item.target_key && *item.target_key == k;
+            if (!k.empty() && !known) {
               RETURN_IF_ERROR(
                   state_->PutXref(flow_.entity, item.canon_key_text, flow_.to, EncodeKey(k)));
             }

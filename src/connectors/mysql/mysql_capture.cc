@@ -187,12 +187,6 @@ std::string TriggerBody(const TableRef& t, const KeyColumns& keys, TriggerKind k
   return "";
 }
 
-Result<ChangeOp> ParseOp(const std::string& op) {
-  if (op == "insert") return ChangeOp::kInsert;
-  if (op == "update") return ChangeOp::kUpdate;
-  if (op == "delete") return ChangeOp::kDelete;
-  return DataLoss("unknown changelog op \"" + op + "\"");
-}
 
 // True when the last error is "table _concord_... doesn't exist" (capture never installed).
 bool CaptureTableMissing(MysqlDb& db) {
@@ -444,7 +438,7 @@ Result<std::vector<SourceChange>> MysqlSource::ReadChanges(const TableRef& t,
                                " columns (capture was installed with another key)");
       }
       c.key = std::move(*key);
-      Result<ChangeOp> op = ParseOp(stmt->Column(2).text());
+      Result<ChangeOp> op = ParseChangeOp(stmt->Column(2).text());
       if (!op.ok()) return op.status().WithContext(ctx);
       c.op = *op;
       c.origin = stmt->Column(3).text();  // NULL (an application's write) reads as ""
@@ -456,16 +450,8 @@ Result<std::vector<SourceChange>> MysqlSource::ReadChanges(const TableRef& t,
       return conn_->Commit();
     }
     // The current image of each distinct key, fetched in as few queries as possible.
-    std::map<std::string, size_t> index;
-    std::vector<Key> distinct;
-    std::vector<size_t> slot(changes.size());
-    for (size_t i = 0; i < changes.size(); ++i) {
-      auto [it, added] = index.emplace(EncodeKey(changes[i].key), distinct.size());
-      if (added) distinct.push_back(changes[i].key);
-      slot[i] = it->second;
-    }
-    ASSIGN_OR_RETURN(std::vector<std::optional<Row>> rows, conn_->LookupRows(t, distinct));
-    for (size_t i = 0; i < changes.size(); ++i) changes[i].row = rows[slot[i]];
+    RETURN_IF_ERROR(AttachCurrentImages(
+        &changes, [&](const std::vector<Key>& keys) { return conn_->LookupRows(t, keys); }));
     return conn_->Commit();
   }();
   if (!s.ok()) {

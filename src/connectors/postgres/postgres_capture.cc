@@ -108,12 +108,6 @@ std::string DollarTag(const std::string& body) {
   return tag;
 }
 
-Result<ChangeOp> ParseOp(std::string_view op) {
-  if (op == "insert") return ChangeOp::kInsert;
-  if (op == "update") return ChangeOp::kUpdate;
-  if (op == "delete") return ChangeOp::kDelete;
-  return DataLoss("unknown changelog op \"" + std::string(op) + "\"");
-}
 
 std::string Text(const PGresult* r, int row, int col) {
   return std::string(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col)));
@@ -372,7 +366,7 @@ Result<std::vector<SourceChange>> PostgresSource::ReadChanges(const TableRef& t,
                              " columns (capture was installed with another key)");
     }
     c.key = std::move(*key);
-    Result<ChangeOp> op = ParseOp(Text(res, row, 2));
+    Result<ChangeOp> op = ParseChangeOp(Text(res, row, 2));
     if (!op.ok()) return op.status().WithContext(ctx);
     c.op = *op;
     c.origin = Text(res, row, 3);  // NULL (an application's write) reads as ""

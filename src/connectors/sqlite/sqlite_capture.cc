@@ -106,12 +106,6 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
          });
 }
 
-Result<ChangeOp> ParseOp(const std::string& op) {
-  if (op == "insert") return ChangeOp::kInsert;
-  if (op == "update") return ChangeOp::kUpdate;
-  if (op == "delete") return ChangeOp::kDelete;
-  return DataLoss("unknown changelog op \"" + op + "\"");
-}
 
 }  // namespace
 
@@ -265,7 +259,7 @@ Result<std::vector<SourceChange>> SqliteSource::ReadChanges(const TableRef& t,
                                " columns (capture was installed with another key)");
       }
       c.key = std::move(*key);
-      Result<ChangeOp> op = ParseOp(stmt->ColumnText(2));
+      Result<ChangeOp> op = ParseChangeOp(stmt->ColumnText(2));
       if (!op.ok()) return op.status().WithContext(ctx);
       c.op = *op;
       c.origin = stmt->ColumnText(3);  // NULL (an application's write) reads as ""
@@ -277,16 +271,8 @@ Result<std::vector<SourceChange>> SqliteSource::ReadChanges(const TableRef& t,
       return conn_->Commit();
     }
     // The current image of each distinct key, fetched in as few queries as possible.
-    std::map<std::string, size_t> index;
-    std::vector<Key> distinct;
-    std::vector<size_t> slot(changes.size());
-    for (size_t i = 0; i < changes.size(); ++i) {
-      auto [it, added] = index.emplace(EncodeKey(changes[i].key), distinct.size());
-      if (added) distinct.push_back(changes[i].key);
-      slot[i] = it->second;
-    }
-    ASSIGN_OR_RETURN(std::vector<std::optional<Row>> rows, conn_->LookupRows(t, distinct));
-    for (size_t i = 0; i < changes.size(); ++i) changes[i].row = rows[slot[i]];
+    RETURN_IF_ERROR(AttachCurrentImages(
+        &changes, [&](const std::vector<Key>& keys) { return conn_->LookupRows(t, keys); }));
     return conn_->Commit();
   }();
   if (!s.ok()) {
