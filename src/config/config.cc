@@ -7,6 +7,7 @@
 // caught and turned into a ConfigError.
 #include "config/config.h"
 
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "config/config_keys.h"
 #include "config/value_format.h"
 #include "config/when.h"
+#include "rules/lua_sandbox.h"
 #include "connectors/registry.h"
 
 namespace concord {
@@ -200,11 +202,52 @@ bool IsTextShaped(FieldType t) {
 
 bool IsDateShaped(FieldType t) { return t == FieldType::kDate || t == FieldType::kTimestamp; }
 
+// The global names a Lua expression reads, each with where it is written.
+using LuaNames = std::vector<std::pair<std::string, Location>>;
+
+// The byte offset of `name` as a whole word in `text` (its first such occurrence), else 0.
+size_t WordOffset(const std::string& text, const std::string& name) {
+  auto ident = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  for (size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
+    bool starts = at == 0 || !ident(text[at - 1]);
+    bool ends = at + name.size() == text.size() || !ident(text[at + name.size()]);
+    if (starts && ends) return at;
+  }
+  return 0;
+}
+
+// Whether the text at `offset` is a token of the `when:` comparison form (end, a literal, an
+// operator, `and`, `true`, `false`, `null`): an error there is an error in that form.
+bool IsComparisonFormToken(const std::string& text, size_t offset) {
+  if (offset >= text.size()) return true;
+  std::string_view rest = std::string_view(text).substr(offset);
+  for (std::string_view t : {"==", "!=", "<", ">", "'", "\"", "-"}) {
+    if (rest.substr(0, t.size()) == t) return true;
+  }
+  if (rest[0] >= '0' && rest[0] <= '9') return true;
+  for (std::string_view w : {"and", "true", "false", "null"}) {
+    if (WordOffset(std::string(rest), std::string(w)) == 0 && rest.substr(0, w.size()) == w) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsLuaLibraryName(const std::string& name) {
+  const auto& lib = LuaGlobalNames();
+  return std::find(lib.begin(), lib.end(), name) != lib.end();
+}
+
 // Where parts of the spec were written, for the cross-checks; not part of ConfigSpec.
 struct FlowLocs {
   Location entity, from, to, owns, when, prefer;
   NameList owns_list;
   std::vector<Location> when_fields;  // one per comparison
+  LuaNames when_lua;                  // a Lua filter's names
+  std::vector<LuaNames> computed;     // per flow.computed entry
+  std::vector<Location> computed_fields;
   std::string path;                   // "flows[3]"
 };
 
@@ -467,6 +510,21 @@ class Loader {
   void ParseFlows(const Entry& e, ConfigSpec* spec);
   void ParseFlow(const YAML::Node& item, const std::string& path, FlowSpec* flow, FlowLocs* locs);
   void ParseWhenEntry(const Entry& e, const std::string& path, FlowSpec* flow, FlowLocs* locs);
+  void ParseRules(const Entry& e, const std::string& path, EntitySpec* entity);
+  void ParseComputed(const Entry& e, const std::string& path, FlowSpec* flow, FlowLocs* locs);
+  // Where byte `offset` of the string `text` of entry e is: exact when the scalar is written on
+  // one line (quoted or not), else the start of the value.
+  Location ExprLoc(const Entry& e, const std::string& text, size_t offset) const;
+  // Compiles `text` as a Lua expression; a syntax error is reported at its token. Fills *names
+  // and *fields (the names that are not library names). False on a syntax error.
+  bool ParseLua(const Entry& e, const std::string& path, const std::string& text,
+                LuaNames* names, std::vector<std::string>* fields);
+  // Reports each name that is neither a field of `entity` nor a library name, and each field
+  // that `from` (when given) does not map.
+  void CheckLuaNames(const LuaNames& names, const std::string& path, const EntitySpec& entity,
+                     const BindingSpec* from);
+  void CheckComputed(const FlowSpec& flow, const EntitySpec& entity, const BindingSpec* from,
+                     const BindingSpec* to, const FlowLocs& locs);
 
   // --- cross-checks
   void CheckEntities(const ConfigSpec& spec);
@@ -486,6 +544,7 @@ class Loader {
   std::vector<ConfigError> errors_;
 
   std::map<std::string, NameList> entity_keys_;                  // entity → key fields
+  std::map<std::string, std::vector<LuaNames>> rule_names_;      // entity → per rule
   std::map<std::string, Location> reference_locs_;               // "entity.field" → entity:
   std::map<std::string, std::string> binding_paths_;             // binding → dotted path
   std::map<std::string, std::vector<Location>> value_map_locs_;  // "binding.field" → values
@@ -709,6 +768,7 @@ void Loader::ParseEntities(const Entry& section, ConfigSpec* spec) {
         for (const auto& [name, loc] : keys) entity.key.push_back(name);
         entity_keys_[entity.name] = keys;
       }
+      if (const Entry* r = FindEntry(entries, "rules")) ParseRules(*r, path + ".rules", &entity);
     }
     spec->entities.emplace(entity.name, std::move(entity));
   }
@@ -816,6 +876,17 @@ void Loader::ParseField(const Entry& e, const std::string& path, FieldSpec* f) {
         f->rounding = *v == "half_up" ? Rounding::kHalfUp
                       : *v == "down"  ? Rounding::kDown
                                       : Rounding::kHalfEven;
+      }
+    } else if (k.key == "pattern") {
+      if (auto v = String(k, kpath)) {
+        RE2 re(*v, RE2::Quiet);
+        if (re.ok()) {
+          f->pattern = *v;
+        } else {
+          Error(ValueLoc(k), kpath, "not a regular expression: " + re.error(),
+                "RE2 syntax, e.g. '^[A-Z]{2}[0-9]{4}$'; in single quotes YAML keeps a backslash "
+                "as is");
+        }
       }
     } else if (k.key == "case") {
       if (auto v = OneOf(k, kpath, def)) {
@@ -1008,6 +1079,8 @@ void Loader::ParseFlow(const YAML::Node& item, const std::string& path, FlowSpec
       locs->owns = ValueLoc(k);
     } else if (k.key == "when") {
       ParseWhenEntry(k, kpath, flow, locs);
+    } else if (k.key == "computed") {
+      ParseComputed(k, kpath, flow, locs);
     } else if (k.key == "conflict") {
       const std::string expected = "expected \"newest\", \"manual\" or {prefer: <system>}";
       if (k.value.IsScalar()) {
@@ -1054,22 +1127,33 @@ void Loader::ParseWhenEntry(const Entry& e, const std::string& path, FlowSpec* f
   when.text = *text;
   when.loc = ValueLoc(e);
   locs->when = when.loc;
-  // Where the expression sits on its line, to point at the exact token: exact when the scalar is
-  // written on one line (quoted or not), else the start of the value.
-  const YAML::Mark mark = e.value.Mark();
-  int quote = IsPlain(e.value) ? 0 : 1;
-  bool exact = mark.line >= 0 && mark.line < static_cast<int>(lines_.size()) &&
-               lines_[mark.line].compare(mark.column + quote, text->size(), *text) == 0;
-  auto at = [&](size_t offset) {
-    if (!exact) return when.loc;
-    YAML::Mark m = mark;
-    m.column += quote + static_cast<int>(offset);
-    return MarkLoc(m);
-  };
+  auto at = [&](size_t offset) { return ExprLoc(e, *text, offset); };
   std::vector<size_t> offsets;
   WhenParseError error;
   if (!ParseWhen(*text, &when, &offsets, &error)) {
-    Error(at(error.offset), path, error.message, error.hint);
+    // Where the comparison form stops at something it does not have (or, not, parentheses, a
+    // function, arithmetic, a name as a value), the text is a Lua expression; a syntax error then
+    // comes from whichever form read further (Lua's where the text uses !=, which Lua writes ~=).
+    LuaSyntaxError lua_error;
+    std::vector<std::string> names;
+    if (!IsComparisonFormToken(*text, error.offset) &&
+        CheckLuaSyntax(*text, &lua_error, &names)) {
+      when.all_of.clear();
+      when.lua = true;
+      for (const auto& name : names) {
+        locs->when_lua.emplace_back(name, at(WordOffset(*text, name)));
+        if (!IsLuaLibraryName(name)) when.lua_fields.push_back(name);
+      }
+      flow->when = std::move(when);
+      return;
+    }
+    bool lua_further = !text->empty() && (lua_error.offset > error.offset ||
+                                          text->find("!=") != std::string::npos);
+    if (lua_further) {
+      Error(at(lua_error.offset), path, lua_error.message, lua_error.hint);
+    } else {
+      Error(at(error.offset), path, error.message, error.hint);
+    }
     return;
   }
   for (size_t off : offsets) locs->when_fields.push_back(at(off));
@@ -1115,6 +1199,11 @@ void Loader::CheckEntities(const ConfigSpec& spec) {
       if (f.type != FieldType::kReference || f.entity.empty()) continue;
       std::string fpath = path + ".fields." + f.name;
       KnownEntity(spec, f.entity, reference_locs_[fpath], fpath + ".entity");
+    }
+    const std::vector<LuaNames>& rule_names = rule_names_[name];
+    for (size_t i = 0; i < entity.rules.size() && i < rule_names.size(); ++i) {
+      CheckLuaNames(rule_names[i], path + ".rules[" + std::to_string(i) + "].check", entity,
+                    nullptr);
     }
   }
 }
@@ -1289,6 +1378,8 @@ void Loader::CheckFlows(const ConfigSpec& spec) {
       }
     }
     if (flow.when) CheckWhen(flow, entity, from_b, locs);
+    if (flow.when && flow.when->lua) CheckLuaNames(locs.when_lua, path + ".when", entity, from_b);
+    CheckComputed(flow, entity, from_b, to_b, locs);
   }
 }
 
@@ -1347,6 +1438,141 @@ void Loader::CheckWhen(const FlowSpec& flow, const EntitySpec& entity, const Bin
                 NameHint(c.literal.text(), f->values, "values"));
         }
     }
+  }
+}
+
+Location Loader::ExprLoc(const Entry& e, const std::string& text, size_t offset) const {
+  const YAML::Mark mark = e.value.Mark();
+  int quote = IsPlain(e.value) ? 0 : 1;
+  bool exact = mark.line >= 0 && mark.line < static_cast<int>(lines_.size()) &&
+               static_cast<size_t>(mark.column + quote) <= lines_[mark.line].size() &&
+               lines_[mark.line].compare(mark.column + quote, text.size(), text) == 0;
+  if (!exact) return ValueLoc(e);
+  YAML::Mark m = mark;
+  m.column += quote + static_cast<int>(offset);
+  return MarkLoc(m);
+}
+
+bool Loader::ParseLua(const Entry& e, const std::string& path, const std::string& text,
+                      LuaNames* names, std::vector<std::string>* fields) {
+  LuaSyntaxError error;
+  std::vector<std::string> read;
+  if (!CheckLuaSyntax(text, &error, &read)) {
+    Error(ExprLoc(e, text, error.offset), path, error.message, error.hint);
+    return false;
+  }
+  for (const auto& name : read) {
+    names->emplace_back(name, ExprLoc(e, text, WordOffset(text, name)));
+    if (!IsLuaLibraryName(name)) fields->push_back(name);
+  }
+  return true;
+}
+
+void Loader::ParseRules(const Entry& e, const std::string& path, EntitySpec* entity) {
+  if (!ExpectType(e.value, YAML::NodeType::Sequence, ValueLoc(e), path)) return;
+  std::map<std::string, Location> seen;
+  for (size_t i = 0; i < e.value.size(); ++i) {
+    const YAML::Node& item = e.value[i];
+    const std::string ipath = path + "[" + std::to_string(i) + "]";
+    if (!ExpectType(item, YAML::NodeType::Map, Loc(item), ipath)) continue;
+    RuleSpec rule;
+    rule.loc = Loc(item);
+    LuaNames names;
+    bool ok = true;
+    for (const Entry& k : SectionEntries(item, Loc(item), ipath, RuleSection())) {
+      const std::string kpath = ipath + "." + k.key;
+      auto v = String(k, kpath, /*allow_empty=*/k.key == "message");
+      if (!v) {
+        ok = false;
+      } else if (k.key == "name") {
+        rule.name = *v;
+        if (!IsIdentifier(*v)) {
+          Error(ValueLoc(k), kpath,
+                "rule name " + Quote(*v) +
+                    " must be letters, digits and underscores, starting with a letter or "
+                    "underscore");
+        } else if (auto [prev, inserted] = seen.emplace(*v, ValueLoc(k)); !inserted) {
+          Error(ValueLoc(k), kpath,
+                "duplicate rule " + Quote(*v) + " (first at " + prev->second.ToString() + ")",
+                "give each rule of an entity its own name");
+        }
+      } else if (k.key == "check") {
+        rule.check = *v;
+        rule.loc = ValueLoc(k);
+        ok = ParseLua(k, kpath, *v, &names, &rule.fields) && ok;
+      } else {
+        rule.message = *v;
+      }
+    }
+    if (!ok || rule.check.empty()) continue;
+    rule_names_[entity->name].push_back(std::move(names));
+    entity->rules.push_back(std::move(rule));
+  }
+}
+
+void Loader::ParseComputed(const Entry& e, const std::string& path, FlowSpec* flow,
+                           FlowLocs* locs) {
+  if (!ExpectType(e.value, YAML::NodeType::Map, ValueLoc(e), path)) return;
+  for (const Entry& k : Entries(e.value, path)) {
+    const std::string kpath = path + "." + k.key;
+    auto v = String(k, kpath);
+    if (!v) continue;
+    ComputedSpec c;
+    c.field = k.key;
+    c.expression = *v;
+    c.loc = ValueLoc(k);
+    LuaNames names;
+    if (!ParseLua(k, kpath, *v, &names, &c.fields)) continue;
+    flow->computed.push_back(std::move(c));
+    locs->computed.push_back(std::move(names));
+    locs->computed_fields.push_back(Loc(k.key_node));
+  }
+}
+
+void Loader::CheckLuaNames(const LuaNames& names, const std::string& path,
+                           const EntitySpec& entity, const BindingSpec* from) {
+  for (const auto& [name, loc] : names) {
+    if (entity.Field(name) != nullptr) {
+      if (from != nullptr && from->ForField(name) == nullptr) {
+        Error(loc, path,
+              "field " + Quote(name) + " is not mapped by binding " + from->Name() +
+                  ", so it is always nil in the expression",
+              "add " + name + ": <column> to bindings." + from->Name() + ".fields");
+      }
+      continue;
+    }
+    if (IsLuaLibraryName(name)) continue;
+    std::string match = ClosestMatch(name, FieldNames(entity));
+    Error(loc, path,
+          "unknown name " + Quote(name) + ": not a field of entity " + entity.name +
+              " nor a Lua library name",
+          match.empty() ? "quote text: '" + name + "'" : "did you mean " + Quote(match) + "?");
+  }
+}
+
+void Loader::CheckComputed(const FlowSpec& flow, const EntitySpec& entity,
+                           const BindingSpec* from, const BindingSpec* to, const FlowLocs& locs) {
+  for (size_t i = 0; i < flow.computed.size() && i < locs.computed.size(); ++i) {
+    const ComputedSpec& c = flow.computed[i];
+    const std::string path = locs.path + ".computed." + c.field;
+    const Location& loc = locs.computed_fields[i];
+    if (entity.Field(c.field) == nullptr) {
+      Error(loc, path, "unknown field " + Quote(c.field) + " for entity " + flow.entity,
+            NameHint(c.field, FieldNames(entity), "entity " + flow.entity + " has fields"));
+      continue;
+    }
+    if (std::find(entity.key.begin(), entity.key.end(), c.field) != entity.key.end()) {
+      Error(loc, path, "key field " + Quote(c.field) + " cannot be computed",
+            "a record's key identifies it in every system; map it from a column instead");
+      continue;
+    }
+    if (to != nullptr && to->ForField(c.field) == nullptr) {
+      Error(loc, path,
+            "field " + Quote(c.field) + " is not mapped by binding " + to->Name() +
+                ", so the computed value has nowhere to go",
+            "add " + c.field + ": <column> to bindings." + to->Name() + ".fields");
+    }
+    CheckLuaNames(locs.computed[i], path, entity, from);
   }
 }
 

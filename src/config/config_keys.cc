@@ -133,6 +133,34 @@ const SectionDef& EntitySection() {
            .required = true,
            .doc = "The entity's fields by name. A field's value is a map of the keys below, or "
                   "just a type name (`born: date`)."},
+          {.name = "rules",
+           .type = "list of maps",
+           .doc = "Cross-field rules every record must meet, each a Lua condition (see Rules "
+                  "below and docs/rules.md). A record that fails one goes to the DLQ with the "
+                  "rule's name and message."},
+      }};
+  return kSection;
+}
+
+const SectionDef& RuleSection() {
+  static const SectionDef kSection{
+      .path = "entities.<entity>.rules[n]",
+      .doc = "One cross-field rule. It is checked on a flow that carries every field it reads "
+             "(after normalization), and a record for which it is false or nil — or for which "
+             "it fails with an error — goes to the DLQ with rule `<name>`.",
+      .keys = {
+          {.name = "name",
+           .type = "string",
+           .required = true,
+           .doc = "The rule's name (an identifier), shown in DLQ reasons."},
+          {.name = "check",
+           .type = "expression",
+           .required = true,
+           .doc = "A Lua expression over the entity's fields that is true for a good record, "
+                  "e.g. `credit_limit >= 0 or grade == 'D'`."},
+          {.name = "message",
+           .type = "string",
+           .doc = "What the DLQ reason says when the rule fails."},
       }};
   return kSection;
 }
@@ -185,6 +213,12 @@ const SectionDef& FieldSection() {
            .type = "boolean",
            .default_value = "false",
            .doc = "Personal data: the value is masked in DLQ reasons and logs."},
+          {.name = "pattern",
+           .type = "string",
+           .only_for = {T::kString, T::kText, T::kPhone, T::kEmail},
+           .doc = "A regular expression (RE2 syntax, e.g. `^[A-Z]{2}[0-9]{4}$`) the canonical "
+                  "value must match; it may match anywhere unless anchored with `^` and `$`. "
+                  "RE2 runs in time linear in the value whatever the pattern."},
           {.name = "default",
            .type = "string",
            .only_for = {T::kEnum},
@@ -350,7 +384,13 @@ const SectionDef& FlowSection() {
                   "absent: every field both bindings map."},
           {.name = "when",
            .type = "expression",
-           .doc = "Only records matching this filter move (see Filters)."},
+           .doc = "Only records matching this filter move: comparisons joined by `and`, or a Lua "
+                  "expression (see Filters)."},
+          {.name = "computed",
+           .type = "map",
+           .doc = "Field → Lua expression over the record read from `from`: the field's value "
+                  "written to `to` (normalized to its type, then validated), in place of any "
+                  "value read (see docs/rules.md)."},
           {.name = "conflict",
            .type = "string or map",
            .default_value = "newest",
@@ -401,6 +441,7 @@ const SectionDef& ConflictSection() {
 const std::vector<const SectionDef*>& AllSections() {
   static const std::vector<const SectionDef*> kAll = {
       &TopSection(),     &SystemSection(),  &EntitySection(), &FieldSection(),
+      &RuleSection(),
       &BindingSection(), &MappingSection(), &FlowSection(),   &ConflictSection(),
   };
   return kAll;

@@ -48,6 +48,7 @@ const SectionDef& TopSection();
 const SectionDef& SystemSection();  // `connector` only; options come from the connector
 const SectionDef& EntitySection();
 const SectionDef& FieldSection();
+const SectionDef& RuleSection();  // one of an entity's `rules:`
 const SectionDef& BindingSection();
 const SectionDef& MappingSection();  // the long form {column, map} of a binding field
 const SectionDef& FlowSection();

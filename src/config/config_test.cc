@@ -185,6 +185,46 @@ TEST(ConfigTest, CompositeKeysAndState) {
   EXPECT_EQ(spec.state_path, "/srv/var/state.db");
 }
 
+TEST(ConfigTest, LuaRulesFiltersComputedFieldsAndPatterns) {
+  ConfigSpec spec;
+  std::string yaml =
+      Prelude("      active: bool\n",
+              "      active: bool\n"
+              "    rules:\n"
+              "      - {name: limit_ok, check: \"limit >= 0 or grade == 'C'\", message: too low}\n"
+              "      - name: named\n"
+              "        check: \"name ~= nil and #name > 1\"\n") +
+      "flows:\n"
+      "  - {entity: customer, from: crm, to: erp, when: \"name == 'a' or not active\",\n"
+      "     computed: {name: \"string.upper(name) .. ' ' .. grade\"}}\n"
+      "  - {entity: customer, from: erp, to: crm, when: \"limit >= 100.5\"}\n";
+  size_t p = yaml.find("max_length: 100");
+  yaml.replace(p, 15, "max_length: 100, pattern: '^[A-Z]'");
+  std::vector<ConfigError> errors = Load(yaml, &spec);
+  ASSERT_TRUE(errors.empty()) << AllErrors(errors);
+  const EntitySpec& c = spec.entities.at("customer");
+  EXPECT_EQ(c.Field("name")->pattern, "^[A-Z]");
+  ASSERT_EQ(c.rules.size(), 2u);
+  EXPECT_EQ(c.rules[0].name, "limit_ok");
+  EXPECT_EQ(c.rules[0].check, "limit >= 0 or grade == 'C'");
+  EXPECT_EQ(c.rules[0].message, "too low");
+  EXPECT_EQ(c.rules[0].fields, (std::vector<std::string>{"limit", "grade"}));
+  EXPECT_EQ(c.rules[0].loc.ToString(), "t.yaml:15:33");
+  EXPECT_EQ(c.rules[1].fields, (std::vector<std::string>{"name"}));
+  const FlowSpec& f0 = spec.flows[0];
+  ASSERT_TRUE(f0.when.has_value());
+  EXPECT_TRUE(f0.when->lua);
+  EXPECT_TRUE(f0.when->all_of.empty());
+  EXPECT_EQ(f0.when->lua_fields, (std::vector<std::string>{"name", "active"}));
+  ASSERT_EQ(f0.computed.size(), 1u);
+  EXPECT_EQ(f0.computed[0].field, "name");
+  EXPECT_EQ(f0.computed[0].fields, (std::vector<std::string>{"name", "grade"}));
+  // The comparison form stays the comparison form.
+  ASSERT_TRUE(spec.flows[1].when.has_value());
+  EXPECT_FALSE(spec.flows[1].when->lua);
+  EXPECT_EQ(spec.flows[1].when->all_of.size(), 1u);
+}
+
 struct ErrorCase {
   const char* name;
   std::string yaml;
@@ -373,11 +413,10 @@ std::vector<ErrorCase> ErrorCases() {
       {"WhenSingleEquals", Flow("entity: customer, from: crm, to: erp, when: \"name = 'x'\""),
        std::string(kFlowLine) + "56: flows[0].when: expected a comparison operator (==, !=, <, <=, "
                                 ">, >=) after \"name\", found \"=\"\n  hint: did you mean \"==\"?"},
+      // `name == x` is a Lua expression (a name as a value), whose x is no field.
       {"WhenUnquoted", Flow("entity: customer, from: crm, to: erp, when: \"name == x\""),
-       "expected a literal ('text', a number, true, false or null) after \"name ==\", found \"x\"\n"
-       "  hint: quote text: 'x'"},
-      {"WhenOr", Flow("entity: customer, from: crm, to: erp, when: \"name == 'a' or name == 'b'\""),
-       "expected \"and\" or the end of the expression, found \"or\""},
+       std::string(kFlowLine) + "59: flows[0].when: unknown name \"x\": not a field of entity "
+                                "customer nor a Lua library name\n  hint: quote text: 'x'"},
       {"WhenUnterminated", Flow("entity: customer, from: crm, to: erp, when: \"name == 'a\""),
        "flows[0].when: unterminated string starting at 'a"},
       {"WhenNullOrdering", Flow("entity: customer, from: crm, to: erp, when: \"limit > null\""),
@@ -401,6 +440,53 @@ std::vector<ErrorCase> ErrorCases() {
        "written in the short form\n  hint: write {type: enum, values: [A, B]}"},
       {"WhenEmpty", Flow("entity: customer, from: crm, to: erp, when: \"\""),
        "flows[0].when: the expression is empty"},
+      // Lua filters, rules and computed fields: syntax and names are checked at load.
+      {"WhenLuaSyntax",
+       Flow("entity: customer, from: crm, to: erp, when: \"name == 'a' or or grade == 'B'\""),
+       std::string(kFlowLine) + "66: flows[0].when: not a Lua expression: unexpected symbol "
+                                "near 'or'"},
+      {"WhenLuaBangEquals",
+       Flow("entity: customer, from: crm, to: erp, when: \"name != 'a' or grade == 'B'\""),
+       std::string(kFlowLine) + "56: flows[0].when: not a Lua expression: ')' expected "
+                                "near '!'\n  hint: Lua writes not-equal as ~= (the simple filter "
+                                "form also accepts !=)"},
+      {"WhenLuaUnknownName",
+       Flow("entity: customer, from: crm, to: erp, when: \"name == 'a' or grdae == 'B'\""),
+       std::string(kFlowLine) + "66: flows[0].when: unknown name \"grdae\": not a field of entity "
+                                "customer nor a Lua library name\n  hint: did you mean \"grade\"?"},
+      {"WhenLuaFieldNotMapped",
+       Flow("entity: customer, from: erp, to: crm, when: \"limit > 0 or grade == 'A'\""),
+       std::string(kFlowLine) + "64: flows[0].when: field \"grade\" is not mapped by binding "
+                                "erp.customer, so it is always nil in the expression"},
+      {"RuleSyntax",
+       Prelude("      active: bool\n",
+               "      active: bool\n    rules:\n      - {name: limit_ok, check: \"limit >= 0 or or\"}\n"),
+       "t.yaml:15:48: entities.customer.rules[0].check: not a Lua expression: unexpected symbol "
+       "near 'or'"},
+      {"RuleUnknownName",
+       Prelude("      active: bool\n",
+               "      active: bool\n    rules:\n      - {name: limit_ok, check: \"lmit >= 0\"}\n"),
+       "t.yaml:15:34: entities.customer.rules[0].check: unknown name \"lmit\": not a field of "
+       "entity customer nor a Lua library name\n  hint: did you mean \"limit\"?"},
+      {"RuleWithoutName",
+       Prelude("      active: bool\n", "      active: bool\n    rules:\n      - {check: \"limit >= 0\"}\n"),
+       "t.yaml:15:9: entities.customer.rules[0]: missing required key \"name\""},
+      {"RuleDuplicate",
+       Prelude("      active: bool\n",
+               "      active: bool\n    rules:\n      - {name: a, check: \"true\"}\n"
+               "      - {name: a, check: \"true\"}\n"),
+       "t.yaml:16:16: entities.customer.rules[1].name: duplicate rule \"a\" (first at t.yaml:15:16)"},
+      {"PatternInvalid", Prelude("max_length: 100", "pattern: '[a-'"),
+       "entities.customer.fields.name.pattern: not a regular expression: missing ]: [a-"},
+      {"PatternNotForDecimal", Prelude("limit: {type: decimal, min: 0}", "limit: {type: decimal, pattern: x}"),
+       "pattern applies to string, text, phone and email fields, not decimal"},
+      {"ComputedKey", Flow("entity: customer, from: crm, to: erp, computed: {code: \"name\"}"),
+       "flows[0].computed.code: key field \"code\" cannot be computed"},
+      {"ComputedNowhere", Flow("entity: customer, from: crm, to: erp, computed: {grade: \"'A'\"}"),
+       "flows[0].computed.grade: field \"grade\" is not mapped by binding erp.customer, so the "
+       "computed value has nowhere to go"},
+      {"ComputedSyntax", Flow("entity: customer, from: crm, to: erp, computed: {name: \"name ..\"}"),
+       "flows[0].computed.name: not a Lua expression: unexpected symbol near ')'"},
       // Normalization keys of fields.
       {"UnknownRegion", Prelude("active: bool", "active: {type: phone, region: cn}"),
        "t.yaml:13:37: entities.customer.fields.active.region: unknown phone region \"cn\"\n"

@@ -194,8 +194,17 @@ std::string ConfigReferenceMarkdown() {
       "inside is\nwritten twice), integers, decimals (`99.50`), `true`, `false` and `null` "
       "(with `==` and `!=` only).\nInt and decimal fields compare with numbers, bool fields with "
       "`true`/`false`, the other types with\nquoted text; an enum field's literal must be one of "
-      "its values.\nEach field must be mapped by the flow's `from` binding. Nothing else is "
-      "accepted: no `or`, no parentheses,\nno functions.\n\n";
+      "its values.\nEach field must be mapped by the flow's `from` binding.\n\n"
+      "Anything this form does not have — `or`, `not`, parentheses, functions, arithmetic — makes "
+      "the\nfilter a Lua expression instead (docs/rules.md): `status == 'approved' or amount > "
+      "1000`. Lua\nwrites not-equal as `~=` (`!=` is refused with that hint), NULL is `nil` "
+      "(`null` works too),\nand its syntax errors and unknown names are refused at load. A Lua "
+      "filter that fails on a record\n(e.g. compares a NULL with `<`) sends it to the DLQ "
+      "with rule `when`.\n\n"
+      "## Rules and computed fields\n\n"
+      "An entity's `rules:` and a flow's `computed:` are Lua expressions too, compiled once per "
+      "flow and\nrun in a sandbox (no io, os, require or load; instruction and memory limits): "
+      "see docs/rules.md.\n\n";
   out +=
       "## Secrets\n\n"
       "Connector options may come from the environment (`password: \"${ERP_PASSWORD}\"`) or "

@@ -77,13 +77,28 @@ struct FieldSpec {
   // enum: the canonical value a value outside `values` (or outside a binding's value map)
   // becomes; nullopt: such a value is an issue.
   std::optional<std::string> default_value;
+  // string/text/phone/email: an RE2 regular expression the whole canonical value must match
+  // ("" none). RE2: linear time whatever the data, UTF-8 like the canonical text.
+  std::string pattern;
   Location loc;
+};
+
+// An entity-level rule (`rules:` of an entity): a Lua condition every record must meet. Checked
+// on a flow only when the flow carries every field it reads (rules/lua_sandbox.h says what the
+// expression sees).
+struct RuleSpec {
+  std::string name;
+  std::string check;                // the Lua expression; true passes, false or nil fails
+  std::string message;              // for the DLQ reason; may be ""
+  std::vector<std::string> fields;  // the entity's fields it reads
+  Location loc;                     // of the check expression
 };
 
 struct EntitySpec {
   std::string name;
   std::vector<std::string> key;     // canonical key fields, in order
   std::vector<FieldSpec> fields;    // in declaration order
+  std::vector<RuleSpec> rules;      // in declaration order
   Location loc;
   const FieldSpec* Field(const std::string& name) const;  // nullptr when absent
 };
@@ -172,7 +187,21 @@ struct WhenComparison {
 struct WhenSpec {
   std::string text;  // as written, for messages
   std::vector<WhenComparison> all_of;
+  // Not the comparison form above: `text` is a Lua expression (rules/lua_sandbox.h) that reads
+  // `lua_fields`; all_of is empty.
+  bool lua = false;
+  std::vector<std::string> lua_fields;
   Location loc;
+};
+
+// A computed field of a flow (`computed: {full_name: "first .. ' ' .. last"}`): a Lua expression
+// evaluated on the canonical record read from the source, normalized to the field's type and
+// written to the target in place of any value read.
+struct ComputedSpec {
+  std::string field;
+  std::string expression;
+  std::vector<std::string> fields;  // the entity's fields it reads
+  Location loc;                     // of the expression
 };
 
 struct FlowSpec {
@@ -182,6 +211,7 @@ struct FlowSpec {
   Schedule schedule;               // realtime by default
   std::vector<std::string> owns;   // empty: every field both bindings map
   std::optional<WhenSpec> when;
+  std::vector<ComputedSpec> computed;  // in file order
   ConflictRule conflict = ConflictRule::kNewest;
   std::string prefer;              // system name when conflict == kPrefer
   int64_t max_batch_rows = 500;

@@ -95,7 +95,8 @@ Result<Value> EncodeValue(const FieldSpec& field, const Value& value, const Bind
 
 // Checks a canonical record against the entity's rules: required (NULL or "" for required
 // fields), max_length (UTF-8 code points), min/max (exact decimal comparison for int and
-// decimal), enum membership. Only fields in `present` are checked (a flow that carries a subset
+// decimal), enum membership, pattern (RE2, matching anywhere unless anchored; rule "pattern").
+// Only fields in `present` are checked (a flow that carries a subset
 // of fields must not be rejected for fields it does not carry); key fields are always required.
 std::vector<FieldIssue> ValidateRecord(const EntitySpec& entity, const Record& record,
                                        const std::set<std::string>& present);

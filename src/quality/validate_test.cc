@@ -154,3 +154,48 @@ TEST(ValidateRecordTest, OnlyPresentFieldsAreChecked) {
 
 }  // namespace
 }  // namespace concord
+
+namespace concord {
+namespace {
+
+TEST(ValidateRecordTest, Pattern) {
+  EntitySpec e = Customer();
+  for (auto& f : e.fields) {
+    if (f.name == "code") f.pattern = "^[A-Z]\\d{3}$";
+    if (f.name == "name") f.pattern = "^\\p{Han}+$";  // UTF-8 aware: Chinese characters only
+    if (f.name == "phone") {
+      f.pattern = "^\\+86";
+      f.max_length.reset();
+    }
+  }
+  Record r = Good();
+  r["name"] = T("中文名");
+  r["phone"] = T("+8613812345678");
+  EXPECT_TRUE(ValidateRecord(e, r, kAll).empty());
+  r["code"] = T("C0011");  // anchored: a longer value does not match
+  r["name"] = T("ACME");
+  r["phone"] = T("+85212345678");  // personal: masked in the message
+  EXPECT_EQ(Strings(ValidateRecord(e, r, kAll)),
+            (std::vector<std::string>{
+                "code|pattern|\"C0011\" does not match pattern ^[A-Z]\\d{3}$",
+                "name|pattern|\"ACME\" does not match pattern ^\\p{Han}+$",
+                "phone|pattern|852****5678 does not match pattern ^\\+86"}));
+  // An empty value is absent: no pattern applies to it.
+  r = Good();
+  r["name"] = T("");
+  r["phone"] = T("+8613812345678");
+  e.fields[1].required = false;
+  EXPECT_TRUE(ValidateRecord(e, r, kAll).empty());
+}
+
+TEST(ValidateRecordTest, PatternThatDoesNotCompileIsAnIssue) {
+  EntitySpec e = Customer();
+  e.fields[0].pattern = "[a-";
+  auto issues = ValidateRecord(e, Good(), kAll);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].rule, "pattern");
+  EXPECT_NE(issues[0].message.find("is not a regular expression"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace concord

@@ -278,9 +278,75 @@ bool SyntaxErrorFrom(lua_State* L, std::string_view expression, LuaSyntaxError* 
   return false;
 }
 
+// Lists the global names a compiled function reads: every GGET instruction's constant, in it and
+// in the functions it contains. The GGET opcode is learnt from a probe rather than written down,
+// so the scan follows the LuaJIT it runs on. Runs only in the loader's private state (it needs
+// jit.util), never on a record.
+constexpr const char* kGlobalNameScan = R"(
+local fn = ...
+local util = require("jit.util")
+local band, rshift = bit.band, bit.rshift
+local probe = loadstring("return concord_probe__")
+local gget
+for pc = 1, 64 do
+  local ins = util.funcbc(probe, pc)
+  if not ins then break end
+  if util.funck(probe, -rshift(ins, 16) - 1) == "concord_probe__" then
+    gget = band(ins, 0xff)
+    break
+  end
+end
+local names, seen = {}, {}
+local function walk(f)
+  for pc = 1, 1e9 do
+    local ins = util.funcbc(f, pc)
+    if not ins then break end
+    if band(ins, 0xff) == gget then
+      local name = util.funck(f, -rshift(ins, 16) - 1)
+      if not seen[name] then
+        seen[name] = true
+        names[#names + 1] = name
+      end
+    end
+  end
+  for n = -1, -1e9, -1 do
+    local k = util.funck(f, n)
+    if k == nil then break end
+    if type(k) == "proto" then walk(k) end
+  end
+end
+walk(fn)
+return names
+)";
+
+bool ReadGlobalNames(lua_State* L, std::vector<std::string>* names) {
+  luaL_openlibs(L);
+  int fn = lua_gettop(L);
+  if (luaL_loadstring(L, kGlobalNameScan) != 0) return false;
+  lua_pushvalue(L, fn);
+  if (lua_pcall(L, 1, 1, 0) != 0 || !lua_istable(L, -1)) return false;
+  for (int i = 1;; ++i) {
+    lua_rawgeti(L, -1, i);
+    if (lua_isnil(L, -1)) break;
+    names->push_back(lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  return true;
+}
+
 }  // namespace
 
-bool CheckLuaSyntax(std::string_view expression, LuaSyntaxError* error) {
+const std::vector<std::string>& LuaGlobalNames() {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> out(std::begin(kAllowedGlobals), std::end(kAllowedGlobals));
+    out.push_back("null");
+    return out;
+  }();
+  return kNames;
+}
+
+bool CheckLuaSyntax(std::string_view expression, LuaSyntaxError* error,
+                    std::vector<std::string>* names) {
   lua_State* L = luaL_newstate();
   if (L == nullptr) {
     error->offset = 0;
@@ -288,6 +354,11 @@ bool CheckLuaSyntax(std::string_view expression, LuaSyntaxError* error) {
     return false;
   }
   bool ok = LoadChunk(L, expression) == 0 || SyntaxErrorFrom(L, expression, error);
+  if (ok && names != nullptr && !ReadGlobalNames(L, names)) {
+    error->offset = 0;
+    error->message = "cannot list the names the expression reads";
+    ok = false;
+  }
   lua_close(L);
   return ok;
 }

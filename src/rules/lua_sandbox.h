@@ -52,8 +52,15 @@ struct LuaSyntaxError {
 };
 
 // Compiles `expression` as a Lua expression (not run). Returns false and fills *error when it is
-// not one. The offset points at the token Lua names, or at the start of the line it names.
-bool CheckLuaSyntax(std::string_view expression, LuaSyntaxError* error);
+// not one. The offset points at the token Lua names, or at the start of the line it names. When
+// `names` is given, fills it with the global names the expression reads (from the compiled
+// bytecode, nested functions included), each once, in order of first use — so that the loader
+// can refuse a name that is neither a field nor in LuaGlobalNames().
+bool CheckLuaSyntax(std::string_view expression, LuaSyntaxError* error,
+                    std::vector<std::string>* names = nullptr);
+
+// The names an expression may read besides the entity's fields: the allowed library and `null`.
+const std::vector<std::string>& LuaGlobalNames();
 
 class LuaSandbox {
  public:

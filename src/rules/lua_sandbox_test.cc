@@ -218,5 +218,18 @@ TEST(CheckLuaSyntax, PointsAtTheToken) {
   ASSERT_FALSE(CheckLuaSyntax("1) x = (2", &e));
 }
 
+TEST(CheckLuaSyntax, ListsTheGlobalNamesRead) {
+  LuaSyntaxError e;
+  std::vector<std::string> names;
+  ASSERT_TRUE(CheckLuaSyntax(
+      "name == x or string.upper(a.b) == 'approved' and (function() local q = zz return q end)()"
+      " or x == 1",
+      &e, &names));
+  EXPECT_EQ(names, (std::vector<std::string>{"name", "x", "string", "a", "zz"}));
+  names.clear();
+  ASSERT_TRUE(CheckLuaSyntax("'literal only'", &e, &names));
+  EXPECT_TRUE(names.empty());
+}
+
 }  // namespace
 }  // namespace concord
