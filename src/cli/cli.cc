@@ -1,8 +1,12 @@
 #include "cli/cli.h"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +18,11 @@
 #include "core/clock.h"
 #include "engine/engine.h"
 #include "engine/logging.h"
+#include "core/did_you_mean.h"
+#include "mapping/binding_mapper.h"
+#include "profile/dlq_groups.h"
+#include "profile/profiler.h"
+#include "profile/report.h"
 
 namespace concord {
 namespace {
@@ -252,43 +261,85 @@ int CmdStatus(const Common& c, bool json) {
   return kExitOk;
 }
 
-int CmdDlqList(const Common& c, const std::string& flow, bool all, bool json) {
+struct DlqListOptions {
+  std::string flow, rule, field;
+  bool all = false, json = false, entries = false, groups = false;
+};
+
+// Default: one line per reason (values stripped, so equal problems group) with its count, age,
+// flows and one example in full. --entries: one line per entry. --json: the entries (each with
+// its reason pattern), or with --groups the groups.
+int CmdDlqList(const Common& c, const DlqListOptions& o) {
   int rc = kExitOk;
   auto ctx = Context::Open(c, Context::kState, &rc);
   if (!ctx) return rc;
   StateStore* state = ctx->state.get();
-  auto entries = state->ListDlq(flow, all ? "" : "open");
-  if (!entries.ok()) {
-    std::cerr << "concord: " << entries.status().ToString() << "\n";
+  auto listed = state->ListDlq(o.flow, o.all ? "" : "open");
+  if (!listed.ok()) {
+    std::cerr << "concord: " << listed.status().ToString() << "\n";
     return kExitRuntime;
   }
-  if (json) {
+  std::vector<DlqEntry> entries;
+  for (auto& e : *listed) {
+    if ((o.rule.empty() || e.rule == o.rule) && (o.field.empty() || e.field == o.field)) {
+      entries.push_back(std::move(e));
+    }
+  }
+  std::vector<DlqGroup> groups = GroupDlq(entries);
+  if (o.json && o.groups) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& e : *entries) {
+    for (const auto& g : groups) {
+      out.push_back({{"rule", g.rule}, {"field", g.field}, {"reason", g.pattern},
+                     {"count", g.count}, {"oldest_ms", g.oldest_ms}, {"newest_ms", g.newest_ms},
+                     {"flows", g.flows}, {"example_id", g.example_id},
+                     {"example_key", g.example_key}, {"example_reason", g.example_reason}});
+    }
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : entries) {
       out.push_back({{"id", e.id}, {"flow", e.flow}, {"key", KeyForDisplay(e.source_key)},
                      {"op", e.op}, {"rule", e.rule}, {"field", e.field}, {"reason", e.reason},
+                     {"reason_pattern", ReasonPattern(e.reason)},
                      {"attempts", e.attempts}, {"status", e.status},
                      {"first_seen_ms", e.first_seen_ms}, {"last_seen_ms", e.last_seen_ms}});
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
-  if (entries->empty()) {
-    std::cout << "The DLQ is empty" << (all ? "" : " (no open entries)") << ".\n";
+  if (entries.empty()) {
+    std::cout << "The DLQ is empty" << (o.all ? "" : " (no open entries)")
+              << (o.rule.empty() && o.field.empty() ? "" : " for this rule/field") << ".\n";
     return kExitOk;
   }
-  // Grouped by rule and field, then the entries.
-  std::map<std::string, int> groups;
-  for (const auto& e : *entries) groups[e.flow + "  " + e.rule + (e.field.empty() ? "" : " " + e.field)]++;
-  std::cout << "By reason:\n";
-  for (const auto& [g, n] : groups) std::cout << fmt::format("  {:>5}  {}\n", n, g);
-  std::cout << "\n" << fmt::format("{:>5}  {:<28} {:<14} {:<8} {:>3}  {}\n", "ID", "FLOW", "KEY",
-                                   "STATUS", "TRY", "REASON");
-  for (const auto& e : *entries) {
-    std::string reason = e.reason.size() > 110 ? e.reason.substr(0, 107) + "..." : e.reason;
-    std::cout << fmt::format("{:>5}  {:<28} {:<14} {:<8} {:>3}  {}\n", e.id, e.flow,
-                             KeyForDisplay(e.source_key), e.status, e.attempts, reason);
+  if (o.entries) {
+    std::cout << fmt::format("{:>5}  {:<28} {:<14} {:<8} {:>3}  {}\n", "ID", "FLOW", "KEY",
+                             "STATUS", "TRY", "REASON");
+    for (const auto& e : entries) {
+      std::string reason = e.reason.size() > 110 ? e.reason.substr(0, 107) + "..." : e.reason;
+      std::cout << fmt::format("{:>5}  {:<28} {:<14} {:<8} {:>3}  {}\n", e.id, e.flow,
+                               KeyForDisplay(e.source_key), e.status, e.attempts, reason);
+    }
+    return kExitOk;
   }
+  std::cout << fmt::format("{} {} in {} reason(s), largest first:\n\n", entries.size(),
+                           o.all ? "entries" : "open entries", groups.size());
+  std::cout << fmt::format("{:>6}  {:<19}  {:<19}  {:<20}  {}\n", "COUNT", "OLDEST", "NEWEST",
+                           "RULE / FIELD", "FLOWS");
+  for (const auto& g : groups) {
+    std::string flows;
+    for (const auto& f : g.flows) flows += (flows.empty() ? "" : ", ") + f;
+    std::cout << fmt::format("{:>6}  {:<19}  {:<19}  {:<20}  {}\n", g.count,
+                             FormatTime(g.oldest_ms), FormatTime(g.newest_ms),
+                             g.rule + (g.field.empty() ? "" : " / " + g.field), flows);
+    std::cout << "        reason:  " << g.pattern << "\n";
+    std::cout << "        e.g. #" << g.example_id << " (key " << g.example_key
+              << "): " << g.example_reason << "\n";
+  }
+  std::cout << "\nOne line per entry: concord dlq list --entries [--rule R] [--field F]; "
+               "one in full: concord dlq show ID\n";
   return kExitOk;
 }
 
@@ -493,6 +544,90 @@ int CmdUninstall(const Common& c) {
   return rc;
 }
 
+struct ProfileArgs {
+  std::string target;  // "crm.customer"
+  std::string html;
+  bool json = false;
+  int top = 10;
+};
+
+// `concord profile`: reads one binding's table (ReadChunk only — no capture installed, nothing
+// written, the state store not opened) and prints its data-quality report.
+int CmdProfile(const Common& c, const ProfileArgs& a) {
+  auto spec = LoadOrReport(c.config);
+  if (!spec) return kExitUsage;
+  if (a.top < 1) {
+    std::cerr << "concord profile: --top must be at least 1, not " << a.top << "\n";
+    return kExitUsage;
+  }
+  const BindingSpec* binding = nullptr;
+  if (auto it = spec->bindings.find(a.target); it != spec->bindings.end()) binding = &it->second;
+  if (binding == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& [name, b] : spec->bindings) names.push_back(name);
+    std::string near = ClosestMatch(a.target, names);
+    std::cerr << "concord profile: no binding \"" << a.target << "\" in " << c.config
+              << (near.empty() ? "" : " (did you mean \"" + near + "\"?)") << "; bindings:";
+    for (const auto& n : names) std::cerr << " " << n;
+    std::cerr << "\n";
+    return kExitUsage;
+  }
+  auto entity = spec->entities.find(binding->entity);
+  if (entity == spec->entities.end()) {
+    std::cerr << "concord profile: entity \"" << binding->entity << "\" is not declared\n";
+    return kExitUsage;
+  }
+  BindingMapper mapper(entity->second, *binding);
+  SystemPool pool(*spec);
+  auto conn = pool.Get(binding->system);
+  if (!conn.ok()) {
+    std::cerr << "concord: " << conn.status().ToString() << "\n";
+    return kExitRuntime;
+  }
+  Source* source = (*conn)->source();
+  if (source == nullptr) {
+    std::cerr << "concord profile: the connector of " << binding->system << " cannot read\n";
+    return kExitRuntime;
+  }
+  ProfileOptions options;
+  options.top_n = static_cast<size_t>(a.top);
+  Profiler profiler(mapper, options);
+  // A progress line on stderr when it is a terminal: rows read and the rate, redrawn in place.
+  const bool show_progress = !c.quiet && isatty(STDERR_FILENO);
+  const auto started = std::chrono::steady_clock::now();
+  auto progress = [&](int64_t rows) {
+    if (!show_progress) return;
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cerr << fmt::format("\r{}: {} rows read, {:.0f} rows/s ", a.target, rows,
+                             s > 0 ? rows / s : 0.0)
+              << std::flush;
+  };
+  Status scanned = profiler.Scan(source, progress);
+  if (show_progress) std::cerr << "\n";
+  if (!scanned.ok()) {
+    std::cerr << "concord: " << scanned.ToString() << "\n";
+    return kExitRuntime;
+  }
+  ProfileReport report = profiler.Finish();
+  if (!a.html.empty()) {
+    std::ofstream out(a.html, std::ios::binary | std::ios::trunc);
+    out << ReportToHtml(report);
+    out.close();
+    if (!out) {
+      std::cerr << "concord profile: cannot write \"" << a.html << "\"\n";
+      return kExitRuntime;
+    }
+    if (!a.json && !c.quiet) std::cerr << "report written to " << a.html << "\n";
+  }
+  if (a.json) {
+    std::cout << ReportToJson(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+  } else {
+    std::cout << ReportToText(report);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -524,10 +659,15 @@ int RunCli(int argc, char** argv) {
   bool all = false;
   std::vector<int64_t> ids;
   int64_t id = 0;
-  auto* dlq_list = dlq->add_subcommand("list", "list open entries, grouped by reason");
-  dlq_list->add_option("--flow", flow, "only this flow (e.g. customer:crm->erp)");
-  dlq_list->add_flag("--all", all, "include resolved and dismissed entries");
-  dlq_list->add_flag("--json", json, "machine-readable output");
+  DlqListOptions dlq_opts;
+  auto* dlq_list = dlq->add_subcommand("list", "open entries grouped by reason, with counts");
+  dlq_list->add_option("--flow", dlq_opts.flow, "only this flow (e.g. customer:crm->erp)");
+  dlq_list->add_option("--rule", dlq_opts.rule, "only entries that broke this rule (e.g. type)");
+  dlq_list->add_option("--field", dlq_opts.field, "only entries about this field");
+  dlq_list->add_flag("--all", dlq_opts.all, "include resolved and dismissed entries");
+  dlq_list->add_flag("--entries", dlq_opts.entries, "one line per entry instead of per reason");
+  dlq_list->add_flag("--json", dlq_opts.json, "machine-readable output: the entries");
+  dlq_list->add_flag("--groups", dlq_opts.groups, "with --json: the groups instead");
   auto* dlq_show = dlq->add_subcommand("show", "one entry in full");
   dlq_show->add_option("id", id, "entry id")->required();
   auto* dlq_retry = dlq->add_subcommand("retry", "re-read the source record(s) and apply now");
@@ -549,6 +689,16 @@ int RunCli(int argc, char** argv) {
 
   auto* uninstall = app.add_subcommand("uninstall", "remove concord's triggers and changelogs");
 
+  ProfileArgs profile_args;
+  auto* profile = app.add_subcommand(
+      "profile", "data-quality report of one binding's table (reads only, changes nothing)");
+  profile->add_option("binding", profile_args.target, "<system>.<entity>, e.g. crm.customer")
+      ->required();
+  profile->add_option("--html", profile_args.html, "also write a self-contained HTML report");
+  profile->add_flag("--json", profile_args.json, "machine-readable output");
+  profile->add_option("--top", profile_args.top, "most frequent values shown per field")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -562,7 +712,7 @@ int RunCli(int argc, char** argv) {
   if (validate->parsed()) return CmdValidate(c, connect);
   if (plan->parsed()) return CmdPlan(c);
   if (status->parsed()) return CmdStatus(c, json);
-  if (dlq_list->parsed()) return CmdDlqList(c, flow, all, json);
+  if (dlq_list->parsed()) return CmdDlqList(c, dlq_opts);
   if (dlq_show->parsed()) return CmdDlqShow(c, id);
   if (dlq_retry->parsed()) {
     if (!all && ids.empty()) {
@@ -575,6 +725,7 @@ int RunCli(int argc, char** argv) {
   if (conflicts_list->parsed()) return CmdConflictsList(c, all, json);
   if (conflicts_resolve->parsed()) return CmdConflictsResolve(c, id, take);
   if (uninstall->parsed()) return CmdUninstall(c);
+  if (profile->parsed()) return CmdProfile(c, profile_args);
   return kExitUsage;
 }
 

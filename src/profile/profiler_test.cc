@@ -1,0 +1,210 @@
+#include "profile/profiler.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "config/config.h"
+#include "connectors/registry.h"
+#include "profile/report.h"
+
+namespace concord {
+namespace {
+
+constexpr const char* kConfig = R"(version: 1
+state: sqlite:state.db
+systems:
+  crm: {connector: sqlite, path: crm.db}
+entities:
+  customer:
+    key: code
+    fields:
+      code:   {type: string, required: true}
+      name:   {type: string, required: true, max_length: 10}
+      phone:  {type: phone, region: CN, personal: true}
+      email:  {type: email}
+      since:  {type: date}
+      credit: {type: decimal, scale: 2, min: 0}
+bindings:
+  crm.customer:
+    table: accounts
+    key: account_no
+    fields: {code: account_no, name: account_name, phone: tel, email: email, since: since,
+             credit: credit}
+flows: []
+)";
+
+class ProfilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("profiler_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    std::vector<ConfigError> errors;
+    auto spec = LoadConfigString(kConfig, "concord.yaml", dir_.string(), &errors);
+    ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+    spec_ = std::make_unique<ConfigSpec>(std::move(*spec));
+    mapper_ = std::make_unique<BindingMapper>(spec_->entities.at("customer"),
+                                              spec_->bindings.at("crm.customer"));
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  static Row R(const char* code, const char* name, const char* tel, const char* email,
+               const char* since, const char* credit) {
+    auto v = [](const char* s) { return s == nullptr ? Value::Null() : Value::Text(s); };
+    return {{"account_no", v(code)}, {"account_name", v(name)}, {"tel", v(tel)},
+            {"email", v(email)},     {"since", v(since)},       {"credit", v(credit)}};
+  }
+
+  static const FieldSummary& F(const ProfileReport& r, const std::string& field) {
+    for (const auto& f : r.fields) {
+      if (f.field == field) return f;
+    }
+    throw std::runtime_error("no field " + field);
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<ConfigSpec> spec_;
+  std::unique_ptr<BindingMapper> mapper_;
+};
+
+TEST_F(ProfilerTest, CountsFillDistinctIssuesAndDuplicates) {
+  Profiler p(*mapper_, {});
+  p.AddRow(R("C1", "Alpha", "+86-138-1234-5678", "a@x.example", "2023/01/01", "100.5"));
+  p.AddRow(R("C2", "Beta", "13812345678", "b@X.EXAMPLE", "2023年1月2日", "１２３"));
+  p.AddRow(R("C3", "A much too long name", "12", "b@x.example", "2023-01-03", "-5"));
+  p.AddRow(R("C4", "", nullptr, "not-an-email", "01/02/2023", "abc"));
+  p.AddRow(R("C5", "Eve", "138 1234 5678", nullptr, nullptr, nullptr));
+  ProfileReport r = p.Finish();
+  EXPECT_EQ(r.binding, "crm.customer");
+  EXPECT_EQ(r.table, "accounts");
+  EXPECT_EQ(r.rows, 5);
+  EXPECT_EQ(r.rows_with_issues, 2);  // C3, C4 (C5 has only NULLs in optional fields)
+
+  const FieldSummary& phone = F(r, "phone");
+  EXPECT_EQ(phone.filled, 4);
+  EXPECT_EQ(phone.valid, 3);
+  EXPECT_EQ(phone.distinct, 1);  // three layouts of one number
+  ASSERT_EQ(phone.issues.size(), 1u);
+  EXPECT_EQ(phone.issues[0].rule, "type");
+  EXPECT_EQ(phone.issues[0].examples[0].key, "C3");
+
+  const FieldSummary& name = F(r, "name");
+  EXPECT_EQ(name.filled, 4);
+  EXPECT_EQ(name.failing_rows, 2);  // C3 too long, C4 empty (required)
+  ASSERT_EQ(name.issues.size(), 2u);
+
+  const FieldSummary& since = F(r, "since");
+  EXPECT_EQ(since.min, "2023-01-01");
+  EXPECT_EQ(since.max, "2023-01-03");
+  EXPECT_EQ(since.failing_rows, 1);  // 01/02/2023: day and month order unknown
+
+  const FieldSummary& credit = F(r, "credit");
+  EXPECT_EQ(credit.min, "-5.00");  // normalized, then below min 0
+  EXPECT_EQ(credit.max, "123.00");
+  ASSERT_EQ(credit.issues.size(), 2u);  // min (C3), type (C4)
+
+  ASSERT_EQ(r.duplicates.size(), 2u);  // phone, email
+  EXPECT_EQ(r.duplicates[0].field, "phone");
+  EXPECT_EQ(r.duplicates[0].groups, 1);
+  EXPECT_EQ(r.duplicates[0].records, 3);
+  EXPECT_EQ(r.duplicates[0].examples[0].keys, (std::vector<std::string>{"C1", "C2", "C5"}));
+  EXPECT_EQ(r.duplicates[0].examples[0].value.find("12345678"), std::string::npos);
+  EXPECT_EQ(r.duplicates[1].field, "email");
+  EXPECT_EQ(r.duplicates[1].groups, 1);  // the domain is lower-cased: b@X.EXAMPLE = b@x.example
+  EXPECT_EQ(r.duplicates[1].examples[0].value, "b@x.example");  // email is not personal here
+}
+
+// Through the real SQLite connector, in chunks smaller than the table: every row once.
+TEST_F(ProfilerTest, ScanReadsEveryRowInKeyedChunks) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "crm.db").c_str(), &db), SQLITE_OK);
+  std::string sql =
+      "CREATE TABLE accounts(account_no TEXT PRIMARY KEY, account_name TEXT, tel TEXT, "
+      "email TEXT, since TEXT, credit TEXT);";
+  for (int i = 0; i < 23; ++i) {
+    sql += "INSERT INTO accounts VALUES ('K" + std::to_string(100 + i) + "', 'n', NULL, NULL, "
+           "NULL, '" + std::to_string(i) + "');";
+  }
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  const ConnectorDescriptor* d = FindConnector("sqlite");
+  ASSERT_NE(d, nullptr);
+  const SystemSpec& sys = spec_->systems.at("crm");
+  auto conn = d->open({"crm", sys.options, spec_->base_dir});
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ProfileOptions options;
+  options.chunk_rows = 5;
+  Profiler p(*mapper_, options);
+  std::vector<int64_t> progress;
+  Status s = p.Scan((*conn)->source(), [&](int64_t rows) { progress.push_back(rows); });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ProfileReport r = p.Finish();
+  EXPECT_EQ(r.rows, 23);
+  EXPECT_EQ(F(r, "code").distinct, 23);
+  EXPECT_EQ(F(r, "credit").max, "22.00");
+  EXPECT_EQ(progress, (std::vector<int64_t>{5, 10, 15, 20, 23}));
+  // Read only: no changelog or trigger was installed.
+  sqlite3_open((dir_ / "crm.db").c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%concord%'", -1,
+                     &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST_F(ProfilerTest, ScanReportsAMissingTable) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "crm.db").c_str(), &db), SQLITE_OK);
+  sqlite3_close(db);
+  auto conn = FindConnector("sqlite")->open({"crm", spec_->systems.at("crm").options,
+                                             spec_->base_dir});
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  Profiler p(*mapper_, {});
+  Status s = p.Scan((*conn)->source(), nullptr);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("accounts"), std::string::npos) << s.ToString();
+}
+
+TEST_F(ProfilerTest, HtmlEscapesEveryValueAndLoadsNothing) {
+  Profiler p(*mapper_, {});
+  p.AddRow(R("<b>1</b>", "<script>x()</script>", nullptr, "\"q\"@x.example", nullptr, "'1'"));
+  p.AddRow(R("C&2", "<script>x()</script>", nullptr, nullptr, nullptr, nullptr));
+  std::string html = ReportToHtml(p.Finish());
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;x()&lt;/script&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("<b>1"), std::string::npos);
+  EXPECT_NE(html.find("C&amp;2"), std::string::npos);
+  EXPECT_EQ(html.find("http"), std::string::npos);  // no external asset
+  EXPECT_EQ(html.find(" src="), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_EQ(HtmlEscape("<a href='x'>\"&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;");
+}
+
+TEST_F(ProfilerTest, JsonAndTextCarryTheCounts) {
+  Profiler p(*mapper_, {});
+  p.AddRow(R("C1", "Alpha", "13812345678", nullptr, nullptr, "1"));
+  p.AddRow(R("C2", "Alpha", "13812345678", nullptr, nullptr, "x"));
+  ProfileReport r = p.Finish();
+  nlohmann::json j = ReportToJson(r);
+  EXPECT_EQ(j["rows"], 2);
+  EXPECT_EQ(j["rows_with_issues"], 1);
+  EXPECT_EQ(j["fields"][1]["field"], "name");
+  EXPECT_EQ(j["fields"][1]["top"][0]["value"], "Alpha");
+  EXPECT_EQ(j["fields"][1]["top"][0]["count"], 2);
+  EXPECT_EQ(j["fields"][5]["issues"][0]["rule"], "type");
+  EXPECT_EQ(j["duplicates"][0]["groups"], 1);
+  std::string text = ReportToText(r);
+  EXPECT_NE(text.find("crm.customer (table accounts): 2 rows, 1 with issues"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("1 rows fail rule type"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace concord
