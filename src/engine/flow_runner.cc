@@ -47,6 +47,7 @@ struct FlowRunner::Item {
   std::string outcome;
   std::string rule, field, reason;
   std::string park_reason;
+  std::string park_field;  // the reference field whose parent is missing
   bool write = false;
   WriteOp op_to_apply;
   Key written_key;
@@ -132,6 +133,10 @@ FlowRunner::FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool*
   for (const auto& k : entity_->key) {
     if (to_->mapped_fields().count(k)) carried_.insert(k);
   }
+  // Computed fields are written by this flow (the loader checked that the target maps them).
+  for (const auto& c : flow.computed) {
+    if (to_->mapped_fields().count(c.field)) carried_.insert(c.field);
+  }
   reverse_ = FindReverse(spec, flow);
   if (reverse_ != nullptr) {
     const BindingMapper* rfrom = to_;
@@ -143,9 +148,18 @@ FlowRunner::FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool*
     }
   }
   log_ = ComponentLogger(fmt::format("flow:{} {}->{}", flow.entity, flow.from, flow.to));
+  std::set<std::string> checked = carried_;
+  checked.insert(entity_->key.begin(), entity_->key.end());
+  auto lua = FlowExpressions::Compile(flow, *entity_, checked);
+  if (lua.ok()) {
+    lua_ = std::move(*lua);
+  } else {
+    lua_status_ = lua.status();
+  }
 }
 
 Status FlowRunner::Prepare() {
+  RETURN_IF_ERROR(lua_status_);
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
   Source* source = src->source();
   if (source == nullptr) return InvalidArgument(flow_.from + ": its connector cannot be read from");
@@ -374,6 +388,7 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
       Value raw = m && item.image->count(m->column) ? item.image->at(m->column) : it->second;
       ASSIGN_OR_RETURN(auto ck, state_->CanonicalKey(f.entity, flow_.from, EncodeKey({raw})));
       if (!ck) {
+        item.park_field = f.name;
         item.park_reason = fmt::format("{} {} (field {}) has not been synced from {} yet",
                                        f.entity, raw.ToString(), f.name, flow_.from);
         return Status::Ok();
@@ -395,6 +410,7 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
       auto rows = sink->ReadRows(pm.table(), {*tkey});
       if (!rows.ok()) return rows.status();
       if (rows->empty()) {
+        item.park_field = f.name;
         item.park_reason = fmt::format("{} {} (field {}) is not in {} yet", f.entity,
                                        KeyForDisplay(EncodeKey(parent_key)), f.name, flow_.to);
         return Status::Ok();
@@ -402,6 +418,7 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
     } else {
       ASSIGN_OR_RETURN(auto sk, state_->SystemKey(f.entity, EncodeKey(parent_key), flow_.to));
       if (!sk) {
+        item.park_field = f.name;
         item.park_reason = fmt::format("{} {} (field {}) is not in {} yet", f.entity,
                                        KeyForDisplay(EncodeKey(parent_key)), f.name, flow_.to);
         return Status::Ok();
@@ -440,7 +457,9 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
       for (auto& issue : c.issues) {
         if (check_fields.count(issue.field)) issues.push_back(std::move(issue));
       }
+      if (issues.empty() && lua_) issues = lua_->ApplyComputed(&item.canon);
       if (issues.empty()) issues = ValidateRecord(*entity_, item.canon, check_fields);
+      if (issues.empty() && lua_) issues = lua_->CheckRules(item.canon);
       if (!issues.empty()) {
         Reject(item, issues[0].rule, issues[0].field, JoinIssues(issues));
         continue;
@@ -452,7 +471,17 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
       }
       item.canon_key = *ck;
       if (flow_.when) {
-        WhenResult w = EvaluateWhen(*flow_.when, item.canon);
+        WhenResult w;
+        if (flow_.when->lua && lua_) {
+          Result<WhenResult> lw = lua_->When(item.canon);
+          if (!lw.ok()) {  // e.g. a NULL compared with <: a person decides, nothing is dropped
+            Reject(item, "when", "", lw.status().message());
+            continue;
+          }
+          w = *lw;
+        } else {
+          w = EvaluateWhen(*flow_.when, item.canon);
+        }
         if (!w.pass) {
           item.outcome = "filtered";
           item.reason = w.detail;
@@ -721,9 +750,12 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
       if (item.outcome == "parked" && parked &&
           now - parked->first_seen_ms >= flow_.max_parent_wait_s * 1000) {
         // Waited long enough: the parent is not coming. Give it to a person.
-        Reject(item, "parent_missing", "",
-               fmt::format("waited {} s for the parent: {}", flow_.max_parent_wait_s,
-                           item.park_reason));
+        FieldIssue issue{item.park_field, "reference",
+                         fmt::format("waited {} s for the parent: {}", flow_.max_parent_wait_s,
+                                     item.park_reason),
+                         "the referenced record must reach the target first: look for it in "
+                         "the DLQ of its own flow, or fix the reference in the source"};
+        Reject(item, "reference", item.park_field, issue.ToString());
       }
       // Audit: one entry per consumed change; snapshot and retried rows get one with seq 0.
       auto audit = [&](int64_t seq, const std::string& outcome) {

@@ -34,6 +34,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "engine/system_pool.h"
+#include "engine/when_filter.h"
 #include "mapping/binding_mapper.h"
 #include "state/state_store.h"
 
@@ -139,6 +140,10 @@ class FlowRunner {
   const EntitySpec* entity_;
   std::set<std::string> carried_;
   std::set<std::string> contested_;  // carried by this flow and by the reverse flow
+  // The flow's Lua (a Lua when, the entity's rules, computed fields), compiled at construction;
+  // a compile failure is kept in lua_status_ and returned by Prepare.
+  std::unique_ptr<FlowExpressions> lua_;
+  Status lua_status_;
   std::shared_ptr<spdlog::logger> log_;
   FlowStats stats_;
   bool prepared_ = false;

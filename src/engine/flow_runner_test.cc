@@ -300,7 +300,8 @@ TEST_F(FlowRunnerTest, ChildIsParkedUntilItsParentArrives) {
   EXPECT_EQ(Audit(kOrderFlow, "applied"), 1);
 }
 
-// (b) After max_parent_wait_s the child stops waiting and goes to the DLQ (rule parent_missing);
+// (b) After max_parent_wait_s the child stops waiting and goes to the DLQ (rule reference, naming
+// the field, with a hint);
 // once the parent exists, retrying the entry applies it.
 TEST_F(FlowRunnerTest, ChildGoesToDlqAfterMaxParentWait) {
   Load("  - {entity: customer, from: crm, to: erp}\n"
@@ -329,7 +330,13 @@ TEST_F(FlowRunnerTest, ChildGoesToDlqAfterMaxParentWait) {
   ASSERT_TRUE(dlq.ok());
   ASSERT_EQ(dlq->size(), 1u);
   const DlqEntry& e = dlq->front();
-  EXPECT_EQ(e.rule, "parent_missing");
+  EXPECT_EQ(e.rule, "reference");
+  EXPECT_EQ(e.field, "customer");
+  EXPECT_EQ(e.reason.rfind("field customer: waited 60 s for the parent: customer ", 0), 0u)
+      << e.reason;
+  EXPECT_NE(e.reason.find("(rule reference); hint: the referenced record must reach the target"),
+            std::string::npos)
+      << e.reason;
   EXPECT_EQ(e.source_key, K("O1"));
   EXPECT_EQ(e.entity, "order");
   EXPECT_NE(e.reason.find("waited 60 s"), std::string::npos) << e.reason;

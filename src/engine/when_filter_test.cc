@@ -230,3 +230,139 @@ TEST_F(WhenFromConfig, LongDecimalLiteralComparesExactly) {
 
 }  // namespace
 }  // namespace concord
+
+// FlowExpressions: a flow's Lua, loaded through the config loader as a user writes it.
+namespace concord {
+namespace {
+
+constexpr const char* kLuaConfig = R"yaml(version: 1
+systems:
+  crm: {connector: sqlite, path: crm.db}
+  erp: {connector: sqlite, path: erp.db}
+entities:
+  customer:
+    key: code
+    fields:
+      code: {type: string, required: true}
+      first: string
+      last: string
+      full_name: string
+      grade: {type: enum, values: [A, B, C, D]}
+      credit_limit: {type: decimal, scale: 2}
+      phone: {type: phone, region: CN, personal: true}
+    rules:
+      - {name: credit_ok, check: "credit_limit >= 0 or grade == 'D'", message: "credit limit below 0"}
+      - {name: phone_known, check: "phone ~= nil or grade == 'C'"}
+      - {name: erp_only, check: "credit_limit == nil or credit_limit < 1e6"}
+bindings:
+  crm.customer:
+    table: accounts
+    key: code
+    fields: {code: code, first: first, last: last, grade: grade, credit_limit: lim, phone: tel}
+  erp.customer:
+    table: customers
+    key: code
+    fields: {code: code, full_name: name, grade: grade, credit_limit: lim, phone: tel}
+flows:
+  - entity: customer
+    from: crm
+    to: erp
+    owns: [grade, phone]
+    when: "grade ~= 'A' or credit_limit > 100"
+    computed: {full_name: "first .. ' ' .. string.upper(last)"}
+)yaml";
+
+class FlowExpressionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<ConfigError> errors;
+    auto spec = LoadConfigString(kLuaConfig, "t.yaml", "/srv", &errors);
+    ASSERT_TRUE(spec.ok()) << (errors.empty() ? spec.status().ToString() : errors[0].ToString());
+    spec_ = std::move(*spec);
+    const FlowSpec& flow = spec_.flows[0];
+    // The flow carries grade and phone (owns) plus full_name (computed) and the key; it does not
+    // carry credit_limit, so rules reading it are not checked here.
+    std::set<std::string> carried = {"code", "grade", "phone", "full_name"};
+    auto x = FlowExpressions::Compile(flow, spec_.entities.at("customer"), carried);
+    ASSERT_TRUE(x.ok()) << x.status().ToString();
+    x_ = std::move(*x);
+  }
+  ConfigSpec spec_;
+  std::unique_ptr<FlowExpressions> x_;
+};
+
+TEST_F(FlowExpressionsTest, RulesOnlyWhereTheFlowCarriesTheirFields) {
+  EXPECT_EQ(x_->rule_names(), std::vector<std::string>{"phone_known"});
+  auto all = FlowExpressions::Compile(
+      spec_.flows[0], spec_.entities.at("customer"),
+      {"code", "grade", "phone", "full_name", "credit_limit"});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ((*all)->rule_names(),
+            (std::vector<std::string>{"credit_ok", "phone_known", "erp_only"}));
+  Record r = {{"code", T("C1")}, {"grade", T("B")}, {"credit_limit", T("-5.00")},
+              {"phone", T("+8613812345678")}};
+  auto issues = (*all)->CheckRules(r);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].ToString(),
+            "field credit_limit, grade: credit limit below 0: credit_limit \"-5.00\", grade \"B\" "
+            "(rule credit_ok); hint: the check is credit_limit >= 0 or grade == 'D'; fix the "
+            "record in the source system");
+  r["grade"] = T("D");
+  EXPECT_TRUE((*all)->CheckRules(r).empty());
+}
+
+TEST_F(FlowExpressionsTest, RuleFailureMasksPersonalValuesAndNamesErrors) {
+  Record r = {{"code", T("C1")}, {"grade", T("B")}, {"phone", N()}};
+  auto issues = x_->CheckRules(r);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].rule, "phone_known");
+  EXPECT_EQ(issues[0].field, "phone, grade");
+  EXPECT_EQ(issues[0].message, "rule phone_known is false: phone NULL, grade \"B\"");
+  r["phone"] = T("+8613812345678");
+  EXPECT_TRUE(x_->CheckRules(r).empty());
+
+  // A rule that fails with an error is an issue carrying the error, flow and expression named.
+  auto all = FlowExpressions::Compile(spec_.flows[0], spec_.entities.at("customer"),
+                                      {"code", "grade", "credit_limit"});
+  ASSERT_TRUE(all.ok());
+  issues = (*all)->CheckRules({{"code", T("C1")}, {"grade", T("B")}, {"credit_limit", N()}});
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].rule, "credit_ok");
+  EXPECT_EQ(issues[0].message,
+            "flow customer:crm->erp, rule credit_ok \"credit_limit >= 0 or grade == 'D'\": "
+            "attempt to compare number with nil");
+}
+
+TEST_F(FlowExpressionsTest, LuaWhen) {
+  auto w = x_->When({{"grade", T("B")}, {"credit_limit", T("5.00")}});
+  ASSERT_TRUE(w.ok());
+  EXPECT_TRUE(w->pass);
+  w = x_->When({{"grade", T("A")}, {"credit_limit", T("100.00")}});
+  ASSERT_TRUE(w.ok());
+  EXPECT_FALSE(w->pass);
+  EXPECT_EQ(w->detail, "grade ~= 'A' or credit_limit > 100 is false");
+  w = x_->When({{"grade", T("A")}, {"credit_limit", T("100.01")}});
+  ASSERT_TRUE(w.ok());
+  EXPECT_TRUE(w->pass);
+  // A NULL compared with > is an error for the caller to send to the DLQ, never a silent skip.
+  w = x_->When({{"grade", T("A")}, {"credit_limit", N()}});
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("flow customer:crm->erp, when "), std::string::npos);
+}
+
+TEST_F(FlowExpressionsTest, ComputedFieldsAreNormalized) {
+  Record r = {{"first", T("Li")}, {"last", T("wei")}};
+  EXPECT_TRUE(x_->ApplyComputed(&r).empty());
+  EXPECT_EQ(r["full_name"], T("Li WEI"));
+  r.erase("last");  // nil .. string is a Lua error: an issue, the field left NULL
+  auto issues = x_->ApplyComputed(&r);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].field, "full_name");
+  EXPECT_EQ(issues[0].rule, "computed");
+  EXPECT_NE(issues[0].message.find("bad argument #1 to 'upper' (string expected, got nil)"), std::string::npos)
+      << issues[0].message;
+  EXPECT_TRUE(r["full_name"].is_null());
+}
+
+}  // namespace
+}  // namespace concord
