@@ -830,12 +830,6 @@ void Loader::ParseField(const Entry& e, const std::string& path, FieldSpec* f) {
       if (auto b = Bool(k, kpath)) f->required = *b;
     } else if (k.key == "personal") {
       if (auto b = Bool(k, kpath)) f->personal = *b;
-    } else if (k.key == "sum") {
-      if (auto b = Bool(k, kpath)) f->sum = *b;
-    } else if (k.key == "precision") {
-      if (auto v = OneOf(k, kpath, def)) {
-        f->precision_digits = *v == "s" ? 0 : *v == "ms" ? 3 : *v == "us" ? 6 : 9;
-      }
     } else if (k.key == "max_length") {
       if (auto v = Int(k, kpath, def)) f->max_length = *v;
     } else if (k.key == "scale") {

@@ -219,20 +219,6 @@ const SectionDef& FieldSection() {
            .doc = "A regular expression (RE2 syntax, e.g. `^[A-Z]{2}[0-9]{4}$`) the canonical "
                   "value must match; it may match anywhere unless anchored with `^` and `$`. "
                   "RE2 runs in time linear in the value whatever the pattern."},
-          {.name = "sum",
-           .type = "boolean",
-           .default_value = "false",
-           .only_for = {T::kInt, T::kDecimal},
-           .doc = "An amount: `concord check` compares its exact total per system (and per "
-                  "group with `--by`), besides comparing it record by record."},
-          {.name = "precision",
-           .type = "string",
-           .default_value = "ns",
-           .allowed = {"s", "ms", "us", "ns"},
-           .only_for = {T::kTimestamp},
-           .doc = "The precision at which `concord check` compares the field: with `s`, "
-                  "`08:00:00.123Z` and `08:00:00Z` agree (a system that keeps whole seconds is "
-                  "not reported as different from one that keeps milliseconds)."},
           {.name = "default",
            .type = "string",
            .only_for = {T::kEnum},

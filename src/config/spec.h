@@ -62,8 +62,6 @@ struct FieldSpec {
   std::vector<std::string> values;    // enum: allowed canonical values
   std::string entity;                 // reference: the referenced entity
   bool personal = false;              // mask the value in DLQ reasons and logs
-  bool sum = false;                   // int/decimal: an amount `concord check` totals
-  int precision_digits = 9;           // timestamp: fraction digits `concord check` compares
   // phone: the region assumed for numbers written without +<country code> ("CN"); "" for none.
   std::string region;
   // decimal: strip one currency symbol or code ("¥", "US$", "RMB", "元"); how to round.
