@@ -408,7 +408,20 @@ Result<int> LuaSandbox::Compile(std::string label, std::string_view expression) 
   compiled_.push_back({std::move(label), std::string(expression), 0});
   const int handle = static_cast<int>(compiled_.size()) - 1;
   state_->instructions = 0;
-  if (LoadChunk(L, expression) != 0) {
+  int rc = LoadChunk(L, expression);
+  if (rc == LUA_ERRMEM) {  // garbage of earlier evaluations may fill the state: collect, retry
+    lua_settop(L, 0);
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    rc = LoadChunk(L, expression);
+  }
+  if (rc == LUA_ERRMEM) {
+    lua_settop(L, 0);
+    Status s = Fail(handle, "memory limit of " + std::to_string(limits_.max_memory_bytes) +
+                                " bytes reached while compiling");
+    compiled_.pop_back();
+    return s;
+  }
+  if (rc != 0) {
     LuaSyntaxError e;
     SyntaxErrorFrom(L, expression, &e);
     Status s = Fail(handle, e.message + (e.hint.empty() ? "" : " (" + e.hint + ")"));
@@ -438,6 +451,16 @@ Status LuaSandbox::Call(int handle, const Record& record) {
   lua_settop(L, 0);
   lua_rawgeti(L, LUA_REGISTRYINDEX, compiled_[handle].ref);
   int rc = lua_pcall(L, 0, 1, 0);
+  if (rc == LUA_ERRMEM) {
+    // Garbage left by earlier evaluations counts against the limit until the collector runs:
+    // collect it and run once more, so that only an expression that needs the memory fails.
+    lua_settop(L, 0);
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    state_->instructions = 0;
+    state_->out_of_instructions = false;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, compiled_[handle].ref);
+    rc = lua_pcall(L, 0, 1, 0);
+  }
   state_->record = nullptr;
   if (rc == 0) return Status::Ok();
   std::string what;
