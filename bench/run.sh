@@ -8,3 +8,6 @@ echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo
 echo "## SQLite → SQLite"
 "$BUILD/bench/sync_bench" "${ROWS:-200000}" "${STREAM:-100000}"
+echo
+echo "## Normalize + validate, Lua filters and rules"
+"$BUILD/bench/quality_bench" "${RECORDS:-200000}"
