@@ -3,6 +3,7 @@
 // children, surrogate keys, config errors, and a clean stop on SIGTERM.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -513,6 +514,52 @@ INSTANTIATE_TEST_SUITE_P(
         ConfigErrorCase{"MissingTable", "table: customers", "table: customer",
                         "did you mean \"customers\"?"}),
     [](const auto& info) { return info.param.name; });
+
+// Lua through the binary: an entity rule sends a record to the DLQ with its name and message, a
+// Lua when: filters, a computed field is written; a Lua syntax error is refused at load (exit 2)
+// at the file:line:col of the token.
+TEST_F(SyncTest, LuaRuleFilterAndComputedField) {
+  std::string yaml = Config(
+      "  - entity: customer\n"
+      "    from: crm\n"
+      "    to: erp\n"
+      "    when: \"grade ~= 'D' or name == 'Keep'\"\n"
+      "    computed: {phone: \"'tel:' .. (phone or '?')\"}\n");
+  const std::string grade = "      grade: {type: enum, values: [A, B, C, D]}\n";
+  yaml.replace(yaml.find(grade), grade.size(),
+               grade + "    rules:\n"
+                       "      - {name: vip_email, check: \"grade ~= 'A' or email ~= nil\",\n"
+                       "         message: a VIP needs an e-mail}\n");
+  UseConfig(yaml);
+  crm_->Exec(
+      "INSERT INTO accounts VALUES ('C1','Alpha','1','a@x.example','VIP'),"
+      "('C2','Beta','2',NULL,'VIP'), ('C3','Drop','3',NULL,'冻结'), ('C4','Keep',NULL,NULL,'冻结');");
+  SyncOnce();
+  EXPECT_EQ(erp_->Dump("SELECT cust_code, mobile FROM customers"), "C1|tel:1\nC4|tel:?\n");
+  ProcResult list = Concord({"dlq", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("vip_email"), std::string::npos) << list.out;
+  ProcResult show = Concord({"dlq", "show", "1"});
+  EXPECT_NE(show.out.find("a VIP needs an e-mail: grade \"A\", email NULL"), std::string::npos)
+      << show.out;
+
+  // A syntax error never reaches a record: the file is refused with where the token is.
+  const std::string bad = "grade ~= 'D' or or name == 'Keep'";
+  std::string broken = yaml;
+  size_t at = broken.find("grade ~= 'D' or name == 'Keep'");
+  broken.replace(at, bad.size() - 3, bad);
+  UseConfig(broken);
+  size_t token = at + bad.find("or name");
+  size_t line_start = broken.rfind('\n', token) + 1;
+  std::string where = "concord.yaml:" +
+                      std::to_string(std::count(broken.begin(), broken.begin() + token, '\n') + 1) +
+                      ":" + std::to_string(token - line_start + 1) + ": flows[0].when: ";
+  ProcResult r = Concord({"validate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(where + "not a Lua expression: unexpected symbol near 'or'"),
+            std::string::npos)
+      << where << "\n" << r.err;
+}
 
 TEST_F(SyncTest, MissingConfigFileIsAUsageError) {
   ProcResult r = Concord({"validate"});
