@@ -11,3 +11,6 @@ echo "## SQLite → SQLite"
 echo
 echo "## Normalize + validate, Lua filters and rules"
 "$BUILD/bench/quality_bench" "${RECORDS:-200000}"
+echo
+echo "## concord check: MariaDB vs PostgreSQL"
+"$BUILD/bench/check_bench" "${CHECK_ROWS:-1000000}"

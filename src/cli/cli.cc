@@ -13,6 +13,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/check_command.h"
+#include "cli/context.h"
+#include "reconcile/check_scheduler.h"
 #include "config/config.h"
 #include "core/change.h"
 #include "core/clock.h"
@@ -26,10 +29,6 @@
 
 namespace concord {
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
 
 std::atomic<Engine*> g_running_engine{nullptr};
 
@@ -56,65 +55,6 @@ std::string FormatDuration(int64_t ms) {
   return fmt::format("{:.1f} h", ms / 3600000.0);
 }
 
-// Loads and validates the config; prints every error. nullopt → exit 2.
-std::optional<ConfigSpec> LoadOrReport(const std::string& path) {
-  std::vector<ConfigError> errors;
-  auto spec = LoadConfigFile(path, &errors);
-  if (spec.ok()) return std::move(spec).value();
-  for (const auto& e : errors) std::cerr << e.ToString() << "\n";
-  std::cerr << spec.status().message() << "\n";
-  return std::nullopt;
-}
-
-struct Common {
-  std::string config = "concord.yaml";
-  bool verbose = false;
-  bool quiet = false;
-};
-
-bool CheckLiveSchema(const ConfigSpec& spec);
-
-// What a command works with: the loaded config and, as it needs, the engine (which owns a state
-// store) or just the state store. The spec lives on the heap: the engine keeps references to it.
-struct Context {
-  enum Need { kState, kEngine };
-  std::unique_ptr<ConfigSpec> spec;
-  std::unique_ptr<Engine> engine;
-  std::unique_ptr<StateStore> state;  // kState only; with kEngine use engine->state()
-
-  // Loads and opens what `need` says; on failure prints why, sets *rc and returns nullopt.
-  static std::optional<Context> Open(const Common& c, Need need, int* rc,
-                                     bool check_live_schema = false) {
-    auto spec = LoadOrReport(c.config);
-    if (!spec) {
-      *rc = kExitUsage;
-      return std::nullopt;
-    }
-    if (check_live_schema && !CheckLiveSchema(*spec)) {
-      *rc = kExitUsage;
-      return std::nullopt;
-    }
-    Context ctx;
-    ctx.spec = std::make_unique<ConfigSpec>(std::move(*spec));
-    Status failed;
-    if (need == kEngine) {
-      auto engine = Engine::Create(*ctx.spec, &SystemClock::Get());
-      if (engine.ok()) ctx.engine = std::move(engine).value();
-      else failed = engine.status();
-    } else {
-      auto state = StateStore::Open(ctx.spec->state_path);
-      if (state.ok()) ctx.state = std::move(state).value();
-      else failed = state.status();
-    }
-    if (!failed.ok()) {
-      std::cerr << "concord: " << failed.ToString() << "\n";
-      *rc = kExitRuntime;
-      return std::nullopt;
-    }
-    return ctx;
-  }
-};
-
 int CmdValidate(const Common& c, bool connect) {
   auto spec = LoadOrReport(c.config);
   if (!spec) return kExitUsage;
@@ -135,19 +75,6 @@ int CmdValidate(const Common& c, bool connect) {
 
 // Tables and columns must exist before a run starts; a system that cannot be reached is only a
 // warning (the engine retries it). Returns false when the run must not start.
-bool CheckLiveSchema(const ConfigSpec& spec) {
-  bool ok = true;
-  for (const auto& e : CheckAgainstDatabases(spec)) {
-    if (e.path.rfind("systems.", 0) == 0) {
-      ComponentLogger("engine")->warn("{} (will retry)", e.message);
-      continue;
-    }
-    std::cerr << e.ToString() << "\n";
-    ok = false;
-  }
-  return ok;
-}
-
 int CmdRun(const Common& c, bool once) {
   int rc = kExitOk;
   auto ctx = Context::Open(c, Context::kEngine, &rc, /*check_live_schema=*/true);
@@ -157,7 +84,13 @@ int CmdRun(const Common& c, bool once) {
   std::signal(SIGINT, OnStopSignal);
   std::signal(SIGTERM, OnStopSignal);
   auto run_id = engine->state()->StartRun(once ? "run --once" : "run", SystemClock::Get().NowMs());
+  CheckScheduler checks(*ctx->spec, &SystemClock::Get());  // `checks:`, on their schedules
+  if (!once) {
+    Status started = checks.Start();
+    if (!started.ok()) std::cerr << "concord: scheduled checks: " << started.ToString() << "\n";
+  }
   Status s = once ? engine->RunOnce() : engine->Run();
+  checks.Stop();
   g_running_engine.store(nullptr);
   std::string summary = engine->Summary();
   if (run_id.ok()) {
@@ -257,7 +190,18 @@ int CmdStatus(const Common& c, bool json) {
       if (!backlog.ok()) std::cout << "    " << backlog.status().ToString() << "\n";
     }
   }
-  if (json) std::cout << out.dump(2) << "\n";
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  auto runs = state->LatestCheckRuns();
+  if (runs.ok() && !runs->empty()) {
+    std::cout << fmt::format("\n{:<32} {:<19} {:<10} {}\n", "CHECK", "LAST RUN", "RESULT", "");
+    for (const auto& r : *runs) {
+      std::cout << fmt::format("{:<32} {:<19} {:<10} {}\n", r.check, FormatTime(r.started_ms),
+                               r.outcome, r.summary);
+    }
+  }
   return kExitOk;
 }
 
@@ -688,6 +632,7 @@ int RunCli(int argc, char** argv) {
   conflicts_resolve->add_option("--take", take, "the system whose values win")->required();
 
   auto* uninstall = app.add_subcommand("uninstall", "remove concord's triggers and changelogs");
+  CheckCommand check(&app);
 
   ProfileArgs profile_args;
   auto* profile = app.add_subcommand(
@@ -725,6 +670,7 @@ int RunCli(int argc, char** argv) {
   if (conflicts_list->parsed()) return CmdConflictsList(c, all, json);
   if (conflicts_resolve->parsed()) return CmdConflictsResolve(c, id, take);
   if (uninstall->parsed()) return CmdUninstall(c);
+  if (check.parsed()) return check.Run(c);
   if (profile->parsed()) return CmdProfile(c, profile_args);
   return kExitUsage;
 }

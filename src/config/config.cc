@@ -508,6 +508,7 @@ class Loader {
   void ParseBindings(const Entry& e, ConfigSpec* spec);
   void ParseMapping(const Entry& e, const std::string& path, FieldMapping* m);
   void ParseFlows(const Entry& e, ConfigSpec* spec);
+  void ParseChecks(const Entry& e, ConfigSpec* spec);
   void ParseFlow(const YAML::Node& item, const std::string& path, FlowSpec* flow, FlowLocs* locs);
   void ParseWhenEntry(const Entry& e, const std::string& path, FlowSpec* flow, FlowLocs* locs);
   void ParseRules(const Entry& e, const std::string& path, EntitySpec* entity);
@@ -531,6 +532,7 @@ class Loader {
   void CheckBindings(const ConfigSpec& spec);
   void ResolveMappingLayouts(ConfigSpec* spec);
   void CheckFlows(const ConfigSpec& spec);
+  void CheckChecks(const ConfigSpec& spec);
   void CheckWhen(const FlowSpec& flow, const EntitySpec& entity, const BindingSpec* from,
                  const FlowLocs& locs);
   bool KnownSystem(const ConfigSpec& spec, const std::string& name, const Location& loc,
@@ -585,10 +587,12 @@ void Loader::Load(const YAML::Node& root, ConfigSpec* spec) {
   if (const Entry* e = FindEntry(top, "entities")) ParseEntities(*e, spec);
   if (const Entry* e = FindEntry(top, "bindings")) ParseBindings(*e, spec);
   if (const Entry* e = FindEntry(top, "flows")) ParseFlows(*e, spec);
+  if (const Entry* e = FindEntry(top, "checks")) ParseChecks(*e, spec);
   CheckEntities(*spec);
   CheckBindings(*spec);
   ResolveMappingLayouts(spec);
   CheckFlows(*spec);
+  CheckChecks(*spec);
 }
 
 void Loader::ParseState(const Entry& e, ConfigSpec* spec) {
@@ -830,6 +834,12 @@ void Loader::ParseField(const Entry& e, const std::string& path, FieldSpec* f) {
       if (auto b = Bool(k, kpath)) f->required = *b;
     } else if (k.key == "personal") {
       if (auto b = Bool(k, kpath)) f->personal = *b;
+    } else if (k.key == "sum") {
+      if (auto b = Bool(k, kpath)) f->sum = *b;
+    } else if (k.key == "precision") {
+      if (auto v = OneOf(k, kpath, def)) {
+        f->precision_digits = *v == "s" ? 0 : *v == "ms" ? 3 : *v == "us" ? 6 : 9;
+      }
     } else if (k.key == "max_length") {
       if (auto v = Int(k, kpath, def)) f->max_length = *v;
     } else if (k.key == "scale") {
@@ -1040,6 +1050,91 @@ void Loader::ParseFlows(const Entry& section, ConfigSpec* spec) {
     ParseFlow(item, locs.path, &flow, &locs);
     spec->flows.push_back(std::move(flow));
     flow_locs_.push_back(std::move(locs));
+  }
+}
+
+void Loader::ParseChecks(const Entry& section, ConfigSpec* spec) {
+  if (!ExpectType(section.value, YAML::NodeType::Sequence, ValueLoc(section), "checks")) return;
+  const SectionDef& def = CheckSection();
+  for (size_t i = 0; i < section.value.size(); ++i) {
+    const YAML::Node& item = section.value[i];
+    std::string path = "checks[" + std::to_string(i) + "]";
+    CheckSpec check;
+    check.loc = Loc(item);
+    check.alert_above = def.Get("alert_above").DefaultInt();
+    if (!ExpectType(item, YAML::NodeType::Map, check.loc, path)) continue;
+    for (const Entry& k : SectionEntries(item, check.loc, path, def)) {
+      std::string kpath = path + "." + k.key;
+      if (k.key == "entity") {
+        if (auto v = String(k, kpath)) check.entity = *v;
+      } else if (k.key == "between") {
+        NameList names;
+        if (!Names(k, kpath, /*allow_string=*/false, /*allow_empty_list=*/false, &names)) continue;
+        if (names.size() != 2) {
+          Error(ValueLoc(k), kpath,
+                "expected two systems, found " + std::to_string(names.size()),
+                "write between: [crm, erp]");
+          continue;
+        }
+        check.left = names[0].first;
+        check.right = names[1].first;
+      } else if (k.key == "schedule") {
+        auto v = String(k, kpath);
+        if (!v) continue;
+        Result<Schedule> sched = ParseSchedule(*v);
+        if (!sched.ok()) {
+          Error(ValueLoc(k), kpath, sched.status().message(),
+                "write every 1h, or cron 0 2 * * * for 02:00 every day");
+        } else if (sched->kind == Schedule::Kind::kRealtime) {
+          Error(ValueLoc(k), kpath, "a check cannot run realtime",
+                "write every 1h, or cron 0 2 * * * for 02:00 every day");
+        } else {
+          check.schedule = *sched;
+        }
+      } else if (k.key == "where") {
+        auto v = String(k, kpath);
+        if (!v) continue;
+        WhenSpec when;
+        WhenParseError error;
+        std::vector<size_t> offsets;
+        if (!ParseWhen(*v, &when, &offsets, &error)) {
+          Error(ExprLoc(k, *v, error.offset), kpath, error.message, error.hint);
+          continue;
+        }
+        check.where = *v;
+      } else if (k.key == "alert_above") {
+        if (auto v = Int(k, kpath, def.Get("alert_above"))) check.alert_above = *v;
+      }
+    }
+    spec->checks.push_back(std::move(check));
+  }
+}
+
+void Loader::CheckChecks(const ConfigSpec& spec) {
+  for (size_t i = 0; i < spec.checks.size(); ++i) {
+    const CheckSpec& check = spec.checks[i];
+    std::string path = "checks[" + std::to_string(i) + "]";
+    if (check.entity.empty()) continue;  // reported as a missing key
+    if (!KnownEntity(spec, check.entity, check.loc, path + ".entity")) continue;
+    std::vector<std::string> bound;
+    for (const auto& [name, b] : spec.bindings) {
+      if (b.entity == check.entity) bound.push_back(b.system);
+    }
+    for (const std::string* s : {&check.left, &check.right}) {
+      if (s->empty() || std::find(bound.begin(), bound.end(), *s) != bound.end()) continue;
+      std::string match = ClosestMatch(*s, bound);
+      Error(check.loc, path + ".between",
+            "system " + Quote(*s) + " has no binding of " + check.entity,
+            match.empty() ? "systems that bind it: " + JoinNames(bound)
+                          : "did you mean " + Quote(match) + "?");
+    }
+    if (check.left.empty() && bound.size() < 2) {
+      Error(check.loc, path, check.entity + " is bound in fewer than two systems",
+            "bind it in the two systems to compare");
+    }
+    if (!check.left.empty() && check.left == check.right) {
+      Error(check.loc, path + ".between", "a check needs two different systems");
+    }
   }
 }
 

@@ -95,6 +95,10 @@ const SectionDef& TopSection() {
            .type = "list",
            .doc = "Which entity moves from which system to "
                   "which, when, and who owns which fields."},
+          {.name = "checks",
+           .type = "list",
+           .doc = "Scheduled `concord check` runs: results are kept with their history in the "
+                  "state store and shown by `concord status`. See `checks[n]`."},
       }};
   return kSection;
 }
@@ -219,6 +223,20 @@ const SectionDef& FieldSection() {
            .doc = "A regular expression (RE2 syntax, e.g. `^[A-Z]{2}[0-9]{4}$`) the canonical "
                   "value must match; it may match anywhere unless anchored with `^` and `$`. "
                   "RE2 runs in time linear in the value whatever the pattern."},
+          {.name = "sum",
+           .type = "boolean",
+           .default_value = "false",
+           .only_for = {T::kInt, T::kDecimal},
+           .doc = "An amount: `concord check` compares its exact total per system (and per "
+                  "group with `--by`), besides comparing it record by record."},
+          {.name = "precision",
+           .type = "string",
+           .default_value = "ns",
+           .allowed = {"s", "ms", "us", "ns"},
+           .only_for = {T::kTimestamp},
+           .doc = "The precision at which `concord check` compares the field: with `s`, "
+                  "`08:00:00.123Z` and `08:00:00Z` agree (a system that keeps whole seconds is "
+                  "not reported as different from one that keeps milliseconds)."},
           {.name = "default",
            .type = "string",
            .only_for = {T::kEnum},
@@ -425,6 +443,38 @@ const SectionDef& FlowSection() {
   return kSection;
 }
 
+const SectionDef& CheckSection() {
+  static const SectionDef kSection{
+      .path = "checks[n]",
+      .doc = "A check that `concord run` performs on a schedule, as `concord check` would (see "
+             "docs/check.md). Each result is kept in the state store; when more records differ "
+             "than `alert_above`, concord logs an error naming the check and the counts.",
+      .keys = {
+          {.name = "entity",
+           .type = "string",
+           .required = true,
+           .doc = "The entity to compare."},
+          {.name = "between",
+           .type = "list of strings",
+           .doc = "The two systems, e.g. `[crm, erp]`. Default: the systems of the entity's first "
+                  "flow."},
+          {.name = "schedule",
+           .type = "string",
+           .required = true,
+           .doc = "`every <n>s|m|h|d` or `cron <min> <hour> <day> <month> <weekday>` (local "
+                  "time)."},
+          {.name = "where",
+           .type = "string",
+           .doc = "Only records matching this filter (the comparison form of `when:`)."},
+          {.name = "alert_above",
+           .type = "integer",
+           .default_value = "0",
+           .min = 0,
+           .doc = "How many differing records are tolerated before the check alerts."},
+      }};
+  return kSection;
+}
+
 const SectionDef& ConflictSection() {
   static const SectionDef kSection{
       .path = "flows[n].conflict",
@@ -442,7 +492,7 @@ const std::vector<const SectionDef*>& AllSections() {
   static const std::vector<const SectionDef*> kAll = {
       &TopSection(),     &SystemSection(),  &EntitySection(), &FieldSection(),
       &RuleSection(),
-      &BindingSection(), &MappingSection(), &FlowSection(),   &ConflictSection(),
+      &BindingSection(), &MappingSection(), &FlowSection(),   &ConflictSection(), &CheckSection(),
   };
   return kAll;
 }

@@ -52,6 +52,7 @@ const SectionDef& RuleSection();  // one of an entity's `rules:`
 const SectionDef& BindingSection();
 const SectionDef& MappingSection();  // the long form {column, map} of a binding field
 const SectionDef& FlowSection();
+const SectionDef& CheckSection();                     // checks[n]
 const SectionDef& ConflictSection();                  // the map form {prefer: <system>}
 const std::vector<const SectionDef*>& AllSections();  // in documented order
 

@@ -62,6 +62,8 @@ struct FieldSpec {
   std::vector<std::string> values;    // enum: allowed canonical values
   std::string entity;                 // reference: the referenced entity
   bool personal = false;              // mask the value in DLQ reasons and logs
+  bool sum = false;                   // int/decimal: an amount `concord check` totals
+  int precision_digits = 9;           // timestamp: fraction digits `concord check` compares
   // phone: the region assumed for numbers written without +<country code> ("CN"); "" for none.
   std::string region;
   // decimal: strip one currency symbol or code ("¥", "US$", "RMB", "元"); how to round.
@@ -223,6 +225,19 @@ struct FlowSpec {
   std::string Id() const { return entity + ":" + from + "->" + to; }
 };
 
+// A scheduled `concord check` (`checks:`): the entity, the two systems, when, and how many
+// differences are tolerated before it alerts.
+struct CheckSpec {
+  std::string entity;
+  std::string left, right;  // "" for the entity's first flow's systems
+  Schedule schedule;        // every / cron
+  std::string where;        // "" for none
+  int64_t alert_above = 0;  // alert when more records than this differ
+  Location loc;
+  // "customer" or "customer:crm<->erp" when the systems are named — the name in history.
+  std::string Id() const { return left.empty() ? entity : entity + ":" + left + "<->" + right; }
+};
+
 struct ConfigSpec {
   std::string path;      // the file it was read from
   std::string base_dir;  // its directory (relative paths resolve against it)
@@ -233,6 +248,7 @@ struct ConfigSpec {
   std::map<std::string, EntitySpec> entities;
   std::map<std::string, BindingSpec> bindings;  // keyed "system.entity"
   std::vector<FlowSpec> flows;                  // in file order
+  std::vector<CheckSpec> checks;                // in file order
 
   const BindingSpec* Binding(const std::string& system, const std::string& entity) const;
 };

@@ -25,6 +25,7 @@ struct FlowRunner::Item {
   std::optional<Row> image;        // current source row; nullopt = deleted
   bool snapshot = false;
   bool retry = false;              // re-run of a parked or DLQ record
+  std::string audit_prefix;        // retry: put before the outcome in the audit ("repair:")
 
   // --- resolved ---
   bool is_delete = false;
@@ -96,6 +97,13 @@ const FlowSpec* FindReverse(const ConfigSpec& spec, const FlowSpec& flow) {
   return nullptr;
 }
 
+int64_t ParkDelayMs(int64_t attempts) {
+  int64_t delay = 500LL << std::min<int64_t>(attempts, 6);  // 0.5 s .. 32 s
+  return std::min<int64_t>(delay, 30000);
+}
+
+}  // namespace
+
 std::set<std::string> CarriedFields(const FlowSpec& flow, const BindingMapper& from,
                                     const BindingMapper& to) {
   std::set<std::string> out;
@@ -108,13 +116,6 @@ std::set<std::string> CarriedFields(const FlowSpec& flow, const BindingMapper& f
   }
   return out;
 }
-
-int64_t ParkDelayMs(int64_t attempts) {
-  int64_t delay = 500LL << std::min<int64_t>(attempts, 6);  // 0.5 s .. 32 s
-  return std::min<int64_t>(delay, 30000);
-}
-
-}  // namespace
 
 FlowRunner::FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool* pool,
                        StateStore* state, const MapperSet* mappers, const Clock* clock)
@@ -307,7 +308,7 @@ Result<int64_t> FlowRunner::RetryParked(bool all) {
 }
 
 Result<std::map<std::string, std::string>> FlowRunner::RetryKeys(
-    const std::vector<std::string>& source_keys) {
+    const std::vector<std::string>& source_keys, const std::string& audit_prefix) {
   if (!prepared_) RETURN_IF_ERROR(Prepare());
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
   std::vector<Key> keys;
@@ -328,6 +329,7 @@ Result<std::map<std::string, std::string>> FlowRunner::RetryKeys(
     item.source_key = keys[i];
     item.source_key_text = source_keys[i];
     item.retry = true;
+    item.audit_prefix = audit_prefix;
     item.at_ms = clock_->NowMs();
     auto it = by_key.find(source_keys[i]);
     if (it != by_key.end()) {
@@ -766,7 +768,8 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
       stats_.echo += static_cast<int64_t>(item.echo_seqs.size());  // one per skipped change
       if (item.outcome == "echo") continue;
       if (item.seqs.empty()) {
-        RETURN_IF_ERROR(audit(0, item.snapshot ? "snapshot:" + item.outcome : item.outcome));
+        RETURN_IF_ERROR(
+            audit(0, item.snapshot ? "snapshot:" + item.outcome : item.audit_prefix + item.outcome));
       }
       for (int64_t seq : item.seqs) RETURN_IF_ERROR(audit(seq, item.outcome));
 

@@ -68,6 +68,11 @@ struct FlowPlan {
 // All mappers of a config, by binding name ("crm.customer").
 using MapperSet = std::map<std::string, std::unique_ptr<BindingMapper>>;
 
+// The fields `flow` carries from `from` to `to`: its `owns`, or else every field both bindings
+// map. (The runner adds the entity's key fields, which always travel.)
+std::set<std::string> CarriedFields(const FlowSpec& flow, const BindingMapper& from,
+                                    const BindingMapper& to);
+
 class FlowRunner {
  public:
   FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool* pool, StateStore* state,
@@ -87,8 +92,10 @@ class FlowRunner {
   Result<int64_t> Step(bool flush);
 
   // Re-reads the current source rows for `source_keys` (encoded) and runs them through the flow
-  // now — `concord dlq retry`. Returns the outcome per key ("applied", "dlq", ...).
-  Result<std::map<std::string, std::string>> RetryKeys(const std::vector<std::string>& source_keys);
+  // now — `concord dlq retry`, `concord check --repair`. Returns the outcome per key ("applied",
+  // "dlq", ...). Audit entries get `audit_prefix` before the outcome ("repair:applied").
+  Result<std::map<std::string, std::string>> RetryKeys(const std::vector<std::string>& source_keys,
+                                                       const std::string& audit_prefix = "");
 
   // Parked records that are due (or all, with `all`), re-run. Returns how many left the park.
   Result<int64_t> RetryParked(bool all);

@@ -88,6 +88,27 @@ std::string PostgresServer::UrlFor(const std::string& db) const {
   return url_.substr(0, url_.rfind('/') + 1) + db;
 }
 
+std::string PostgresServer::Psql(const std::string& db, const std::string& sql,
+                                 std::string* error) const {
+  std::string cmd = "psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + std::to_string(port_) +
+                    " -U postgres -d '" + db + "' 2>&1 <<'CONCORD_SQL'\n" + sql + "\nCONCORD_SQL\n";
+  std::string out;
+  error->clear();
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    *error = "cannot run psql";
+    return out;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  if (pclose(p) != 0) {
+    *error = out.empty() ? "psql failed" : out;
+    out.clear();
+  }
+  return out;
+}
+
 void PostgresServer::Stop() {
   if (stopped_) return;
   stopped_ = true;

@@ -35,6 +35,10 @@ class PostgresServer {
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }  // data in dir/data, log in dir/server.log
 
+  // Runs `sql` (one or more statements) through psql as postgres in database `db`. Returns the
+  // unaligned output (rows as a|b lines); *error gets psql's message ("" on success).
+  std::string Psql(const std::string& db, const std::string& sql, std::string* error) const;
+
   // Stops the server now (idempotent); the destructor also removes the directory.
   void Stop();
 

@@ -1,0 +1,162 @@
+// Benchmark of `concord check`: N customers (default 1,000,000) in MariaDB (the CRM) and in
+// PostgreSQL (the ERP, other column names, phones in another layout), compared (a) identical and
+// (b) with 100 scattered differences, which must all be found. In the same run it measures the
+// floor: the time each database takes to scan and hash the table by itself (PostgreSQL
+// `sum(hashtext(row::text))`, MariaDB `SUM(CRC32(CONCAT_WS(...)))`), and reports the check's time
+// as a multiple of the slower side's floor.
+//
+// Usage: check_bench [rows]. Starts its own servers (tests/servers) on loopback; prints Markdown.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "e2e/harness.h"
+#include "servers/mariadb_server.h"
+#include "servers/postgres_server.h"
+
+using concord::e2e::ProcResult;
+using concord::e2e::RunConcord;
+using concord::e2e::TempDir;
+using concord::e2e::WriteFile;
+using concord::testing::MariadbServer;
+using concord::test_servers::PostgresServer;
+
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "check_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void Pg(const PostgresServer& pg, const std::string& db, const std::string& sql) {
+  std::string error;
+  pg.Psql(db, sql, &error);
+  if (!error.empty()) Die("postgres: " + error);
+}
+
+void My(MariadbServer& my, const std::string& sql) {
+  std::string error = my.Exec(sql);
+  if (!error.empty()) Die("mariadb: " + error);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long rows = argc > 1 ? std::atol(argv[1]) : 1000000;
+  std::string error;
+  auto pg = PostgresServer::Start(&error);
+  if (!pg) Die(error);
+  auto my = MariadbServer::Start(&error);
+  if (!my) Die(error);
+  TempDir dir;
+  std::string n = std::to_string(rows);
+
+  auto t = std::chrono::steady_clock::now();
+  My(*my, "CREATE DATABASE crm; USE crm; CREATE TABLE accounts (account_no VARCHAR(20) PRIMARY KEY, "
+          "account_name VARCHAR(100), tel VARCHAR(30), email VARCHAR(100), credit DECIMAL(12,2), "
+          "opened DATE, grade VARCHAR(10)); "
+          "INSERT INTO accounts SELECT CONCAT('C', LPAD(seq, 8, '0')), CONCAT('Customer ', seq), "
+          "CONCAT('138', LPAD(seq, 8, '0')), CONCAT('c', seq, '@example.com'), "
+          "(seq % 100000) / 100, DATE_ADD('2020-01-01', INTERVAL seq % 2000 DAY), "
+          "ELT(1 + seq % 3, 'A', 'B', 'C') FROM seq_1_to_" + n);
+  double load_my = Seconds(t);
+  t = std::chrono::steady_clock::now();
+  Pg(*pg, "postgres", "CREATE DATABASE erp");
+  Pg(*pg, "erp",
+     "CREATE TABLE customers (cust_code varchar(20) PRIMARY KEY, cust_name varchar(100), "
+     "mobile varchar(30), email varchar(100), credit_limit numeric(12,2), opened date, "
+     "level varchar(10)); "
+     "INSERT INTO customers SELECT 'C' || lpad(s::text, 8, '0'), 'Customer ' || s, "
+     "'+86138' || lpad(s::text, 8, '0'), 'c' || s || '@example.com', (s % 100000) / 100.0, "
+     "date '2020-01-01' + (s % 2000), (ARRAY['A','B','C'])[1 + s % 3] "
+     "FROM generate_series(1, " + n + ") s; VACUUM ANALYZE customers;");
+  double load_pg = Seconds(t);
+
+  // The floor: each database scanning and hashing the table by itself (best of 2).
+  double floor_pg = 1e9, floor_my = 1e9;
+  for (int i = 0; i < 2; ++i) {
+    t = std::chrono::steady_clock::now();
+    Pg(*pg, "erp", "SELECT count(*), sum(hashtext(c::text)::bigint) FROM customers c");
+    floor_pg = std::min(floor_pg, Seconds(t));
+    t = std::chrono::steady_clock::now();
+    std::vector<std::vector<std::string>> r = my->Query(
+        "SELECT COUNT(*), SUM(CRC32(CONCAT_WS('|', account_no, account_name, tel, email, credit, "
+        "opened, grade))) FROM crm.accounts", &error);
+    if (!error.empty()) Die(error);
+    floor_my = std::min(floor_my, Seconds(t));
+  }
+
+  WriteFile(dir / "concord.yaml", R"(version: 1
+state: sqlite:state.db
+systems:
+  crm: {connector: mysql, host: 127.0.0.1, port: )" + std::to_string(my->port()) +
+                                      R"(, user: root, database: crm}
+  erp: {connector: postgres, url: ")" + pg->UrlFor("erp") + R"("}
+entities:
+  customer:
+    key: code
+    fields:
+      code:   {type: string, required: true}
+      name:   {type: string}
+      phone:  {type: phone, region: CN}
+      email:  {type: email}
+      credit: {type: decimal, scale: 2, sum: true}
+      opened: {type: date}
+      grade:  {type: enum, values: [A, B, C]}
+bindings:
+  crm.customer:
+    table: accounts
+    key: account_no
+    fields: {code: account_no, name: account_name, phone: tel, email: email, credit: credit,
+             opened: opened, grade: grade}
+  erp.customer:
+    table: customers
+    key: cust_code
+    fields: {code: cust_code, name: cust_name, phone: mobile, email: email, credit: credit_limit,
+             opened: opened, grade: level}
+)");
+
+  auto check = [&](const char* label, int expect_exit, long expect_diffs) {
+    auto t0 = std::chrono::steady_clock::now();
+    ProcResult r = RunConcord(dir.path(), {"check", "customer", "--between", "crm,erp", "--json",
+                                           "-q", "--settle-ms", "0"});
+    double s = Seconds(t0);
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (r.exit_code != expect_exit || j.is_discarded()) {
+      Die(std::string(label) + ": exit " + std::to_string(r.exit_code) + "\n" + r.out + r.err);
+    }
+    long found = j["differing"].get<long>() + j["missing_left"].get<long>() +
+                 j["missing_right"].get<long>();
+    if (found != expect_diffs) {
+      Die(std::string(label) + ": found " + std::to_string(found) + " differences, expected " +
+          std::to_string(expect_diffs));
+    }
+    return s;
+  };
+  double identical = check("identical", 0, 0);
+  // 100 scattered differences: every (rows/100)-th customer's credit changes in the ERP.
+  Pg(*pg, "erp", "UPDATE customers SET credit_limit = credit_limit + 0.01 WHERE "
+                 "substr(cust_code, 2)::int % " + std::to_string(std::max(1L, rows / 100)) +
+                 " = 7");
+  double hundred = check("100 differences", 3, std::min(100L, rows));
+
+  double floor = std::max(floor_pg, floor_my);
+  std::printf("rows: %ld (load: MariaDB %.1f s, PostgreSQL %.1f s)\n\n", rows, load_my, load_pg);
+  std::printf("| what | seconds | rows/s (per side) | × slower floor |\n| --- | ---: | ---: | ---: |\n");
+  std::printf("| floor: PostgreSQL scans and hashes the table | %.2f | %.0f | |\n", floor_pg,
+              rows / floor_pg);
+  std::printf("| floor: MariaDB scans and hashes the table | %.2f | %.0f | |\n", floor_my,
+              rows / floor_my);
+  std::printf("| concord check, identical | %.2f | %.0f | %.1f× |\n", identical, rows / identical,
+              identical / floor);
+  std::printf("| concord check, 100 differences (all found) | %.2f | %.0f | %.1f× |\n", hundred,
+              rows / hundred, hundred / floor);
+  return 0;
+}

@@ -1,0 +1,566 @@
+#include "reconcile/check.h"
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include "config/when.h"
+#include "core/did_you_mean.h"
+#include "core/hash.h"
+#include "engine/when_filter.h"
+#include "quality/normalize.h"
+#include "reconcile/amounts.h"
+#include "reconcile/compared_fields.h"
+
+namespace concord {
+namespace {
+
+constexpr size_t kChunkRows = 2000;
+constexpr size_t kRereadBatch = 500;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// One side of the comparison: a system's binding of the entity.
+struct Side {
+  std::string system;
+  const BindingMapper* mapper = nullptr;
+  Source* source = nullptr;
+};
+
+// One row of one side, as the scan keeps it: small, so that a million fit comfortably.
+struct Entry {
+  std::string canonical_key;  // EncodeKey of the canonical key
+  std::string system_key;     // EncodeKey of the system key
+  uint64_t key_hash = 0;
+  uint64_t row_hash = 0;
+};
+
+// A record as compared: the compared fields' values, with the fields that did not normalize
+// carried as their problem (an invalid value on one side is a difference, not a hole).
+struct Compared {
+  Record values;
+  std::map<std::string, std::string> invalid;  // field → the normalizer's message
+};
+
+std::string_view KindName(RowDifference::Kind k) {
+  switch (k) {
+    case RowDifference::Kind::kMissingLeft: return "missing_left";
+    case RowDifference::Kind::kMissingRight: return "missing_right";
+    case RowDifference::Kind::kDiffers: return "differs";
+  }
+  return "?";
+}
+
+// A canonical timestamp cut to `digits` fraction digits ("2026-01-02T08:00:00.123Z" at 0 →
+// "2026-01-02T08:00:00Z"); trailing zeros dropped as the canonical form does.
+std::string CutFraction(const std::string& ts, int digits) {
+  size_t dot = ts.find('.', 10);
+  if (dot == std::string::npos) return ts;
+  size_t end = dot + 1;
+  while (end < ts.size() && ts[end] >= '0' && ts[end] <= '9') ++end;
+  std::string frac = ts.substr(dot + 1, std::min<size_t>(end - dot - 1, digits));
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return ts.substr(0, dot) + (frac.empty() ? "" : "." + frac) + ts.substr(end);
+}
+
+class Checker {
+ public:
+  Checker(const ConfigSpec& spec, const MapperSet& mappers, SystemPool* pool, StateStore* state,
+          const CheckOptions& options, const CheckProgress& progress)
+      : spec_(spec), mappers_(mappers), pool_(pool), state_(state), options_(options),
+        progress_(progress) {}
+
+  Result<CheckReport> Run() {
+    int64_t started = NowMs();
+    RETURN_IF_ERROR(Resolve());
+    std::vector<Candidate> candidates;
+    {
+      SideScan left, right;
+      RETURN_IF_ERROR(ScanBoth(&left, &right));
+      candidates = CompareSegments(left.entries, right.entries);
+    }
+    RETURN_IF_ERROR(Reread(candidates));
+    report_.elapsed_ms = NowMs() - started;
+    return std::move(report_);
+  }
+
+ private:
+  // What one look at a key found on each side: the row's hash, or nullopt when it was absent.
+  struct Observation {
+    std::optional<uint64_t> left, right;
+    bool operator==(const Observation&) const = default;
+  };
+  struct Candidate {
+    std::string canonical_key;
+    std::optional<std::string> left_key, right_key;  // encoded system keys, where known
+    Observation seen;                                // the latest observation
+  };
+
+  Status Resolve() {
+    auto entity_it = spec_.entities.find(options_.entity);
+    if (entity_it == spec_.entities.end()) {
+      std::vector<std::string> names;
+      for (const auto& [name, e] : spec_.entities) names.push_back(name);
+      std::string match = ClosestMatch(options_.entity, names);
+      return InvalidArgument(fmt::format(
+          "unknown entity \"{}\"; {}", options_.entity,
+          match.empty() ? "the config declares " + JoinList(names) : "did you mean \"" + match + "\"?"));
+    }
+    entity_ = &entity_it->second;
+    report_.entity = entity_->name;
+    ASSIGN_OR_RETURN(auto pair, ChooseSystems(spec_, entity_->name, options_.left, options_.right));
+    report_.left = pair.first;
+    report_.right = pair.second;
+    left_.system = pair.first;
+    right_.system = pair.second;
+    left_.mapper = mappers_.at(left_.system + "." + entity_->name).get();
+    right_.mapper = mappers_.at(right_.system + "." + entity_->name).get();
+    ASSIGN_OR_RETURN(compared_, ComparedFields(spec_, *entity_, *left_.mapper, *right_.mapper,
+                                               options_.fields));
+    report_.compared_fields.assign(compared_.begin(), compared_.end());
+    if (!options_.where.empty()) {
+      where_.emplace();
+      where_->text = options_.where;
+      WhenParseError err;
+      std::vector<size_t> offsets;
+      if (!ParseWhen(options_.where, &*where_, &offsets, &err)) {
+        return InvalidArgument(fmt::format("--where \"{}\": at column {}: {}{}", options_.where,
+                                           err.offset + 1, err.message,
+                                           err.hint.empty() ? "" : "; " + err.hint));
+      }
+      for (const auto& c : where_->all_of) {
+        if (!left_.mapper->mapped_fields().count(c.field) ||
+            !right_.mapper->mapped_fields().count(c.field)) {
+          return InvalidArgument(fmt::format(
+              "--where: field \"{}\" is not mapped in both {} and {}", c.field, left_.system,
+              right_.system));
+        }
+      }
+    }
+    if (!options_.group_by.empty()) {
+      ASSIGN_OR_RETURN(group_, ParseGroupBy(*entity_, *left_.mapper, *right_.mapper,
+                                            options_.group_by));
+    }
+    for (Side* side : {&left_, &right_}) {
+      ASSIGN_OR_RETURN(Connection * conn, pool_->Get(side->system));
+      side->source = conn->source();
+      if (side->source == nullptr) {
+        return InvalidArgument(side->system + ": its connector cannot be read from");
+      }
+    }
+    return Status::Ok();
+  }
+
+  static std::string JoinList(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out.empty() ? "none" : out;
+  }
+
+  // The compared form of a mapped row.
+  Compared ToCompared(const Side& side, const BindingMapper::Canonical& canon) const {
+    Compared c;
+    for (const auto& f : compared_) {
+      auto it = canon.record.find(f);
+      if (it == canon.record.end()) continue;
+      Value v = it->second;
+      const FieldSpec* fs = entity_->Field(f);
+      if (fs != nullptr && fs->type == FieldType::kTimestamp && fs->precision_digits < 9 &&
+          v.kind() == ValueKind::kText) {
+        v = Value::Text(CutFraction(v.text(), fs->precision_digits));
+      }
+      c.values[f] = std::move(v);
+    }
+    for (const auto& issue : canon.issues) {
+      if (compared_.count(issue.field)) c.invalid[issue.field] = issue.message;
+    }
+    return c;
+  }
+
+  static uint64_t RowHash(const Compared& c, const std::set<std::string>& fields) {
+    XXH3_state_t* st = XXH3_createState();
+    XXH3_64bits_reset(st);
+    for (const auto& f : fields) {
+      uint64_t h;
+      if (auto inv = c.invalid.find(f); inv != c.invalid.end()) {
+        h = XXH3_64bits(inv->second.data(), inv->second.size()) ^ 0x9e3779b97f4a7c15ULL;
+      } else if (auto it = c.values.find(f); it != c.values.end()) {
+        h = HashValue(it->second);
+      } else {
+        h = HashValue(Value::Null());
+      }
+      XXH3_64bits_update(st, &h, sizeof h);
+    }
+    uint64_t out = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    return out;
+  }
+
+  // The canonical key of a mapped row: from the record, or through the xref for a system whose
+  // key no canonical field maps. nullopt (with *why) when neither gives one.
+  Result<std::optional<std::string>> CanonicalKeyOf(const Side& side, const Row& row,
+                                                    const BindingMapper::Canonical& canon,
+                                                    std::string* why) {
+    auto key = side.mapper->CanonicalKeyOf(canon.record);
+    if (key.ok()) return std::optional<std::string>(EncodeKey(*key));
+    std::string system_key = EncodeKey(side.mapper->SystemKeyOfRow(row));
+    Result<std::optional<std::string>> from_xref = std::optional<std::string>();
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      from_xref = state_->CanonicalKey(entity_->name, side.system, system_key);
+    }
+    RETURN_IF_ERROR(from_xref.status());
+    if (*from_xref) return *from_xref;
+    *why = key.status().message();
+    for (const auto& issue : canon.issues) {
+      if (std::find(entity_->key.begin(), entity_->key.end(), issue.field) != entity_->key.end()) {
+        *why = issue.ToString();
+      }
+    }
+    return std::optional<std::string>();
+  }
+
+  bool PassesWhere(const Record& record) const {
+    return !where_ || EvaluateWhen(*where_, record).pass;
+  }
+
+  // What scanning one side yields. Each side is scanned on a thread of its own (the two systems
+  // have separate connections), so the result is kept apart and merged afterwards.
+  struct SideScan {
+    std::vector<Entry> entries;
+    SideTotals totals;
+    AmountSums sums;
+    std::map<std::string, std::pair<SideTotals, AmountSums>> groups;  // by group value
+    std::vector<std::string> unmappable_examples;
+    Status status;
+  };
+
+  void Scan(const Side& side, SideScan* out) { out->status = ScanSide(side, out); }
+
+  Status ScanSide(const Side& side, SideScan* out) {
+    std::optional<Key> after;
+    const std::string phase = "reading " + side.system;
+    while (true) {
+      if (options_.stop_requested && options_.stop_requested()) {
+        return Unavailable("check stopped before it finished");
+      }
+      auto chunk = side.source->ReadChunk(side.mapper->table(), after, kChunkRows);
+      if (!chunk.ok()) {
+        return chunk.status().WithContext(
+            fmt::format("reading {}.{}", side.system, side.mapper->table().table));
+      }
+      if (chunk->empty()) break;
+      for (const Row& row : *chunk) {
+        BindingMapper::Canonical canon = side.mapper->ToCanonical(row);
+        std::string why;
+        ASSIGN_OR_RETURN(auto ckey, CanonicalKeyOf(side, row, canon, &why));
+        if (!ckey) {
+          ++out->totals.unmappable;
+          if (out->unmappable_examples.size() < 10) {
+            out->unmappable_examples.push_back(fmt::format(
+                "{} row {}: {}", side.system,
+                KeyForDisplay(EncodeKey(side.mapper->SystemKeyOfRow(row))), why));
+          }
+          continue;
+        }
+        if (!PassesWhere(canon.record)) continue;
+        Entry e;
+        e.canonical_key = std::move(*ckey);
+        e.system_key = EncodeKey(side.mapper->SystemKeyOfRow(row));
+        e.key_hash = XXH3_64bits(e.canonical_key.data(), e.canonical_key.size());
+        e.row_hash = RowHash(ToCompared(side, canon), compared_);
+        ++out->totals.rows;
+        AddAmounts(*entity_, canon.record, &out->totals, &out->sums);
+        if (group_) {
+          auto& [gt, gs] = out->groups[GroupValue(*group_, canon.record)];
+          ++gt.rows;
+          AddAmounts(*entity_, canon.record, &gt, &gs);
+        }
+        out->entries.push_back(std::move(e));
+      }
+      after = side.mapper->SystemKeyOfRow(chunk->back());
+      Progress(phase, static_cast<int64_t>(out->entries.size()), -1);
+      if (chunk->size() < kChunkRows) break;
+    }
+    FinishAmounts(*entity_, out->sums, &out->totals);
+    for (auto& [name, g] : out->groups) FinishAmounts(*entity_, g.second, &g.first);
+    std::vector<Entry>& entries = out->entries;
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return a.canonical_key < b.canonical_key; });
+    for (size_t i = 1; i < entries.size(); ++i) {
+      if (entries[i].canonical_key == entries[i - 1].canonical_key) {
+        return InvalidArgument(fmt::format(
+            "{}.{}: two rows ({} and {}) have the same {} key {}; concord check needs a key that "
+            "identifies one row — check the binding's key columns and the entity's key",
+            side.system, side.mapper->table().table, KeyForDisplay(entries[i - 1].system_key),
+            KeyForDisplay(entries[i].system_key), entity_->name,
+            KeyForDisplay(entries[i].canonical_key)));
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Scans both sides at once, then merges their totals, groups and examples into the report.
+  Status ScanBoth(SideScan* l, SideScan* r) {
+    std::thread right([&] { Scan(right_, r); });
+    Scan(left_, l);
+    right.join();
+    if (!l->status.ok()) pool_->Drop(left_.system);
+    if (!r->status.ok()) pool_->Drop(right_.system);
+    RETURN_IF_ERROR(l->status);
+    RETURN_IF_ERROR(r->status);
+    report_.left_totals = l->totals;
+    report_.right_totals = r->totals;
+    std::map<std::string, GroupTotals> groups;
+    for (auto& [name, g] : l->groups) groups[name].left = g.first;
+    for (auto& [name, g] : r->groups) groups[name].right = g.first;
+    for (auto& [name, g] : groups) {
+      g.group = name;
+      report_.groups.push_back(std::move(g));
+    }
+    for (SideScan* s : {l, r}) {
+      report_.unmappable_examples.insert(report_.unmappable_examples.end(),
+                                         s->unmappable_examples.begin(),
+                                         s->unmappable_examples.end());
+    }
+    return Status::Ok();
+  }
+
+  void Progress(std::string_view phase, int64_t done, int64_t total) {
+    if (!progress_) return;
+    std::lock_guard<std::mutex> lock(progress_mu_);
+    progress_(phase, done, total);
+  }
+
+  // Segments by key hash; the rows of segments whose checksums differ are merged by key.
+  std::vector<Candidate> CompareSegments(const std::vector<Entry>& left,
+                                         const std::vector<Entry>& right) {
+    size_t rows = std::max(left.size(), right.size());
+    size_t segments = options_.segments > 0 ? static_cast<size_t>(options_.segments) : 1;
+    if (options_.segments <= 0) {
+      while (segments * 1024 < rows && segments < 65536) segments *= 2;
+    }
+    report_.segments = static_cast<int>(segments);
+    auto checksums = [segments](const std::vector<Entry>& entries) {
+      std::vector<uint64_t> sums(segments, 0);
+      for (const Entry& e : entries) {
+        uint64_t pair[2] = {e.key_hash, e.row_hash};
+        sums[e.key_hash % segments] += XXH3_64bits(pair, sizeof pair);
+      }
+      return sums;
+    };
+    std::vector<uint64_t> ls = checksums(left), rs = checksums(right);
+    std::vector<bool> differs(segments, false);
+    for (size_t i = 0; i < segments; ++i) {
+      if (ls[i] != rs[i]) {
+        differs[i] = true;
+        ++report_.differing_segments;
+      }
+    }
+    std::vector<Candidate> out;
+    size_t i = 0, j = 0;
+    while (i < left.size() || j < right.size()) {
+      int cmp = i == left.size()    ? 1
+                : j == right.size() ? -1
+                                    : left[i].canonical_key.compare(right[j].canonical_key);
+      if (cmp < 0) {
+        if (differs[left[i].key_hash % segments])
+          out.push_back({left[i].canonical_key, left[i].system_key, std::nullopt,
+                         {left[i].row_hash, std::nullopt}});
+        ++i;
+      } else if (cmp > 0) {
+        if (differs[right[j].key_hash % segments])
+          out.push_back({right[j].canonical_key, std::nullopt, right[j].system_key,
+                         {std::nullopt, right[j].row_hash}});
+        ++j;
+      } else {
+        if (left[i].row_hash != right[j].row_hash)
+          out.push_back({left[i].canonical_key, left[i].system_key, right[j].system_key,
+                         {left[i].row_hash, right[j].row_hash}});
+        ++i;
+        ++j;
+      }
+    }
+    return out;
+  }
+
+  // The system key of `canonical_key` on `side` when the scan did not see the row there.
+  Result<std::optional<Key>> SystemKeyFor(const Side& side, const std::string& canonical_key) {
+    ASSIGN_OR_RETURN(Key ckey, DecodeKey(canonical_key));
+    if (auto k = side.mapper->SystemKeyFromCanonical(ckey)) return k;
+    ASSIGN_OR_RETURN(auto xref, state_->SystemKey(entity_->name, canonical_key, side.system));
+    if (!xref) return std::optional<Key>();
+    ASSIGN_OR_RETURN(Key k, DecodeKey(*xref));
+    return std::optional<Key>(std::move(k));
+  }
+
+  struct Current {
+    Compared compared;
+    Record record;
+  };
+  using CurrentRows = std::map<std::string, Current>;  // encoded system key → row
+
+  // Reads the current rows of `keys` on `side`: system key (encoded) → compared form, for rows
+  // that exist and pass the filter.
+  Result<CurrentRows> ReadCurrent(const Side& side, const std::vector<Key>& keys) {
+    CurrentRows out;
+    for (size_t at = 0; at < keys.size(); at += kRereadBatch) {
+      std::vector<Key> batch(keys.begin() + at,
+                             keys.begin() + std::min(keys.size(), at + kRereadBatch));
+      auto rows = side.source->ReadRows(side.mapper->table(), batch);
+      if (!rows.ok()) {
+        pool_->Drop(side.system);
+        return rows.status().WithContext(
+            fmt::format("re-reading {}.{}", side.system, side.mapper->table().table));
+      }
+      for (const Row& row : *rows) {
+        BindingMapper::Canonical canon = side.mapper->ToCanonical(row);
+        if (!PassesWhere(canon.record)) continue;
+        out[EncodeKey(side.mapper->SystemKeyOfRow(row))] = {ToCompared(side, canon),
+                                                             std::move(canon.record)};
+      }
+    }
+    return out;
+  }
+
+  // Re-reads the candidates from both sides, after a moment so that changes being synced while
+  // the scan ran have landed, until each one is equal (it was in flight: not reported) or looks
+  // the same twice in a row (it persists: reported). A row still changing after the last round is
+  // reported too, as it is: concord cannot prove it equal.
+  Status Reread(std::vector<Candidate>& candidates) {
+    constexpr int kRounds = 3;
+    for (Candidate& c : candidates) {
+      for (auto [side, key] : {std::pair{&left_, &c.left_key}, std::pair{&right_, &c.right_key}}) {
+        if (*key) continue;
+        ASSIGN_OR_RETURN(auto k, SystemKeyFor(*side, c.canonical_key));
+        if (k) *key = EncodeKey(*k);
+      }
+    }
+    for (int round = 1; round <= kRounds && !candidates.empty(); ++round) {
+      if (options_.settle_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(options_.settle_ms));
+      }
+      Progress("re-reading differences", 0, static_cast<int64_t>(candidates.size()));
+      std::vector<Key> left_keys, right_keys;
+      for (const Candidate& c : candidates) {
+        if (c.left_key) left_keys.push_back(DecodeKey(*c.left_key).value());
+        if (c.right_key) right_keys.push_back(DecodeKey(*c.right_key).value());
+      }
+      ASSIGN_OR_RETURN(auto left_now, ReadCurrent(left_, left_keys));
+      ASSIGN_OR_RETURN(auto right_now, ReadCurrent(right_, right_keys));
+      std::vector<Candidate> again;
+      for (Candidate& c : candidates) {
+        const Current* l = Find(left_now, c.left_key);
+        const Current* r = Find(right_now, c.right_key);
+        Observation now{l ? std::optional(RowHash(l->compared, compared_)) : std::nullopt,
+                        r ? std::optional(RowHash(r->compared, compared_)) : std::nullopt};
+        if (now.left == now.right) {
+          ++report_.transient;  // equal now (or gone from both sides)
+          continue;
+        }
+        if (now != c.seen && round < kRounds) {
+          c.seen = now;
+          again.push_back(std::move(c));
+          continue;
+        }
+        RETURN_IF_ERROR(Report(c, l, r));
+      }
+      candidates = std::move(again);
+    }
+    std::sort(report_.rows.begin(), report_.rows.end(),
+              [](const RowDifference& a, const RowDifference& b) {
+                return a.canonical_key < b.canonical_key;
+              });
+    return Status::Ok();
+  }
+
+  static const Current* Find(const CurrentRows& rows, const std::optional<std::string>& key) {
+    if (!key) return nullptr;
+    auto it = rows.find(*key);
+    return it == rows.end() ? nullptr : &it->second;
+  }
+
+  Status Report(const Candidate& c, const Current* l, const Current* r) {
+    RowDifference d;
+    d.canonical_key = c.canonical_key;
+    d.key_display = KeyForDisplay(c.canonical_key);
+    if (l == nullptr) {
+      d.kind = RowDifference::Kind::kMissingLeft;
+      ++report_.missing_left;
+    } else if (r == nullptr) {
+      d.kind = RowDifference::Kind::kMissingRight;
+      ++report_.missing_right;
+    } else {
+      d.kind = RowDifference::Kind::kDiffers;
+      d.fields = FieldDifferences(l->compared, r->compared);
+      ++report_.differing;
+    }
+    if (l != nullptr) {
+      ASSIGN_OR_RETURN(Key k, DecodeKey(*c.left_key));
+      d.left_key = std::move(k);
+      d.left_record = l->record;
+    }
+    if (r != nullptr) {
+      ASSIGN_OR_RETURN(Key k, DecodeKey(*c.right_key));
+      d.right_key = std::move(k);
+      d.right_record = r->record;
+    }
+    if (report_.rows.size() < options_.max_reported_rows) report_.rows.push_back(std::move(d));
+    return Status::Ok();
+  }
+
+  std::string Display(const std::string& field, const Compared& c) const {
+    if (auto inv = c.invalid.find(field); inv != c.invalid.end()) return "invalid: " + inv->second;
+    auto it = c.values.find(field);
+    Value v = it == c.values.end() ? Value::Null() : it->second;
+    if (v.is_null()) return "NULL";
+    const FieldSpec* fs = entity_->Field(field);
+    return fs != nullptr ? DisplayValue(*fs, v) : v.ToString();
+  }
+
+  std::vector<FieldDifference> FieldDifferences(const Compared& l, const Compared& r) const {
+    std::vector<FieldDifference> out;
+    for (const auto& f : compared_) {
+      if (RowHash(l, {f}) == RowHash(r, {f})) continue;
+      out.push_back({f, Display(f, l), Display(f, r)});
+    }
+    return out;
+  }
+
+  const ConfigSpec& spec_;
+  const MapperSet& mappers_;
+  SystemPool* pool_;
+  StateStore* state_;
+  const CheckOptions& options_;
+  const CheckProgress& progress_;
+  const EntitySpec* entity_ = nullptr;
+  Side left_, right_;
+  std::set<std::string> compared_;
+  std::optional<WhenSpec> where_;
+  std::optional<GroupBy> group_;
+  std::mutex state_mu_;     // the state store is read by both scanning threads (xref)
+  std::mutex progress_mu_;
+  CheckReport report_;
+};
+
+}  // namespace
+
+std::string_view RowDifferenceKindName(RowDifference::Kind k) { return KindName(k); }
+
+Result<CheckReport> RunCheck(const ConfigSpec& spec, const MapperSet& mappers, SystemPool* pool,
+                             StateStore* state, const CheckOptions& options,
+                             const CheckProgress& progress) {
+  Checker checker(spec, mappers, pool, state, options, progress);
+  return checker.Run();
+}
+
+}  // namespace concord

@@ -1,0 +1,402 @@
+// End-to-end tests of `concord check` through the binary, for each pairing of databases the
+// issue names (sqlite↔sqlite, sqlite↔postgres, postgres↔mysql, mysql↔sqlite), against a real
+// PostgreSQL and a real MariaDB the test starts.
+//
+// Each test syncs a CRM into an ERP (the ERP keys customers by a surrogate id, so the two sides'
+// keys are of different types and pair only through the xref), then seeds differences of every
+// kind with concord stopped — a row missing on each side, a changed field, a changed amount,
+// NULL vs '' — next to differences of form that the mapping resolves and that must NOT be
+// reported (decimal scale, timestamp precision below the declared one, phone layout). The check
+// must find exactly the seeded ones, no more, no fewer; `--repair --yes` must make the next check
+// equal. A last test checks during live sync and must raise no false alarm.
+#include <memory>
+#include <string>
+#include <atomic>
+#include <csignal>
+#include <map>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "e2e/harness.h"
+#include "servers/mariadb_server.h"
+#include "servers/postgres_server.h"
+
+namespace concord::e2e {
+namespace {
+
+using concord::testing::MariadbServer;
+using test_servers::PostgresServer;
+
+PostgresServer* g_pg = nullptr;
+MariadbServer* g_my = nullptr;
+
+class ServersEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::string error;
+    pg_ = PostgresServer::Start(&error);
+    ASSERT_NE(pg_, nullptr) << error;
+    my_ = MariadbServer::Start(&error);
+    ASSERT_NE(my_, nullptr) << error;
+    g_pg = pg_.get();
+    g_my = my_.get();
+  }
+  void TearDown() override {
+    g_pg = nullptr;
+    g_my = nullptr;
+    pg_.reset();
+    my_.reset();
+  }
+
+ private:
+  std::unique_ptr<PostgresServer> pg_;
+  std::unique_ptr<MariadbServer> my_;
+};
+
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new ServersEnvironment);
+
+enum class Kind { kSqlite, kPostgres, kMysql };
+
+std::string KindName(Kind k) {
+  return k == Kind::kSqlite ? "sqlite" : k == Kind::kPostgres ? "postgres" : "mysql";
+}
+
+// One database of one system, in whatever server it lives, with a way to run SQL in it.
+class Store {
+ public:
+  Store(Kind kind, const TempDir& dir, const std::string& name) : kind_(kind) {
+    static int counter = 0;
+    db_ = name + "_" + std::to_string(++counter);
+    if (kind == Kind::kSqlite) {
+      path_ = dir / (name + ".db");
+      sqlite_ = std::make_unique<Db>(path_);
+    } else if (kind == Kind::kPostgres) {
+      std::string error;
+      g_pg->Psql("postgres", "CREATE DATABASE " + db_, &error);
+      EXPECT_EQ(error, "");
+    } else {
+      EXPECT_EQ(g_my->Exec("CREATE DATABASE " + db_), "");
+    }
+  }
+
+  void Exec(const std::string& sql) {
+    if (kind_ == Kind::kSqlite) {
+      sqlite_->Exec(sql);
+    } else if (kind_ == Kind::kPostgres) {
+      std::string error;
+      g_pg->Psql(db_, sql, &error);
+      EXPECT_EQ(error, "") << sql;
+    } else {
+      EXPECT_EQ(g_my->Exec("USE " + db_ + "; " + sql), "") << sql;
+    }
+  }
+
+  // The system's entry under `systems:`.
+  std::string SystemYaml() const {
+    if (kind_ == Kind::kSqlite) return "{connector: sqlite, path: " + path_ + "}";
+    if (kind_ == Kind::kPostgres) return "{connector: postgres, url: \"" + g_pg->UrlFor(db_) + "\"}";
+    return "{connector: mysql, host: 127.0.0.1, port: " + std::to_string(g_my->port()) +
+           ", user: root, database: " + db_ + "}";
+  }
+
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+  std::string db_;
+  std::string path_;
+  std::unique_ptr<Db> sqlite_;
+};
+
+std::string CrmDdl(Kind k) {
+  std::string dec = k == Kind::kSqlite ? "NUMERIC" : "DECIMAL(12,2)";
+  std::string ts = k == Kind::kSqlite ? "TEXT" : k == Kind::kPostgres ? "timestamp(3)" : "DATETIME(3)";
+  return "CREATE TABLE accounts (account_no VARCHAR(20) PRIMARY KEY, account_name VARCHAR(100), "
+         "tel VARCHAR(30), credit " + dec + ", note VARCHAR(100), updated " + ts +
+         ", status VARCHAR(10))";
+}
+
+std::string ErpDdl(Kind k) {
+  std::string id = k == Kind::kSqlite   ? "id INTEGER PRIMARY KEY AUTOINCREMENT"
+                   : k == Kind::kPostgres ? "id bigserial PRIMARY KEY"
+                                          : "id BIGINT AUTO_INCREMENT PRIMARY KEY";
+  std::string dec = k == Kind::kSqlite ? "NUMERIC" : "DECIMAL(12,2)";
+  std::string ts = k == Kind::kSqlite ? "TEXT" : k == Kind::kPostgres ? "timestamp(3)" : "DATETIME(3)";
+  return "CREATE TABLE customers (" + id + ", cust_name VARCHAR(100), mobile VARCHAR(30), "
+         "credit_limit " + dec + ", remark VARCHAR(100), changed_at " + ts +
+         ", status VARCHAR(10))";
+}
+
+std::string Config(const Store& crm, const Store& erp) {
+  return R"(version: 1
+state: sqlite:state.db
+systems:
+  crm: )" + crm.SystemYaml() + R"(
+  erp: )" + erp.SystemYaml() + R"(
+entities:
+  customer:
+    key: code
+    fields:
+      code:    {type: string, required: true}
+      name:    {type: string}
+      phone:   {type: phone, region: CN}
+      credit:  {type: decimal, scale: 2, sum: true}
+      note:    {type: string}
+      updated: {type: timestamp, precision: s}
+      status:  {type: string}
+bindings:
+  crm.customer:
+    table: accounts
+    key: account_no
+    fields: {code: account_no, name: account_name, phone: tel, credit: credit, note: note,
+             updated: updated, status: status}
+  erp.customer:
+    table: customers
+    key: id
+    fields: {name: cust_name, phone: mobile, credit: credit_limit, note: remark,
+             updated: changed_at, status: status}
+flows:
+  - {entity: customer, from: crm, to: erp}
+)";
+}
+
+struct Pairing {
+  Kind crm, erp;
+};
+
+class CheckTest : public ::testing::TestWithParam<Pairing> {
+ protected:
+  void SetUp() override {
+    crm_ = std::make_unique<Store>(GetParam().crm, dir_, "crm");
+    erp_ = std::make_unique<Store>(GetParam().erp, dir_, "erp");
+    crm_->Exec(CrmDdl(GetParam().crm));
+    erp_->Exec(ErpDdl(GetParam().erp));
+    WriteFile(dir_ / "concord.yaml", Config(*crm_, *erp_));
+    std::string rows;
+    for (int i = 1; i <= 60; ++i) {
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "%s('C%03d', 'Customer %d', '138-1234-%04d', %d.25, 'note %d', "
+                    "'2026-03-%02d 08:00:00', '%s')",
+                    rows.empty() ? "" : ", ", i, i, i, i * 100, i, 1 + i % 28,
+                    i % 3 == 0 ? "closed" : "active");
+      rows += buf;
+    }
+    crm_->Exec("INSERT INTO accounts VALUES " + rows);
+    ProcResult sync = RunConcord(dir_.path(), {"run", "--once", "-q"});
+    ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  }
+
+  ProcResult Check(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"check", "customer", "--settle-ms", "0", "-q"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunConcord(dir_.path(), args);
+  }
+
+  nlohmann::json CheckJson(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcResult r = Check(args);
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.err;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+    return j;
+  }
+
+  // The seeded differences (concord stopped), and differences of form that must not count.
+  void SeedDifferences() {
+    crm_->Exec("INSERT INTO accounts VALUES ('C900', 'New', '13900000000', 1.00, NULL, "
+               "'2026-04-01 09:00:00', 'active')");               // missing in erp
+    crm_->Exec("DELETE FROM accounts WHERE account_no = 'C010'");  // missing in crm
+    erp_->Exec("UPDATE customers SET cust_name = 'Changed' WHERE cust_name = 'Customer 20'");
+    erp_->Exec("UPDATE customers SET credit_limit = 3000.26 WHERE cust_name = 'Customer 30'");
+    crm_->Exec("UPDATE accounts SET note = NULL WHERE account_no = 'C040'");
+    erp_->Exec("UPDATE customers SET remark = '' WHERE cust_name = 'Customer 40'");
+    erp_->Exec("UPDATE customers SET changed_at = '2026-03-16 08:00:01' "
+               "WHERE cust_name = 'Customer 43'");                 // a second: differs
+    // Not differences: same value in another form.
+    crm_->Exec("UPDATE accounts SET credit = 5000.250 WHERE account_no = 'C050'");
+    erp_->Exec("UPDATE customers SET changed_at = '2026-03-26 08:00:00.400' "
+               "WHERE cust_name = 'Customer 53'");                 // below precision s
+    crm_->Exec("UPDATE accounts SET tel = '+86 138 1234 0056' WHERE account_no = 'C056'");
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> crm_, erp_;
+};
+
+TEST_P(CheckTest, EqualAfterSync) {
+  ProcResult r = Check();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("EQUAL"), std::string::npos) << r.out;
+  nlohmann::json j = CheckJson();
+  EXPECT_EQ(j["totals"]["crm"]["rows"], 60);
+  EXPECT_EQ(j["totals"]["erp"]["rows"], 60);
+  // 100.25 + 200.25 + ... + 6000.25 = 100 * (60 * 61 / 2) + 60 * 0.25
+  EXPECT_EQ(j["totals"]["crm"]["sums"]["credit"], "183015.00");
+  EXPECT_EQ(j["totals"]["erp"]["sums"]["credit"], "183015.00");
+  EXPECT_EQ(j["equal"], true);
+}
+
+TEST_P(CheckTest, FindsExactlyTheSeededDifferences) {
+  SeedDifferences();
+  ProcResult text = Check();
+  EXPECT_EQ(text.exit_code, 3) << text.out << text.err;
+  nlohmann::json j = CheckJson();
+  EXPECT_EQ(j["missing_right"], 1) << j.dump(2);
+  EXPECT_EQ(j["missing_left"], 1) << j.dump(2);
+  EXPECT_EQ(j["differing"], 4) << j.dump(2);
+  std::map<std::string, std::string> found;
+  for (const auto& d : j["differences"]) {
+    std::string what = d["kind"];
+    if (d.contains("fields")) {
+      for (const auto& f : d["fields"]) what += " " + f["field"].get<std::string>();
+    }
+    found[d["key"][0].get<std::string>()] = what;
+  }
+  std::map<std::string, std::string> expected = {
+      {"C900", "missing_right"},  {"C010", "missing_left"},   {"C020", "differs name"},
+      {"C030", "differs credit"}, {"C040", "differs note"},   {"C043", "differs updated"}};
+  EXPECT_EQ(found, expected) << j.dump(2);
+  for (const auto& d : j["differences"]) {
+    if (d["key"][0] == "C040") {
+      EXPECT_EQ(d["fields"][0]["crm"], "NULL");
+      EXPECT_EQ(d["fields"][0]["erp"], "\"\"");
+    }
+  }
+  EXPECT_NE(j["totals"]["crm"]["sums"]["credit"], j["totals"]["erp"]["sums"]["credit"]);
+}
+
+TEST_P(CheckTest, WhereAndGroupBy) {
+  SeedDifferences();
+  // Only closed customers (every third): of the seeded differences only C030 is closed.
+  nlohmann::json j = CheckJson({"--where", "status == 'closed'", "--by", "status"});
+  EXPECT_EQ(j["totals"]["crm"]["rows"], 20) << j.dump(2);
+  EXPECT_EQ(j["differing"], 1) << j.dump(2);
+  EXPECT_EQ(j["missing_left"], 0);
+  EXPECT_EQ(j["missing_right"], 0);
+  ASSERT_EQ(j["groups"].size(), 1u);
+  EXPECT_EQ(j["groups"][0]["group"], "closed");
+}
+
+TEST_P(CheckTest, RepairMakesTheNextCheckEqual) {
+  SeedDifferences();
+  ProcResult plan = Check({"--repair"});
+  EXPECT_EQ(plan.exit_code, 3) << plan.out << plan.err;
+  EXPECT_NE(plan.out.find("--yes"), std::string::npos) << plan.out;
+  EXPECT_EQ(Check().exit_code, 3);  // the plan alone changed nothing
+  ProcResult repair = Check({"--repair", "--yes"});
+  EXPECT_EQ(repair.exit_code, 0) << repair.out << repair.err;
+  ProcResult after = Check();
+  EXPECT_EQ(after.exit_code, 0) << after.out << after.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Pairings, CheckTest,
+                         ::testing::Values(Pairing{Kind::kSqlite, Kind::kSqlite},
+                                           Pairing{Kind::kSqlite, Kind::kPostgres},
+                                           Pairing{Kind::kPostgres, Kind::kMysql},
+                                           Pairing{Kind::kMysql, Kind::kSqlite}),
+                         [](const ::testing::TestParamInfo<Pairing>& p) {
+                           return KindName(p.param.crm) + "_to_" + KindName(p.param.erp);
+                         });
+
+// A check while concord syncs and the CRM keeps changing: every difference it sees is in flight,
+// so none may be reported.
+TEST(CheckDuringSync, NoFalseAlarms) {
+  TempDir dir;
+  Store crm(Kind::kSqlite, dir, "crm");
+  Store erp(Kind::kSqlite, dir, "erp");
+  crm.Exec(CrmDdl(Kind::kSqlite));
+  erp.Exec(ErpDdl(Kind::kSqlite));
+  WriteFile(dir / "concord.yaml", Config(crm, erp));
+  std::string rows;
+  for (int i = 1; i <= 500; ++i) {
+    rows += (rows.empty() ? "" : ", ") + std::string("('C") + std::to_string(1000 + i) +
+            "', 'N', '13812340000', 1.00, NULL, '2026-01-01 00:00:00', 'active')";
+  }
+  crm.Exec("INSERT INTO accounts VALUES " + rows);
+  ASSERT_EQ(RunConcord(dir.path(), {"run", "--once", "-q"}).exit_code, 0);
+  pid_t pid = StartConcord(dir.path(), {"run", "-q"}, dir / "run.log");
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    Db db(dir / "crm.db");
+    for (int n = 0; !stop.load(); ++n) {
+      db.Exec("UPDATE accounts SET account_name = 'N" + std::to_string(n) +
+              "' WHERE account_no = 'C" + std::to_string(1001 + (n * 37) % 500) + "'");
+      SleepMs(20);
+    }
+  });
+  int alarms = 0;
+  std::string last;
+  for (int i = 0; i < 3; ++i) {
+    ProcResult r = RunConcord(dir.path(), {"check", "customer", "-q"});
+    if (r.exit_code != 0) {
+      ++alarms;
+      last = r.out + r.err;
+    }
+  }
+  stop = true;
+  writer.join();
+  kill(pid, SIGTERM);
+  EXPECT_EQ(WaitExit(pid), 0) << ReadFile(dir / "run.log");
+  EXPECT_EQ(alarms, 0) << last;
+}
+
+// `checks:` in concord.yaml: `concord run` performs the check on its schedule (at once the
+// first time), keeps the result, alerts past the threshold, and `concord status` shows it.
+TEST(ScheduledCheck, RunsKeepsHistoryAlertsAndStatusShowsIt) {
+  TempDir dir;
+  Store crm(Kind::kSqlite, dir, "crm");
+  Store erp(Kind::kSqlite, dir, "erp");
+  crm.Exec(CrmDdl(Kind::kSqlite));
+  erp.Exec(ErpDdl(Kind::kSqlite));
+  std::string yaml = Config(crm, erp);
+  WriteFile(dir / "concord.yaml", yaml);
+  crm.Exec("INSERT INTO accounts VALUES ('C1', 'One', '13800000001', 1.00, NULL, "
+           "'2026-01-01 00:00:00', 'active'), ('C2', 'Two', '13800000002', 2.00, NULL, "
+           "'2026-01-01 00:00:00', 'active')");
+  ASSERT_EQ(RunConcord(dir.path(), {"run", "--once", "-q"}).exit_code, 0);
+  // A change in the ERP that no flow carries back: the copies now differ.
+  erp.Exec("UPDATE customers SET cust_name = 'Changed' WHERE cust_name = 'Two'");
+  WriteFile(dir / "concord.yaml",
+            yaml + "checks:\n  - {entity: customer, between: [crm, erp], schedule: every 1h}\n");
+  pid_t pid = StartConcord(dir.path(), {"run"}, dir / "run.log");
+  Db state(dir / "state.db");
+  bool ran = WaitFor([&] { return ReadFile(dir / "run.log").find("ALERT") != std::string::npos; },
+                     60000);
+  kill(pid, SIGTERM);
+  EXPECT_EQ(WaitExit(pid), 0);
+  ASSERT_TRUE(ran) << ReadFile(dir / "run.log");
+  EXPECT_NE(ReadFile(dir / "run.log").find("1 differ"), std::string::npos) << ReadFile(dir / "run.log");
+  EXPECT_EQ(state.Scalar("SELECT check_name || ' ' || trigger_kind || ' ' || outcome || ' ' || "
+                         "differing FROM check_runs"),
+            "customer:crm<->erp schedule different 1");
+  ProcResult status = RunConcord(dir.path(), {"status"});
+  EXPECT_NE(status.out.find("customer:crm<->erp"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("different"), std::string::npos) << status.out;
+  // A manual check is kept too, and the newest is what status shows.
+  EXPECT_EQ(RunConcord(dir.path(), {"check", "customer", "--repair", "--yes", "-q",
+                                    "--settle-ms", "0"}).exit_code, 0);
+  status = RunConcord(dir.path(), {"status"});
+  EXPECT_NE(status.out.find("equal"), std::string::npos) << status.out;
+  EXPECT_EQ(state.Int("SELECT count(*) FROM check_runs WHERE trigger_kind = 'manual'"), 2);
+}
+
+TEST(ScheduledCheck, ConfigErrorsNameTheLocation) {
+  TempDir dir;
+  Store crm(Kind::kSqlite, dir, "crm");
+  Store erp(Kind::kSqlite, dir, "erp");
+  WriteFile(dir / "concord.yaml",
+            Config(crm, erp) + "checks:\n  - {entity: customer, between: [crm, epr], "
+                               "schedule: realtime}\n");
+  ProcResult r = RunConcord(dir.path(), {"validate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("checks[0].schedule: a check cannot run realtime"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("did you mean \"erp\"?"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace concord::e2e
