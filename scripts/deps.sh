@@ -8,6 +8,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3
   libmariadb-dev mariadb-server openssl
   libpq-dev postgresql
+  unixodbc-dev odbc-postgresql odbc-mariadb
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
   libphonenumber-dev libicu-dev libopencc-dev libopencc-data
   libluajit-5.1-dev libre2-dev

@@ -507,6 +507,7 @@ class Loader {
   void ParseField(const Entry& e, const std::string& path, FieldSpec* f);
   void ParseBindings(const Entry& e, ConfigSpec* spec);
   void ParseMapping(const Entry& e, const std::string& path, FieldMapping* m);
+  void ParsePoll(const Entry& e, const std::string& path, PollSpec* p);
   void ParseFlows(const Entry& e, ConfigSpec* spec);
   void ParseChecks(const Entry& e, ConfigSpec* spec);
   void ParseFlow(const YAML::Node& item, const std::string& path, FlowSpec* flow, FlowLocs* locs);
@@ -957,6 +958,8 @@ void Loader::ParseBindings(const Entry& section, ConfigSpec* spec) {
         if (auto v = String(*c, path + ".capture")) {
           if (*v == CaptureModeName(CaptureMode::kTrigger)) {
             b.capture = CaptureMode::kTrigger;
+          } else if (*v == CaptureModeName(CaptureMode::kPoll)) {
+            b.capture = CaptureMode::kPoll;
           } else if (*v == CaptureModeName(CaptureMode::kNone)) {
             b.capture = CaptureMode::kNone;
           } else {
@@ -965,6 +968,17 @@ void Loader::ParseBindings(const Entry& section, ConfigSpec* spec) {
           }
         }
         capture_locs_[b.Name()] = ValueLoc(*c);
+      }
+      const Entry* poll = FindEntry(entries, "poll");
+      if (poll != nullptr) ParsePoll(*poll, path + ".poll", &b.poll);
+      if (b.capture == CaptureMode::kPoll && poll == nullptr) {
+        Error(b.loc, path + ".poll", "capture: poll needs a change column",
+              "add poll: {column: updated_at}");
+      } else if (b.capture != CaptureMode::kPoll && poll != nullptr) {
+        Error(Loc(poll->key_node), path + ".poll",
+              "poll is only read with capture: poll, and this binding has capture: " +
+                  std::string(CaptureModeName(b.capture)),
+              "set capture: poll, or remove poll");
       }
       if (const Entry* t = FindEntry(entries, "timezone")) {
         if (auto v = TimeZone(*t, path + ".timezone")) b.timezone = *v;
@@ -988,6 +1002,24 @@ void Loader::ParseBindings(const Entry& section, ConfigSpec* spec) {
       }
     }
     spec->bindings.emplace(b.Name(), std::move(b));
+  }
+}
+
+void Loader::ParsePoll(const Entry& e, const std::string& path, PollSpec* p) {
+  p->loc = ValueLoc(e);
+  if (!ExpectType(e.value, YAML::NodeType::Map, ValueLoc(e), path)) return;
+  std::vector<Entry> entries = SectionEntries(e.value, Loc(e.key_node), path, PollSection());
+  if (const Entry* c = FindEntry(entries, "column")) {
+    if (auto v = String(*c, path + ".column")) p->column = *v;
+  }
+  if (const Entry* h = FindEntry(entries, "hold_back_s")) {
+    if (auto v = Int(*h, path + ".hold_back_s", PollSection().Get("hold_back_s"))) {
+      p->hold_back_s = *v;
+    }
+  }
+  if (const Entry* k = FindEntry(entries, "key_scan_interval_s")) {
+    const KeyDef& def = PollSection().Get("key_scan_interval_s");
+    if (auto v = Int(*k, path + ".key_scan_interval_s", def)) p->key_scan_interval_s = *v;
   }
 }
 
@@ -1446,7 +1478,7 @@ void Loader::CheckFlows(const ConfigSpec& spec) {
       if (from_b->capture == CaptureMode::kNone) {
         Error(locs.from, path + ".from",
               "binding " + from_b->Name() + " has capture: none, so it cannot be a flow's source",
-              "set bindings." + from_b->Name() + ".capture to trigger");
+              "set bindings." + from_b->Name() + ".capture to trigger or poll");
       }
       for (const std::string& key : entity.key) {
         if (entity.Field(key) != nullptr && from_b->ForField(key) == nullptr) {

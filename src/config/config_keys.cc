@@ -313,8 +313,14 @@ const SectionDef& BindingSection() {
           {.name = "capture",
            .type = "string",
            .default_value = "trigger",
-           .allowed = {"trigger", "none"},
-           .doc = "How changes are captured; `none` for a system that is only written to."},
+           .allowed = {"trigger", "poll", "none"},
+           .doc = "How changes are captured: `trigger` (concord installs capture triggers), "
+                  "`poll` (reads rows by a change column; needs only SELECT, see `poll`), or "
+                  "`none` for a system that is only written to."},
+          {.name = "poll",
+           .type = "map",
+           .doc = "With `capture: poll`: the change column and how often deletes are looked "
+                  "for (the keys below)."},
           {.name = "timezone",
            .type = "string",
            .doc = "The time zone of this system's date and timestamp values that carry no "
@@ -488,11 +494,48 @@ const SectionDef& ConflictSection() {
   return kSection;
 }
 
+const SectionDef& PollSection() {
+  static const SectionDef kSection{
+      .path = "bindings.<system>.<entity>.poll",
+      .doc = "Poll capture reads the rows whose change column moved past a watermark kept in "
+             "concord's state, ordered by (column, key), so it needs no trigger and no write "
+             "access to the source. Rows a transaction commits late (with an older change "
+             "value) are caught by the hold-back window: the watermark never passes a row "
+             "concord first saw less than `hold_back_s` ago, so such rows are read again. "
+             "Deletes leave no row to poll: every `key_scan_interval_s` concord compares the "
+             "source's keys with the records it has seen there and deletes the missing ones "
+             "in the target. Index (column, key) in the source.",
+      .keys = {
+          {.name = "column",
+           .type = "string",
+           .required = true,
+           .doc = "The change column: an updated_at timestamp every write sets, or an "
+                  "increasing number (a version or an ever-growing key). Should be NOT NULL: "
+                  "rows where it is NULL are not polled."},
+          {.name = "hold_back_s",
+           .type = "integer",
+           .default_value = "10",
+           .min = 0,
+           .max = 86400,
+           .doc = "How long a transaction may take to commit after a later one became visible "
+                  "and still not be missed."},
+          {.name = "key_scan_interval_s",
+           .type = "integer",
+           .default_value = "600",
+           .min = 0,
+           .max = 604800,
+           .doc = "How often the source's keys are compared with concord's to see deletes; 0 "
+                  "never (deletes are then not carried)."},
+      }};
+  return kSection;
+}
+
 const std::vector<const SectionDef*>& AllSections() {
   static const std::vector<const SectionDef*> kAll = {
       &TopSection(),     &SystemSection(),  &EntitySection(), &FieldSection(),
       &RuleSection(),
-      &BindingSection(), &MappingSection(), &FlowSection(),   &ConflictSection(), &CheckSection(),
+      &BindingSection(), &PollSection(),    &MappingSection(), &FlowSection(),
+      &ConflictSection(),
   };
   return kAll;
 }

@@ -51,6 +51,7 @@ const SectionDef& FieldSection();
 const SectionDef& RuleSection();  // one of an entity's `rules:`
 const SectionDef& BindingSection();
 const SectionDef& MappingSection();  // the long form {column, map} of a binding field
+const SectionDef& PollSection();     // `poll:` of a binding with capture: poll
 const SectionDef& FlowSection();
 const SectionDef& CheckSection();                     // checks[n]
 const SectionDef& ConflictSection();                  // the map form {prefer: <system>}

@@ -85,6 +85,8 @@ std::string_view CaptureModeName(CaptureMode m) {
   switch (m) {
     case CaptureMode::kTrigger:
       return "trigger";
+    case CaptureMode::kPoll:
+      return "poll";
     case CaptureMode::kNone:
       return "none";
   }

@@ -152,8 +152,16 @@ struct FieldMapping {
   Location loc;
 };
 
-enum class CaptureMode { kTrigger, kNone };  // kNone: the system is only written to
+enum class CaptureMode { kTrigger, kPoll, kNone };  // kNone: the system is only written to
 std::string_view CaptureModeName(CaptureMode m);
+
+// `poll:` of a binding with `capture: poll` (engine/poll_capture.h).
+struct PollSpec {
+  std::string column;                 // an updated_at timestamp or an increasing number
+  int64_t hold_back_s = 10;           // rows seen this recently are read again next pass
+  int64_t key_scan_interval_s = 600;  // how often deletes are looked for; 0 = never
+  Location loc;
+};
 
 struct BindingSpec {
   std::string system;
@@ -161,6 +169,7 @@ struct BindingSpec {
   std::string table;
   std::vector<std::string> key;  // key column(s) of the table
   CaptureMode capture = CaptureMode::kTrigger;
+  PollSpec poll;         // capture: poll only
   std::string timezone;  // default for the date/timestamp mappings ("" none)
   TextEncoding encoding = TextEncoding::kUtf8;  // default for the text-shaped mappings
   std::vector<FieldMapping> fields;

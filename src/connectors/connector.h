@@ -86,6 +86,27 @@ class Source {
 
   // The current rows for `keys`; keys with no row are absent from the result.
   virtual Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) = 0;
+
+  // Poll capture (`capture: poll`, for systems where concord may not install triggers): up to
+  // `limit` rows of `t` ordered by (`column`, key columns), each with `column` among its values,
+  // whose (column, key) comes after `after` = [column value, key values...] (every row when
+  // nullopt). `column` is an updated_at timestamp or an increasing number. The database compares
+  // and orders, so the engine never needs to know how its types sort. A position holding NULL is
+  // InvalidArgument (rows whose `column` is NULL can never be positioned after).
+  //
+  // The default is a keyset read through ReadChunk with `column` put in front of the key: any
+  // connector whose ReadChunk keeps its contract (ordered by the given key columns, strictly
+  // after the position) polls correctly through it; a connector overrides it only to do better.
+  virtual Result<std::vector<Row>> ReadChangedSince(const TableRef& t, const std::string& column,
+                                                    const std::optional<Key>& after,
+                                                    size_t limit) {
+    TableRef ordered = t;
+    ordered.key_columns.insert(ordered.key_columns.begin(), column);
+    bool listed = false;
+    for (const std::string& c : ordered.columns) listed = listed || c == column;
+    if (!ordered.columns.empty() && !listed) ordered.columns.push_back(column);
+    return ReadChunk(ordered, after, limit);
+  }
 };
 
 // Writing side.

@@ -1,6 +1,7 @@
 #include "connectors/registry.h"
 
 #include "connectors/mysql/mysql_connector.h"
+#include "connectors/odbc/odbc_connector.h"
 #include "connectors/postgres/postgres_connector.h"
 #include "connectors/sqlite/sqlite_connector.h"
 
@@ -11,6 +12,7 @@ const std::vector<const ConnectorDescriptor*>& AllConnectors() {
       &SqliteConnectorDescriptor(),
       &MysqlConnectorDescriptor(),
       &PostgresConnectorDescriptor(),
+      &OdbcConnectorDescriptor(),
   };
   return kAll;
 }

@@ -26,6 +26,7 @@ struct FlowRunner::Item {
   bool snapshot = false;
   bool retry = false;              // re-run of a parked or DLQ record
   std::string audit_prefix;        // retry: put before the outcome in the audit ("repair:")
+  bool polled = false;             // read by poll capture (no changelog seq)
 
   // --- resolved ---
   bool is_delete = false;
@@ -157,6 +158,9 @@ FlowRunner::FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool*
   } else {
     lua_status_ = lua.status();
   }
+  if (from_->binding().capture == CaptureMode::kPoll) {
+    poll_ = std::make_unique<PollCapture>(from_->binding().poll, from_);
+  }
 }
 
 Status FlowRunner::Prepare() {
@@ -164,7 +168,8 @@ Status FlowRunner::Prepare() {
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
   Source* source = src->source();
   if (source == nullptr) return InvalidArgument(flow_.from + ": its connector cannot be read from");
-  Status s = source->InstallCapture(from_->table(), id_);
+  // Poll capture installs nothing: it only reads.
+  Status s = poll_ ? Status::Ok() : source->InstallCapture(from_->table(), id_);
   if (!s.ok()) {
     pool_->Drop(flow_.from);
     return s.WithContext(fmt::format("installing capture on {}.{}", flow_.from, from_->table().table));
@@ -179,7 +184,8 @@ Status FlowRunner::Prepare() {
   if (cp.phase == "pending") {
     cp.phase = "snapshot";
     RETURN_IF_ERROR(state_->PutCheckpoint(cp));
-    log_->info("capture installed; initial copy of {}.{} starts", flow_.from, from_->table().table);
+    log_->info("{}; initial copy of {}.{} starts", poll_ ? "poll capture" : "capture installed",
+               flow_.from, from_->table().table);
   }
   prepared_ = true;
   return Status::Ok();
@@ -218,23 +224,28 @@ Result<int64_t> FlowRunner::SnapshotStep() {
     log_->info("initial copy complete; streaming changes");
     return 0;
   }
-  std::vector<Item> items;
-  items.reserve(rows->size());
-  std::string last_key;
-  for (Row& row : *rows) {
-    Item item;
-    item.source_key = from_->SystemKeyOfRow(row);
-    item.source_key_text = EncodeKey(item.source_key);
-    item.op = ChangeOp::kInsert;
-    item.image = std::move(row);
-    item.snapshot = true;
-    item.at_ms = clock_->NowMs();
-    last_key = item.source_key_text;
-    items.push_back(std::move(item));
-  }
+  std::vector<Item> items = RowItems(*rows, /*snapshot=*/true);
+  std::string last_key = items.back().source_key_text;
   stats_.read += static_cast<int64_t>(items.size());
   RETURN_IF_ERROR(ProcessItems(items, {}, last_key));
   return static_cast<int64_t>(items.size());
+}
+
+std::vector<FlowRunner::Item> FlowRunner::RowItems(std::vector<Row>& rows, bool snapshot) {
+  std::vector<Item> items;
+  items.reserve(rows.size());
+  for (Row& row : rows) {
+    Item item;
+    item.source_key = from_->SystemKeyOfRow(row);
+    item.source_key_text = EncodeKey(item.source_key);
+    item.op = snapshot ? ChangeOp::kInsert : ChangeOp::kUpdate;
+    item.image = std::move(row);
+    item.snapshot = snapshot;
+    item.polled = !snapshot;  // poll capture (PollStep, Plan)
+    item.at_ms = clock_->NowMs();
+    items.push_back(std::move(item));
+  }
+  return items;
 }
 
 std::vector<FlowRunner::Item> FlowRunner::GroupByKey(const std::vector<SourceChange>& changes) {
@@ -263,7 +274,111 @@ std::vector<FlowRunner::Item> FlowRunner::GroupByKey(const std::vector<SourceCha
   return items;
 }
 
+Result<int64_t> FlowRunner::PollStep() {
+  ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  int64_t now = clock_->NowMs();
+  if (poll_->KeyScanDue(now)) {
+    auto deleted = KeyScanStep(src->source());
+    if (!deleted.ok()) {
+      pool_->Drop(flow_.from);
+      return deleted.status();
+    }
+    poll_->KeyScanDone(now);
+    if (*deleted > 0) return *deleted;
+  }
+  ASSIGN_OR_RETURN(FlowCheckpoint cp, state_->GetCheckpoint(id_));
+  auto page = poll_->Next(src->source(), cp.position, static_cast<size_t>(flow_.max_batch_rows),
+                          now);
+  if (!page.ok()) {
+    pool_->Drop(flow_.from);
+    return page.status();
+  }
+  if (page->null_column > 0) {
+    log_->warn("{} rows of {}.{} have no value in the poll column {} and are not polled",
+               page->null_column, flow_.from, from_->table().table, poll_->column());
+  }
+  std::vector<Item> items = RowItems(page->fresh, /*snapshot=*/false);
+  stats_.read += static_cast<int64_t>(items.size());
+  Status s = Status::Ok();
+  if (!items.empty()) {
+    commit_position_ = page->advance;
+    s = ProcessItems(items, {}, "");
+    commit_position_.clear();
+  } else if (!page->advance.empty() && page->advance != cp.position) {
+    // Nothing new to apply: everything up to the new watermark was committed by earlier pages.
+    s = state_->Begin();
+    if (s.ok()) {
+      cp.position = page->advance;
+      s = state_->PutCheckpoint(cp);
+      if (s.ok()) s = state_->Commit();
+      if (!s.ok()) state_->Rollback();
+    }
+  }
+  if (!s.ok()) {
+    poll_->Abort();
+    return s;
+  }
+  poll_->Committed(*page);
+  return static_cast<int64_t>(items.size());
+}
+
+Result<int64_t> FlowRunner::KeyScanStep(Source* source) {
+  constexpr size_t kKeyScanChunk = 5000;
+  TableRef keys_only = from_->table();
+  keys_only.columns = keys_only.key_columns;
+  std::set<std::string> present;  // canonical keys the source has
+  std::optional<Key> after;
+  while (true) {
+    ASSIGN_OR_RETURN(std::vector<Row> rows, source->ReadChunk(keys_only, after, kKeyScanChunk));
+    if (rows.empty()) break;
+    for (const Row& row : rows) {
+      Key sk = from_->SystemKeyOfRow(row);
+      auto ck = CanonicalKeyForDeletedRow(sk);
+      if (ck.ok()) present.insert(EncodeKey(*ck));
+      after = std::move(sk);
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> known,
+                   state_->RecordStateKeys(flow_.entity, flow_.from));
+  std::vector<Key> missing;
+  for (const std::string& ck : known) {
+    if (present.count(ck)) continue;
+    ASSIGN_OR_RETURN(Key canon, DecodeKey(ck));
+    std::optional<Key> sk = from_->SystemKeyFromCanonical(canon);
+    if (!sk) {
+      ASSIGN_OR_RETURN(auto xref, state_->SystemKey(flow_.entity, ck, flow_.from));
+      if (!xref) continue;
+      ASSIGN_OR_RETURN(Key k, DecodeKey(*xref));
+      sk = std::move(k);
+    }
+    missing.push_back(std::move(*sk));
+  }
+  if (missing.empty()) return 0;
+  // A row inserted after the scan passed its key is not missing: look once more.
+  ASSIGN_OR_RETURN(std::vector<Row> back, source->ReadRows(from_->table(), missing));
+  std::set<std::string> back_keys;
+  for (const Row& row : back) back_keys.insert(EncodeKey(from_->SystemKeyOfRow(row)));
+  std::vector<Item> items;
+  for (Key& k : missing) {
+    Item item;
+    item.source_key_text = EncodeKey(k);
+    if (back_keys.count(item.source_key_text)) continue;
+    item.source_key = std::move(k);
+    item.op = ChangeOp::kDelete;
+    item.polled = true;
+    item.at_ms = clock_->NowMs();
+    items.push_back(std::move(item));
+  }
+  if (items.empty()) return 0;
+  log_->info("key scan: {} records seen in {}.{} are gone; deleting them in {}", items.size(),
+             flow_.from, from_->table().table, flow_.to);
+  stats_.read += static_cast<int64_t>(items.size());
+  RETURN_IF_ERROR(ProcessItems(items, {}, ""));
+  return static_cast<int64_t>(items.size());
+}
+
 Result<int64_t> FlowRunner::StreamStep(bool flush) {
+  if (poll_) return PollStep();
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
   auto changes = src->source()->ReadChanges(from_->table(), id_,
                                             static_cast<size_t>(flow_.max_batch_rows));
@@ -439,7 +554,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
   for (const auto& k : entity_->key) check_fields.insert(k);
 
   for (Item& item : items) {
-    if (item.seqs.empty() && !item.snapshot && !item.retry) {
+    if (item.seqs.empty() && !item.snapshot && !item.retry && !item.polled) {
       item.outcome = "echo";
       continue;
     }
@@ -498,6 +613,31 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
       }
     }
     item.canon_key_text = EncodeKey(item.canon_key);
+
+    if (poll_ && !item.is_delete) {
+      // No changelog tags concord's own writes in a polled source. A polled row whose carried
+      // fields all hash to what concord last agreed (and wrote) for the record brings nothing
+      // new: it is concord's own write coming back, or a change to columns this flow does not
+      // carry. Sending it on could overwrite a newer value in the target.
+      ASSIGN_OR_RETURN(item.record_state,
+                       state_->GetRecordState(flow_.entity, item.canon_key_text));
+      if (item.polled && item.record_state) {
+        bool agreed = true;
+        for (const auto& f : carried_) {
+          auto h = item.record_state->field_hashes.find(f);
+          auto v = item.canon.find(f);
+          if (h == item.record_state->field_hashes.end() ||
+              h->second != HashValue(v == item.canon.end() ? Value::Null() : v->second)) {
+            agreed = false;
+            break;
+          }
+        }
+        if (agreed) {
+          item.outcome = "unchanged";
+          continue;
+        }
+      }
+    }
 
     // The record's key in the target.
     if (to_->key_is_mapped()) {
@@ -799,7 +939,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
                   state_->PutXref(flow_.entity, item.canon_key_text, flow_.to, EncodeKey(k)));
             }
           }
-          if (!contested_.empty()) {
+          if (!contested_.empty() || poll_) {  // poll: the agreed hashes recognise echoes
             RecordState rs = item.record_state.value_or(RecordState{});
             for (const auto& f : item.write_fields) {
               auto it = item.canon.find(f);
@@ -864,6 +1004,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
       cp.last_seq = std::max(cp.last_seq, *std::max_element(acks.begin(), acks.end()));
     }
     if (!snapshot_after_key.empty()) cp.snapshot_after_key = snapshot_after_key;
+    if (!commit_position_.empty()) cp.position = commit_position_;
     cp.applied_total += applied;
     cp.rejected_total += rejected;
     if (applied > 0) {
@@ -956,6 +1097,7 @@ Result<std::string> FlowRunner::TakeSourceSide(const std::string& canonical_key)
 
 Result<Source::Backlog> FlowRunner::Backlog() {
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  if (poll_) return Source::Backlog{};  // a polled source keeps no log of pending changes
   return src->source()->PendingChanges(id_);
 }
 
@@ -1005,16 +1147,7 @@ Result<FlowPlan> FlowRunner::Plan() {
     while (true) {
       ASSIGN_OR_RETURN(std::vector<Row> rows, source->ReadChunk(from_->table(), after, 1000));
       if (rows.empty()) break;
-      std::vector<Item> items;
-      for (Row& row : rows) {
-        Item item;
-        item.source_key = from_->SystemKeyOfRow(row);
-        item.source_key_text = EncodeKey(item.source_key);
-        item.image = std::move(row);
-        item.snapshot = true;
-        item.op = ChangeOp::kInsert;
-        items.push_back(std::move(item));
-      }
+      std::vector<Item> items = RowItems(rows, /*snapshot=*/true);
       after = items.back().source_key;
       RETURN_IF_ERROR(Resolve(items, source, sink));
       tally(items);
@@ -1022,6 +1155,19 @@ Result<FlowPlan> FlowRunner::Plan() {
     return plan;
   }
   plan.phase = "streaming";
+  if (poll_) {
+    std::optional<Key> after;
+    if (!cp.position.empty()) {
+      ASSIGN_OR_RETURN(Key k, DecodeKey(cp.position));
+      after = std::move(k);
+    }
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     source->ReadChangedSince(from_->table(), poll_->column(), after, 1000));
+    std::vector<Item> items = RowItems(rows, /*snapshot=*/false);
+    RETURN_IF_ERROR(Resolve(items, source, sink));
+    tally(items);
+    return plan;
+  }
   auto changes = source->ReadChanges(from_->table(), id_, 1000000);
   if (!changes.ok()) return changes.status();
   std::vector<Item> items = GroupByKey(*changes);

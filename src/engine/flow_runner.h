@@ -33,6 +33,7 @@
 #include "config/spec.h"
 #include "core/clock.h"
 #include "core/status.h"
+#include "engine/poll_capture.h"
 #include "engine/system_pool.h"
 #include "engine/when_filter.h"
 #include "mapping/binding_mapper.h"
@@ -118,9 +119,16 @@ class FlowRunner {
   struct BatchOutcome;
 
   Result<int64_t> SnapshotStep();
+  // One item per row read from the source: a snapshot row, or a row poll capture read.
+  std::vector<Item> RowItems(std::vector<Row>& rows, bool snapshot);
   // One item per key: seqs to apply, echo seqs to skip, the newest log time.
   std::vector<Item> GroupByKey(const std::vector<SourceChange>& changes);
   Result<int64_t> StreamStep(bool flush);
+  // capture: poll — the next page of the current pass (or the key scan when due), see
+  // poll_capture.h. The watermark moves in the state transaction that commits the page.
+  Result<int64_t> PollStep();
+  // Deletes in a polled source: keys concord has seen there that the source no longer has.
+  Result<int64_t> KeyScanStep(Source* source);
   // Runs items through resolve/apply/commit; `acks` are the changelog seqs consumed.
   Status ProcessItems(std::vector<Item>& items, const std::vector<int64_t>& acks,
                       const std::string& snapshot_after_key);
@@ -155,6 +163,8 @@ class FlowRunner {
   FlowStats stats_;
   bool prepared_ = false;
   int64_t partial_since_ms_ = 0;  // when a partial batch was first seen (max_batch_delay_ms)
+  std::unique_ptr<PollCapture> poll_;  // capture: poll only
+  std::string commit_position_;        // poll: the watermark Commit() stores ("" = keep)
 };
 
 }  // namespace concord

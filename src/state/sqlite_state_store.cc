@@ -133,22 +133,8 @@ CREATE TABLE runs (
 );
 )sql"},
     {2, R"sql(
--- `concord check` history (reconcile/): one row per run, by hand or scheduled.
-CREATE TABLE check_runs (
-  id            INTEGER PRIMARY KEY AUTOINCREMENT,
-  check_name    TEXT NOT NULL,
-  trigger_kind  TEXT NOT NULL,
-  started_ms    INTEGER NOT NULL,
-  finished_ms   INTEGER NOT NULL,
-  outcome       TEXT NOT NULL,
-  left_rows     INTEGER NOT NULL,
-  right_rows    INTEGER NOT NULL,
-  missing_left  INTEGER NOT NULL,
-  missing_right INTEGER NOT NULL,
-  differing     INTEGER NOT NULL,
-  summary       TEXT NOT NULL
-);
-CREATE INDEX check_runs_by_name ON check_runs (check_name, id);
+-- Poll capture's watermark (engine/poll_capture.h): where the next pass over the source starts.
+ALTER TABLE checkpoints ADD COLUMN position TEXT NOT NULL DEFAULT '';
 )sql"},
 };
 
@@ -257,7 +243,7 @@ Result<RecordState> DecodeRecordState(const std::string& entity, const std::stri
 
 #define CONCORD_CHECKPOINT_COLS                                                                 \
   "flow, phase, snapshot_after_key, last_seq, last_applied_ms, last_source_ms, applied_total, " \
-  "rejected_total, last_run_ms"
+  "rejected_total, last_run_ms, position"
 
 FlowCheckpoint ReadCheckpoint(const SqliteStmt& s) {
   FlowCheckpoint cp;
@@ -270,6 +256,7 @@ FlowCheckpoint ReadCheckpoint(const SqliteStmt& s) {
   cp.applied_total = s.ColumnInt(6);
   cp.rejected_total = s.ColumnInt(7);
   cp.last_run_ms = s.ColumnInt(8);
+  cp.position = s.ColumnText(9);
   return cp;
 }
 
@@ -344,27 +331,6 @@ AuditEntry ReadAudit(const SqliteStmt& s) {
   a.outcome = s.ColumnText(5);
   a.at_ms = s.ColumnInt(6);
   return a;
-}
-
-#define CONCORD_CHECK_RUN_COLS                                                              \
-  "id, check_name, trigger_kind, started_ms, finished_ms, outcome, left_rows, right_rows, " \
-  "missing_left, missing_right, differing, summary"
-
-CheckRunEntry ReadCheckRun(const SqliteStmt& s) {
-  CheckRunEntry r;
-  r.id = s.ColumnInt(0);
-  r.check = s.ColumnText(1);
-  r.trigger = s.ColumnText(2);
-  r.started_ms = s.ColumnInt(3);
-  r.finished_ms = s.ColumnInt(4);
-  r.outcome = s.ColumnText(5);
-  r.left_rows = s.ColumnInt(6);
-  r.right_rows = s.ColumnInt(7);
-  r.missing_left = s.ColumnInt(8);
-  r.missing_right = s.ColumnInt(9);
-  r.differing = s.ColumnInt(10);
-  r.summary = s.ColumnText(11);
-  return r;
 }
 
 #define CONCORD_RUN_COLS "id, command, started_ms, finished_ms, outcome, summary"
@@ -666,6 +632,22 @@ Status SqliteStateStore::DeleteRecordState(const std::string& entity,
               {Text(entity), Text(canonical_key)});
 }
 
+Result<std::vector<std::string>> SqliteStateStore::RecordStateKeys(const std::string& entity,
+                                                                   const std::string& system) {
+  ASSIGN_OR_RETURN(Lease lease,
+                   Use("SELECT r.canonical_key FROM record_state r, json_each(r.last_change_ms) t "
+                       "WHERE r.entity = ?1 AND t.key = ?2 ORDER BY r.canonical_key",
+                       {Text(entity), Text(system)}));
+  std::vector<std::string> out;
+  while (true) {
+    auto row = lease->Step();
+    if (!row.ok()) return Ctx(row.status());
+    if (!*row) break;
+    out.push_back(lease->ColumnText(0));
+  }
+  return out;
+}
+
 // ---- checkpoints and pending acks ----
 
 Result<FlowCheckpoint> SqliteStateStore::GetCheckpoint(const std::string& flow) {
@@ -685,14 +667,15 @@ Result<FlowCheckpoint> SqliteStateStore::GetCheckpoint(const std::string& flow) 
 Status SqliteStateStore::PutCheckpoint(const FlowCheckpoint& cp) {
   if (cp.flow.empty()) return InvalidArgument("state: PutCheckpoint: flow name is empty");
   return Exec("INSERT INTO checkpoints (" CONCORD_CHECKPOINT_COLS
-              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (flow) DO UPDATE SET "
+              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (flow) DO UPDATE SET "
               "phase = excluded.phase, snapshot_after_key = excluded.snapshot_after_key, "
               "last_seq = excluded.last_seq, last_applied_ms = excluded.last_applied_ms, "
               "last_source_ms = excluded.last_source_ms, applied_total = excluded.applied_total, "
-              "rejected_total = excluded.rejected_total, last_run_ms = excluded.last_run_ms",
+              "rejected_total = excluded.rejected_total, last_run_ms = excluded.last_run_ms, "
+              "position = excluded.position",
               {Text(cp.flow), Text(cp.phase), Text(cp.snapshot_after_key), Int(cp.last_seq),
                Int(cp.last_applied_ms), Int(cp.last_source_ms), Int(cp.applied_total),
-               Int(cp.rejected_total), Int(cp.last_run_ms)});
+               Int(cp.rejected_total), Int(cp.last_run_ms), Text(cp.position)});
 }
 
 Result<std::vector<FlowCheckpoint>> SqliteStateStore::AllCheckpoints() {
@@ -999,50 +982,6 @@ Result<std::vector<RunEntry>> SqliteStateStore::ListRuns(int64_t limit) {
     if (!row.ok()) return Ctx(row.status());
     if (!*row) break;
     out.push_back(ReadRun(*lease));
-  }
-  return out;
-}
-
-// ---- check history ----
-
-Result<int64_t> SqliteStateStore::AddCheckRun(const CheckRunEntry& e) {
-  return QueryInt(
-      "INSERT INTO check_runs (check_name, trigger_kind, started_ms, finished_ms, outcome, "
-      "left_rows, right_rows, missing_left, missing_right, differing, summary) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
-      {Text(e.check), Text(e.trigger), Int(e.started_ms), Int(e.finished_ms), Text(e.outcome),
-       Int(e.left_rows), Int(e.right_rows), Int(e.missing_left), Int(e.missing_right),
-       Int(e.differing), Text(e.summary)});
-}
-
-Result<std::vector<CheckRunEntry>> SqliteStateStore::ListCheckRuns(const std::string& check,
-                                                                   int64_t limit) {
-  ASSIGN_OR_RETURN(Lease lease,
-                   Use("SELECT " CONCORD_CHECK_RUN_COLS " FROM (SELECT " CONCORD_CHECK_RUN_COLS
-                       " FROM check_runs WHERE ?1 = '' OR check_name = ?1 ORDER BY id DESC "
-                       "LIMIT ?2) ORDER BY id",
-                       {Text(check), Int(limit > 0 ? limit : -1)}));
-  std::vector<CheckRunEntry> out;
-  while (true) {
-    auto row = lease->Step();
-    if (!row.ok()) return Ctx(row.status());
-    if (!*row) break;
-    out.push_back(ReadCheckRun(*lease));
-  }
-  return out;
-}
-
-Result<std::vector<CheckRunEntry>> SqliteStateStore::LatestCheckRuns() {
-  ASSIGN_OR_RETURN(Lease lease,
-                   Use("SELECT " CONCORD_CHECK_RUN_COLS " FROM check_runs WHERE id IN "
-                       "(SELECT max(id) FROM check_runs GROUP BY check_name) ORDER BY check_name",
-                       {}));
-  std::vector<CheckRunEntry> out;
-  while (true) {
-    auto row = lease->Step();
-    if (!row.ok()) return Ctx(row.status());
-    if (!*row) break;
-    out.push_back(ReadCheckRun(*lease));
   }
   return out;
 }

@@ -59,6 +59,8 @@ class SqliteStateStore : public StateStore {
   Status PutRecordState(const std::string& entity, const std::string& canonical_key,
                         const RecordState& state) override;
   Status DeleteRecordState(const std::string& entity, const std::string& canonical_key) override;
+  Result<std::vector<std::string>> RecordStateKeys(const std::string& entity,
+                                                   const std::string& system) override;
 
   Result<FlowCheckpoint> GetCheckpoint(const std::string& flow) override;
   Status PutCheckpoint(const FlowCheckpoint& cp) override;
@@ -98,9 +100,6 @@ class SqliteStateStore : public StateStore {
   Status FinishRun(int64_t run_id, const std::string& outcome, const std::string& summary,
                    int64_t now_ms) override;
   Result<std::vector<RunEntry>> ListRuns(int64_t limit) override;
-  Result<int64_t> AddCheckRun(const CheckRunEntry& e) override;
-  Result<std::vector<CheckRunEntry>> LatestCheckRuns() override;
-  Result<std::vector<CheckRunEntry>> ListCheckRuns(const std::string& check, int64_t limit) override;
 
   Status ResetFlow(const std::string& flow) override;
 

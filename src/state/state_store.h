@@ -45,6 +45,10 @@ struct FlowCheckpoint {
   int64_t applied_total = 0;       // changes applied (outcome "applied")
   int64_t rejected_total = 0;      // changes sent to the DLQ
   int64_t last_run_ms = 0;         // scheduled flows: when the last scheduled run started
+  // Poll capture: the watermark where the next pass over the source starts (engine/
+  // poll_capture.h; "" = from the first row). Written only in the state transaction that records
+  // the rows up to it as applied.
+  std::string position;
 };
 
 // What concord last agreed a record looks like across systems, per canonical field: the hash of
@@ -121,19 +125,6 @@ struct RunEntry {
   std::string summary;
 };
 
-// One run of `concord check` (by hand or on its schedule), kept as history.
-struct CheckRunEntry {
-  int64_t id = 0;
-  std::string check;        // "customer:crm<->erp"
-  std::string trigger;      // "manual" | "schedule"
-  int64_t started_ms = 0;
-  int64_t finished_ms = 0;
-  std::string outcome;      // "equal" | "different" | "failed"
-  int64_t left_rows = 0, right_rows = 0;
-  int64_t missing_left = 0, missing_right = 0, differing = 0;
-  std::string summary;      // one line for people (or the error)
-};
-
 class StateStore {
  public:
   struct Options {
@@ -188,6 +179,11 @@ class StateStore {
   virtual Status PutRecordState(const std::string& entity, const std::string& canonical_key,
                                 const RecordState& state) = 0;
   virtual Status DeleteRecordState(const std::string& entity, const std::string& canonical_key) = 0;
+  // Canonical keys of `entity` whose record state holds a change time from `system` (records
+  // concord has seen in that system), in key order. Poll capture's key scan compares them with
+  // the keys the system still has, to see deletes.
+  virtual Result<std::vector<std::string>> RecordStateKeys(const std::string& entity,
+                                                           const std::string& system) = 0;
 
   // --- checkpoints and pending acks ---
   // A flow's checkpoint; a fresh one (phase "pending") when none was stored.
@@ -262,14 +258,6 @@ class StateStore {
                            int64_t now_ms) = 0;
   // Runs in start order; limit 0 = all, otherwise the newest `limit` runs (still oldest first).
   virtual Result<std::vector<RunEntry>> ListRuns(int64_t limit) = 0;
-
-  // --- check history ---
-  virtual Result<int64_t> AddCheckRun(const CheckRunEntry& e) = 0;
-  // The newest run of each check, by check name.
-  virtual Result<std::vector<CheckRunEntry>> LatestCheckRuns() = 0;
-  // Runs of `check` ("" = all), newest `limit` (0 = all), oldest first.
-  virtual Result<std::vector<CheckRunEntry>> ListCheckRuns(const std::string& check,
-                                                           int64_t limit) = 0;
 
   // --- maintenance ---
   // Forgets everything about `flow`'s progress: its checkpoint, pending acks, parked changes and

@@ -187,6 +187,31 @@ TEST_F(StateStoreTest, CheckpointRoundTripAndReplace) {
   EXPECT_EQ(all[1].applied_total, 11);
 }
 
+TEST_F(StateStoreTest, PollPositionRoundTripsWithTheCheckpoint) {
+  FlowCheckpoint cp = Must(store_->GetCheckpoint("p"));
+  EXPECT_EQ(cp.position, "");
+  cp.position = "[\"2024-01-01 10:00:10.5\",\"B\"]";
+  ASSERT_OK(store_->PutCheckpoint(cp));
+  EXPECT_EQ(Must(store_->GetCheckpoint("p")).position, cp.position);
+  ASSERT_OK(store_->ResetFlow("p"));
+  EXPECT_EQ(Must(store_->GetCheckpoint("p")).position, "");
+}
+
+TEST_F(StateStoreTest, RecordStateKeysAreThoseSeenInTheSystem) {
+  RecordState crm_and_erp;
+  crm_and_erp.last_change_ms = {{"crm", 1}, {"erp", 2}};
+  RecordState erp_only;
+  erp_only.last_change_ms = {{"erp", 3}};
+  ASSERT_OK(store_->PutRecordState("customer", "[\"B\"]", crm_and_erp));
+  ASSERT_OK(store_->PutRecordState("customer", "[\"A\"]", crm_and_erp));
+  ASSERT_OK(store_->PutRecordState("customer", "[\"C\"]", erp_only));
+  ASSERT_OK(store_->PutRecordState("order", "[\"A\"]", crm_and_erp));
+  EXPECT_EQ(Must(store_->RecordStateKeys("customer", "crm")),
+            (std::vector<std::string>{"[\"A\"]", "[\"B\"]"}));
+  EXPECT_EQ(Must(store_->RecordStateKeys("customer", "erp")).size(), 3u);
+  EXPECT_TRUE(Must(store_->RecordStateKeys("customer", "shop")).empty());
+}
+
 TEST_F(StateStoreTest, CheckpointWithoutFlowIsRejected) {
   EXPECT_EQ(store_->PutCheckpoint(FlowCheckpoint{}).code(), Code::kInvalidArgument);
 }

@@ -549,7 +549,7 @@ const ConnectorDescriptor& MysqlConnectorDescriptor() {
         "batch writes (INSERT ... ON DUPLICATE KEY UPDATE)";
     for (const auto& o : mysql_connector::kOptions) d.options.emplace_back(o.name, o.doc);
     d.required = {"database"};
-    d.capture_modes = {"trigger"};
+    d.capture_modes = {"trigger", "poll"};
     d.open = &mysql_connector::OpenConnection;
     return d;
   }();

@@ -211,7 +211,7 @@ TEST(MysqlDescriptorTest, DeclaresOptionsAndCapture) {
   const ConnectorDescriptor& d = MysqlConnectorDescriptor();
   EXPECT_EQ(d.name, "mysql");
   EXPECT_EQ(d.required, std::vector<std::string_view>{"database"});
-  EXPECT_EQ(d.capture_modes, std::vector<std::string_view>{"trigger"});
+  EXPECT_EQ(d.capture_modes, (std::vector<std::string_view>{"trigger", "poll"}));
   std::set<std::string_view> names;
   for (const auto& [name, doc] : d.options) names.insert(name);
   EXPECT_EQ(names, (std::set<std::string_view>{"host", "port", "socket", "user", "password",
@@ -1314,6 +1314,30 @@ TEST_F(MysqlConnectorTest, LockWaitEndsAfterStatementTimeoutAsRetryable) {
 }
 
 // --- snapshot ---
+
+// Poll capture reads through the default Source::ReadChangedSince (a keyset read ordered by the
+// change column, then the key): the server orders and compares, microseconds included.
+TEST_F(MysqlConnectorTest, ReadChangedSinceOrdersByColumnThenKey) {
+  App("CREATE TABLE events(id INT PRIMARY KEY, updated_at DATETIME(6) NOT NULL, note TEXT)");
+  App("INSERT INTO events VALUES (1, '2024-01-01 10:00:02', 'a'), "
+      "(2, '2024-01-01 10:00:01.000001', 'b'), (3, '2024-01-01 10:00:01.000001', 'c'), "
+      "(4, '2024-01-01 10:00:03.5', 'd')");
+  TableRef events{"events", {"id"}, {"id", "note"}};
+  std::vector<int64_t> ids;
+  std::optional<Key> after;
+  while (true) {
+    auto rows = source()->ReadChangedSince(events, "updated_at", after, 2);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    if (rows->empty()) break;
+    for (const Row& r : *rows) ids.push_back(r.at("id").int_value());
+    after = Key{rows->back().at("updated_at"), rows->back().at("id")};
+  }
+  EXPECT_EQ(ids, (std::vector<int64_t>{2, 3, 1, 4}));
+  auto typo = source()->ReadChangedSince(events, "updated", std::nullopt, 2);
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().code(), Code::kNotFound);
+  EXPECT_THAT(typo.status().message(), HasSubstr("did you mean \"updated_at\""));
+}
 
 TEST_F(MysqlConnectorTest, SnapshotChunksVisitEveryRowOnce) {
   App("CREATE TABLE stock(site VARCHAR(5), sku INT, qty INT, PRIMARY KEY(site, sku))");

@@ -652,7 +652,7 @@ const ConnectorDescriptor& PostgresConnectorDescriptor() {
                "concord.yaml"},
           },
       .required = {"url"},
-      .capture_modes = {"trigger"},
+      .capture_modes = {"trigger", "poll"},
       .open = &postgres_connector::OpenConnection,
   };
   return kDescriptor;

@@ -354,7 +354,7 @@ const ConnectorDescriptor& SqliteConnectorDescriptor() {
                "file is an error"},
           },
       .required = {"path"},
-      .capture_modes = {"trigger"},
+      .capture_modes = {"trigger", "poll"},
       .open = &sqlite_connector::OpenConnection,
   };
   return kDescriptor;

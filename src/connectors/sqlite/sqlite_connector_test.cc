@@ -127,7 +127,7 @@ TEST(SqliteDescriptorTest, DeclaresOptionsAndCapture) {
   const ConnectorDescriptor& d = SqliteConnectorDescriptor();
   EXPECT_EQ(d.name, "sqlite");
   EXPECT_EQ(d.required, std::vector<std::string_view>{"path"});
-  EXPECT_EQ(d.capture_modes, std::vector<std::string_view>{"trigger"});
+  EXPECT_EQ(d.capture_modes, (std::vector<std::string_view>{"trigger", "poll"}));
   std::set<std::string_view> names;
   for (const auto& [name, doc] : d.options) names.insert(name);
   EXPECT_EQ(names, (std::set<std::string_view>{"path", "busy_timeout_ms", "create"}));
