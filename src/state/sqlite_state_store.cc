@@ -133,6 +133,24 @@ CREATE TABLE runs (
 );
 )sql"},
     {2, R"sql(
+-- `concord check` history (reconcile/): one row per run, by hand or scheduled.
+CREATE TABLE check_runs (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  check_name    TEXT NOT NULL,
+  trigger_kind  TEXT NOT NULL,
+  started_ms    INTEGER NOT NULL,
+  finished_ms   INTEGER NOT NULL,
+  outcome       TEXT NOT NULL,
+  left_rows     INTEGER NOT NULL,
+  right_rows    INTEGER NOT NULL,
+  missing_left  INTEGER NOT NULL,
+  missing_right INTEGER NOT NULL,
+  differing     INTEGER NOT NULL,
+  summary       TEXT NOT NULL
+);
+CREATE INDEX check_runs_by_name ON check_runs (check_name, id);
+)sql"},
+    {3, R"sql(
 -- Poll capture's watermark (engine/poll_capture.h): where the next pass over the source starts.
 ALTER TABLE checkpoints ADD COLUMN position TEXT NOT NULL DEFAULT '';
 )sql"},
@@ -331,6 +349,27 @@ AuditEntry ReadAudit(const SqliteStmt& s) {
   a.outcome = s.ColumnText(5);
   a.at_ms = s.ColumnInt(6);
   return a;
+}
+
+#define CONCORD_CHECK_RUN_COLS                                                              \
+  "id, check_name, trigger_kind, started_ms, finished_ms, outcome, left_rows, right_rows, " \
+  "missing_left, missing_right, differing, summary"
+
+CheckRunEntry ReadCheckRun(const SqliteStmt& s) {
+  CheckRunEntry r;
+  r.id = s.ColumnInt(0);
+  r.check = s.ColumnText(1);
+  r.trigger = s.ColumnText(2);
+  r.started_ms = s.ColumnInt(3);
+  r.finished_ms = s.ColumnInt(4);
+  r.outcome = s.ColumnText(5);
+  r.left_rows = s.ColumnInt(6);
+  r.right_rows = s.ColumnInt(7);
+  r.missing_left = s.ColumnInt(8);
+  r.missing_right = s.ColumnInt(9);
+  r.differing = s.ColumnInt(10);
+  r.summary = s.ColumnText(11);
+  return r;
 }
 
 #define CONCORD_RUN_COLS "id, command, started_ms, finished_ms, outcome, summary"
@@ -982,6 +1021,50 @@ Result<std::vector<RunEntry>> SqliteStateStore::ListRuns(int64_t limit) {
     if (!row.ok()) return Ctx(row.status());
     if (!*row) break;
     out.push_back(ReadRun(*lease));
+  }
+  return out;
+}
+
+// ---- check history ----
+
+Result<int64_t> SqliteStateStore::AddCheckRun(const CheckRunEntry& e) {
+  return QueryInt(
+      "INSERT INTO check_runs (check_name, trigger_kind, started_ms, finished_ms, outcome, "
+      "left_rows, right_rows, missing_left, missing_right, differing, summary) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+      {Text(e.check), Text(e.trigger), Int(e.started_ms), Int(e.finished_ms), Text(e.outcome),
+       Int(e.left_rows), Int(e.right_rows), Int(e.missing_left), Int(e.missing_right),
+       Int(e.differing), Text(e.summary)});
+}
+
+Result<std::vector<CheckRunEntry>> SqliteStateStore::ListCheckRuns(const std::string& check,
+                                                                   int64_t limit) {
+  ASSIGN_OR_RETURN(Lease lease,
+                   Use("SELECT " CONCORD_CHECK_RUN_COLS " FROM (SELECT " CONCORD_CHECK_RUN_COLS
+                       " FROM check_runs WHERE ?1 = '' OR check_name = ?1 ORDER BY id DESC "
+                       "LIMIT ?2) ORDER BY id",
+                       {Text(check), Int(limit > 0 ? limit : -1)}));
+  std::vector<CheckRunEntry> out;
+  while (true) {
+    auto row = lease->Step();
+    if (!row.ok()) return Ctx(row.status());
+    if (!*row) break;
+    out.push_back(ReadCheckRun(*lease));
+  }
+  return out;
+}
+
+Result<std::vector<CheckRunEntry>> SqliteStateStore::LatestCheckRuns() {
+  ASSIGN_OR_RETURN(Lease lease,
+                   Use("SELECT " CONCORD_CHECK_RUN_COLS " FROM check_runs WHERE id IN "
+                       "(SELECT max(id) FROM check_runs GROUP BY check_name) ORDER BY check_name",
+                       {}));
+  std::vector<CheckRunEntry> out;
+  while (true) {
+    auto row = lease->Step();
+    if (!row.ok()) return Ctx(row.status());
+    if (!*row) break;
+    out.push_back(ReadCheckRun(*lease));
   }
   return out;
 }

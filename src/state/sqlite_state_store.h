@@ -26,7 +26,7 @@
 namespace concord {
 
 // The schema version this build writes. Bump it and append a step to kStateMigrations together.
-inline constexpr int kStateSchemaVersion = 2;
+inline constexpr int kStateSchemaVersion = 3;
 
 // Brings `db` to kStateSchemaVersion. InvalidArgument when the file is newer than this build;
 // Unavailable when another process holds the write lock past the busy timeout.
@@ -100,6 +100,9 @@ class SqliteStateStore : public StateStore {
   Status FinishRun(int64_t run_id, const std::string& outcome, const std::string& summary,
                    int64_t now_ms) override;
   Result<std::vector<RunEntry>> ListRuns(int64_t limit) override;
+  Result<int64_t> AddCheckRun(const CheckRunEntry& e) override;
+  Result<std::vector<CheckRunEntry>> LatestCheckRuns() override;
+  Result<std::vector<CheckRunEntry>> ListCheckRuns(const std::string& check, int64_t limit) override;
 
   Status ResetFlow(const std::string& flow) override;
 

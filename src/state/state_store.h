@@ -125,6 +125,19 @@ struct RunEntry {
   std::string summary;
 };
 
+// One run of `concord check` (by hand or on its schedule), kept as history.
+struct CheckRunEntry {
+  int64_t id = 0;
+  std::string check;        // "customer:crm<->erp"
+  std::string trigger;      // "manual" | "schedule"
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+  std::string outcome;      // "equal" | "different" | "failed"
+  int64_t left_rows = 0, right_rows = 0;
+  int64_t missing_left = 0, missing_right = 0, differing = 0;
+  std::string summary;      // one line for people (or the error)
+};
+
 class StateStore {
  public:
   struct Options {
@@ -258,6 +271,14 @@ class StateStore {
                            int64_t now_ms) = 0;
   // Runs in start order; limit 0 = all, otherwise the newest `limit` runs (still oldest first).
   virtual Result<std::vector<RunEntry>> ListRuns(int64_t limit) = 0;
+
+  // --- check history ---
+  virtual Result<int64_t> AddCheckRun(const CheckRunEntry& e) = 0;
+  // The newest run of each check, by check name.
+  virtual Result<std::vector<CheckRunEntry>> LatestCheckRuns() = 0;
+  // Runs of `check` ("" = all), newest `limit` (0 = all), oldest first.
+  virtual Result<std::vector<CheckRunEntry>> ListCheckRuns(const std::string& check,
+                                                           int64_t limit) = 0;
 
   // --- maintenance ---
   // Forgets everything about `flow`'s progress: its checkpoint, pending acks, parked changes and
