@@ -535,7 +535,7 @@ const std::vector<const SectionDef*>& AllSections() {
       &TopSection(),     &SystemSection(),  &EntitySection(), &FieldSection(),
       &RuleSection(),
       &BindingSection(), &PollSection(),    &MappingSection(), &FlowSection(),
-      &ConflictSection(),
+      &ConflictSection(), &CheckSection(),
   };
   return kAll;
 }
