@@ -6,6 +6,8 @@
 // as a multiple of the slower side's floor.
 //
 // Usage: check_bench [rows]. Starts its own servers (tests/servers) on loopback; prints Markdown.
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -123,11 +125,20 @@ bindings:
              opened: opened, grade: level}
 )");
 
-  auto check = [&](const char* label, int expect_exit, long expect_diffs) {
+  // CPU seconds the concord process used (user + system), from the children's rusage.
+  auto child_cpu = [] {
+    rusage u{};
+    getrusage(RUSAGE_CHILDREN, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  double cpu_identical = 0, cpu_hundred = 0;
+  auto check = [&](const char* label, int expect_exit, long expect_diffs, double* cpu) {
+    double cpu0 = child_cpu();
     auto t0 = std::chrono::steady_clock::now();
     ProcResult r = RunConcord(dir.path(), {"check", "customer", "--between", "crm,erp", "--json",
                                            "-q", "--settle-ms", "0"});
     double s = Seconds(t0);
+    *cpu = child_cpu() - cpu0;
     auto j = nlohmann::json::parse(r.out, nullptr, false);
     if (r.exit_code != expect_exit || j.is_discarded()) {
       Die(std::string(label) + ": exit " + std::to_string(r.exit_code) + "\n" + r.out + r.err);
@@ -140,23 +151,24 @@ bindings:
     }
     return s;
   };
-  double identical = check("identical", 0, 0);
+  double identical = check("identical", 0, 0, &cpu_identical);
   // 100 scattered differences: every (rows/100)-th customer's credit changes in the ERP.
   Pg(*pg, "erp", "UPDATE customers SET credit_limit = credit_limit + 0.01 WHERE "
                  "substr(cust_code, 2)::int % " + std::to_string(std::max(1L, rows / 100)) +
                  " = 7");
-  double hundred = check("100 differences", 3, std::min(100L, rows));
+  double hundred = check("100 differences", 3, std::min(100L, rows), &cpu_hundred);
 
   double floor = std::max(floor_pg, floor_my);
   std::printf("rows: %ld (load: MariaDB %.1f s, PostgreSQL %.1f s)\n\n", rows, load_my, load_pg);
-  std::printf("| what | seconds | rows/s (per side) | × slower floor |\n| --- | ---: | ---: | ---: |\n");
-  std::printf("| floor: PostgreSQL scans and hashes the table | %.2f | %.0f | |\n", floor_pg,
+  std::printf("| what | seconds | concord CPU s | rows/s (per side) | × slower floor |\n"
+              "| --- | ---: | ---: | ---: | ---: |\n");
+  std::printf("| floor: PostgreSQL scans and hashes the table | %.2f | | %.0f | |\n", floor_pg,
               rows / floor_pg);
-  std::printf("| floor: MariaDB scans and hashes the table | %.2f | %.0f | |\n", floor_my,
+  std::printf("| floor: MariaDB scans and hashes the table | %.2f | | %.0f | |\n", floor_my,
               rows / floor_my);
-  std::printf("| concord check, identical | %.2f | %.0f | %.1f× |\n", identical, rows / identical,
-              identical / floor);
-  std::printf("| concord check, 100 differences (all found) | %.2f | %.0f | %.1f× |\n", hundred,
-              rows / hundred, hundred / floor);
+  std::printf("| concord check, identical | %.2f | %.2f | %.0f | %.1f× |\n", identical,
+              cpu_identical, rows / identical, identical / floor);
+  std::printf("| concord check, 100 differences (all found) | %.2f | %.2f | %.0f | %.1f× |\n",
+              hundred, cpu_hundred, rows / hundred, hundred / floor);
   return 0;
 }

@@ -253,7 +253,7 @@ std::vector<ErrorCase> ErrorCases() {
        "t.yaml:1:10: version: expected an integer, found a string \"one\""},
       {"UnknownTopKey", Prelude() + "flow: []\n",
        "t.yaml:23:1: flow: unknown key \"flow\"\n  hint: did you mean \"flows\"? (allowed keys: "
-       "version, state, systems, entities, bindings, flows)"},
+       "version, state, systems, entities, bindings, flows, checks)"},
       {"DuplicateKey", Prelude("  erp: {", "  crm: {"),
        "t.yaml:4:3: systems.crm: duplicate key \"crm\" (first at t.yaml:3:3)"},
       {"StateNotSqlite", "state: postgresql://concord:hunter2@db/erp\n" + Prelude(),
