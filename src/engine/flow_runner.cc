@@ -583,7 +583,9 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
       }
       auto ck = from_->CanonicalKeyOf(item.canon);
       if (!ck.ok()) {
-        Reject(item, "key", entity_->key.empty() ? "" : entity_->key[0], ck.status().message());
+        Reject(item, "key", entity_->key.empty() ? "" : entity_->key[0],
+               ck.status().message() +
+                   "; hint: every record needs its key; check that the source fills it");
         continue;
       }
       item.canon_key = *ck;
@@ -819,7 +821,11 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
     auto row = to_->FromCanonical(item.canon, item.write_fields, &issue);
     if (!row.ok()) {
       Reject(item, issue.rule.empty() ? "format" : issue.rule, issue.field,
-             row.status().message());
+             row.status().message() + "; hint: " +
+                 (issue.rule == "value_map"
+                      ? "add the value to the target binding's map"
+                      : "the target binding's format or encoding cannot hold this value: change "
+                        "it, or fix the value in the source system"));
       continue;
     }
     for (const auto& [col, v] : item.reference_columns) (*row)[col] = v;
@@ -863,8 +869,10 @@ Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
         return one.status();
       } else {
         Reject(*writers[i], "target", "",
-               fmt::format("{}.{} refused the record: {}", flow_.to, to_->table().table,
-                           one.status().message()));
+               fmt::format("{}.{} refused the record: {}; hint: fix the record in the source "
+                           "system, or make the data dictionary as strict as the target's "
+                           "columns (required, max_length) so the source is told first",
+                           flow_.to, to_->table().table, one.status().message()));
       }
     }
   }

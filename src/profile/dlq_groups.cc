@@ -28,11 +28,15 @@ std::string ReasonPattern(const std::string& reason) {
   size_t i = 0;
   while (i < s.size()) {
     const char c = s[i];
-    if (c == '"') {  // a quoted value, with \" and \\ escapes (DisplayValue's quoting)
+    // A quoted value, with \" and \\ escapes (DisplayValue's quoting). A quoted name (column
+    // "tel") is part of the problem and stays.
+    if (c == '"') {
       size_t j = i + 1;
       while (j < s.size() && s[j] != '"') j += s[j] == '\\' ? 2 : 1;
-      out += "\"…\"";
-      i = std::min(j + 1, s.size());
+      j = std::min(j + 1, s.size());
+      const bool names_something = out.ends_with("column ") || out.ends_with("table ");
+      out += names_something ? s.substr(i, j - i) : "\"…\"";
+      i = j;
       continue;
     }
     if (c == 'x' && i + 1 < s.size() && s[i + 1] == '\'' &&

@@ -27,6 +27,8 @@ TEST(ReasonPattern, StripsValuesKeepsTheProblem) {
        "field since: expected a date like N, found N/N/N."},
       {"erp.customers refused the record: NOT NULL constraint failed: customers.cust_name",
        "erp.customers refused the record: NOT NULL constraint failed: customers.cust_name"},
+      {"field grade: \"GOLD\" of column \"level\" is not in the value map (rule value_map)",
+       "field grade: \"…\" of column \"level\" is not in the value map (rule value_map)"},
       {"", ""},
   };
   for (const Case& c : cases) EXPECT_EQ(ReasonPattern(c.reason), c.want) << c.reason;

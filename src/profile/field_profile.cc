@@ -27,12 +27,13 @@ int CompareCanonical(const FieldSpec& field, const Value& a, const Value& b) {
   if (a.kind() == ValueKind::kInt && b.kind() == ValueKind::kInt) {
     return a.int_value() < b.int_value() ? -1 : (a.int_value() > b.int_value() ? 1 : 0);
   }
+  // Canonical decimals, dates and timestamps are Text.
   if (field.type == FieldType::kDecimal || field.type == FieldType::kInt) {
-    auto c = CompareDecimal(a.ToString(), b.ToString());
+    auto c = CompareDecimal(a.text(), b.text());
     if (c.ok()) return *c;
   }
   // ISO 8601 dates and timestamps order as text.
-  int c = a.ToString().compare(b.ToString());
+  int c = a.text().compare(b.text());
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
@@ -73,8 +74,9 @@ void FieldProfile::AddCanonical(const Value& canonical) {
       exact_hashes_ = {};
     }
   }
-  auto [it, inserted] = top_.try_emplace(canonical.ToString(), 0);
-  ++it->second;
+  auto [it, inserted] = top_.try_emplace(h);
+  if (inserted) it->second.value = canonical.ToString();
+  ++it->second.count;
   if (inserted && top_.size() > 2 * limits_.top_capacity) CompressTop();
   if (HasRange(*spec_)) UpdateRange(canonical);
 }
@@ -85,13 +87,13 @@ void FieldProfile::AddCanonical(const Value& canonical) {
 void FieldProfile::CompressTop() {
   std::vector<int64_t> counts;
   counts.reserve(top_.size());
-  for (const auto& [v, n] : top_) counts.push_back(n);
+  for (const auto& [h, c] : top_) counts.push_back(c.count);
   const size_t k = limits_.top_capacity;
   std::nth_element(counts.begin(), counts.begin() + k, counts.end(), std::greater<int64_t>());
   const int64_t cut = counts[k];
   for (auto it = top_.begin(); it != top_.end();) {
-    it->second -= cut;
-    it = it->second <= 0 ? top_.erase(it) : std::next(it);
+    it->second.count -= cut;
+    it = it->second.count <= 0 ? top_.erase(it) : std::next(it);
   }
   top_undercount_ += cut;
 }
@@ -133,7 +135,9 @@ FieldSummary FieldProfile::Summarize(size_t top_n) const {
     s.distinct = static_cast<int64_t>(hll_.Estimate() + 0.5);
     s.distinct_error = hll_.StandardError();
   }
-  std::vector<std::pair<std::string, int64_t>> top(top_.begin(), top_.end());
+  std::vector<std::pair<std::string, int64_t>> top;
+  top.reserve(top_.size());
+  for (const auto& [h, c] : top_) top.emplace_back(c.value, c.count);
   size_t n = std::min(top_n, top.size());
   std::partial_sort(top.begin(), top.begin() + n, top.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;

@@ -105,7 +105,11 @@ class FieldProfile {
   std::unordered_set<uint64_t> exact_hashes_;
   bool distinct_exact_ = true;
   HyperLogLog hll_;
-  std::unordered_map<std::string, int64_t> top_;
+  struct Counted {
+    int64_t count = 0;
+    std::string value;  // canonical text
+  };
+  std::unordered_map<uint64_t, Counted> top_;  // by the value's hash, computed once per value
   int64_t top_undercount_ = 0;
   std::optional<Value> min_, max_;
   std::map<std::string, RuleIssues> issues_;

@@ -2,6 +2,7 @@
 #include "profile/profiler.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "core/change.h"
 #include "core/hash.h"
@@ -26,9 +27,25 @@ Profiler::Profiler(const BindingMapper& mapper, const ProfileOptions& options)
     if (m == nullptr) continue;  // the binding does not hold this field
     order_.push_back(f.name);
     columns_[f.name] = m->column;
-    profiles_.try_emplace(f.name, f, m->column, options_.limits);
+    FieldProfile* p = &profiles_.try_emplace(f.name, f, m->column, options_.limits).first->second;
+    slots_.push_back({f.name, m->column, p});
     if (f.type == FieldType::kPhone || f.type == FieldType::kEmail) {
       dups_.push_back(DupField{f.name, {}});
+    }
+  }
+  if (!entity.rules.empty()) {
+    rules_flow_.entity = entity.name;
+    rules_flow_.from = mapper.binding().system;
+    rules_flow_.to = "profile";
+    // One sandbox per mapping thread (FlowExpressions is not thread-safe).
+    for (size_t t = 0; t < std::max<size_t>(options_.threads, 1); ++t) {
+      auto compiled = FlowExpressions::Compile(rules_flow_, entity, mapped_);
+      if (!compiled.ok()) {
+        notes_.push_back("entity rules not checked: " + compiled.status().message());
+        rules_.clear();
+        break;
+      }
+      rules_.push_back(std::move(compiled).value());
     }
   }
 }
@@ -47,39 +64,73 @@ FieldProfile* Profiler::ProfileFor(const std::string& field) {
   return &profiles_.try_emplace(field, spec, "", options_.limits).first->second;
 }
 
+// What mapping and checking one row found: the part of a row's work that needs no shared state,
+// so chunks are mapped on several threads and accumulated on one.
+struct Profiler::Mapped {
+  BindingMapper::Canonical canonical;  // its issues moved into `issues`
+  std::vector<FieldIssue> issues;      // mapping and field rules
+  std::vector<FieldIssue> broken;      // entity rules (only when `issues` is empty)
+};
+
+Profiler::Mapped Profiler::MapRow(const Row& row, FlowExpressions* rules) const {
+  Mapped m;
+  m.canonical = mapper_.ToCanonical(row);
+  // Fields that failed to map are absent from the record: validate the others only, so one bad
+  // value is reported once (not again as "required but missing").
+  std::set<std::string> failed;
+  for (const FieldIssue& issue : m.canonical.issues) failed.insert(issue.field);
+  std::set<std::string> present;
+  for (const auto& f : mapped_) {
+    if (!failed.count(f)) present.insert(f);
+  }
+  m.issues = std::move(m.canonical.issues);
+  for (FieldIssue& issue : ValidateRecord(mapper_.entity(), m.canonical.record, present)) {
+    if (!failed.count(issue.field)) m.issues.push_back(std::move(issue));
+  }
+  // Entity rules run on records that passed the field rules, as on a flow.
+  if (m.issues.empty() && rules != nullptr) m.broken = rules->CheckRules(m.canonical.record);
+  return m;
+}
+
 void Profiler::AddRow(const Row& row) {
+  Mapped m = MapRow(row, rules_.empty() ? nullptr : rules_[0].get());
+  Accumulate(row, m);
+}
+
+// The display form of a key ("C1", "17|A"), as KeyForDisplay gives it without the JSON round trip.
+std::string Profiler::KeyOf(const Row& row) const {
+  std::string out;
+  for (const std::string& column : mapper_.binding().key) {
+    if (!out.empty()) out += '|';
+    auto it = row.find(column);
+    out += it == row.end() ? "NULL" : it->second.ToString();
+  }
+  return out;
+}
+
+void Profiler::Accumulate(const Row& row, Mapped& m) {
   ++rows_;
   std::string key;  // computed when first needed
   auto key_of_row = [&]() -> const std::string& {
-    if (key.empty()) key = KeyForDisplay(EncodeKey(mapper_.SystemKeyOfRow(row)));
+    if (key.empty()) key = KeyOf(row);
     return key;
   };
+  const BindingMapper::Canonical& canonical = m.canonical;
+  const std::vector<FieldIssue>& issues = m.issues;
   auto raw_of = [&](const std::string& field) -> const Value* {
     auto c = columns_.find(field);
     if (c == columns_.end()) return nullptr;
     auto v = row.find(c->second);
     return v == row.end() ? nullptr : &v->second;
   };
+  if (!m.broken.empty()) ++rows_with_issues_;
+  for (const FieldIssue& issue : m.broken) AddRuleIssue(issue, key_of_row());
 
-  BindingMapper::Canonical canonical = mapper_.ToCanonical(row);
-  // Fields that failed to map are absent from the record: validate the others only, so one bad
-  // value is reported once (not again as "required but missing").
-  std::set<std::string> failed;
-  for (const FieldIssue& issue : canonical.issues) failed.insert(issue.field);
-  std::set<std::string> present;
-  for (const auto& f : mapped_) {
-    if (!failed.count(f)) present.insert(f);
-  }
-  std::vector<FieldIssue> issues = std::move(canonical.issues);
-  for (FieldIssue& issue : ValidateRecord(mapper_.entity(), canonical.record, present)) {
-    if (!failed.count(issue.field)) issues.push_back(std::move(issue));
-  }
-
-  for (const std::string& field : order_) {
-    FieldProfile& p = profiles_.at(field);
-    p.AddRaw(raw_of(field));
-    auto v = canonical.record.find(field);
-    if (v != canonical.record.end()) p.AddCanonical(v->second);
+  for (const Slot& s : slots_) {
+    auto raw = row.find(s.column);
+    s.profile->AddRaw(raw == row.end() ? nullptr : &raw->second);
+    auto v = canonical.record.find(s.field);
+    if (v != canonical.record.end()) s.profile->AddCanonical(v->second);
   }
   if (!issues.empty()) {
     ++rows_with_issues_;
@@ -109,6 +160,17 @@ void Profiler::AddRow(const Row& row) {
   }
 }
 
+void Profiler::AddRuleIssue(const FieldIssue& issue, const std::string& key) {
+  RuleIssues& r = rule_issues_[issue.rule];
+  if (r.count++ == 0) {
+    r.rule = issue.rule;
+    r.hint = issue.hint;
+  }
+  if (r.examples.size() < options_.limits.examples_per_rule) {
+    r.examples.push_back({key, "", issue.message});
+  }
+}
+
 Status Profiler::Scan(Source* source, const std::function<void(int64_t)>& progress) {
   const TableRef& table = mapper_.table();
   std::optional<Key> after;
@@ -116,7 +178,22 @@ Status Profiler::Scan(Source* source, const std::function<void(int64_t)>& progre
     auto chunk = source->ReadChunk(table, after, options_.chunk_rows);
     if (!chunk.ok()) return chunk.status();
     if (chunk->empty()) return Status::Ok();
-    for (const Row& row : *chunk) AddRow(row);
+    // Mapping and checking (most of the work: normalizers, libphonenumber, Lua) on `threads`
+    // threads, each a contiguous slice; the statistics on this one, in key order.
+    const size_t n = chunk->size();
+    const size_t threads = std::clamp<size_t>(options_.threads, 1, std::max<size_t>(n / 256, 1));
+    std::vector<Mapped> mapped(n);
+    auto map_slice = [&](size_t t) {
+      FlowExpressions* rules = rules_.empty() ? nullptr : rules_[t].get();
+      for (size_t i = t * n / threads; i < (t + 1) * n / threads; ++i) {
+        mapped[i] = MapRow((*chunk)[i], rules);
+      }
+    };
+    std::vector<std::thread> workers;
+    for (size_t t = 1; t < threads; ++t) workers.emplace_back(map_slice, t);
+    map_slice(0);
+    for (auto& w : workers) w.join();
+    for (size_t i = 0; i < n; ++i) Accumulate((*chunk)[i], mapped[i]);
     after = mapper_.SystemKeyOfRow(chunk->back());
     if (progress) progress(rows_);
     if (chunk->size() < options_.chunk_rows) return Status::Ok();
@@ -132,6 +209,10 @@ ProfileReport Profiler::Finish() const {
   for (const std::string& field : order_) {
     r.fields.push_back(profiles_.at(field).Summarize(options_.top_n));
   }
+  for (const auto& [name, issues] : rule_issues_) r.entity_rules.push_back(issues);
+  std::stable_sort(r.entity_rules.begin(), r.entity_rules.end(),
+                   [](const RuleIssues& a, const RuleIssues& b) { return a.count > b.count; });
+  r.notes = notes_;
   for (const DupField& d : dups_) {
     DuplicateSummary s;
     s.field = d.field;

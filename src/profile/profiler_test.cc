@@ -187,6 +187,37 @@ TEST_F(ProfilerTest, HtmlEscapesEveryValueAndLoadsNothing) {
             "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;");
 }
 
+// The entity's Lua rules run on records that passed the field rules, as on a flow.
+TEST(ProfilerRules, EntityRulesAreCheckedOnValidRecords) {
+  std::string yaml = kConfig;
+  std::string at = "      credit: {type: decimal, scale: 2, min: 0}\n";
+  yaml.replace(yaml.find(at), at.size(),
+               at + "    rules:\n      - {name: named_credit, check: \"credit == nil or name ~= 'x'\", "
+                    "message: a customer with credit needs a real name}\n");
+  std::vector<ConfigError> errors;
+  auto spec = LoadConfigString(yaml, "concord.yaml", "/", &errors);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString() << (errors.empty() ? "" : errors[0].ToString());
+  BindingMapper mapper(spec->entities.at("customer"), spec->bindings.at("crm.customer"));
+  Profiler p(mapper, {});
+  auto row = [](const char* code, const char* name, const char* credit) {
+    return Row{{"account_no", Value::Text(code)}, {"account_name", Value::Text(name)},
+               {"tel", Value::Null()}, {"email", Value::Null()}, {"since", Value::Null()},
+               {"credit", credit ? Value::Text(credit) : Value::Null()}};
+  };
+  p.AddRow(row("C1", "x", "10"));   // breaks the rule
+  p.AddRow(row("C2", "x", nullptr));
+  p.AddRow(row("C3", "ok", "10"));
+  p.AddRow(row("C4", "x", "-1"));   // min fails first: the rule is not run
+  ProfileReport r = p.Finish();
+  EXPECT_EQ(r.rows_with_issues, 2);
+  ASSERT_EQ(r.entity_rules.size(), 1u);
+  EXPECT_EQ(r.entity_rules[0].rule, "named_credit");
+  EXPECT_EQ(r.entity_rules[0].count, 1);
+  EXPECT_EQ(r.entity_rules[0].examples[0].key, "C1");
+  EXPECT_NE(r.entity_rules[0].examples[0].message.find("real name"), std::string::npos);
+  EXPECT_TRUE(r.notes.empty());
+}
+
 TEST_F(ProfilerTest, JsonAndTextCarryTheCounts) {
   Profiler p(*mapper_, {});
   p.AddRow(R("C1", "Alpha", "13812345678", nullptr, nullptr, "1"));

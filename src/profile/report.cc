@@ -95,6 +95,16 @@ std::string ReportToText(const ProfileReport& r) {
       }
     }
   }
+  if (!r.entity_rules.empty()) out += "\nEntity rules broken\n";
+  for (const auto& issue : r.entity_rules) {
+    out += fmt::format("  {} rows fail rule {}", issue.count, issue.rule);
+    if (!issue.hint.empty()) out += " — " + OneLine(issue.hint, 160);
+    out += "\n";
+    for (const auto& e : issue.examples) {
+      out += fmt::format("    e.g. {}: {}\n", e.key, OneLine(e.message, 160));
+    }
+  }
+  for (const auto& note : r.notes) out += "\nNote: " + note + "\n";
   if (!r.duplicates.empty()) out += "\nSuspected duplicates (equal normalized value)\n";
   for (const auto& d : r.duplicates) {
     out += fmt::format("  {}: {} values shared by {} records\n", d.field, d.groups, d.records);
@@ -148,7 +158,15 @@ nlohmann::json ReportToJson(const ProfileReport& r) {
     dups.push_back(
         {{"field", d.field}, {"groups", d.groups}, {"records", d.records}, {"examples", examples}});
   }
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& i : r.entity_rules) {
+    nlohmann::json examples = nlohmann::json::array();
+    for (const auto& e : i.examples) examples.push_back({{"key", e.key}, {"message", e.message}});
+    rules.push_back(
+        {{"rule", i.rule}, {"count", i.count}, {"hint", i.hint}, {"examples", examples}});
+  }
   return {{"binding", r.binding},         {"table", r.table},
+          {"entity_rules", rules},        {"notes", r.notes},
           {"rows", r.rows},               {"rows_with_issues", r.rows_with_issues},
           {"fields", fields},             {"duplicates", dups}};
 }
@@ -194,6 +212,22 @@ std::string TopChartSvg(const FieldSummary& f) {
   return out + "</svg>";
 }
 
+// Issues per rule: rule, rows, examples (key and message), and the hint (or the rule's check).
+std::string IssuesTableHtml(const std::vector<RuleIssues>& issues, const char* last_column) {
+  std::string h = fmt::format(
+      "<table><tr><th>rule</th><th>rows</th><th>examples</th><th>{}</th></tr>\n", last_column);
+  for (const auto& i : issues) {
+    std::string examples;
+    for (const auto& e : i.examples) {
+      examples += "<div><code>" + HtmlEscape(e.key) + "</code> " + HtmlEscape(e.message) + "</div>";
+    }
+    h += fmt::format("<tr><td class=\"bad\">{}</td><td class=\"n\">{}</td><td>{}</td>"
+                     "<td>{}</td></tr>\n",
+                     HtmlEscape(i.rule), i.count, examples, HtmlEscape(i.hint));
+  }
+  return h + "</table>\n";
+}
+
 }  // namespace
 
 std::string ReportToHtml(const ProfileReport& r) {
@@ -231,22 +265,13 @@ std::string ReportToHtml(const ProfileReport& r) {
                              : std::string()) +
            "</p>" + TopChartSvg(f) + "\n";
     }
-    if (!f.issues.empty()) {
-      h += "<table><tr><th>rule</th><th>rows</th><th>examples</th><th>hint</th></tr>\n";
-      for (const auto& i : f.issues) {
-        std::string examples;
-        for (const auto& e : i.examples) {
-          examples += "<div><code>" + HtmlEscape(e.key) + "</code> " + HtmlEscape(e.message) +
-                      "</div>";
-        }
-        h += fmt::format("<tr><td class=\"bad\">{}</td><td class=\"n\">{}</td><td>{}</td>"
-                         "<td>{}</td></tr>\n",
-                         HtmlEscape(i.rule), i.count, examples, HtmlEscape(i.hint));
-      }
-      h += "</table>\n";
-    }
+    if (!f.issues.empty()) h += IssuesTableHtml(f.issues, "hint");
     h += "</div>\n";
   }
+  if (!r.entity_rules.empty()) {
+    h += "<h2>Entity rules broken</h2>" + IssuesTableHtml(r.entity_rules, "check");
+  }
+  for (const auto& note : r.notes) h += "<p class=\"bad\">" + HtmlEscape(note) + "</p>\n";
   if (!r.duplicates.empty()) {
     h += "<h2>Suspected duplicates</h2><p class=\"sub\">records whose normalized value is "
          "equal</p>\n<table><tr><th>field</th><th>shared values</th><th>records</th>"
