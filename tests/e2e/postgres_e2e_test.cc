@@ -40,20 +40,9 @@ const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new PostgresEnviron
 
 // Runs SQL through psql on the test server; returns the unaligned output (rows as a|b lines).
 std::string Psql(const std::string& db, const std::string& sql) {
-  std::string cmd = "psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " +
-                    std::to_string(g_server->port()) + " -U postgres -d " + db + " <<'CONCORD_SQL'\n" +
-                    sql + "\nCONCORD_SQL\n";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    ADD_FAILURE() << "cannot run psql";
-    return out;
-  }
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = pclose(p);
-  EXPECT_EQ(rc, 0) << "psql failed: " << sql << "\n" << out;
+  std::string error;
+  std::string out = g_server->Psql(db, sql, &error);
+  EXPECT_EQ(error, "") << "psql failed: " << sql;
   return out;
 }
 

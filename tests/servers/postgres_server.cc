@@ -90,7 +90,9 @@ std::string PostgresServer::UrlFor(const std::string& db) const {
 
 std::string PostgresServer::Psql(const std::string& db, const std::string& sql,
                                  std::string* error) const {
-  std::string cmd = "psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + std::to_string(port_) +
+  // Notices would mix with the rows (stderr is kept for the error text): warnings and up only.
+  std::string cmd = "PGOPTIONS='-c client_min_messages=warning' psql -X -q -At -v ON_ERROR_STOP=1 "
+                    "-h 127.0.0.1 -p " + std::to_string(port_) +
                     " -U postgres -d '" + db + "' 2>&1 <<'CONCORD_SQL'\n" + sql + "\nCONCORD_SQL\n";
   std::string out;
   error->clear();
