@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test demo bench clean format
+.PHONY: all deps build test demo quickstart bench clean format
 
 all: build
 
@@ -20,8 +20,13 @@ build: deps $(BUILD_DIR)/build.ninja
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1800 --repeat until-pass:2
 
+# The demo: a generated CRM and ERP, 30 s of live business, the report (src/demo).
 demo: build
-	bash examples/quickstart/run.sh $(BUILD_DIR)/concord
+	$(BUILD_DIR)/concord demo --dir demo-out
+
+# The small scripted example (examples/quickstart): the commands one by one.
+quickstart: build
+	bash examples/quickstart/run.sh $(BUILD_DIR)/concord quickstart-out
 
 bench: build
 	bash bench/run.sh $(BUILD_DIR)

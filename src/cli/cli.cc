@@ -19,6 +19,8 @@
 #include "config/config.h"
 #include "core/change.h"
 #include "core/clock.h"
+#include "demo/demo_command.h"
+#include "init/init_command.h"
 #include "engine/engine.h"
 #include "engine/logging.h"
 #include "core/did_you_mean.h"
@@ -633,6 +635,8 @@ int RunCli(int argc, char** argv) {
 
   auto* uninstall = app.add_subcommand("uninstall", "remove concord's triggers and changelogs");
   CheckCommand check(&app);
+  demo::DemoCommand demo_cmd(&app);
+  init::InitCommand init_cmd(&app);
 
   ProfileArgs profile_args;
   auto* profile = app.add_subcommand(
@@ -671,6 +675,8 @@ int RunCli(int argc, char** argv) {
   if (conflicts_resolve->parsed()) return CmdConflictsResolve(c, id, take);
   if (uninstall->parsed()) return CmdUninstall(c);
   if (check.parsed()) return check.Run(c);
+  if (demo_cmd.parsed()) return demo_cmd.Run(c.verbose);
+  if (init_cmd.parsed()) return init_cmd.Run();
   if (profile->parsed()) return CmdProfile(c, profile_args);
   return kExitUsage;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -17,6 +18,7 @@
 #include "demo/generator.h"
 #include "demo/simulator.h"
 #include "engine/engine.h"
+#include "reconcile/check.h"
 
 namespace concord::demo {
 namespace {
@@ -74,11 +76,28 @@ std::vector<FlowLine> Snapshot(Engine& engine) {
   return out;
 }
 
+// `more` (a later engine's counters, same flows in the same order) added to `sum`.
+void AddStats(std::vector<FlowLine>* sum, const std::vector<FlowLine>& more) {
+  for (size_t i = 0; i < sum->size() && i < more.size(); ++i) {
+    FlowStats& s = (*sum)[i].stats;
+    const FlowStats& m = more[i].stats;
+    s.read += m.read;
+    s.applied += m.applied;
+    s.unchanged += m.unchanged;
+    s.echo += m.echo;
+    s.filtered += m.filtered;
+    s.rejected += m.rejected;
+    s.parked += m.parked;
+    s.conflicts += m.conflicts;
+    s.apply_ms.insert(s.apply_ms.end(), m.apply_ms.begin(), m.apply_ms.end());
+  }
+}
+
 // Per flow: what it did (since `before`, when given) and how many records wait for a parent now.
 void PrintStatsTable(std::ostream& out, StateStore* state, const std::vector<FlowLine>& now,
                      const std::vector<FlowLine>* before) {
-  out << fmt::format("  {:<24} {:>7} {:>8} {:>9} {:>8} {:>8} {:>8} {:>9}\n", "FLOW", "READ",
-                     "WRITTEN", "UNCHANGED", "FILTERED", "REJECTED", "WAITING", "CONFLICTS");
+  out << fmt::format("  {:<24} {:>7} {:>8} {:>9} {:>8} {:>8} {:>8}\n", "FLOW", "READ",
+                     "WRITTEN", "UNCHANGED", "FILTERED", "REJECTED", "WAITING");
   for (size_t i = 0; i < now.size(); ++i) {
     FlowStats s = now[i].stats;
     if (before != nullptr) {
@@ -88,14 +107,12 @@ void PrintStatsTable(std::ostream& out, StateStore* state, const std::vector<Flo
       s.unchanged -= b.unchanged;
       s.filtered -= b.filtered;
       s.rejected -= b.rejected;
-      s.conflicts -= b.conflicts;
     }
     auto waiting = state->CountParked(now[i].id);
-    out << fmt::format("  {:<24} {:>7} {:>8} {:>9} {:>8} {:>8} {:>8} {:>9}\n", now[i].id,
+    out << fmt::format("  {:<24} {:>7} {:>8} {:>9} {:>8} {:>8} {:>8}\n", now[i].id,
                        Thousands(s.read), Thousands(s.applied), Thousands(s.unchanged),
                        Thousands(s.filtered), Thousands(s.rejected),
-                       waiting.ok() ? Thousands(*waiting) : "?",
-                       Thousands(s.conflicts));
+                       waiting.ok() ? Thousands(*waiting) : "?");
   }
 }
 
@@ -184,6 +201,73 @@ class Progress {
   StateStore* state_;
   int seconds_;
 };
+
+// The final check: per entity, `concord check` between the two systems; every row that differs
+// must be one concord rejected (open in the DLQ) or one that waits for a rejected parent. Prints
+// those rows by key, and any other difference loudly (it would be a bug). Returns how many rows
+// differ without such an explanation.
+Result<int64_t> FinalCheck(std::ostream& out, const ConfigSpec& spec, Engine& engine) {
+  int64_t unexplained = 0;
+  for (const auto& [name, entity] : spec.entities) {
+    // Why a key may differ: "DLQ type phone" or "waits for its parent".
+    std::map<std::string, std::string> explained;
+    for (auto& r : engine.runners()) {
+      if (r->flow().entity != name) continue;
+      ASSIGN_OR_RETURN(auto dlq, engine.state()->ListDlq(r->id(), "open"));
+      for (const auto& e : dlq) {
+        explained[KeyForDisplay(e.source_key)] =
+            fmt::format("rejected by {}: {} {}", r->id(), e.rule, e.field);
+      }
+      ASSIGN_OR_RETURN(auto parked, engine.state()->DueParked(r->id(), INT64_MAX));
+      for (const auto& pc : parked) {
+        explained[KeyForDisplay(pc.source_key)] = "waits for its parent, which was rejected";
+      }
+    }
+    CheckOptions o;
+    o.entity = name;
+    o.max_reported_rows = 100000;
+    // Drafts never leave the CRM (the order flow's `when:`), so they are not compared.
+    if (name == "order") o.where = "status != 'draft'";
+    ASSIGN_OR_RETURN(CheckReport report, RunCheck(spec, engine.mappers(), engine.pool(),
+                                                  engine.state(), o));
+    int64_t differ = report.missing_left + report.missing_right + report.differing;
+    std::vector<std::string> named, other;
+    for (const RowDifference& d : report.rows) {
+      auto why = explained.find(d.key_display);
+      if (why != explained.end()) {
+        named.push_back(d.key_display);
+      } else {
+        other.push_back(fmt::format("{} ({})", d.key_display, RowDifferenceKindName(d.kind)));
+      }
+    }
+    out << fmt::format("  {:<10} {} {:>6} rows · {} {:>6} rows · ", name, report.left,
+                       Thousands(report.left_totals.rows), report.right,
+                       Thousands(report.right_totals.rows));
+    if (differ == 0) {
+      out << "they agree\n";
+      continue;
+    }
+    if (other.empty()) {
+      out << fmt::format("{} differ, all of them rows concord rejected or that wait for a "
+                         "rejected parent:\n",
+                         Thousands(differ));
+    } else {
+      out << fmt::format("{} differ, {} of them NOT explained by a rejection:\n",
+                         Thousands(differ), Thousands(other.size()));
+    }
+    auto list = [&](const std::vector<std::string>& keys, const char* label) {
+      if (keys.empty()) return;
+      std::string text;
+      for (size_t i = 0; i < keys.size() && i < 10; ++i) text += (i ? ", " : "") + keys[i];
+      if (keys.size() > 10) text += fmt::format(", … ({} in all)", keys.size());
+      out << fmt::format("             {}: {}\n", label, text);
+    };
+    list(named, "rejected or waiting");
+    list(other, "unexplained");
+    unexplained += static_cast<int64_t>(other.size());
+  }
+  return unexplained;
+}
 
 Status RemoveOld(const std::string& dir) {
   std::error_code ec;
@@ -288,9 +372,13 @@ Status RunDemo(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   progress.Done();
   RETURN_IF_ERROR(sim_status);
   RETURN_IF_ERROR(engine_status);
-  // Whatever was still in flight (and the scheduled stock flow) is applied now.
-  RETURN_IF_ERROR(engine->RunOnce());
+  // Whatever was still in flight (and the scheduled stock flow) is applied now, by a fresh
+  // engine: a stopped one stays stopped.
   std::vector<FlowLine> final_stats = Snapshot(*engine);
+  engine.reset();
+  ASSIGN_OR_RETURN(engine, Engine::Create(*spec, clock));
+  RETURN_IF_ERROR(engine->RunOnce());
+  AddStats(&final_stats, Snapshot(*engine));
   for (const auto& [kind, n] : sim->counts()) out << fmt::format("  {:>6}  {}\n", n, kind);
 
   // 5. The report.
@@ -299,11 +387,12 @@ Status RunDemo(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   PrintStatsTable(out, engine->state(), final_stats, &initial);
   out << "  Rejected, by reason — everything that is in the DLQ now (concord dlq list):\n";
   RETURN_IF_ERROR(PrintRejections(out, engine->state()));
-  int64_t conflicts_seen = 0;
-  for (const auto& f : final_stats) conflicts_seen += f.stats.conflicts;
+  // From the audit log: a change whose field the other side had changed too since the last sync.
+  ASSIGN_OR_RETURN(int64_t conflicts_seen, engine->state()->CountAudit("", "conflict"));
   ASSIGN_OR_RETURN(int64_t conflicts_open, engine->state()->CountOpenConflicts(""));
-  out << fmt::format("  Conflicts: {} field(s) both sides had changed, settled by the flows' "
-                     "rule (prefer: erp); {} open for a person (concord conflicts list).\n",
+  out << fmt::format("  Conflicts: {} change(s) met a change to the same field from the other "
+                     "side, settled by the flows' rule (prefer: erp); {} open for a person "
+                     "(concord conflicts list).\n",
                      conflicts_seen, conflicts_open);
   std::vector<int64_t> e2e = EndToEndLatencies(*spec, *engine, *sim, live_start);
   std::vector<int64_t> apply;
@@ -320,6 +409,12 @@ Status RunDemo(const DemoOptions& o, std::ostream& out, std::ostream& err) {
   if (!apply.empty()) {
     out << fmt::format("  Batch write time in the target: p50 {} ms, p99 {} ms over {} batches\n",
                        Percentile(apply, 50), Percentile(apply, 99), Thousands(apply.size()));
+  }
+  Heading(out, "Final check: do the two systems agree?   (concord check <entity>)");
+  ASSIGN_OR_RETURN(int64_t unexplained, FinalCheck(out, *spec, *engine));
+  if (unexplained == 0) {
+    out << "  The CRM and the ERP agree, except for the rows named above: fix them in their "
+           "source system, then `concord dlq retry --all`.\n";
   }
   if (run_id.ok()) {
     engine->state()->FinishRun(*run_id, "ok", engine->Summary(), clock->NowMs()).IgnoreError();
