@@ -44,22 +44,6 @@ std::string OneLine(const std::string& s, int max_chars = 40) {
 
 }  // namespace
 
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string ReportToText(const ProfileReport& r) {
   std::string out = fmt::format("{} (table {}): {} rows, {} with issues ({:.1f}%)\n\n", r.binding,
                                 r.table, r.rows, r.rows_with_issues,

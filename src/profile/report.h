@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/html.h"  // HtmlEscape, used by the HTML report
 #include "profile/profiler.h"
 
 namespace concord {
@@ -16,9 +17,5 @@ namespace concord {
 std::string ReportToText(const ProfileReport& report);
 nlohmann::json ReportToJson(const ProfileReport& report);
 std::string ReportToHtml(const ProfileReport& report);
-
-// `s` with & < > " ' replaced by character references, so it is inert in element text and in
-// quoted attribute values.
-std::string HtmlEscape(const std::string& s);
 
 }  // namespace concord

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/html.h"
 #include "reconcile/check.h"
 
 namespace concord {
@@ -27,22 +28,6 @@ std::string Summary(const CheckReport& r) {
   if (r.missing_left > 0) parts.push_back(fmt::format("{} missing in {}", Sep(r.missing_left), r.left));
   if (r.differing > 0) parts.push_back(fmt::format("{} differ", Sep(r.differing)));
   return "DIFFERENT: " + JoinFields(parts);
-}
-
-std::string Escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 nlohmann::json TotalsJson(const SideTotals& t) {
@@ -177,30 +162,30 @@ std::string CheckReportJson(const CheckReport& r) {
 std::string CheckReportHtml(const CheckReport& r) {
   std::string h =
       "<!doctype html><html><head><meta charset=\"utf-8\"><title>concord check " +
-      Escape(r.entity) +
+      HtmlEscape(r.entity) +
       "</title><style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;"
       "text-align:left}th{background:#f4f4f4}.ne{background:#fde2e2}.ok{color:#0a7d28}"
       ".bad{color:#b00020}code{background:#f4f4f4;padding:0 3px}</style></head><body>";
-  h += fmt::format("<h1>check {}: {} ↔ {}</h1>", Escape(r.entity), Escape(r.left),
-                   Escape(r.right));
-  h += fmt::format("<p class=\"{}\"><b>{}</b></p>", r.Equal() ? "ok" : "bad", Escape(Summary(r)));
+  h += fmt::format("<h1>check {}: {} ↔ {}</h1>", HtmlEscape(r.entity), HtmlEscape(r.left),
+                   HtmlEscape(r.right));
+  h += fmt::format("<p class=\"{}\"><b>{}</b></p>", r.Equal() ? "ok" : "bad", HtmlEscape(Summary(r)));
   h += fmt::format("<p>Compared fields: <code>{}</code>; checksums computed in {}; {} segments, "
                    "{} differ; {:.1f} s.</p>",
-                   Escape(JoinFields(r.compared_fields)), Escape(r.computed_in), r.segments,
+                   HtmlEscape(JoinFields(r.compared_fields)), HtmlEscape(r.computed_in), r.segments,
                    r.differing_segments, r.elapsed_ms / 1000.0);
-  h += fmt::format("<table><tr><th></th><th>{}</th><th>{}</th></tr>", Escape(r.left),
-                   Escape(r.right));
+  h += fmt::format("<table><tr><th></th><th>{}</th><th>{}</th></tr>", HtmlEscape(r.left),
+                   HtmlEscape(r.right));
   for (const auto& row : TotalsRows(r)) {
     h += fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td></tr>",
-                     row[1] == row[2] ? "" : " class=\"ne\"", Escape(row[0]), Escape(row[1]),
-                     Escape(row[2]));
+                     row[1] == row[2] ? "" : " class=\"ne\"", HtmlEscape(row[0]), HtmlEscape(row[1]),
+                     HtmlEscape(row[2]));
   }
   h += "</table>";
   if (!r.groups.empty()) {
     h += fmt::format("<h2>By group</h2><table><tr><th>group</th><th>{0} rows</th><th>{1} rows</th>"
                      "<th>sums ({0} / {1})</th></tr>",
-                     Escape(r.left), Escape(r.right));
+                     HtmlEscape(r.left), HtmlEscape(r.right));
     for (const auto& g : r.groups) {
       std::string sums;
       for (const auto& [f, v] : g.left.sums) {
@@ -209,24 +194,24 @@ std::string CheckReportHtml(const CheckReport& r) {
       }
       h += fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                        TotalsMark(g.left, g.right).empty() ? "" : " class=\"ne\"",
-                       Escape(g.group), Sep(g.left.rows), Sep(g.right.rows), Escape(sums));
+                       HtmlEscape(g.group), Sep(g.left.rows), Sep(g.right.rows), HtmlEscape(sums));
     }
     h += "</table>";
   }
   if (!r.rows.empty()) {
     h += fmt::format("<h2>Differences</h2><table><tr><th>key</th><th>what</th><th>field</th>"
                      "<th>{}</th><th>{}</th></tr>",
-                     Escape(r.left), Escape(r.right));
+                     HtmlEscape(r.left), HtmlEscape(r.right));
     for (const auto& d : r.rows) {
       if (d.kind != RowDifference::Kind::kDiffers) {
         h += fmt::format("<tr><td>{}</td><td>missing in {}</td><td></td><td></td><td></td></tr>",
-                         Escape(d.key_display),
-                         Escape(d.kind == RowDifference::Kind::kMissingLeft ? r.left : r.right));
+                         HtmlEscape(d.key_display),
+                         HtmlEscape(d.kind == RowDifference::Kind::kMissingLeft ? r.left : r.right));
         continue;
       }
       for (const auto& f : d.fields) {
         h += fmt::format("<tr><td>{}</td><td>differs</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                         Escape(d.key_display), Escape(f.field), Escape(f.left), Escape(f.right));
+                         HtmlEscape(d.key_display), HtmlEscape(f.field), HtmlEscape(f.left), HtmlEscape(f.right));
       }
     }
     h += "</table>";

@@ -344,6 +344,48 @@ TEST(CheckDuringSync, NoFalseAlarms) {
   EXPECT_EQ(alarms, 0) << last;
 }
 
+// A composite key (order number + line), and a table whose key is not unique, refused.
+TEST(CheckCompositeKey, FindsTheLineThatDiffersAndRefusesDuplicateKeys) {
+  TempDir dir;
+  Db crm(dir / "crm.db");
+  Db erp(dir / "erp.db");
+  crm.Exec("CREATE TABLE lines (order_no TEXT, line INTEGER, qty INTEGER, PRIMARY KEY (order_no, line));"
+           "INSERT INTO lines VALUES ('A', 1, 5), ('A', 2, 6), ('B', 1, 7);");
+  erp.Exec("CREATE TABLE so_lines (so TEXT, seq INTEGER, quantity INTEGER);"
+           "INSERT INTO so_lines VALUES ('A', 1, 5), ('A', 2, 9), ('B', 1, 7), ('B', 2, 1);");
+  WriteFile(dir / "concord.yaml", R"(version: 1
+state: sqlite:state.db
+systems:
+  crm: {connector: sqlite, path: crm.db}
+  erp: {connector: sqlite, path: erp.db}
+entities:
+  line:
+    key: [order_no, line]
+    fields:
+      order_no: {type: string}
+      line:     {type: int}
+      qty:      {type: int, sum: true}
+bindings:
+  crm.line: {table: lines, key: [order_no, line], fields: {order_no: order_no, line: line, qty: qty}}
+  erp.line: {table: so_lines, key: [so, seq], fields: {order_no: so, line: seq, qty: quantity}}
+)");
+  ProcResult r = RunConcord(dir.path(), {"check", "line", "--json", "-q", "--settle-ms", "0"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out << r.err;
+  EXPECT_EQ(j["differing"], 1);
+  EXPECT_EQ(j["missing_left"], 1);
+  EXPECT_EQ(j["missing_right"], 0);
+  EXPECT_EQ(j["differences"][0]["key"].dump(), R"(["A",2])");
+  EXPECT_EQ(j["differences"][1]["key"].dump(), R"(["B",2])");
+  EXPECT_EQ(j["totals"]["crm"]["sums"]["qty"], "18");
+  EXPECT_EQ(j["totals"]["erp"]["sums"]["qty"], "22");
+  erp.Exec("INSERT INTO so_lines VALUES ('A', 1, 5)");  // the ERP table has no primary key
+  r = RunConcord(dir.path(), {"check", "line", "-q"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("have the same line key A|1"), std::string::npos) << r.err;
+}
+
 // `checks:` in concord.yaml: `concord run` performs the check on its schedule (at once the
 // first time), keeps the result, alerts past the threshold, and `concord status` shows it.
 TEST(ScheduledCheck, RunsKeepsHistoryAlertsAndStatusShowsIt) {
