@@ -476,8 +476,9 @@ int CmdUninstall(const Common& c) {
   Engine* engine = ctx->engine.get();
   for (auto& r : engine->runners()) {
     const FlowSpec& f = r->flow();
-    auto conn = engine->pool()->Get(f.from);
     const auto& mapper = engine->mappers().at(f.from + "." + f.entity);
+    if (mapper->binding().capture != CaptureMode::kTrigger) continue;  // poll installs nothing
+    auto conn = engine->pool()->Get(f.from);
     Status s = conn.ok() ? (*conn)->source()->RemoveCapture(mapper->table(), r->id()) : conn.status();
     if (s.ok()) {
       std::cout << "removed capture for " << r->id() << " on " << f.from << "."

@@ -94,6 +94,11 @@ std::vector<ConfigError> CheckAgainstDatabases(const ConfigSpec& spec) {
                           MissingHint(key, columns, "columns")});
       }
     }
+    if (b.capture == CaptureMode::kPoll && !b.poll.column.empty() && !exists(b.poll.column)) {
+      errors.push_back({b.poll.loc, path + ".poll.column",
+                        where + ": poll column " + Quote(b.poll.column) + " does not exist",
+                        MissingHint(b.poll.column, columns, "columns")});
+    }
     for (const FieldMapping& m : b.fields) {
       if (!m.column.empty() && !exists(m.column)) {
         errors.push_back({m.loc, path + ".fields." + m.field,

@@ -930,6 +930,16 @@ TEST(CheckAgainstDatabasesTest, FindsMissingTablesAndColumns) {
             std::string::npos)
       << all;
 
+  yaml = Prelude("    key: account_no\n",
+                 "    key: account_no\n    capture: poll\n    poll: {column: updated_at}\n");
+  Result<ConfigSpec> bad_poll = LoadConfigString(yaml, "t.yaml", dir.path(), &errors);
+  ASSERT_TRUE(bad_poll.ok()) << AllErrors(errors);
+  all = AllErrors(CheckAgainstDatabases(*bad_poll));
+  EXPECT_NE(all.find("bindings.crm.customer.poll.column: crm.accounts: poll column "
+                     "\"updated_at\" does not exist"),
+            std::string::npos)
+      << all;
+
   yaml = Prelude("key: id", "key: [id, region]");
   Result<ConfigSpec> bad_key = LoadConfigString(yaml, "t.yaml", dir.path(), &errors);
   ASSERT_TRUE(bad_key.ok()) << AllErrors(errors);
