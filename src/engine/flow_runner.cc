@@ -979,7 +979,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
         p.reason = item.park_reason;
         p.next_attempt_ms = now + ParkDelayMs(p.attempts);
         RETURN_IF_ERROR(state_->PutParked(p).status());
-        ++stats_.parked;
+        if (!parked) ++stats_.parked;  // a record that starts to wait (not each retry)
       } else if (parked) {
         // Applied, filtered, rejected or deleted: it no longer waits.
         RETURN_IF_ERROR(state_->DeleteParked(parked->id));

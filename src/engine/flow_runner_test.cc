@@ -272,6 +272,7 @@ TEST_F(FlowRunnerTest, ChildIsParkedUntilItsParentArrives) {
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(*again, 0);
   EXPECT_EQ(Audit(kOrderFlow, "parked"), 2);
+  EXPECT_EQ(Runner(kOrderFlow).stats().parked, 1);  // one record waiting, however often retried
   parked = state_->ParkedFor(kOrderFlow, K("O1"));
   ASSERT_TRUE(parked.ok() && parked->has_value());
   EXPECT_EQ((*parked)->first_seen_ms, kStartMs);

@@ -37,6 +37,8 @@ struct ColumnMeta {
   std::string column_type;  // as declared: "varchar(100)", "decimal(20,6) unsigned"
   bool not_null = false;
   bool auto_increment = false;
+  // NOT NULL without a default (and not filled by the server): an INSERT must give it a value.
+  bool insert_needs_value = false;
   bool binary = false;  // binary string data (BINARY, VARBINARY, BLOB): read as Blob
   int datetime_precision = 0;
 };

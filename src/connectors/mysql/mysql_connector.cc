@@ -275,7 +275,7 @@ Result<const TableMeta*> MysqlConnection::Meta(const std::string& table) {
   if (it != meta_.end()) return &it->second;
   Result<std::vector<std::vector<Value>>> cols = db_->Query(
       "SELECT column_name, data_type, column_type, is_nullable, extra, character_set_name, "
-      "datetime_precision FROM information_schema.columns "
+      "datetime_precision, column_default IS NULL FROM information_schema.columns "
       "WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position",
       {Value::Text(table)});
   if (!cols.ok()) return cols.status().WithContext(system_);
@@ -295,6 +295,9 @@ Result<const TableMeta*> MysqlConnection::Meta(const std::string& table) {
                                                        "blob",   "mediumblob", "longblob"};
     c.binary = r[5].is_null() && kBinaryTypes.count(c.data_type) > 0;
     c.datetime_precision = r[6].kind() == ValueKind::kInt ? static_cast<int>(r[6].int_value()) : 0;
+    bool generated = r[4].text().find("GENERATED") != std::string::npos;
+    c.insert_needs_value = c.not_null && !c.auto_increment && !generated &&
+                           r[7].kind() == ValueKind::kInt && r[7].int_value() == 1;
     meta.columns.push_back(std::move(c));
   }
   Result<std::vector<std::vector<Value>>> idx = db_->Query(

@@ -830,6 +830,31 @@ TEST_F(MysqlConnectorTest, OtherUniqueIndexIsNeverSilentlyUpdated) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM people WHERE name = 'Anne'"), 1);
 }
 
+TEST_F(MysqlConnectorTest, UpsertOfSomeColumnsUpdatesARowWithRequiredColumns) {
+  // A flow that owns a few fields writes only those. In strict mode the INSERT half of
+  // INSERT ... ON DUPLICATE KEY UPDATE would be refused for the NOT NULL column it does not give,
+  // even though the row exists: the sink updates it instead.
+  App("CREATE TABLE accts(no VARCHAR(10) PRIMARY KEY, name VARCHAR(20) NOT NULL, "
+      "level VARCHAR(5), credit DECIMAL(10,2))");
+  App("INSERT INTO accts VALUES ('C1', 'Alpha', NULL, NULL), ('C2', 'Beta', NULL, NULL)");
+  TableRef t{"accts", {"no"}, {"no", "name", "level", "credit"}};
+  auto r = sink()->Apply(t, {Upsert({T("C1")}, {{"level", T("VIP")}, {"credit", T("10.50")}}),
+                             Upsert({T("C2")}, {{"level", T("B")}, {"credit", T("1.00")}})},
+                         "erp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(AppQuery("SELECT no, name, level, credit FROM accts ORDER BY no"),
+            (std::vector<std::vector<std::string>>{{"C1", "Alpha", "VIP", "10.50"},
+                                                   {"C2", "Beta", "B", "1.00"}}));
+  // A new row without its required column is still refused, naming the column.
+  auto missing = sink()->Apply(t, {Upsert({T("C3")}, {{"level", T("A")}})}, "erp");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("'name'"));
+  // With every required column given, the multi-row path still serves.
+  ASSERT_TRUE(sink()->Apply(t, {Upsert({T("C3")}, {{"name", T("Gamma")}, {"level", T("A")}})},
+                            "erp").ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM accts WHERE no = 'C3' AND name = 'Gamma'"), 1);
+}
+
 TEST_F(MysqlConnectorTest, ApplyRejectsWrongKeyArity) {
   auto r = sink()->Apply(accounts_, {Upsert({T("A"), T("B")}, {{"name", T("x")}})}, "");
   ASSERT_FALSE(r.ok());

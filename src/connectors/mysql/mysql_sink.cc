@@ -216,6 +216,10 @@ class Applier {
   const std::vector<WriteOp>& ops_;
   const std::string ctx_;
   bool on_duplicate_ = false;
+  // Whether `plan` sets every column an INSERT needs. In strict mode MySQL checks those before it
+  // looks for a duplicate, so INSERT ... ON DUPLICATE KEY UPDATE of some columns (a flow that owns
+  // a few fields) fails on an existing row; such upserts go UPDATE-then-INSERT instead.
+  bool GivesEveryRequiredColumn(const Plan& plan) const;
   bool fixed_offset_ = false;
   int offset_minutes_ = 0;
 };
@@ -342,7 +346,7 @@ Status Applier::Run(ApplyResult* result, size_t* first, size_t* last) {
     } else if (p.kind == Kind::kGenerate) {
       *first = *last = i;
       RETURN_IF_ERROR(Generate(i, result));
-    } else if (on_duplicate_) {
+    } else if (on_duplicate_ && GivesEveryRequiredColumn(p)) {
       auto same_shape = [&](const Plan& q) {
         if (q.kind != Kind::kUpsert || q.columns.size() != p.columns.size()) return false;
         for (size_t c = 0; c < q.columns.size(); ++c) {
@@ -359,6 +363,16 @@ Status Applier::Run(ApplyResult* result, size_t* first, size_t* last) {
     i = end;
   }
   return Status::Ok();
+}
+
+bool Applier::GivesEveryRequiredColumn(const Plan& plan) const {
+  for (const ColumnMeta& c : meta_.columns) {
+    if (!c.insert_needs_value) continue;
+    bool given = std::any_of(plan.columns.begin(), plan.columns.end(),
+                             [&](const std::string* name) { return EqualsNoCase(*name, c.name); });
+    if (!given) return false;
+  }
+  return true;
 }
 
 Status Applier::Deletes(size_t begin, size_t end, ApplyResult* result, size_t* first,
