@@ -1,8 +1,10 @@
 // `concord demo` through the binary: it completes and prints its report, the final check finds
 // no difference it cannot explain, the config it writes validates, and the numbers the README
 // tour quotes are the ones the demo prints for the default seed.
+#include <cctype>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -104,6 +106,60 @@ TEST_F(DemoE2e, TheReadmeTourQuotesWhatTheDemoPrints) {
     ++checked;
   }
   EXPECT_GT(checked, 10);
+}
+
+// Every number the tour's prose quotes about the generated data and the initial sync (the
+// paragraphs "1. Two systems ..." and the one after the quoted output) is one the demo prints.
+// Inline code (example layouts such as `2024/3/5`) is not a quote.
+TEST_F(DemoE2e, TheReadmeProseNumbersAreWhatTheDemoPrints) {
+  ASSERT_EQ(result_->exit_code, 0);
+  std::string readme = ReadFile(std::string(CONCORD_SOURCE_DIR) + "/README.md");
+  auto between = [&](const std::string& from, const std::string& to) {
+    size_t a = readme.find(from);
+    size_t b = a == std::string::npos ? a : readme.find(to, a);
+    EXPECT_NE(b, std::string::npos) << "README lost the paragraph starting " << from;
+    return b == std::string::npos ? std::string() : readme.substr(a, b - a);
+  };
+  std::string prose = between("**1. Two systems", "**2.");
+  std::string after_output = between("<!-- demo-output -->", "**4.");
+  size_t fence_end = after_output.rfind("```");
+  prose += fence_end == std::string::npos ? "" : after_output.substr(fence_end + 3);
+  // Numbers outside `inline code`, not glued to letters (p50) or to other numbers' punctuation.
+  std::vector<std::string> numbers;
+  bool in_code = false;
+  for (size_t i = 0; i < prose.size(); ++i) {
+    char c = prose[i];
+    if (c == '`') in_code = !in_code;
+    if (in_code || !std::isdigit(static_cast<unsigned char>(c))) continue;
+    char before = i == 0 ? ' ' : prose[i - 1];
+    size_t j = i;
+    while (j < prose.size() && (std::isdigit(static_cast<unsigned char>(prose[j])) ||
+                                (prose[j] == ',' && j + 1 < prose.size() &&
+                                 std::isdigit(static_cast<unsigned char>(prose[j + 1]))))) {
+      ++j;
+    }
+    char after = j < prose.size() ? prose[j] : ' ';
+    bool list_label = after == '.' && j + 1 < prose.size() && prose[j + 1] == ' ' && before == '*';
+    if (!std::isalnum(static_cast<unsigned char>(before)) &&
+        !std::isalpha(static_cast<unsigned char>(after)) && !list_label) {
+      numbers.push_back(prose.substr(i, j - i));
+    }
+    i = j;
+  }
+  EXPECT_GE(numbers.size(), 7u);
+  const std::string& out = result_->out;
+  for (const std::string& n : numbers) {
+    bool found = false;
+    for (size_t at = out.find(n); at != std::string::npos && !found; at = out.find(n, at + 1)) {
+      char b = at == 0 ? ' ' : out[at - 1];
+      char a = at + n.size() < out.size() ? out[at + n.size()] : ' ';
+      found = !std::isdigit(static_cast<unsigned char>(b)) && b != ',' &&
+              !std::isdigit(static_cast<unsigned char>(a)) &&
+              !(a == ',' && at + n.size() + 1 < out.size() &&
+                std::isdigit(static_cast<unsigned char>(out[at + n.size() + 1])));
+    }
+    EXPECT_TRUE(found) << "README's tour quotes " << n << ", which the demo does not print";
+  }
 }
 
 }  // namespace
