@@ -210,7 +210,7 @@ class CheckTest : public ::testing::TestWithParam<Pairing> {
     crm_->Exec("INSERT INTO accounts VALUES ('C900', 'New', '13900000000', 1.00, NULL, "
                "'2026-04-01 09:00:00', 'active')");               // missing in erp
     crm_->Exec("DELETE FROM accounts WHERE account_no = 'C010'");  // missing in crm
-    erp_->Exec("UPDATE customers SET cust_name = 'Changed' WHERE cust_name = 'Customer 20'");
+    erp_->Exec("UPDATE customers SET cust_name = 'Changed <b>&' WHERE cust_name = 'Customer 20'");
     erp_->Exec("UPDATE customers SET credit_limit = 3000.26 WHERE cust_name = 'Customer 30'");
     crm_->Exec("UPDATE accounts SET note = NULL WHERE account_no = 'C040'");
     erp_->Exec("UPDATE customers SET remark = '' WHERE cust_name = 'Customer 40'");
@@ -267,6 +267,14 @@ TEST_P(CheckTest, FindsExactlyTheSeededDifferences) {
     }
   }
   EXPECT_NE(j["totals"]["crm"]["sums"]["credit"], j["totals"]["erp"]["sums"]["credit"]);
+  // The HTML report: the same verdict, every value escaped.
+  ProcResult html = Check({"--html", "report.html"});
+  EXPECT_EQ(html.exit_code, 3) << html.err;
+  std::string page = ReadFile(dir_ / "report.html");
+  EXPECT_NE(page.find("DIFFERENT: 1 missing in erp, 1 missing in crm, 4 differ"), std::string::npos)
+      << page;
+  EXPECT_NE(page.find("Changed &lt;b&gt;&amp;"), std::string::npos) << page;
+  EXPECT_EQ(page.find("<b>&"), std::string::npos) << page;
 }
 
 TEST_P(CheckTest, WhereAndGroupBy) {
