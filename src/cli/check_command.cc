@@ -12,36 +12,20 @@
 #include "reconcile/check_scheduler.h"
 
 namespace concord {
-namespace {
-
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at <= s.size()) {
-    size_t comma = s.find(',', at);
-    if (comma == std::string::npos) comma = s.size();
-    std::string part = s.substr(at, comma - at);
-    while (!part.empty() && part.front() == ' ') part.erase(part.begin());
-    while (!part.empty() && part.back() == ' ') part.pop_back();
-    if (!part.empty()) out.push_back(part);
-    at = comma + 1;
-  }
-  return out;
-}
-
-}  // namespace
 
 CheckCommand::CheckCommand(CLI::App* app) {
   cmd_ = app->add_subcommand(
       "check", "prove two systems hold the same records of an entity; exit 3 when they differ");
   cmd_->add_option("entity", options_.entity, "the entity to compare (e.g. customer)")->required();
   cmd_->add_option("--between", between_, "the two systems, e.g. crm,erp (default: the "
-                                          "entity's first flow)");
+                                          "entity's first flow)")
+      ->delimiter(',');
   cmd_->add_option("--where", options_.where,
                    "only records matching this filter (when: syntax), e.g. \"status == 'won'\"");
   cmd_->add_option("--by", options_.group_by,
                    "counts and sums per value of this field (field:month for dates)");
-  cmd_->add_option("--fields", fields_, "compare only these fields (comma-separated)");
+  cmd_->add_option("--fields", options_.fields, "compare only these fields (comma-separated)")
+      ->delimiter(',');
   cmd_->add_option("--limit", options_.max_reported_rows, "row differences to list")
       ->capture_default_str();
   cmd_->add_option("--segments", options_.segments, "key-hash segments (default: by row count)");
@@ -57,16 +41,14 @@ CheckCommand::CheckCommand(CLI::App* app) {
 }
 
 int CheckCommand::Run(const Common& c) {
-  std::vector<std::string> systems = SplitComma(between_);
-  if (!between_.empty() && systems.size() != 2) {
+  if (!between_.empty() && between_.size() != 2) {
     std::cerr << "concord check: --between takes two systems, e.g. --between crm,erp\n";
     return kExitUsage;
   }
-  if (systems.size() == 2) {
-    options_.left = systems[0];
-    options_.right = systems[1];
+  if (between_.size() == 2) {
+    options_.left = between_[0];
+    options_.right = between_[1];
   }
-  options_.fields = SplitComma(fields_);
   int rc = kExitOk;
   auto ctx = Context::Open(c, Context::kEngine, &rc);
   if (!ctx) return rc;
@@ -108,8 +90,7 @@ int CheckCommand::Run(const Common& c) {
 
 void CheckCommand::Keep(Engine& engine, int64_t started, const Result<CheckReport>& report) {
   if (!report.ok() && report.status().code() == Code::kInvalidArgument) return;  // usage error
-  std::string name = report.ok() ? report->entity + ":" + report->left + "<->" + report->right
-                                 : options_.entity;
+  std::string name = report.ok() ? report->Name() : options_.entity;
   engine.state()
       ->AddCheckRun(CheckHistoryEntry(name, "manual", started, SystemClock::Get().NowMs(), report))
       .status()

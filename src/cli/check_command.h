@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -28,8 +29,7 @@ class CheckCommand {
 
   CLI::App* cmd_;
   CheckOptions options_;
-  std::string between_;
-  std::string fields_;
+  std::vector<std::string> between_;
   bool json_ = false;
   std::string html_;
   bool repair_ = false;

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "core/change.h"
 #include "core/clock.h"
+#include "core/text.h"
 #include "demo/generator.h"
 #include "demo/simulator.h"
 #include "engine/engine.h"
@@ -23,16 +24,6 @@
 namespace concord::demo {
 namespace {
 
-// 12345 → "12,345": the report is read by people.
-std::string Thousands(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (n < 0 ? "-" : "") + out;
-}
 
 void Heading(std::ostream& out, const std::string& title) { out << "\n== " << title << "\n"; }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace concord {
 namespace {
@@ -22,12 +23,6 @@ std::string IssuesText(const FieldSummary& f) {
   std::string s = fmt::format("{} rows:", f.failing_rows);
   for (const auto& r : f.issues) s += fmt::format(" {} {}", r.rule, r.count);
   return s;
-}
-
-std::string Join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
-  return out;
 }
 
 // A value for one line of text: at most `max_chars` code points, control characters as spaces.
@@ -66,7 +61,7 @@ std::string ReportToText(const ProfileReport& r) {
     if (!f.top.empty()) {
       std::vector<std::string> top;
       for (const auto& t : f.top) top.push_back(fmt::format("{} ×{}", OneLine(t.value), t.count));
-      out += "  top: " + Join(top, ", ");
+      out += fmt::format("  top: {}", fmt::join(top, ", "));
       if (f.top_undercount > 0) out += fmt::format(" (each count may be low by ≤{})", f.top_undercount);
       out += "\n";
     }
@@ -93,7 +88,7 @@ std::string ReportToText(const ProfileReport& r) {
   for (const auto& d : r.duplicates) {
     out += fmt::format("  {}: {} values shared by {} records\n", d.field, d.groups, d.records);
     for (const auto& g : d.examples) {
-      out += fmt::format("    {} ×{}: {}{}\n", OneLine(g.value), g.count, Join(g.keys, ", "),
+      out += fmt::format("    {} ×{}: {}{}\n", OneLine(g.value), g.count, fmt::join(g.keys, ", "),
                          g.count > static_cast<int64_t>(g.keys.size()) ? ", …" : "");
     }
   }
@@ -266,7 +261,7 @@ std::string ReportToHtml(const ProfileReport& r) {
         std::vector<std::string> keys;
         for (const auto& k : g.keys) keys.push_back("<code>" + HtmlEscape(k) + "</code>");
         groups += fmt::format("<div><code>{}</code> ×{}: {}</div>", HtmlEscape(g.value), g.count,
-                              Join(keys, ", "));
+                              fmt::join(keys, ", "));
       }
       h += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
                        "<td>{}</td></tr>\n",

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/html.h"  // HtmlEscape, used by the HTML report
+#include "core/text.h"  // HtmlEscape, used by the HTML report
 #include "profile/profiler.h"
 
 namespace concord {

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <xxhash.h>
 
 #include "config/when.h"
@@ -42,13 +43,6 @@ struct Entry {
   std::string system_key;     // EncodeKey of the system key
   uint64_t key_hash = 0;
   uint64_t row_hash = 0;
-};
-
-// A record as compared: the compared fields' values, with the fields that did not normalize
-// carried as their problem (an invalid value on one side is a difference, not a hole).
-struct Compared {
-  Record values;
-  std::map<std::string, std::string> invalid;  // field → the normalizer's message
 };
 
 std::string_view KindName(RowDifference::Kind k) {
@@ -113,7 +107,7 @@ class Checker {
       std::string match = ClosestMatch(options_.entity, names);
       return InvalidArgument(fmt::format(
           "unknown entity \"{}\"; {}", options_.entity,
-          match.empty() ? "the config declares " + JoinList(names) : "did you mean \"" + match + "\"?"));
+          match.empty() ? fmt::format("the config declares {}", fmt::join(names, ", ")) : "did you mean \"" + match + "\"?"));
     }
     entity_ = &entity_it->second;
     report_.entity = entity_->name;
@@ -160,49 +154,44 @@ class Checker {
     return Status::Ok();
   }
 
-  static std::string JoinList(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-    return out.empty() ? "none" : out;
+
+  // How field `f` of a mapped row is compared: the normalizer's message when the value did not
+  // normalize (an invalid value on one side is a difference, not a hole; *problem is set), else
+  // its canonical value — a timestamp cut to the field's precision.
+  Value ComparedValue(const std::string& f, const BindingMapper::Canonical& c,
+                      const std::string** problem) const {
+    *problem = nullptr;
+    for (const FieldIssue& issue : c.issues) {
+      if (issue.field == f) {
+        *problem = &issue.message;
+        return Value::Null();
+      }
+    }
+    auto it = c.record.find(f);
+    if (it == c.record.end()) return Value::Null();
+    const FieldSpec* fs = entity_->Field(f);
+    if (fs != nullptr && fs->type == FieldType::kTimestamp && fs->precision_digits < 9 &&
+        it->second.kind() == ValueKind::kText) {
+      return Value::Text(CutFraction(it->second.text(), fs->precision_digits));
+    }
+    return it->second;
   }
 
-  // The compared form of a mapped row.
-  Compared ToCompared(const Side& side, const BindingMapper::Canonical& canon) const {
-    Compared c;
-    for (const auto& f : compared_) {
-      auto it = canon.record.find(f);
-      if (it == canon.record.end()) continue;
-      Value v = it->second;
-      const FieldSpec* fs = entity_->Field(f);
-      if (fs != nullptr && fs->type == FieldType::kTimestamp && fs->precision_digits < 9 &&
-          v.kind() == ValueKind::kText) {
-        v = Value::Text(CutFraction(v.text(), fs->precision_digits));
-      }
-      c.values[f] = std::move(v);
+  uint64_t FieldHash(const std::string& f, const BindingMapper::Canonical& c) const {
+    const std::string* problem = nullptr;
+    Value v = ComparedValue(f, c, &problem);
+    if (problem != nullptr) {
+      return XXH3_64bits(problem->data(), problem->size()) ^ 0x9e3779b97f4a7c15ULL;
     }
-    for (const auto& issue : canon.issues) {
-      if (compared_.count(issue.field)) c.invalid[issue.field] = issue.message;
-    }
-    return c;
+    return HashValue(v);
   }
 
-  static uint64_t RowHash(const Compared& c, const std::set<std::string>& fields) {
-    XXH3_state_t* st = XXH3_createState();
-    XXH3_64bits_reset(st);
-    for (const auto& f : fields) {
-      uint64_t h;
-      if (auto inv = c.invalid.find(f); inv != c.invalid.end()) {
-        h = XXH3_64bits(inv->second.data(), inv->second.size()) ^ 0x9e3779b97f4a7c15ULL;
-      } else if (auto it = c.values.find(f); it != c.values.end()) {
-        h = HashValue(it->second);
-      } else {
-        h = HashValue(Value::Null());
-      }
-      XXH3_64bits_update(st, &h, sizeof h);
-    }
-    uint64_t out = XXH3_64bits_digest(st);
-    XXH3_freeState(st);
-    return out;
+  // The hash of the compared fields, in their (sorted) order.
+  uint64_t RowHash(const BindingMapper::Canonical& c) const {
+    std::vector<uint64_t> hashes;
+    hashes.reserve(compared_.size());
+    for (const auto& f : compared_) hashes.push_back(FieldHash(f, c));
+    return XXH3_64bits(hashes.data(), hashes.size() * sizeof(uint64_t));
   }
 
   // The canonical key of a mapped row: from the record, or through the xref for a system whose
@@ -277,7 +266,7 @@ class Checker {
         e.canonical_key = std::move(*ckey);
         e.system_key = EncodeKey(side.mapper->SystemKeyOfRow(row));
         e.key_hash = XXH3_64bits(e.canonical_key.data(), e.canonical_key.size());
-        e.row_hash = RowHash(ToCompared(side, canon), compared_);
+        e.row_hash = RowHash(canon);
         ++out->totals.rows;
         AddAmounts(*entity_, canon.record, &out->totals, &out->sums);
         if (group_) {
@@ -403,14 +392,11 @@ class Checker {
     return std::optional<Key>(std::move(k));
   }
 
-  struct Current {
-    Compared compared;
-    Record record;
-  };
-  using CurrentRows = std::map<std::string, Current>;  // encoded system key → row
+  using Current = BindingMapper::Canonical;
+  using CurrentRows = std::map<std::string, Current>;  // encoded system key → mapped row
 
-  // Reads the current rows of `keys` on `side`: system key (encoded) → compared form, for rows
-  // that exist and pass the filter.
+  // Reads the current rows of `keys` on `side`: system key (encoded) → mapped row, for rows that
+  // exist and pass the filter.
   Result<CurrentRows> ReadCurrent(const Side& side, const std::vector<Key>& keys) {
     CurrentRows out;
     for (size_t at = 0; at < keys.size(); at += kRereadBatch) {
@@ -425,8 +411,7 @@ class Checker {
       for (const Row& row : *rows) {
         BindingMapper::Canonical canon = side.mapper->ToCanonical(row);
         if (!PassesWhere(canon.record)) continue;
-        out[EncodeKey(side.mapper->SystemKeyOfRow(row))] = {ToCompared(side, canon),
-                                                             std::move(canon.record)};
+        out[EncodeKey(side.mapper->SystemKeyOfRow(row))] = std::move(canon);
       }
     }
     return out;
@@ -461,8 +446,8 @@ class Checker {
       for (Candidate& c : candidates) {
         const Current* l = Find(left_now, c.left_key);
         const Current* r = Find(right_now, c.right_key);
-        Observation now{l ? std::optional(RowHash(l->compared, compared_)) : std::nullopt,
-                        r ? std::optional(RowHash(r->compared, compared_)) : std::nullopt};
+        Observation now{l ? std::optional(RowHash(*l)) : std::nullopt,
+                        r ? std::optional(RowHash(*r)) : std::nullopt};
         if (now.left == now.right) {
           ++report_.transient;  // equal now (or gone from both sides)
           continue;
@@ -501,7 +486,7 @@ class Checker {
       ++report_.missing_right;
     } else {
       d.kind = RowDifference::Kind::kDiffers;
-      d.fields = FieldDifferences(l->compared, r->compared);
+      d.fields = FieldDifferences(*l, *r);
       ++report_.differing;
     }
     if (l != nullptr) {
@@ -518,19 +503,20 @@ class Checker {
     return Status::Ok();
   }
 
-  std::string Display(const std::string& field, const Compared& c) const {
-    if (auto inv = c.invalid.find(field); inv != c.invalid.end()) return "invalid: " + inv->second;
-    auto it = c.values.find(field);
-    Value v = it == c.values.end() ? Value::Null() : it->second;
+  std::string Display(const std::string& field, const BindingMapper::Canonical& c) const {
+    const std::string* problem = nullptr;
+    Value v = ComparedValue(field, c, &problem);
+    if (problem != nullptr) return "invalid: " + *problem;
     if (v.is_null()) return "NULL";
     const FieldSpec* fs = entity_->Field(field);
     return fs != nullptr ? DisplayValue(*fs, v) : v.ToString();
   }
 
-  std::vector<FieldDifference> FieldDifferences(const Compared& l, const Compared& r) const {
+  std::vector<FieldDifference> FieldDifferences(const BindingMapper::Canonical& l,
+                                                const BindingMapper::Canonical& r) const {
     std::vector<FieldDifference> out;
     for (const auto& f : compared_) {
-      if (RowHash(l, {f}) == RowHash(r, {f})) continue;
+      if (FieldHash(f, l) == FieldHash(f, r)) continue;
       out.push_back({f, Display(f, l), Display(f, r)});
     }
     return out;
@@ -555,6 +541,13 @@ class Checker {
 }  // namespace
 
 std::string_view RowDifferenceKindName(RowDifference::Kind k) { return KindName(k); }
+
+std::string CheckName(const std::string& entity, const std::string& left,
+                      const std::string& right) {
+  return entity + ":" + left + "<->" + right;
+}
+
+std::string CheckReport::Name() const { return CheckName(entity, left, right); }
 
 Result<CheckReport> RunCheck(const ConfigSpec& spec, const MapperSet& mappers, SystemPool* pool,
                              StateStore* state, const CheckOptions& options,

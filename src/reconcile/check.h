@@ -76,6 +76,10 @@ struct RowDifference {
 };
 std::string_view RowDifferenceKindName(RowDifference::Kind k);  // "missing_left", ...
 
+// "customer:crm<->erp": how checks are named in the history and in `concord status`.
+std::string CheckName(const std::string& entity, const std::string& left,
+                      const std::string& right);
+
 struct SideTotals {
   int64_t rows = 0;
   int64_t unmappable = 0;            // rows whose key could not be made canonical (listed apart)
@@ -100,6 +104,8 @@ struct CheckReport {
   std::vector<RowDifference> rows;  // the first max_reported_rows differences, by key
   std::vector<std::string> unmappable_examples;  // "crm row id=7: field phone: ..."
   int64_t elapsed_ms = 0;
+  // "customer:crm<->erp" — the check's name in the history and in `concord status`.
+  std::string Name() const;
   // No row differs, and every row could be paired (a row without a usable key is a difference
   // concord cannot place, so it is not "equal" either).
   bool Equal() const {

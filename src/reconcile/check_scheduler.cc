@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "engine/logging.h"
+#include "reconcile/compared_fields.h"
 
 namespace concord {
 
@@ -60,27 +61,26 @@ void CheckScheduler::Stop() {
 }
 
 void CheckScheduler::Loop() {
-  auto log = ComponentLogger("check");
   std::map<std::string, int64_t> last_started;  // by history name
   auto latest = engine_->state()->LatestCheckRuns();
   if (latest.ok()) {
     for (const auto& run : *latest) last_started[run.check] = run.started_ms;
   }
-  std::vector<int64_t> next(spec_.checks.size());
-  for (size_t i = 0; i < spec_.checks.size(); ++i) {
-    const CheckSpec& c = spec_.checks[i];
-    // History names the resolved systems; a check without `between` is found by its entity.
-    int64_t last = 0;
-    for (const auto& [name, at] : last_started) {
-      if (name == c.Id() || name.rfind(c.entity + ":", 0) == 0) last = std::max(last, at);
-    }
-    next[i] = last == 0 ? clock_->NowMs() : c.schedule.NextAfter(last);
+  std::vector<std::string> names;  // as the history names them: the systems resolved
+  std::vector<int64_t> next;
+  for (const CheckSpec& c : spec_.checks) {
+    auto systems = ChooseSystems(spec_, c.entity, c.left, c.right);
+    names.push_back(systems.ok() ? CheckName(c.entity, systems->first, systems->second)
+                                 : c.Id());
+    auto last = last_started.find(names.back());
+    next.push_back(last == last_started.end() ? clock_->NowMs()
+                                              : c.schedule.NextAfter(last->second));
   }
   while (!stop_.load()) {
     for (size_t i = 0; i < spec_.checks.size() && !stop_.load(); ++i) {
       if (clock_->NowMs() < next[i]) continue;
       int64_t started = clock_->NowMs();
-      RunOne(spec_.checks[i]);
+      RunOne(spec_.checks[i], names[i]);
       next[i] = spec_.checks[i].schedule.NextAfter(started);
     }
     for (int waited = 0; waited < 1000 && !stop_.load(); waited += 50) {
@@ -89,18 +89,16 @@ void CheckScheduler::Loop() {
   }
 }
 
-int64_t CheckScheduler::RunOne(const CheckSpec& check) {
+void CheckScheduler::RunOne(const CheckSpec& check, const std::string& name) {
   auto log = ComponentLogger("check");
   CheckOptions options = OptionsFor(check);
   options.stop_requested = [this] { return stop_.load(); };
   int64_t started = clock_->NowMs();
-  log->info("check {}: scheduled run ({})", check.Id(), check.schedule.text);
+  log->info("check {}: scheduled run ({})", name, check.schedule.text);
   Result<CheckReport> result = RunCheck(spec_, engine_->mappers(), engine_->pool(),
                                         engine_->state(), options);
   int64_t finished = clock_->NowMs();
-  if (!result.ok() && stop_.load()) return finished;  // stopped: no verdict to keep
-  std::string name =
-      result.ok() ? result->entity + ":" + result->left + "<->" + result->right : check.Id();
+  if (!result.ok() && stop_.load()) return;  // stopped: no verdict to keep
   CheckRunEntry entry = CheckHistoryEntry(name, "schedule", started, finished, result);
   Status saved = engine_->state()->AddCheckRun(entry).status();
   if (!saved.ok()) log->warn("check {}: result not kept: {}", name, saved.ToString());
@@ -113,7 +111,6 @@ int64_t CheckScheduler::RunOne(const CheckSpec& check) {
   } else {
     log->info("check {}: {} ({})", name, entry.outcome, entry.summary);
   }
-  return finished;
 }
 
 }  // namespace concord

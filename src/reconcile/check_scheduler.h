@@ -41,8 +41,8 @@ class CheckScheduler {
 
  private:
   void Loop();
-  // Runs `check` now, records it, logs the result (or the alert). Returns the time it finished.
-  int64_t RunOne(const CheckSpec& check);
+  // Runs `check` now, records it under `name`, logs the result (or the alert).
+  void RunOne(const CheckSpec& check, const std::string& name);
 
   const ConfigSpec& spec_;
   const Clock* clock_;

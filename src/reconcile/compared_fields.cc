@@ -3,18 +3,13 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/did_you_mean.h"
 #include "engine/flow_runner.h"  // CarriedFields
 
 namespace concord {
 namespace {
-
-std::string Join(const std::set<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 std::set<std::string> BindingSystems(const ConfigSpec& spec, const std::string& entity) {
   std::set<std::string> out;
@@ -37,7 +32,7 @@ Result<std::pair<std::string, std::string>> ChooseSystems(const ConfigSpec& spec
       std::string match = ClosestMatch(*s, names);
       return InvalidArgument(fmt::format(
           "system \"{}\" has no binding of {}; {}", *s, entity,
-          match.empty() ? "systems that bind it: " + Join(bound) : "did you mean \"" + match + "\"?"));
+          match.empty() ? fmt::format("systems that bind it: {}", fmt::join(bound, ", ")) : "did you mean \"" + match + "\"?"));
     }
   }
   if (!left.empty() && !right.empty()) {
@@ -52,7 +47,7 @@ Result<std::pair<std::string, std::string>> ChooseSystems(const ConfigSpec& spec
   }
   if (bound.size() < 2) {
     return InvalidArgument(fmt::format(
-        "{} is bound in {} system(s) ({}); a check needs two", entity, bound.size(), Join(bound)));
+        "{} is bound in {} system(s) ({}); a check needs two", entity, bound.size(), fmt::join(bound, ", ")));
   }
   auto it = bound.begin();
   std::string a = *it++;
@@ -97,7 +92,7 @@ Result<std::set<std::string>> ComparedFields(const ConfigSpec& spec, const Entit
       return InvalidArgument(fmt::format(
           "--fields: \"{}\" is not compared between {} and {}; {}", f, left.binding().system,
           right.binding().system,
-          match.empty() ? "compared fields: " + Join(out) : "did you mean \"" + match + "\"?"));
+          match.empty() ? fmt::format("compared fields: {}", fmt::join(out, ", ")) : "did you mean \"" + match + "\"?"));
     }
     chosen.insert(f);
   }
@@ -131,7 +126,7 @@ Result<GroupBy> ParseGroupBy(const EntitySpec& entity, const BindingMapper& left
     return InvalidArgument(fmt::format(
         "--by: \"{}\" is not a field both {} and {} map; {}", by.field, left.binding().system,
         right.binding().system,
-        match.empty() ? "fields both map: " + Join({names.begin(), names.end()})
+        match.empty() ? fmt::format("fields both map: {}", fmt::join(names, ", "))
                       : "did you mean \"" + match + "\"?"));
   }
   if (by.month && f->type != FieldType::kDate && f->type != FieldType::kTimestamp) {

@@ -1,33 +1,22 @@
 // Renderings of a CheckReport: the terminal summary, JSON for scripts, and a self-contained HTML
 // page (inline CSS, no scripts, every value escaped) to attach to a ticket.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "core/html.h"
+#include "core/text.h"
 #include "reconcile/check.h"
 
 namespace concord {
 namespace {
 
-std::string Sep(int64_t n) {
-  std::string s = std::to_string(n < 0 ? -n : n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
-  return (n < 0 ? "-" : "") + s;
-}
-
-std::string JoinFields(const std::vector<std::string>& fields) {
-  std::string out;
-  for (const auto& f : fields) out += (out.empty() ? "" : ", ") + f;
-  return out;
-}
-
 std::string Summary(const CheckReport& r) {
   if (r.Equal()) return "EQUAL";
   std::vector<std::string> parts;
-  if (r.missing_right > 0) parts.push_back(fmt::format("{} missing in {}", Sep(r.missing_right), r.right));
-  if (r.missing_left > 0) parts.push_back(fmt::format("{} missing in {}", Sep(r.missing_left), r.left));
-  if (r.differing > 0) parts.push_back(fmt::format("{} differ", Sep(r.differing)));
-  return "DIFFERENT: " + JoinFields(parts);
+  if (r.missing_right > 0) parts.push_back(fmt::format("{} missing in {}", Thousands(r.missing_right), r.right));
+  if (r.missing_left > 0) parts.push_back(fmt::format("{} missing in {}", Thousands(r.missing_left), r.left));
+  if (r.differing > 0) parts.push_back(fmt::format("{} differ", Thousands(r.differing)));
+  return fmt::format("DIFFERENT: {}", fmt::join(parts, ", "));
 }
 
 nlohmann::json TotalsJson(const SideTotals& t) {
@@ -40,7 +29,7 @@ nlohmann::json TotalsJson(const SideTotals& t) {
 // Rows of the totals table: label, left, right.
 std::vector<std::array<std::string, 3>> TotalsRows(const CheckReport& r) {
   std::vector<std::array<std::string, 3>> rows;
-  rows.push_back({"rows", Sep(r.left_totals.rows), Sep(r.right_totals.rows)});
+  rows.push_back({"rows", Thousands(r.left_totals.rows), Thousands(r.right_totals.rows)});
   std::set<std::string> sums;
   for (const auto& [f, v] : r.left_totals.sums) sums.insert(f);
   for (const auto& [f, v] : r.right_totals.sums) sums.insert(f);
@@ -52,8 +41,8 @@ std::vector<std::array<std::string, 3>> TotalsRows(const CheckReport& r) {
     rows.push_back({"sum " + f, get(r.left_totals), get(r.right_totals)});
   }
   if (r.left_totals.unmappable + r.right_totals.unmappable > 0) {
-    rows.push_back({"rows without a usable key", Sep(r.left_totals.unmappable),
-                    Sep(r.right_totals.unmappable)});
+    rows.push_back({"rows without a usable key", Thousands(r.left_totals.unmappable),
+                    Thousands(r.right_totals.unmappable)});
   }
   return rows;
 }
@@ -67,7 +56,7 @@ std::string TotalsMark(const SideTotals& a, const SideTotals& b) {
 std::string CheckReportText(const CheckReport& r) {
   std::string out = fmt::format("check {}: {} ↔ {}\n", r.entity, r.left, r.right);
   out += fmt::format("compared fields: {} (canonical form, checksums computed in {})\n",
-                     JoinFields(r.compared_fields), r.computed_in);
+                     fmt::join(r.compared_fields, ", "), r.computed_in);
   size_t w = 10;
   auto rows = TotalsRows(r);
   for (const auto& row : rows) w = std::max(w, row[0].size() + 2);
@@ -84,15 +73,15 @@ std::string CheckReportText(const CheckReport& r) {
         auto it = g.right.sums.find(f);
         sums += fmt::format("  {} {} / {}", f, v, it == g.right.sums.end() ? "-" : it->second);
       }
-      out += fmt::format("  {:<14} rows {} / {}{}{}\n", g.group, Sep(g.left.rows),
-                         Sep(g.right.rows), sums, TotalsMark(g.left, g.right));
+      out += fmt::format("  {:<14} rows {} / {}{}{}\n", g.group, Thousands(g.left.rows),
+                         Thousands(g.right.rows), sums, TotalsMark(g.left, g.right));
     }
   }
   out += fmt::format("\nsegments: {} ({} differ)\n", r.segments, r.differing_segments);
   if (r.transient > 0) {
     out += fmt::format("{} difference(s) seen during the scan were gone on re-read (changed "
                        "while checking; not reported)\n",
-                       Sep(r.transient));
+                       Thousands(r.transient));
   }
   for (const auto& ex : r.unmappable_examples) out += "  no usable key: " + ex + "\n";
   if (!r.rows.empty()) out += "\n";
@@ -116,7 +105,7 @@ std::string CheckReportText(const CheckReport& r) {
   int64_t total = r.missing_left + r.missing_right + r.differing;
   if (total > static_cast<int64_t>(r.rows.size())) {
     out += fmt::format("  ... and {} more (--json lists up to --limit)\n",
-                       Sep(total - static_cast<int64_t>(r.rows.size())));
+                       Thousands(total - static_cast<int64_t>(r.rows.size())));
   }
   out += fmt::format("\n{} ({:.1f} s)\n", Summary(r), r.elapsed_ms / 1000.0);
   return out;
@@ -172,7 +161,7 @@ std::string CheckReportHtml(const CheckReport& r) {
   h += fmt::format("<p class=\"{}\"><b>{}</b></p>", r.Equal() ? "ok" : "bad", HtmlEscape(Summary(r)));
   h += fmt::format("<p>Compared fields: <code>{}</code>; checksums computed in {}; {} segments, "
                    "{} differ; {:.1f} s.</p>",
-                   HtmlEscape(JoinFields(r.compared_fields)), HtmlEscape(r.computed_in), r.segments,
+                   HtmlEscape(fmt::format("{}", fmt::join(r.compared_fields, ", "))), HtmlEscape(r.computed_in), r.segments,
                    r.differing_segments, r.elapsed_ms / 1000.0);
   h += fmt::format("<table><tr><th></th><th>{}</th><th>{}</th></tr>", HtmlEscape(r.left),
                    HtmlEscape(r.right));
@@ -194,7 +183,7 @@ std::string CheckReportHtml(const CheckReport& r) {
       }
       h += fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                        TotalsMark(g.left, g.right).empty() ? "" : " class=\"ne\"",
-                       HtmlEscape(g.group), Sep(g.left.rows), Sep(g.right.rows), HtmlEscape(sums));
+                       HtmlEscape(g.group), Thousands(g.left.rows), Thousands(g.right.rows), HtmlEscape(sums));
     }
     h += "</table>";
   }

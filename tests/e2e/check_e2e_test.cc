@@ -238,6 +238,9 @@ TEST_P(CheckTest, EqualAfterSync) {
   EXPECT_EQ(j["totals"]["crm"]["sums"]["credit"], "183015.00");
   EXPECT_EQ(j["totals"]["erp"]["sums"]["credit"], "183015.00");
   EXPECT_EQ(j["equal"], true);
+  // The systems named on the command line, in either order; one system alone is a usage error.
+  EXPECT_EQ(Check({"--between", "erp,crm"}).exit_code, 0);
+  EXPECT_EQ(Check({"--between", "crm"}).exit_code, 2);
 }
 
 TEST_P(CheckTest, FindsExactlyTheSeededDifferences) {
