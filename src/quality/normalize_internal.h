@@ -128,6 +128,16 @@ std::optional<std::string> DecodeBytes(std::string_view bytes, TextEncoding enco
 std::optional<std::string> EncodeText(std::string_view utf8, TextEncoding encoding,
                                       std::string* bad_char);
 
+// ---- Phone numbers (phone_fast_path.cc) -----------------------------------------------------
+
+// The E.164 form libphonenumber gives `text` (ASCII, trimmed) with default region `region` ("ZZ":
+// none) — Parse, no extension, IsValidNumber, Format(E164) — computed from libphonenumber's
+// metadata without its regular-expression engine, for the common shapes: digits with blanks,
+// '-', '.', '(' and ')', optionally one leading '+'. nullopt for any other shape and whenever the
+// number might not be valid: then libphonenumber decides (and gives the reason). A result longer
+// than 16 characters is never returned.
+std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::string& region);
+
 // ---- Exact decimals (decimal.cc) ----------------------------------------------------------
 
 // A decimal number as digit strings: no leading zeros in `int_digits` (empty for zero integer

@@ -79,8 +79,13 @@ Result<Value> NormalizePhone(const FieldSpec& field, const Value& raw, const Com
   }
   if (text.empty()) return Value::Text("");  // empty is absent; `required` decides
   if (text.size() > kMaxInput) return Expected(field, kWhat, raw, "too long");
+  static const std::string kNoRegion = "ZZ";
+  const std::string& region = field.region.empty() ? kNoRegion : field.region;
+  // Most numbers are answered by the fast path (phone_fast_path.cc), as libphonenumber would
+  // answer them; whatever it is not sure of, libphonenumber decides.
+  if (auto e164 = PhoneE164FastPath(text, region)) return Value::Text(std::move(*e164));
   PhoneNumber number;
-  auto error = Util().Parse(text, field.region.empty() ? "ZZ" : field.region, &number);
+  auto error = Util().Parse(text, region, &number);
   if (error != PhoneNumberUtil::NO_PARSING_ERROR) {
     return Expected(field, kWhat, raw, ParseReason(error, field));
   }

@@ -1,14 +1,18 @@
 // Phone parser (libphonenumber behind NormalizeValue): any input either normalizes to E.164 or is
-// refused with a reason; E.164 normalizes to itself; and E.164 → binding format → E.164 is stable
-// wherever the format can hold the number.
+// refused with a reason; E.164 normalizes to itself; E.164 → binding format → E.164 is stable
+// wherever the format can hold the number; and wherever the fast path (phone_fast_path.cc)
+// answers, libphonenumber gives the same E.164.
 //
 // Input: byte 0 picks the field's region and the binding's format; the rest is text (or, with the
 // high bit, an integer).
+#include <phonenumbers/phonenumberutil.h>
+
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "quality/normalize_internal.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace concord;
@@ -51,6 +55,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     raw = Value::Int(v);
   } else {
     raw = Value::Text(std::string(reinterpret_cast<const char*>(data) + 1, size - 1));
+  }
+  if (raw.kind() == ValueKind::kText) {
+    using i18n::phonenumbers::PhoneNumberUtil;
+    const std::string text(quality_internal::TrimAscii(raw.text()));
+    const std::string region = s.field.region.empty() ? "ZZ" : s.field.region;
+    if (auto fast = quality_internal::PhoneE164FastPath(text, region)) {
+      const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+      i18n::phonenumbers::PhoneNumber number;
+      std::string e164;
+      if (util.Parse(text, region, &number) == PhoneNumberUtil::NO_PARSING_ERROR &&
+          number.extension().empty() && util.IsValidNumber(number)) {
+        util.Format(number, PhoneNumberUtil::E164, &e164);
+      }
+      fuzz::Check(*fast == e164, "fast path agrees with libphonenumber",
+                  text + " in " + region + ": " + *fast + " vs \"" + e164 + "\"");
+    }
   }
   auto canonical = fuzz::Read(s.field, raw, s.format);
   if (!canonical.ok()) return 0;

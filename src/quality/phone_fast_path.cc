@@ -1,0 +1,333 @@
+// A fast path for phone numbers: the E.164 form that libphonenumber's Parse → (no extension) →
+// IsValidNumber → Format(E164) gives, computed for the common shapes without libphonenumber's
+// regular-expression engine.
+//
+// Why hand-written: the Debian libphonenumber is built with ICU regular expressions, and every
+// Parse and IsValidNumber runs a dozen of them — each creating an ICU matcher, converting the
+// input to UTF-16 and hashing the pattern text to find it in a locked cache. That was ~14 µs of
+// the ~21 µs a 10-field record took to normalize and validate (bench/quality_bench.cc). Here the
+// same decisions are taken with the same numbering-plan metadata — the bytes libphonenumber itself
+// loads (`metadata_get()`), compiled once into RE2 — following libphonenumber's own steps
+// (ParseHelper, MaybeExtractCountryCode, MaybeStripNationalPrefixAndCarrierCode,
+// TestNumberLength, GetRegionCodeForNumber, GetNumberTypeHelper) for the inputs they are simple
+// on. Whether a regular expression matches (in full, or at the start) does not depend on the
+// engine, so RE2 answers as ICU does; where the match itself would matter (a national prefix with
+// a transform rule) the fast path declines.
+//
+// The fast path only ever says "valid, and this is its E.164". Anything else — another shape, a
+// number that might be refused, a detail it does not model — returns nullopt, and the caller asks
+// libphonenumber, whose answer and reason stand. So validation is never weakened: a number is
+// accepted here only where libphonenumber accepts it with the same result, which
+// phone_fast_path_test.cc (and tests/fuzz/phone_fuzzer.cc) check against libphonenumber over many
+// generated numbers of every region.
+//
+// Shapes covered: ASCII digits with blanks, '-', '.', '(' and ')', optionally one leading '+'
+// ("+86-138-1234-5678", "13812345678", "(0755) 8888 1234"). Not covered (libphonenumber
+// decides): letters, extensions, IDD prefixes ("0086…"), national numbers that start with the
+// default region's country code ("8613…"), national prefixes with a transform rule, "tel:" URIs.
+//
+// The compiled metadata is built once, on first use, and immutable afterwards; RE2 objects are
+// safe to share between threads.
+#include <phonenumbers/phonemetadata.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <list>
+#include <memory>
+#include <unordered_map>
+
+#include "quality/normalize_internal.h"
+
+// libphonenumber's compiled-in metadata (its internal header phonenumbers/metadata.h): the
+// serialized PhoneMetadataCollection that PhoneNumberUtil itself is built from.
+namespace i18n::phonenumbers {
+int metadata_size();
+const void* metadata_get();
+}  // namespace i18n::phonenumbers
+
+namespace concord::quality_internal {
+namespace {
+
+using i18n::phonenumbers::PhoneMetadata;
+using i18n::phonenumbers::PhoneMetadataCollection;
+using i18n::phonenumbers::PhoneNumberDesc;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+// The longest national significant number libphonenumber parses (kMaxLengthForNsn).
+constexpr size_t kMaxNsn = 17;
+constexpr size_t kMaxCountryCode = 3;
+
+re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
+
+// A regular expression from the metadata; nullptr when it is empty. `ok` turns false when RE2
+// cannot compile it (a region using it is then left to libphonenumber).
+std::unique_ptr<RE2> Compile(const std::string& pattern, bool* ok) {
+  auto re = std::make_unique<RE2>(pattern, RE2::Quiet);
+  if (!re->ok()) *ok = false;
+  return re;
+}
+
+bool MatchesAtStart(const RE2& re, std::string_view s, size_t* length = nullptr) {
+  re2::StringPiece match;
+  if (!re.Match(Piece(s), 0, s.size(), RE2::ANCHOR_START, &match, 1)) return false;
+  if (length) *length = match.size();
+  return true;
+}
+
+// A PhoneNumberDesc: its possible lengths and its national number pattern.
+struct Desc {
+  std::vector<int> lengths;
+  std::unique_ptr<RE2> pattern;  // nullptr: empty pattern, which matches nothing
+
+  void Load(const PhoneNumberDesc& d, bool* ok) {
+    lengths.assign(d.possible_length().begin(), d.possible_length().end());
+    if (!d.national_number_pattern().empty()) pattern = Compile(d.national_number_pattern(), ok);
+  }
+  // IsMatch: the pattern matches all of `nsn` (lengths not consulted).
+  bool PatternMatches(std::string_view nsn) const {
+    return pattern != nullptr && RE2::FullMatch(Piece(nsn), *pattern);
+  }
+  // IsNumberMatchingDesc: a listed length (an empty list allows any), then the pattern.
+  bool Matches(std::string_view nsn) const {
+    if (!lengths.empty() &&
+        std::find(lengths.begin(), lengths.end(), static_cast<int>(nsn.size())) == lengths.end()) {
+      return false;
+    }
+    return PatternMatches(nsn);
+  }
+};
+
+// One region's (or non-geographical entity's) metadata, compiled.
+struct Region {
+  int country_code = 0;
+  Desc general;
+  // GetNumberTypeHelper's order: premium rate, toll free, shared cost, VoIP, personal, pager, UAN,
+  // voicemail, fixed line; then mobile unless it has the fixed-line pattern.
+  Desc types[9];
+  Desc mobile;
+  bool same_mobile_and_fixed_line = false;
+  std::vector<int> local_only_lengths;        // of the general desc
+  std::unique_ptr<RE2> international_prefix;  // nullptr: none
+  std::unique_ptr<RE2> national_prefix;       // national_prefix_for_parsing; nullptr: none
+  bool has_transform_rule = false;
+  bool has_leading_digits = false;
+  std::unique_ptr<RE2> leading_digits;
+  bool ok = true;  // every pattern compiled
+
+  explicit Region(const PhoneMetadata& m) {
+    country_code = m.country_code();
+    general.Load(m.general_desc(), &ok);
+    const PhoneNumberDesc* descs[9] = {&m.premium_rate(), &m.toll_free(),       &m.shared_cost(),
+                                       &m.voip(),         &m.personal_number(), &m.pager(),
+                                       &m.uan(),          &m.voicemail(),       &m.fixed_line()};
+    for (int i = 0; i < 9; ++i) types[i].Load(*descs[i], &ok);
+    mobile.Load(m.mobile(), &ok);
+    same_mobile_and_fixed_line = m.same_mobile_and_fixed_line_pattern();
+    local_only_lengths.assign(m.general_desc().possible_length_local_only().begin(),
+                              m.general_desc().possible_length_local_only().end());
+    if (!m.international_prefix().empty()) {
+      international_prefix = Compile(m.international_prefix(), &ok);
+    }
+    if (!m.national_prefix_for_parsing().empty()) {
+      national_prefix = Compile(m.national_prefix_for_parsing(), &ok);
+    }
+    has_transform_rule = !m.national_prefix_transform_rule().empty();
+    has_leading_digits = m.has_leading_digits();
+    if (has_leading_digits) leading_digits = Compile(m.leading_digits(), &ok);
+    // TestNumberLength reads the first possible length unconditionally.
+    if (general.lengths.empty()) ok = false;
+  }
+
+  // GetNumberTypeHelper(nsn) != UNKNOWN.
+  bool HasType(std::string_view nsn) const {
+    if (!general.Matches(nsn)) return false;
+    for (const Desc& d : types) {
+      if (d.Matches(nsn)) return true;
+    }
+    return !same_mobile_and_fixed_line && mobile.Matches(nsn);
+  }
+
+  // TestNumberLength(number, metadata) (type UNKNOWN: the general desc) is TOO_SHORT,
+  // IS_POSSIBLE_LOCAL_ONLY or INVALID_LENGTH — the results for which ParseHelper keeps the number
+  // with its national prefix.
+  bool LengthRefusesStripping(size_t length) const {
+    const std::vector<int>& p = general.lengths;
+    const int n = static_cast<int>(length);
+    if (p.front() == -1) return true;  // INVALID_LENGTH
+    if (std::find(local_only_lengths.begin(), local_only_lengths.end(), n) !=
+        local_only_lengths.end()) {
+      return true;  // IS_POSSIBLE_LOCAL_ONLY
+    }
+    if (p.front() == n) return false;                        // IS_POSSIBLE
+    if (p.front() > n) return true;                          // TOO_SHORT
+    if (p.back() < n) return false;                          // TOO_LONG
+    return std::find(p.begin() + 1, p.end(), n) == p.end();  // INVALID_LENGTH unless listed
+  }
+};
+
+// A country calling code: its regions in libphonenumber's order (the main country first).
+struct CallingCode {
+  std::vector<const Region*> regions;
+  bool ok = true;
+};
+
+class Plan {
+ public:
+  Plan() {
+    PhoneMetadataCollection collection;
+    if (!collection.ParseFromArray(i18n::phonenumbers::metadata_get(),
+                                   i18n::phonenumbers::metadata_size())) {
+      return;  // no fast path at all; libphonenumber decides everything
+    }
+    std::unordered_map<std::string, const Region*> geographic;
+    std::unordered_map<int, const Region*> non_geographic;
+    for (const PhoneMetadata& m : collection.metadata()) {
+      regions_.push_back(std::make_unique<Region>(m));
+      if (m.id() == "001") {
+        non_geographic[m.country_code()] = regions_.back().get();
+      } else {
+        geographic[m.id()] = regions_.back().get();
+      }
+    }
+    const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+    for (int code = 1; code < 1000; ++code) {
+      std::list<std::string> ids;
+      util.GetRegionCodesForCountryCallingCode(code, &ids);
+      if (ids.empty()) continue;
+      CallingCode& cc = codes_[code];
+      for (const std::string& id : ids) {
+        const Region* r = nullptr;
+        if (id == "001") {
+          if (auto it = non_geographic.find(code); it != non_geographic.end()) r = it->second;
+        } else if (auto it = geographic.find(id); it != geographic.end()) {
+          r = it->second;
+        }
+        if (r == nullptr || !r->ok || r->country_code != code) cc.ok = false;
+        cc.regions.push_back(r);
+      }
+    }
+    regions_by_id_ = std::move(geographic);
+  }
+
+  // The region's metadata, as GetMetadataForRegion; nullptr for an unknown region (or "001").
+  const Region* ForRegion(const std::string& id) const {
+    auto it = regions_by_id_.find(id);
+    return it == regions_by_id_.end() ? nullptr : it->second;
+  }
+  // nullptr for a code libphonenumber does not know.
+  const CallingCode* ForCode(int code) const {
+    auto it = codes_.find(code);
+    return it == codes_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Region>> regions_;
+  std::unordered_map<std::string, const Region*> regions_by_id_;
+  std::unordered_map<int, CallingCode> codes_;
+};
+
+const Plan& ThePlan() {
+  static const Plan* plan = new Plan();
+  return *plan;
+}
+
+}  // namespace
+
+std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::string& region) {
+  // ExtractPossibleNumber, IsViablePhoneNumber, MaybeStripExtension and Normalize reduce these
+  // shapes to their digits: the number starts at the first '+' or digit, the separators are
+  // libphonenumber's punctuation, and without letters, '#', ',', ';', '~', '/' or 'x' no
+  // extension or second number can be read.
+  char digits[kMaxNsn + kMaxCountryCode + 1];
+  size_t n = 0;
+  bool plus = false, started = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      if (n == sizeof digits) return std::nullopt;
+      digits[n++] = c;
+      started = true;
+    } else if (c == '+') {
+      if (started) return std::nullopt;
+      plus = started = true;
+    } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
+      return std::nullopt;
+    }
+  }
+  if (n < 3) return std::nullopt;  // IsViablePhoneNumber's "at least three digits", to be safe
+  const std::string_view all(digits, n);
+  const Plan& plan = ThePlan();
+
+  // MaybeExtractCountryCode.
+  int code = 0;
+  std::string_view national;
+  const Region* metadata = nullptr;  // ParseHelper's country_metadata
+  if (plus) {
+    if (all[0] == '0') return std::nullopt;  // INVALID_COUNTRY_CODE
+    for (size_t i = 1; i <= kMaxCountryCode && code == 0; ++i) {
+      int candidate = 0;
+      for (size_t k = 0; k < i; ++k) candidate = candidate * 10 + (all[k] - '0');
+      const CallingCode* cc = plan.ForCode(candidate);
+      if (cc == nullptr) continue;
+      if (!cc->ok) return std::nullopt;
+      code = candidate;
+      national = all.substr(i);
+      // The main region's metadata (the default region's, when it is the same).
+      metadata = cc->regions.front();
+    }
+    if (code == 0) return std::nullopt;
+  } else {
+    metadata = plan.ForRegion(region);
+    if (metadata == nullptr || !metadata->ok) return std::nullopt;  // no region: refused there
+    // An international prefix (0086…) or the region's own country code (8613…): libphonenumber
+    // weighs both readings.
+    if (metadata->international_prefix == nullptr ||
+        MatchesAtStart(*metadata->international_prefix, all)) {
+      return std::nullopt;
+    }
+    const std::string own = std::to_string(metadata->country_code);
+    if (all.substr(0, own.size()) == own) return std::nullopt;
+    code = metadata->country_code;
+    national = all;
+  }
+  if (national.size() < 2) return std::nullopt;  // TOO_SHORT_NSN
+
+  // MaybeStripNationalPrefixAndCarrierCode, and ParseHelper's check of what is left.
+  if (metadata->national_prefix != nullptr) {
+    size_t prefix = 0;
+    if (MatchesAtStart(*metadata->national_prefix, national, &prefix)) {
+      if (metadata->has_transform_rule) return std::nullopt;
+      std::string_view stripped = national.substr(prefix);
+      const bool keep =
+          metadata->general.PatternMatches(national) && !metadata->general.PatternMatches(stripped);
+      if (!keep && !metadata->LengthRefusesStripping(stripped.size())) national = stripped;
+    }
+  }
+  if (national.size() < 2 || national.size() > kMaxNsn) return std::nullopt;
+
+  // IsValidNumber: the region the number belongs to (GetRegionCodeForNumber), then its types.
+  // The national significant number is `national` as is: Parse keeps its leading zeros as
+  // "Italian leading zeros", which GetNationalSignificantNumber and Format put back.
+  const CallingCode* cc = plan.ForCode(code);
+  if (cc == nullptr || !cc->ok) return std::nullopt;
+  const Region* owner = nullptr;
+  if (cc->regions.size() == 1) {
+    owner = cc->regions.front();
+  } else {
+    for (const Region* r : cc->regions) {
+      if (r->has_leading_digits ? MatchesAtStart(*r->leading_digits, national)
+                                : r->HasType(national)) {
+        owner = r;
+        break;
+      }
+    }
+  }
+  if (owner == nullptr || !owner->HasType(national)) return std::nullopt;
+
+  std::string e164 = "+" + std::to_string(code);
+  e164.append(national);
+  if (e164.size() > 16) return std::nullopt;  // the caller refuses it, with its message
+  return e164;
+}
+
+}  // namespace concord::quality_internal
