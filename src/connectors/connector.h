@@ -87,6 +87,22 @@ class Source {
   // The current rows for `keys`; keys with no row are absent from the result.
   virtual Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) = 0;
 
+  // Wake-up (optional): a source whose system announces logged changes (PostgreSQL NOTIFY) lets
+  // an idle engine wait for the announcement instead of sleeping its whole poll interval.
+  // Announcements are hints, never the record of a change: the changelog is. One that is missed
+  // only delays a change until the next poll, so the engine keeps polling at its interval.
+  enum class WakeUp {
+    kNoSignal,  // this source cannot announce changes (or its channel is down right now): the
+                // caller sleeps instead; returned at once, without waiting
+    kTimedOut,  // nothing was announced within the timeout
+    kChanged,   // changes may be pending (announced, or announcements may have been missed
+                // because the channel was just opened): read now
+  };
+  // Waits at most `timeout_ms` (keep it short, ~20 ms: the caller checks for a stop request
+  // between calls) for an announcement on any captured table of this system. Never fails; a
+  // broken channel is reopened by a later call.
+  virtual WakeUp WaitForChanges(int64_t timeout_ms) { return WakeUp::kNoSignal; }
+
   // Poll capture (`capture: poll`, for systems where concord may not install triggers): up to
   // `limit` rows of `t` ordered by (`column`, key columns), each with `column` among its values,
   // whose (column, key) comes after `after` = [column value, key values...] (every row when

@@ -66,17 +66,51 @@ FlowRunner* Engine::FindRunner(const std::string& flow_id) {
   return nullptr;
 }
 
+namespace {
+constexpr int64_t kStopCheckMs = 20;  // how long a stop request may wait for an idle engine
+}  // namespace
+
 void Engine::SleepMs(int64_t ms) {
   // Sleep in small steps so a stop request is honoured quickly.
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   while (!stop_.load() && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(ms, 20)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(ms, kStopCheckMs)));
   }
+}
+
+void Engine::WaitForChanges(int64_t ms, std::vector<Source*> sources) {
+  using Clock = std::chrono::steady_clock;
+  auto until = Clock::now() + std::chrono::milliseconds(ms);
+  while (!stop_.load() && !sources.empty()) {
+    int64_t left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (left <= 0) return;
+    // Each source gets a share of one step, so none waits long while another is announcing.
+    int64_t share = std::max<int64_t>(
+        1, std::min(left, kStopCheckMs) / static_cast<int64_t>(sources.size()));
+    for (auto it = sources.begin(); it != sources.end();) {
+      switch ((*it)->WaitForChanges(share)) {
+        case Source::WakeUp::kChanged:
+          return;
+        case Source::WakeUp::kNoSignal:
+          it = sources.erase(it);
+          break;
+        case Source::WakeUp::kTimedOut:
+          ++it;
+          break;
+      }
+    }
+  }
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+  if (left > 0) SleepMs(left);
 }
 
 namespace {
 
 constexpr int64_t kPausedRetryMs = 10000;
+// An idle engine looks again at least this often at flows waiting for their schedule or their
+// backoff (their times are on the injectable clock, which a test may move).
+constexpr int64_t kClockCheckMs = 1000;
 
 struct FlowClock {
   Backoff backoff;
@@ -104,16 +138,31 @@ Status Engine::Run() {
   log_->info("running {} flow(s); stop with Ctrl-C", runners_.size());
   while (!stop_.load()) {
     int64_t busy = 0;
-    int64_t min_poll = 1000;
+    // How long an idle round may wait: the flows' poll intervals, a partial batch's delay, and
+    // at most kClockCheckMs for flows that are waiting for their time.
+    int64_t wait_ms = -1;
+    auto wait_at_most = [&wait_ms](int64_t ms) {
+      ms = std::max<int64_t>(0, ms);
+      wait_ms = wait_ms < 0 ? ms : std::min(wait_ms, ms);
+    };
+    // Systems whose realtime flows found nothing: an idle round waits on them as sources. A
+    // failed step may have dropped its systems' connections, which are not waited on.
+    std::set<std::string> idle_systems, failed_systems;
     for (size_t i = 0; i < runners_.size() && !stop_.load(); ++i) {
       FlowRunner& r = *runners_[i];
       FlowClock& fc = clocks[i];
       now = clock_->NowMs();
-      if (now < fc.next_attempt_ms) continue;
+      if (now < fc.next_attempt_ms) {
+        wait_at_most(std::min(kClockCheckMs, fc.next_attempt_ms - now));
+        continue;
+      }
       const Schedule& sched = r.flow().schedule;
       bool realtime = sched.kind == Schedule::Kind::kRealtime;
       if (!realtime && !fc.draining) {
-        if (now < fc.next_run_ms) continue;
+        if (now < fc.next_run_ms) {
+          wait_at_most(std::min(kClockCheckMs, fc.next_run_ms - now));
+          continue;
+        }
         fc.draining = true;
         log_->info("flow {}: scheduled run ({})", r.id(), sched.text);
         auto cp = state_->GetCheckpoint(r.id());
@@ -122,7 +171,7 @@ Status Engine::Run() {
           state_->PutCheckpoint(*cp).IgnoreError();
         }
       }
-      min_poll = std::min(min_poll, r.flow().poll_interval_ms);
+      wait_at_most(r.flow().poll_interval_ms);
       auto done = r.Step(/*flush=*/!realtime);
       if (done.ok()) {
         if (fc.failing) {
@@ -131,12 +180,19 @@ Status Engine::Run() {
         }
         fc.backoff.Reset();
         busy += *done;
+        if (realtime && *done == 0) {
+          if (int64_t due = r.partial_batch_due_ms(); due > 0) {
+            wait_at_most(due - clock_->NowMs());
+          }
+          idle_systems.insert(r.flow().from);
+        }
         if (!realtime && *done == 0) {
           fc.draining = false;
           fc.next_run_ms = sched.NextAfter(clock_->NowMs());
         }
       } else {
         const Status& s = done.status();
+        failed_systems.insert({r.flow().from, r.flow().to});
         // Not transient (a table or column is missing): an operator has to act; look again every
         // 10 s so the flow resumes soon after the fix.
         int64_t delay = s.IsRetryable() ? fc.backoff.NextDelayMs() : kPausedRetryMs;
@@ -153,7 +209,15 @@ Status Engine::Run() {
         fc.last_error = s.message();
       }
     }
-    if (busy == 0) SleepMs(min_poll);
+    if (busy == 0) {
+      std::vector<Source*> sources;
+      for (const std::string& system : idle_systems) {
+        if (failed_systems.count(system)) continue;
+        auto conn = pool_->Get(system);  // open: its flow has just used it
+        if (conn.ok() && (*conn)->source() != nullptr) sources.push_back((*conn)->source());
+      }
+      WaitForChanges(wait_ms < 0 ? kClockCheckMs : wait_ms, std::move(sources));
+    }
   }
   log_->info("stopped; every applied batch is committed");
   return Status::Ok();

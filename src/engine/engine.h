@@ -54,6 +54,11 @@ class Engine {
  private:
   Engine(const ConfigSpec& spec, const Clock* clock) : spec_(spec), clock_(clock) {}
   void SleepMs(int64_t ms);
+  // Idle: waits up to `ms` for one of `sources` to announce changes (Source::WaitForChanges), in
+  // steps of at most 20 ms so a stop request is honoured quickly. A source that cannot announce
+  // leaves the wait; with none left this is SleepMs. The poll interval stays the upper bound,
+  // so a missed announcement only delays a change.
+  void WaitForChanges(int64_t ms, std::vector<Source*> sources);
 
   const ConfigSpec& spec_;
   const Clock* clock_;

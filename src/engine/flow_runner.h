@@ -111,6 +111,12 @@ class FlowRunner {
   // Dry run: what the next run would do. Changes nothing anywhere.
   Result<FlowPlan> Plan();
 
+  // When Step returned 0 while holding a partial batch back for max_batch_delay_ms: the clock
+  // time it is due (an idle engine must look again by then); 0 when it holds none.
+  int64_t partial_batch_due_ms() const {
+    return partial_since_ms_ == 0 ? 0 : partial_since_ms_ + flow_.max_batch_delay_ms;
+  }
+
   // Fields this flow writes to the target (its `owns`, else every field both bindings map).
   const std::set<std::string>& carried() const { return carried_; }
 

@@ -3,7 +3,11 @@
 // postgres connector together: initial copy, changes and deletes both ways, no echo through
 // PostgreSQL's origin setting, exact numerics, and a value that does not fit the target's
 // varchar(100) going to the DLQ with the server's reason — never truncated.
+#include <signal.h>
+
+#include <chrono>
 #include <cstdio>
+#include <iostream>
 #include <memory>
 #include <string>
 
@@ -148,6 +152,62 @@ TEST_F(PostgresSyncTest, ValueTooLongForTheTargetGoesToTheDlqNeverTruncated) {
   SyncOnce();
   EXPECT_EQ(Erp("SELECT cust_name FROM erp.customers WHERE cust_code='C1'"), "short now\n");
   EXPECT_NE(RunConcord(dir_.path(), {"dlq", "list"}).out.find("empty"), std::string::npos);
+}
+
+// LISTEN/NOTIFY: with a 10 s poll interval, a change committed in PostgreSQL while `concord run`
+// is idle reaches the target long before the engine's next poll: the capture trigger's NOTIFY
+// woke it. Each change is made a moment after the previous one arrived, when the engine has
+// settled into its wait, so an engine that only polls would need most of the interval for it.
+// (The default max_batch_delay_ms holds the one-change batch back briefly; the wait honours it.)
+TEST(PostgresWakeUpTest, AChangeArrivesLongBeforeThePollIntervalWouldHaveWokenTheEngine) {
+  ASSERT_NE(g_server, nullptr);
+  constexpr int kPollIntervalMs = 10000;
+  TempDir dir;
+  Psql("postgres", "CREATE DATABASE wake;");
+  Psql("wake", "CREATE TABLE accounts (account_no text PRIMARY KEY, account_name text);"
+               "INSERT INTO accounts VALUES ('C0', 'first');");
+  Db erp(dir / "erp.db");
+  erp.Exec("CREATE TABLE customers (cust_code TEXT PRIMARY KEY, cust_name TEXT);");
+  WriteFile(dir / "concord.yaml", R"(version: 1
+state: sqlite:state.db
+systems:
+  crm: {connector: postgres, url: ")" + g_server->UrlFor("wake") + R"("}
+  erp: {connector: sqlite, path: erp.db}
+entities:
+  customer:
+    key: code
+    fields:
+      code: {type: string, required: true}
+      name: {type: string}
+bindings:
+  crm.customer: {table: accounts, key: account_no, fields: {code: account_no, name: account_name}}
+  erp.customer: {table: customers, key: cust_code, fields: {code: cust_code, name: cust_name}}
+flows:
+  - {entity: customer, from: crm, to: erp, poll_interval_ms: )" +
+                                      std::to_string(kPollIntervalMs) + R"(}
+)");
+  pid_t pid = StartConcord(dir.path(), {"run"}, dir / "run.log");
+  ASSERT_GT(pid, 0);
+  auto arrived = [&](const std::string& code) {
+    return erp.Int("SELECT count(*) FROM customers WHERE cust_code = '" + code + "'") == 1;
+  };
+  ASSERT_TRUE(WaitFor([&] { return arrived("C0"); }, 60000)) << ReadFile(dir / "run.log");
+  for (int i = 1; i <= 3; ++i) {
+    SleepMs(500);  // the engine is in its wait now
+    std::string code = "C" + std::to_string(i);
+    auto start = std::chrono::steady_clock::now();
+    Psql("wake", "INSERT INTO accounts VALUES ('" + code + "', 'n" + code + "');");
+    ASSERT_TRUE(WaitFor([&] { return arrived(code); }, 3 * kPollIntervalMs)) << code;
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    std::cout << code << " arrived after " << took << " ms (poll interval " << kPollIntervalMs
+              << " ms)\n";
+    EXPECT_LT(took, kPollIntervalMs / 2) << code << ": the engine waited for its poll, not the "
+                                         << "NOTIFY\n" << ReadFile(dir / "run.log");
+  }
+  kill(pid, SIGTERM);
+  EXPECT_EQ(WaitExit(pid), 0) << ReadFile(dir / "run.log");
 }
 
 }  // namespace

@@ -543,4 +543,9 @@ Result<std::vector<Row>> PostgresSource::ReadRows(const TableRef& t, const std::
   return conn_->ReadRows(t, keys);
 }
 
+Source::WakeUp PostgresSource::WaitForChanges(int64_t timeout_ms) {
+  PgListener* listener = conn_->listener();
+  return listener == nullptr ? WakeUp::kNoSignal : listener->Wait(timeout_ms);
+}
+
 }  // namespace concord::postgres_connector

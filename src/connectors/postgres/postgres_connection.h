@@ -18,6 +18,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/postgres/pg_conn.h"
+#include "connectors/postgres/pg_listen.h"
 
 namespace concord::postgres_connector {
 
@@ -90,6 +91,8 @@ class PostgresSource final : public Source {
   Result<std::vector<Row>> ReadChunk(const TableRef& t, const std::optional<Key>& after,
                                      size_t limit) override;
   Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) override;
+  // Waits on the connection's LISTEN channel (kNotifyChannel); see PgListener.
+  WakeUp WaitForChanges(int64_t timeout_ms) override;
 
  private:
   // Why a poll found nothing: OK when capture is intact, else NotFound/DataLoss explaining it.
@@ -122,6 +125,9 @@ class PostgresConnection final : public Connection {
   // --- shared by the Source and the Sink ---
 
   PgConn& pg() { return *pg_; }
+  // The second connection, opened on first use, that LISTENs for the capture triggers' NOTIFY;
+  // nullptr with `listen: false`.
+  PgListener* listener() { return listener_.get(); }
   const std::string& system() const { return system_; }
   const std::string& schema() const { return schema_; }
   // "erp.accounts" — the prefix of every message about `t`.
@@ -185,10 +191,12 @@ class PostgresConnection final : public Connection {
   static Row ReadRow(const PGresult* r, int row, int first);
 
  private:
-  PostgresConnection(std::string system, std::string schema, std::unique_ptr<PgConn> pg)
+  PostgresConnection(std::string system, std::string schema, std::unique_ptr<PgConn> pg,
+                     std::unique_ptr<PgListener> listener)
       : system_(std::move(system)),
         schema_(std::move(schema)),
         pg_(std::move(pg)),
+        listener_(std::move(listener)),
         source_(this),
         sink_(this) {}
   // The catalog's description of `name`; nullopt when there is no such table.
@@ -197,6 +205,7 @@ class PostgresConnection final : public Connection {
   std::string system_;
   std::string schema_;
   std::unique_ptr<PgConn> pg_;
+  std::unique_ptr<PgListener> listener_;
   PostgresSource source_;
   PostgresSink sink_;
   std::map<std::string, TableMeta> meta_;                    // by quoted name

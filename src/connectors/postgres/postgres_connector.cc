@@ -28,6 +28,7 @@ constexpr std::string_view kConnectTimeoutOption = "connect_timeout_s";
 constexpr std::string_view kStatementTimeoutOption = "statement_timeout_ms";
 constexpr std::string_view kSslModeOption = "sslmode";
 constexpr std::string_view kSslRootCertOption = "sslrootcert";
+constexpr std::string_view kListenOption = "listen";
 
 // Above this many prepared statements the cache is cleared (DEALLOCATE ALL): column sets are
 // normally fixed per binding, so reaching it means callers vary them.
@@ -174,7 +175,8 @@ Result<std::unique_ptr<Connection>> PostgresConnection::Open(const ConnectionPar
                                       std::string(kConnectTimeoutOption),
                                       std::string(kStatementTimeoutOption),
                                       std::string(kSslModeOption),
-                                      std::string(kSslRootCertOption)};
+                                      std::string(kSslRootCertOption),
+                                      std::string(kListenOption)};
   for (const auto& [name, value] : params.options) {
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
     std::string msg = sys + ": unknown option \"" + name + "\" for connector postgres";
@@ -182,7 +184,7 @@ Result<std::unique_ptr<Connection>> PostgresConnection::Open(const ConnectionPar
     if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
     msg +=
         "; allowed: url, password, schema, connect_timeout_s, statement_timeout_ms, sslmode, "
-        "sslrootcert";
+        "sslrootcert, listen";
     return InvalidArgument(msg);
   }
   PgConn::Options o;
@@ -226,9 +228,21 @@ Result<std::unique_ptr<Connection>> PostgresConnection::Open(const ConnectionPar
     if (p.is_relative() && !params.base_dir.empty()) p = std::filesystem::path(params.base_dir) / p;
     o.sslrootcert = p.lexically_normal().string();
   }
+  bool listen = true;
+  if (params.options.count(std::string(kListenOption))) {
+    std::string v = Option(params, kListenOption);
+    if (v != "true" && v != "false") {
+      return InvalidArgument(sys + ": option listen: expected true or false, found \"" + v +
+                             "\"");
+    }
+    listen = v == "true";
+  }
   o.application_name = "concord " + sys;
   ASSIGN_OR_RETURN(std::unique_ptr<PgConn> pg, PgConn::Connect(o, sys));
-  return std::unique_ptr<Connection>(new PostgresConnection(sys, schema, std::move(pg)));
+  auto listener =
+      listen ? std::make_unique<PgListener>(o, sys, std::string(kNotifyChannel)) : nullptr;
+  return std::unique_ptr<Connection>(
+      new PostgresConnection(sys, schema, std::move(pg), std::move(listener)));
 }
 
 std::string PostgresConnection::CaptureTable(std::string_view name) const {
@@ -650,6 +664,10 @@ const ConnectorDescriptor& PostgresConnectorDescriptor() {
               {"sslrootcert",
                "CA certificate file for verify-ca/verify-full, relative to the directory of "
                "concord.yaml"},
+              {"listen",
+               "true: a second connection LISTENs for the capture trigger's NOTIFY, so changes "
+               "are read at once instead of at the next poll; false (poolers without LISTEN, "
+               "such as PgBouncer in transaction mode): poll only (default true)"},
           },
       .required = {"url"},
       .capture_modes = {"trigger", "poll"},

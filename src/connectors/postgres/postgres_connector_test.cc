@@ -198,7 +198,8 @@ TEST(PostgresDescriptorTest, DeclaresOptionsAndCapture) {
     EXPECT_FALSE(doc.empty()) << name;
   }
   EXPECT_EQ(names, (std::set<std::string_view>{"url", "password", "schema", "connect_timeout_s",
-                                               "statement_timeout_ms", "sslmode", "sslrootcert"}));
+                                               "statement_timeout_ms", "sslmode", "sslrootcert",
+                                               "listen"}));
   EXPECT_NE(d.open, nullptr);
 }
 
@@ -225,6 +226,9 @@ TEST_F(PostgresConnectorTest, OpenErrors) {
       {{{"sslmode", "requir"}},
        Code::kInvalidArgument,
        "crm: option sslmode: unknown mode \"requir\" (did you mean \"require\"?)"},
+      {{{"listen", "yes"}},
+       Code::kInvalidArgument,
+       "crm: option listen: expected true or false, found \"yes\""},
       {{{"url", g_server->UrlFor("no_such_db")}},
        Code::kNotFound,
        "crm: cannot connect to PostgreSQL at 127.0.0.1:" + std::to_string(g_server->port()) +
@@ -560,6 +564,41 @@ TEST_F(PostgresConnectorTest, NotifiesListenersOfChanges) {
   n = PQnotifies(listener.raw());
   EXPECT_EQ(n, nullptr) << "one notification per transaction and table";
   if (n) PQfreemem(n);
+}
+
+// The wake-up channel (LISTEN on a second connection): its opening reports kChanged (whatever was
+// announced before nobody heard), a committed change wakes it, a rolled-back one does not, and a
+// channel the server dropped is reopened. Each wait for a wake-up allows far longer than the
+// NOTIFY takes: a broken channel fails with kTimedOut, never by being slow.
+TEST_F(PostgresConnectorTest, WaitForChangesWakesOnCommitAndReopensALostChannel) {
+  using WakeUp = Source::WakeUp;
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  EXPECT_EQ(source()->WaitForChanges(0), WakeUp::kChanged) << "opening the channel";
+  EXPECT_EQ(source()->WaitForChanges(20), WakeUp::kTimedOut);
+  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  EXPECT_EQ(source()->WaitForChanges(30000), WakeUp::kChanged);
+  EXPECT_EQ(source()->WaitForChanges(20), WakeUp::kTimedOut) << "consumed by the first wake-up";
+  App("BEGIN; INSERT INTO accounts VALUES ('A2', 'Beta', NULL); ROLLBACK");
+  EXPECT_EQ(source()->WaitForChanges(200), WakeUp::kTimedOut) << "a rollback announces nothing";
+
+  // The server drops the LISTEN connection (a restart, an administrator): the channel reports
+  // that it cannot signal, reopens on the next call, and wakes again.
+  EXPECT_EQ(Count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                  "application_name = 'concord crm (listen)'"),
+            1);
+  WakeUp w = WakeUp::kTimedOut;
+  for (int i = 0; i < 100 && w == WakeUp::kTimedOut; ++i) w = source()->WaitForChanges(300);
+  EXPECT_EQ(w, WakeUp::kNoSignal);
+  EXPECT_EQ(source()->WaitForChanges(0), WakeUp::kChanged) << "reopened at once";
+  App("UPDATE accounts SET name = 'Acme 2' WHERE account_no = 'A1'");
+  EXPECT_EQ(source()->WaitForChanges(30000), WakeUp::kChanged);
+  // The main connection was never involved.
+  EXPECT_EQ(Read(accounts_, "f1").size(), 2u);
+
+  // `listen: false` (a pooler without LISTEN): no channel, the engine polls.
+  conn_ = Open({{"listen", "false"}});
+  ASSERT_NE(conn_, nullptr);
+  EXPECT_EQ(source()->WaitForChanges(20), WakeUp::kNoSignal);
 }
 
 TEST_F(PostgresConnectorTest, CapturesWritesOfRolesWithoutGrantsOnTheChangelog) {
