@@ -114,6 +114,8 @@ std::string_view TrimUnicode(std::string_view s);
 // Every run of Unicode blanks → one ASCII space.
 std::string CollapseSpaces(std::string_view s);
 std::string ToCase(std::string_view s, LetterCase c);
+// ToCase of ASCII text, in place.
+void ToAsciiCase(std::string* s, LetterCase c);
 // OpenCC conversion; InvalidArgument when OpenCC or its data cannot be loaded.
 Result<std::string> ConvertChinese(std::string_view s, ChineseScript to);
 // What a typed value looks like once full-width digits and punctuation are half-width: NFKC when

@@ -7,6 +7,16 @@
 namespace concord::quality_internal {
 namespace {
 
+// ASCII text that CollapseSpaces leaves as it is: no blank but single spaces.
+bool HasNoBlankRun(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') return false;
+    if (c == ' ' && i + 1 < s.size() && s[i + 1] == ' ') return false;
+  }
+  return true;
+}
+
 bool HasTextOps(const FieldSpec& f) {
   return f.trim || f.collapse_spaces || f.nfkc || f.letter_case != LetterCase::kKeep ||
          f.chinese != ChineseScript::kKeep;
@@ -15,11 +25,27 @@ bool HasTextOps(const FieldSpec& f) {
 // Text as the field asks for it: nfkc, trim, collapse_spaces, case, chinese — in that order, so
 // that full-width blanks are blanks by the time they are trimmed, and letters that NFKC produced
 // get their case.
+//
+// Each step leaves `s` in place when it would not change it (ASCII under NFKC, nothing to trim,
+// no run of blanks, ASCII case): most values are already so, and a copy per step per value was a
+// good part of what a text field cost.
 Result<std::string> ApplyTextOps(const FieldSpec& f, std::string s) {
-  if (f.nfkc) s = Nfkc(s);
-  if (f.trim) s = std::string(TrimUnicode(s));
-  if (f.collapse_spaces) s = CollapseSpaces(s);
-  if (f.letter_case != LetterCase::kKeep) s = ToCase(s, f.letter_case);
+  const bool ascii = IsAscii(s);
+  if (f.nfkc && !ascii) s = Nfkc(s);
+  if (f.trim) {
+    std::string_view kept = TrimUnicode(s);
+    const size_t start = static_cast<size_t>(kept.data() - s.data());
+    s.erase(start + kept.size());
+    s.erase(0, start);
+  }
+  if (f.collapse_spaces && !(IsAscii(s) && HasNoBlankRun(s))) s = CollapseSpaces(s);
+  if (f.letter_case != LetterCase::kKeep) {
+    if (IsAscii(s)) {
+      ToAsciiCase(&s, f.letter_case);
+    } else {
+      s = ToCase(s, f.letter_case);
+    }
+  }
   if (f.chinese != ChineseScript::kKeep) return ConvertChinese(s, f.chinese);
   return s;
 }
@@ -43,9 +69,15 @@ Result<Value> TextOf(const FieldSpec& field, const Value& raw) {
   return Value::Text(std::move(*s));
 }
 
+// std::isalnum of the "C" locale (concord never sets another), without the call: these run for
+// every character of every address.
+bool IsAsciiAlnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 bool IsAtomChar(unsigned char c) {
   // RFC 5322 atext, plus any non-ASCII byte (RFC 6531 internationalized local parts).
-  return std::isalnum(c) || c >= 0x80 ||
+  return IsAsciiAlnum(c) || c >= 0x80 ||
          std::string_view("!#$%&'*+/=?^_`{|}~-").find(static_cast<char>(c)) !=
              std::string_view::npos;
 }
@@ -81,8 +113,8 @@ bool IsDomain(std::string_view s) {
     }
     last_all_digits = true;
     for (unsigned char c : label) {
-      if (!(std::isalnum(c) || c == '-' || c >= 0x80)) return false;
-      last_all_digits = last_all_digits && std::isdigit(c);
+      if (!(IsAsciiAlnum(c) || c == '-' || c >= 0x80)) return false;
+      last_all_digits = last_all_digits && c >= '0' && c <= '9';
     }
     ++labels;
     start = end + 1;
@@ -126,7 +158,7 @@ Result<Value> NormalizeEmail(const FieldSpec& field, const Value& raw, const Com
   // Domains are case-insensitive; local parts may not be (RFC 5321), so only the domain is
   // lower-cased. Non-ASCII (IDN) domains are kept as written.
   for (size_t i = at + 1; i < out.size(); ++i) {
-    out[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[i])));
+    if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] - 'A' + 'a');
   }
   return Value::Text(std::move(out));
 }

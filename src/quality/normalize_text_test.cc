@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <random>
+
+#include "quality/normalize_internal.h"
 #include "quality/normalize_test_util.h"
 
 namespace concord {
@@ -161,6 +165,89 @@ TEST(NormalizeEnumTest, DefaultForUnknownValues) {
                            Ok(T(""), T("")),  // empty is absent, not unknown
                            Ok(Value::Null(), Value::Null()),
                        });
+}
+
+// ApplyTextOps skips the steps that would not change the text (ASCII under NFKC, ASCII without a
+// run of blanks, ASCII case in place). Over random mixes of ASCII, blanks of every kind, full-width
+// forms and Chinese, with every combination of operations, it must give what the operations give
+// one after the other.
+TEST(NormalizeTextTest, SkippedStepsChangeNothing) {
+  using namespace quality_internal;
+  const std::vector<std::string> pieces = {
+      "a",
+      "Z",
+      "q",
+      "7",
+      " ",
+      "  ",
+      "\t",
+      "\n",
+      "\r",
+      "\v",
+      "\f",
+      "-",
+      ".",
+      "\xe3\x80\x80",  // ideographic space
+      "\xc2\xa0",      // no-break space
+      "\xe2\x80\x8b",  // zero-width space
+      "\xef\xbc\xa1",  // full-width A
+      "\xef\xbd\x8c",  // full-width l
+      "\xe5\xbc\xa0",  // 张
+      "\xc3\x84",      // Ä
+      "\xef\xbc\x91",  // full-width 1
+  };
+  std::mt19937 rng(42);
+  int checked = 0;
+  for (int i = 0; i < 4000; ++i) {
+    std::string text;
+    const size_t n = rng() % 12;
+    const bool ascii_only = rng() % 2 == 0;
+    for (size_t k = 0; k < n; ++k) {
+      text += pieces[rng() % (ascii_only ? 13 : pieces.size())];
+    }
+    for (int ops = 0; ops < 24; ++ops) {
+      FieldSpec f = MakeField("f", FieldType::kString);
+      f.nfkc = ops & 1;
+      f.trim = ops & 2;
+      f.collapse_spaces = ops & 4;
+      f.letter_case = ops < 8    ? LetterCase::kKeep
+                      : ops < 16 ? LetterCase::kUpper
+                                 : LetterCase::kLower;
+      std::string want = text;
+      if (f.nfkc) want = Nfkc(want);
+      if (f.trim) want = std::string(TrimUnicode(want));
+      if (f.collapse_spaces) want = CollapseSpaces(want);
+      if (f.letter_case != LetterCase::kKeep) want = ToCase(want, f.letter_case);
+      auto got = NormalizeValue(f, Value::Text(text));
+      ASSERT_TRUE(got.ok()) << text;
+      EXPECT_EQ(got->text(), want) << "\"" << text << "\", operations " << ops;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 4000 * 24);
+}
+
+// The address checks read characters by the "C" locale's classes: every ASCII character in a local
+// part and in a domain label is taken or refused as std::isalnum says, and only A-Z are lowered.
+TEST(NormalizeEmailTest, CharacterClassesAreTheCLocale) {
+  FieldSpec f = MakeField("email", FieldType::kEmail);
+  const std::string specials = "!#$%&'*+/=?^_`{|}~-";
+  for (int c = 1; c < 0x80; ++c) {
+    const char ch = static_cast<char>(c);
+    if (ch == '@' || ch == '.' || ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') continue;
+    SCOPED_TRACE(c);
+    const bool atom = std::isalnum(c) || specials.find(ch) != std::string::npos;
+    auto local = NormalizeValue(f, Value::Text(std::string("a") + ch + "b@example.com"));
+    EXPECT_EQ(local.ok(), atom);
+    const bool label = std::isalnum(c) || ch == '-';
+    auto domain = NormalizeValue(f, Value::Text(std::string("ab@e") + ch + "x.com"));
+    EXPECT_EQ(domain.ok(), label);
+    if (domain.ok()) {
+      EXPECT_EQ(domain->text(), std::string("ab@e") + static_cast<char>(std::tolower(c)) + "x.com");
+    }
+  }
+  EXPECT_FALSE(NormalizeValue(f, Value::Text("a@example.123")).ok());  // all-digit last label
+  EXPECT_TRUE(NormalizeValue(f, Value::Text("a@example.12a")).ok());
 }
 
 TEST(DisplayValueTest, NotPersonal) {

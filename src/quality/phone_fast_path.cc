@@ -26,15 +26,18 @@
 // decides): letters, extensions, IDD prefixes ("0086…"), national numbers that start with the
 // default region's country code ("8613…"), national prefixes with a transform rule, "tel:" URIs.
 //
-// The compiled metadata is built once, on first use, and immutable afterwards; RE2 objects are
-// safe to share between threads.
+// The metadata is read once, on first use, and each region's patterns are compiled on the first
+// number that needs them (std::call_once); immutable afterwards. RE2 objects are safe to share
+// between threads.
 #include <phonenumbers/phonemetadata.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 
 #include "quality/normalize_internal.h"
@@ -68,10 +71,16 @@ std::unique_ptr<RE2> Compile(const std::string& pattern, bool* ok) {
   return re;
 }
 
+bool MatchesInFull(const RE2& re, std::string_view s) {
+  return re.Match(Piece(s), 0, s.size(), RE2::ANCHOR_BOTH, nullptr, 0);
+}
+
+// With `length`, also how many characters the match takes (which asks RE2 for more work).
 bool MatchesAtStart(const RE2& re, std::string_view s, size_t* length = nullptr) {
+  if (length == nullptr) return re.Match(Piece(s), 0, s.size(), RE2::ANCHOR_START, nullptr, 0);
   re2::StringPiece match;
   if (!re.Match(Piece(s), 0, s.size(), RE2::ANCHOR_START, &match, 1)) return false;
-  if (length) *length = match.size();
+  *length = match.size();
   return true;
 }
 
@@ -86,7 +95,7 @@ struct Desc {
   }
   // IsMatch: the pattern matches all of `nsn` (lengths not consulted).
   bool PatternMatches(std::string_view nsn) const {
-    return pattern != nullptr && RE2::FullMatch(Piece(nsn), *pattern);
+    return pattern != nullptr && MatchesInFull(*pattern, nsn);
   }
   // IsNumberMatchingDesc: a listed length (an empty list allows any), then the pattern.
   bool Matches(std::string_view nsn) const {
@@ -102,11 +111,12 @@ struct Desc {
 struct Region {
   int country_code = 0;
   Desc general;
-  // GetNumberTypeHelper's order: premium rate, toll free, shared cost, VoIP, personal, pager, UAN,
-  // voicemail, fixed line; then mobile unless it has the fixed-line pattern.
-  Desc types[9];
-  Desc mobile;
-  bool same_mobile_and_fixed_line = false;
+  // GetNumberTypeHelper finds a type when one of the type descs — premium rate, toll free, shared
+  // cost, VoIP, personal, pager, UAN, voicemail, fixed line, and mobile unless it has the
+  // fixed-line pattern — allows the number's length and matches it in full. Per length, one RE2
+  // of the alternation of those patterns answers the same in one pass (a full match of
+  // (?:a)|(?:b) is a full match of a or of b). nullptr: no type allows that length.
+  std::shared_ptr<const RE2> any_type[kMaxNsn + 1];
   std::vector<int> local_only_lengths;        // of the general desc
   std::unique_ptr<RE2> international_prefix;  // nullptr: none
   std::unique_ptr<RE2> national_prefix;       // national_prefix_for_parsing; nullptr: none
@@ -118,12 +128,34 @@ struct Region {
   explicit Region(const PhoneMetadata& m) {
     country_code = m.country_code();
     general.Load(m.general_desc(), &ok);
-    const PhoneNumberDesc* descs[9] = {&m.premium_rate(), &m.toll_free(),       &m.shared_cost(),
-                                       &m.voip(),         &m.personal_number(), &m.pager(),
-                                       &m.uan(),          &m.voicemail(),       &m.fixed_line()};
-    for (int i = 0; i < 9; ++i) types[i].Load(*descs[i], &ok);
-    mobile.Load(m.mobile(), &ok);
-    same_mobile_and_fixed_line = m.same_mobile_and_fixed_line_pattern();
+    std::vector<const PhoneNumberDesc*> types = {
+        &m.premium_rate(), &m.toll_free(), &m.shared_cost(), &m.voip(),      &m.personal_number(),
+        &m.pager(),        &m.uan(),       &m.voicemail(),   &m.fixed_line()};
+    if (!m.same_mobile_and_fixed_line_pattern()) types.push_back(&m.mobile());
+    std::unordered_map<std::string, std::shared_ptr<const RE2>> compiled;  // lengths sharing one
+    for (size_t length = 0; length <= kMaxNsn; ++length) {
+      std::string alternation;
+      for (const PhoneNumberDesc* d : types) {
+        const auto& lengths = d->possible_length();
+        if (d->national_number_pattern().empty() ||
+            (!lengths.empty() && std::find(lengths.begin(), lengths.end(),
+                                           static_cast<int>(length)) == lengths.end())) {
+          continue;
+        }
+        if (!alternation.empty()) alternation += '|';
+        alternation += "(?:" + d->national_number_pattern() + ")";
+      }
+      if (alternation.empty()) continue;
+      auto& re = compiled[alternation];
+      if (re == nullptr) {
+        RE2::Options options;
+        options.set_log_errors(false);
+        options.set_max_mem(int64_t{64} << 20);  // the alternations of large plans (CN) are big
+        re = std::make_shared<const RE2>(alternation, options);
+        if (!re->ok()) ok = false;
+      }
+      any_type[length] = re;
+    }
     local_only_lengths.assign(m.general_desc().possible_length_local_only().begin(),
                               m.general_desc().possible_length_local_only().end());
     if (!m.international_prefix().empty()) {
@@ -141,11 +173,9 @@ struct Region {
 
   // GetNumberTypeHelper(nsn) != UNKNOWN.
   bool HasType(std::string_view nsn) const {
-    if (!general.Matches(nsn)) return false;
-    for (const Desc& d : types) {
-      if (d.Matches(nsn)) return true;
-    }
-    return !same_mobile_and_fixed_line && mobile.Matches(nsn);
+    if (nsn.size() > kMaxNsn || !general.Matches(nsn)) return false;
+    const RE2* any = any_type[nsn.size()].get();
+    return any != nullptr && MatchesInFull(*any, nsn);
   }
 
   // TestNumberLength(number, metadata) (type UNKNOWN: the general desc) is TOO_SHORT,
@@ -166,28 +196,44 @@ struct Region {
   }
 };
 
+// A region's metadata, compiled on first use: a process reads numbers of a few regions, and
+// compiling all ~250 would add ~100 ms to its start.
+class LazyRegion {
+ public:
+  explicit LazyRegion(const PhoneMetadata* metadata) : metadata_(metadata) {}
+  int country_code() const { return metadata_->country_code(); }
+  // nullptr when a pattern did not compile with RE2.
+  const Region* Get() const {
+    std::call_once(once_, [this] { region_ = std::make_unique<const Region>(*metadata_); });
+    return region_->ok ? region_.get() : nullptr;
+  }
+
+ private:
+  const PhoneMetadata* metadata_;
+  mutable std::once_flag once_;
+  mutable std::unique_ptr<const Region> region_;
+};
+
 // A country calling code: its regions in libphonenumber's order (the main country first).
 struct CallingCode {
-  std::vector<const Region*> regions;
-  bool ok = true;
+  std::vector<const LazyRegion*> regions;
+  bool ok = true;  // every region's metadata found, with this code
 };
 
 class Plan {
  public:
   Plan() {
-    PhoneMetadataCollection collection;
-    if (!collection.ParseFromArray(i18n::phonenumbers::metadata_get(),
-                                   i18n::phonenumbers::metadata_size())) {
+    if (!collection_.ParseFromArray(i18n::phonenumbers::metadata_get(),
+                                    i18n::phonenumbers::metadata_size())) {
       return;  // no fast path at all; libphonenumber decides everything
     }
-    std::unordered_map<std::string, const Region*> geographic;
-    std::unordered_map<int, const Region*> non_geographic;
-    for (const PhoneMetadata& m : collection.metadata()) {
-      regions_.push_back(std::make_unique<Region>(m));
+    std::unordered_map<int, const LazyRegion*> non_geographic;
+    for (const PhoneMetadata& m : collection_.metadata()) {
+      regions_.push_back(std::make_unique<LazyRegion>(&m));
       if (m.id() == "001") {
         non_geographic[m.country_code()] = regions_.back().get();
       } else {
-        geographic[m.id()] = regions_.back().get();
+        by_id_[m.id()] = regions_.back().get();
       }
     }
     const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
@@ -195,36 +241,36 @@ class Plan {
       std::list<std::string> ids;
       util.GetRegionCodesForCountryCallingCode(code, &ids);
       if (ids.empty()) continue;
-      CallingCode& cc = codes_[code];
+      CallingCode& cc = by_code_[code];
       for (const std::string& id : ids) {
-        const Region* r = nullptr;
+        const LazyRegion* r = nullptr;
         if (id == "001") {
           if (auto it = non_geographic.find(code); it != non_geographic.end()) r = it->second;
-        } else if (auto it = geographic.find(id); it != geographic.end()) {
+        } else if (auto it = by_id_.find(id); it != by_id_.end()) {
           r = it->second;
         }
-        if (r == nullptr || !r->ok || r->country_code != code) cc.ok = false;
+        if (r == nullptr || r->country_code() != code) cc.ok = false;
         cc.regions.push_back(r);
       }
     }
-    regions_by_id_ = std::move(geographic);
   }
 
   // The region's metadata, as GetMetadataForRegion; nullptr for an unknown region (or "001").
-  const Region* ForRegion(const std::string& id) const {
-    auto it = regions_by_id_.find(id);
-    return it == regions_by_id_.end() ? nullptr : it->second;
+  const LazyRegion* ForRegion(const std::string& id) const {
+    auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : it->second;
   }
   // nullptr for a code libphonenumber does not know.
   const CallingCode* ForCode(int code) const {
-    auto it = codes_.find(code);
-    return it == codes_.end() ? nullptr : &it->second;
+    auto it = by_code_.find(code);
+    return it == by_code_.end() ? nullptr : &it->second;
   }
 
  private:
-  std::vector<std::unique_ptr<Region>> regions_;
-  std::unordered_map<std::string, const Region*> regions_by_id_;
-  std::unordered_map<int, CallingCode> codes_;
+  PhoneMetadataCollection collection_;
+  std::vector<std::unique_ptr<LazyRegion>> regions_;
+  std::unordered_map<std::string, const LazyRegion*> by_id_;
+  std::unordered_map<int, CallingCode> by_code_;
 };
 
 const Plan& ThePlan() {
@@ -273,12 +319,15 @@ std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::s
       code = candidate;
       national = all.substr(i);
       // The main region's metadata (the default region's, when it is the same).
-      metadata = cc->regions.front();
+      metadata = cc->regions.front()->Get();
+      if (metadata == nullptr) return std::nullopt;
     }
     if (code == 0) return std::nullopt;
   } else {
-    metadata = plan.ForRegion(region);
-    if (metadata == nullptr || !metadata->ok) return std::nullopt;  // no region: refused there
+    const LazyRegion* home = plan.ForRegion(region);
+    if (home == nullptr) return std::nullopt;  // no region: libphonenumber refuses
+    metadata = home->Get();
+    if (metadata == nullptr) return std::nullopt;
     // An international prefix (0086…) or the region's own country code (8613…): libphonenumber
     // weighs both readings.
     if (metadata->international_prefix == nullptr ||
@@ -312,9 +361,11 @@ std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::s
   if (cc == nullptr || !cc->ok) return std::nullopt;
   const Region* owner = nullptr;
   if (cc->regions.size() == 1) {
-    owner = cc->regions.front();
+    owner = cc->regions.front()->Get();
   } else {
-    for (const Region* r : cc->regions) {
+    for (const LazyRegion* lazy : cc->regions) {
+      const Region* r = lazy->Get();
+      if (r == nullptr) return std::nullopt;
       if (r->has_leading_digits ? MatchesAtStart(*r->leading_digits, national)
                                 : r->HasType(national)) {
         owner = r;

@@ -166,14 +166,18 @@ std::string CollapseSpaces(std::string_view s) {
   return out;
 }
 
+void ToAsciiCase(std::string* s, LetterCase c) {
+  for (char& ch : *s) {
+    if (c == LetterCase::kUpper && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 32);
+    if (c == LetterCase::kLower && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+  }
+}
+
 std::string ToCase(std::string_view s, LetterCase c) {
   if (c == LetterCase::kKeep) return std::string(s);
   if (IsAscii(s)) {
     std::string out(s);
-    for (char& ch : out) {
-      if (c == LetterCase::kUpper && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 32);
-      if (c == LetterCase::kLower && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
-    }
+    ToAsciiCase(&out, c);
     return out;
   }
   icu::UnicodeString u =
