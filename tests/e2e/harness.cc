@@ -181,9 +181,11 @@ int64_t Db::Int(const std::string& sql) {
   return s.empty() || s == "NULL" ? 0 : std::stoll(s);
 }
 
-std::string Db::Dump(const std::string& sql) {
+std::string Db::Dump(const std::string& sql) { return SortedLines(Query(sql)); }
+
+std::string SortedLines(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::string> lines;
-  for (const auto& row : Query(sql)) {
+  for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) line += (i ? "|" : "") + row[i];
     lines.push_back(line);

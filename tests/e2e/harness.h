@@ -67,6 +67,9 @@ class Db {
   sqlite3* db_ = nullptr;
 };
 
+// Rows joined as "a|b|c" lines, sorted, one per line — for comparing two tables (Db::Dump).
+std::string SortedLines(const std::vector<std::vector<std::string>>& rows);
+
 // Polls `condition` every 50 ms for up to `max_ms`; returns whether it became true. Used to wait
 // for a background process — never as a performance assertion.
 template <typename F>
