@@ -27,17 +27,6 @@
 namespace concord::e2e {
 namespace {
 
-int EnvInt(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::atoi(v) : fallback;
-}
-
-uint32_t Seed() {
-  uint32_t seed = static_cast<uint32_t>(EnvInt("CONCORD_CRASH_SEED", std::random_device{}()));
-  std::cout << "seed " << seed << " (set CONCORD_CRASH_SEED to repeat)\n";
-  return seed;
-}
-
 // The end of every crash scenario: the killed processes must have done real work (or the test
 // would prove nothing); a last `run --once` drains what a process killed mid-batch left pending;
 // then the checks.
@@ -61,13 +50,18 @@ struct Pairing {
   int writer_rate;               // changes/s (0: as fast as it goes), spread over the kills
 };
 
+// What ctest shows after a test's name ("postgres <-> mysql", not the struct's bytes).
+void PrintTo(const Pairing& p, std::ostream* os) {
+  *os << BackendName(p.crm) << " <-> " << BackendName(p.erp);
+}
+
 class CrashTest : public ::testing::TestWithParam<Pairing> {};
 
 TEST_P(CrashTest, KilledAtRandomMomentsNothingLostNothingDoubled) {
   const Pairing& p = GetParam();
   const int total_changes = EnvInt(p.changes_env, p.changes);
   const int min_kills = EnvInt(p.kills_env, p.kills);
-  const uint32_t seed = Seed();
+  const uint32_t seed = SeedFromEnv();
   StreamScenario scenario(p.crm, p.erp, total_changes, seed);
   scenario.InitialSync();
   scenario.StartWriter(p.writer_rate);
@@ -103,7 +97,7 @@ INSTANTIATE_TEST_SUITE_P(
 class CrashPointTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CrashPointTest, KilledAtThePointNothingLostNothingDoubled) {
-  const uint32_t seed = Seed();
+  const uint32_t seed = SeedFromEnv();
   const int total_changes = EnvInt("CONCORD_CRASH_POINT_CHANGES", 8000);
   StreamScenario scenario(Backend::kSqlite, Backend::kSqlite, total_changes, seed);
   scenario.InitialSync();

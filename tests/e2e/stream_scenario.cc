@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 
 #include <gtest/gtest.h>
@@ -142,6 +143,17 @@ class MysqlDb final : public SystemDb {
 };
 
 }  // namespace
+
+int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::atoi(v) : fallback;
+}
+
+uint32_t SeedFromEnv() {
+  uint32_t seed = static_cast<uint32_t>(EnvInt("CONCORD_CRASH_SEED", std::random_device{}()));
+  std::cout << "seed " << seed << " (set CONCORD_CRASH_SEED to repeat)\n";
+  return seed;
+}
 
 std::string BackendName(Backend b) {
   return b == Backend::kSqlite ? "sqlite" : b == Backend::kPostgres ? "postgres" : "mysql";

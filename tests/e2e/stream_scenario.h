@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <random>
 #include <string>
 #include <thread>
@@ -32,6 +33,12 @@ namespace concord::e2e {
 
 enum class Backend { kSqlite, kPostgres, kMysql };
 std::string BackendName(Backend b);
+inline void PrintTo(Backend b, std::ostream* os) { *os << BackendName(b); }
+
+// An integer from the environment (test sizes), or `fallback`.
+int EnvInt(const char* name, int fallback);
+// CONCORD_CRASH_SEED, else a random seed; printed so a failure can be repeated.
+uint32_t SeedFromEnv();
 
 // The test process's servers, started on first use (a failure to start fails the test).
 test_servers::PostgresServer* SharedPostgres();

@@ -4,8 +4,11 @@
 #
 #   postgres.sh start DIR [PORT] [OWNER_PID]
 #       prints the URL: postgresql://postgres@127.0.0.1:<port>/postgres
-#   postgres.sh stop DIR
-#       stops it (immediate) — safe to call twice
+#   postgres.sh stop DIR [MODE]
+#       stops it — safe to call twice. MODE: immediate (default: the data is thrown away anyway)
+#       or fast (a clean shutdown that keeps everything committed, for a restart: `start DIR PORT`
+#       again starts the same data directory; it must be given the same PORT, or it may pick
+#       another one)
 #
 # DIR must exist and be empty or hold a server this script made. PORT is a hint (a port the
 # caller found free by binding port 0); when it is taken or absent, random ports are tried. With
@@ -108,21 +111,26 @@ directory under /tmp"
 cmd_watch() {
   local dir="$1" owner_pid="$2"
   while kill -0 "$owner_pid" 2>/dev/null && [ -f "$dir/data/postmaster.pid" ]; do sleep 1; done
+  # Stopped while its owner lives (a test restarting it): a restart brings its own watchdog, and
+  # this one must not stop the restarted server.
+  kill -0 "$owner_pid" 2>/dev/null && return 0
   cmd_stop "$dir"
 }
 
 cmd_stop() {
-  local dir="${1:?usage: postgres.sh stop DIR}"
+  local dir="${1:?usage: postgres.sh stop DIR [immediate|fast]}"
+  local mode="${2:-immediate}"
+  case "$mode" in immediate | fast) ;; *) die "stop mode must be immediate or fast, not $mode" ;; esac
   [ -f "$dir/data/postmaster.pid" ] || return 0
   local bin
   bin="$(find_bindir)"
   pick_owner
-  as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m "$mode" -w stop >/dev/null 2>&1 || true
 }
 
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   watch) shift; cmd_watch "$@" ;;
-  *) die "usage: postgres.sh start DIR [PORT] [OWNER_PID] | stop DIR" ;;
+  *) die "usage: postgres.sh start DIR [PORT] [OWNER_PID] | stop DIR [immediate|fast]" ;;
 esac

@@ -41,6 +41,30 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
+// Runs `postgres.sh start DIR PORT OWNER`; returns the URL it prints, or "" with *error set.
+std::string RunStart(const std::string& dir, int port, std::string* error) {
+  const std::string err_path = dir + "/start.err";
+  std::string cmd = "bash '" + std::string(CONCORD_POSTGRES_SH) + "' start '" + dir + "' " +
+                    std::to_string(port) + " " + std::to_string(getpid()) + " 2>'" + err_path +
+                    "'";
+  FILE* out = popen(cmd.c_str(), "r");
+  if (out == nullptr) {
+    *error = "cannot run " + std::string(CONCORD_POSTGRES_SH);
+    return "";
+  }
+  std::string url;
+  char buf[512];
+  while (fgets(buf, sizeof(buf), out)) url += buf;
+  int status = pclose(out);
+  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+  if (status != 0 || url.rfind("postgresql://", 0) != 0) {
+    *error = ReadAll(err_path);
+    if (error->empty()) error->assign("postgres.sh start failed: " + url);
+    return "";
+  }
+  return url;
+}
+
 }  // namespace
 
 std::unique_ptr<PostgresServer> PostgresServer::Start(std::string* error) {
@@ -51,29 +75,33 @@ std::unique_ptr<PostgresServer> PostgresServer::Start(std::string* error) {
     return nullptr;
   }
   const std::string dir = tmpl;
-  const std::string err_path = dir + "/start.err";
-  std::string cmd = "bash '" + std::string(CONCORD_POSTGRES_SH) + "' start '" + dir + "' " +
-                    std::to_string(FreePort()) + " " + std::to_string(getpid()) + " 2>'" +
-                    err_path + "'";
-  FILE* out = popen(cmd.c_str(), "r");
-  if (out == nullptr) {
-    *error = "cannot run " + std::string(CONCORD_POSTGRES_SH);
-    return nullptr;
-  }
-  std::string url;
-  char buf[512];
-  while (fgets(buf, sizeof(buf), out)) url += buf;
-  int status = pclose(out);
-  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
-  if (status != 0 || url.rfind("postgresql://", 0) != 0) {
-    *error = ReadAll(err_path);
-    if (error->empty()) error->assign("postgres.sh start failed: " + url);
+  std::string url = RunStart(dir, FreePort(), error);
+  if (url.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
     return nullptr;
   }
   int port = std::atoi(ReadAll(dir + "/port").c_str());
   return std::unique_ptr<PostgresServer>(new PostgresServer(dir, url, port));
+}
+
+void PostgresServer::Shutdown() {
+  std::string cmd =
+      "bash '" + std::string(CONCORD_POSTGRES_SH) + "' stop '" + dir_ + "' fast >/dev/null 2>&1";
+  if (system(cmd.c_str()) != 0) {
+    // pg_ctl's own failure is ignored by the script; Restart() reports a server still running.
+  }
+}
+
+bool PostgresServer::Restart(std::string* error) {
+  if (RunStart(dir_, port_, error).empty()) return false;
+  int port = std::atoi(ReadAll(dir_ + "/port").c_str());
+  if (port != port_) {
+    *error = "port " + std::to_string(port_) + " was taken; the server restarted on " +
+             std::to_string(port);
+    return false;
+  }
+  return true;
 }
 
 PostgresServer::~PostgresServer() {

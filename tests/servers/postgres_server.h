@@ -42,6 +42,14 @@ class PostgresServer {
   // Stops the server now (idempotent); the destructor also removes the directory.
   void Stop();
 
+  // For server-restart tests: stops the server cleanly (fast shutdown: sessions are ended, and
+  // everything committed is on disk even with the test server's fsync off), keeping its port and
+  // data directory for Restart().
+  void Shutdown();
+  // Starts the server again after Shutdown(), on the same port and data directory. False with
+  // *error (the script's message) when it cannot, or when another process took the port.
+  bool Restart(std::string* error);
+
  private:
   PostgresServer(std::string dir, std::string url, int port)
       : dir_(std::move(dir)), url_(std::move(url)), port_(port) {}
