@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+
+#include "quality/normalize_internal.h"
 #include "quality/normalize_test_util.h"
 
 namespace concord {
@@ -468,6 +472,41 @@ TEST(WriteDateTimeTest, RoundTrips) {
       }
       ASSERT_TRUE(back.ok()) << written->ToString() << ": " << back.status().ToString();
       EXPECT_EQ(*back, T(t.c_str())) << "written as " << written->ToString();
+    }
+  }
+}
+
+// Zone::LocalToUtc checks one candidate when the offsets a day before and after agree. Against
+// the plain reading — every candidate checked, collected in a set — over every quarter hour of
+// 2021 and random times of 1900-2100, in zones with DST both ways, half-hour and 45-minute offsets,
+// and a skipped day (Pacific/Apia, end of 2011).
+TEST(ZoneTest, LocalToUtcAsEveryCandidateChecked) {
+  using quality_internal::Zone;
+  std::mt19937_64 rng(2021);
+  for (const char* name :
+       {"Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe",
+        "America/Sao_Paulo", "Pacific/Apia", "Asia/Kathmandu", "Pacific/Chatham", "+05:30"}) {
+    SCOPED_TRACE(name);
+    auto zone = Zone::Create(name);
+    ASSERT_NE(zone, nullptr);
+    auto check = [&](int64_t local) {
+      std::set<int64_t> instants;
+      for (int64_t probe : {local - 86400, local + 86400}) {
+        int offset = zone->OffsetAt(probe);
+        if (zone->OffsetAt(local - offset) == offset) instants.insert(local - offset);
+      }
+      Zone::Local want = instants.empty()      ? Zone::Local::kSkipped
+                         : instants.size() > 1 ? Zone::Local::kRepeated
+                                               : Zone::Local::kOk;
+      int64_t utc = 0;
+      ASSERT_EQ(zone->LocalToUtc(local, &utc), want) << local;
+      if (want == Zone::Local::kOk) ASSERT_EQ(utc, *instants.begin()) << local;
+    };
+    const int64_t y2021 = 1609459200;
+    for (int64_t t = y2021 - 86400; t < y2021 + 366 * 86400; t += 900) check(t);
+    check(1325239200);  // 2011-12-30 10:00 local, a day Samoa skipped
+    for (int i = 0; i < 20000; ++i) {
+      check(-2208988800 + static_cast<int64_t>(rng() % (200ull * 365 * 86400)));
     }
   }
 }

@@ -66,24 +66,31 @@ std::string ValidationReason(const PhoneNumber& n) {
 
 Result<Value> NormalizePhone(const FieldSpec& field, const Value& raw, const Compiled&) {
   std::string text;
+  std::string_view view;  // Canonicalish(raw), without a copy when it is ASCII already
   switch (raw.kind()) {
     case ValueKind::kText:
-      text = Canonicalish(raw.text());  // full-width digits, ＋ and （） become ASCII
+      view = TrimAscii(raw.text());
+      if (!IsAscii(view)) {
+        text = Canonicalish(raw.text());  // full-width digits, ＋ and （） become ASCII
+        view = text;
+      }
       break;
     case ValueKind::kInt:
       if (raw.int_value() <= 0) return Expected(field, kWhat, raw, "not a number");
       text = raw.ToString();
+      view = text;
       break;
     default:
       return Expected(field, kWhat, raw);
   }
-  if (text.empty()) return Value::Text("");  // empty is absent; `required` decides
-  if (text.size() > kMaxInput) return Expected(field, kWhat, raw, "too long");
+  if (view.empty()) return Value::Text("");  // empty is absent; `required` decides
+  if (view.size() > kMaxInput) return Expected(field, kWhat, raw, "too long");
   static const std::string kNoRegion = "ZZ";
   const std::string& region = field.region.empty() ? kNoRegion : field.region;
   // Most numbers are answered by the fast path (phone_fast_path.cc), as libphonenumber would
   // answer them; whatever it is not sure of, libphonenumber decides.
-  if (auto e164 = PhoneE164FastPath(text, region)) return Value::Text(std::move(*e164));
+  if (auto e164 = PhoneE164FastPath(view, region)) return Value::Text(std::move(*e164));
+  if (text.data() != view.data()) text = std::string(view);
   PhoneNumber number;
   auto error = Util().Parse(text, region, &number);
   if (error != PhoneNumberUtil::NO_PARSING_ERROR) {

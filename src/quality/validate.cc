@@ -83,13 +83,14 @@ std::string Join(const std::vector<std::string>& values) {
   return out;
 }
 
-void CheckRange(const FieldSpec& field, const Value& v, std::vector<FieldIssue>* issues) {
-  std::string text = v.ToString();
+// `number` is `v` read as a decimal (CheckField has read it once for the type check).
+void CheckRange(const FieldSpec& field, const Value& v, const quality_internal::Decimal& number,
+                std::vector<FieldIssue>* issues) {
   auto bound = [&](const std::optional<std::string>& limit, const char* rule, int bad_sign,
                    const char* words) {
     if (!limit) return;
-    auto c = CompareDecimal(text, *limit);
-    if (!c.ok()) {
+    auto limit_number = quality_internal::ParseDecimal(*limit);
+    if (!limit_number) {
       // The value was checked already; a bound that is not a number is a configuration error
       // that validation should have caught — report it rather than let the value pass.
       issues->push_back({field.name, rule,
@@ -97,7 +98,7 @@ void CheckRange(const FieldSpec& field, const Value& v, std::vector<FieldIssue>*
                          "fix the data dictionary"});
       return;
     }
-    if (*c == bad_sign) {
+    if (quality_internal::CompareDecimals(number, *limit_number) == bad_sign) {
       issues->push_back({field.name, rule,
                          DisplayNumber(field, v) + " is " + words + " " + rule + " " + *limit,
                          "fix the value in the source system"});
@@ -120,9 +121,15 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
     return;  // "" counts as absent: no other rule applies to it
   }
   const bool numeric = field.type == FieldType::kInt || field.type == FieldType::kDecimal;
+  // The number, read once for the type check and the range (an Int always reads).
+  std::optional<quality_internal::Decimal> number;
+  if (numeric && v->kind() == CanonicalKind(field.type)) {
+    number =
+        quality_internal::ParseDecimal(field.type == FieldType::kInt ? v->ToString() : v->text());
+  }
   if (v->kind() != CanonicalKind(field.type) ||
       (field.type == FieldType::kBool && v->int_value() != 0 && v->int_value() != 1) ||
-      (field.type == FieldType::kDecimal && !quality_internal::ParseDecimal(v->text()))) {
+      (field.type == FieldType::kDecimal && !number)) {
     issues->push_back({field.name, "type",
                        "expected a canonical " + std::string(FieldTypeName(field.type)) +
                            " value, found " + std::string(ValueKindName(v->kind())) + " " +
@@ -139,7 +146,7 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
                          "shorten the value in the source system, or raise max_length"});
     }
   }
-  if (numeric) CheckRange(field, *v, issues);
+  if (number && (field.min || field.max)) CheckRange(field, *v, *number, issues);
   if (!field.pattern.empty() && v->kind() == ValueKind::kText) CheckPattern(field, *v, issues);
   if (field.type == FieldType::kEnum && !field.values.empty()) {
     const std::string& text = v->text();

@@ -3,8 +3,6 @@
 // thread-safe). ICU's TimeZone is used through its const getOffset only, which is thread-safe.
 #include <unicode/timezone.h>
 
-#include <set>
-
 #include "quality/normalize_internal.h"
 
 namespace concord::quality_internal {
@@ -49,15 +47,16 @@ Zone::Local Zone::LocalToUtc(int64_t local_seconds, int64_t* utc) const {
   // offset at most once within two days. A candidate is right when the offset at the instant it
   // gives is the candidate itself; none right means the clocks skipped this time, two right that
   // they passed it twice.
-  std::set<int64_t> instants;
-  for (int64_t probe : {local_seconds - 86400, local_seconds + 86400}) {
-    int offset = OffsetAt(probe);
-    int64_t candidate = local_seconds - offset;
-    if (OffsetAt(candidate) == offset) instants.insert(candidate);
-  }
-  if (instants.empty()) return Local::kSkipped;
-  if (instants.size() > 1) return Local::kRepeated;
-  *utc = *instants.begin();
+  // When both bounds have the same offset (nearly always) there is one candidate to check.
+  const int before = OffsetAt(local_seconds - 86400);
+  const int after = OffsetAt(local_seconds + 86400);
+  const int64_t first = local_seconds - before;
+  const int64_t second = local_seconds - after;
+  const bool first_right = OffsetAt(first) == before;
+  const bool second_right = before == after ? first_right : OffsetAt(second) == after;
+  if (first_right && second_right && first != second) return Local::kRepeated;
+  if (!first_right && !second_right) return Local::kSkipped;
+  *utc = first_right ? first : second;
   return Local::kOk;
 }
 
