@@ -92,7 +92,8 @@ BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
            "check that the table has this column and the binding names it"});
       continue;
     }
-    auto decoded = DecodeValue(*spec, it->second, formats_[i]);
+    Value decoded_text;  // what DecodeValue decodes into, when there is anything to decode
+    auto decoded = DecodeValue(*spec, it->second, formats_[i], &decoded_text);
     if (!decoded.ok()) {
       out.issues.push_back(
           {m.field, "encoding", decoded.status().message(),
@@ -106,7 +107,7 @@ BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
                      "; fix the value in the source system, or the binding's encoding"});
       continue;
     }
-    const Value* raw = &*decoded;
+    const Value* raw = *decoded;
     Value mapped;
     if (!m.value_map.empty() && !raw->is_null()) {
       const std::string* canonical = Forward(m, raw->ToString());

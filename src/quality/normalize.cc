@@ -152,25 +152,35 @@ Result<BindingFormat> BindingFormat::Compile(const FieldSpec& field, const Field
   return BindingFormat(std::move(c));
 }
 
-Result<Value> DecodeValue(const FieldSpec& field, const Value& raw, const BindingFormat& format) {
+Result<const Value*> DecodeValue(const FieldSpec& field, const Value& raw,
+                                 const BindingFormat& format, Value* decoded) {
   using namespace quality_internal;
   const TextEncoding enc = format.encoding();
-  if (raw.kind() != ValueKind::kText && raw.kind() != ValueKind::kBlob) return raw;
+  if (raw.kind() != ValueKind::kText && raw.kind() != ValueKind::kBlob) return &raw;
   const std::string& bytes = raw.text();
   size_t bad = 0;
   if (enc == TextEncoding::kUtf8) {
-    if (raw.kind() == ValueKind::kBlob || IsValidUtf8(bytes, &bad)) return raw;
+    if (raw.kind() == ValueKind::kBlob || IsValidUtf8(bytes, &bad)) return &raw;
     return Expected(field, "UTF-8 text", raw, "not valid UTF-8 at byte " + std::to_string(bad + 1));
   }
   const bool utf16 = enc == TextEncoding::kUtf16Le || enc == TextEncoding::kUtf16Be;
-  if (raw.kind() == ValueKind::kText && !utf16 && IsValidUtf8(bytes)) return raw;
+  if (raw.kind() == ValueKind::kText && !utf16 && IsValidUtf8(bytes)) return &raw;
   auto text = DecodeBytes(bytes, enc, &bad);
   const std::string name(TextEncodingName(enc));
   if (!text) {
     return Expected(field, name + " text", raw,
                     "not valid " + name + " at byte " + std::to_string(bad + 1));
   }
-  return Value::Text(std::move(*text));
+  *decoded = Value::Text(std::move(*text));
+  return decoded;
+}
+
+Result<Value> DecodeValue(const FieldSpec& field, const Value& raw, const BindingFormat& format) {
+  Value decoded;
+  auto v = DecodeValue(field, raw, format, &decoded);
+  if (!v.ok()) return v.status();
+  if (*v == &decoded) return decoded;
+  return raw;
 }
 
 Result<Value> NormalizeValue(const FieldSpec& field, const Value& decoded,

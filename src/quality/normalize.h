@@ -68,6 +68,10 @@ class BindingFormat {
 // valid UTF-8 when no encoding is declared — `expected UTF-8 text, found x'd6d0cec4' (not valid
 // UTF-8 at byte 1)`. Values are masked when the field is personal.
 Result<Value> DecodeValue(const FieldSpec& field, const Value& raw, const BindingFormat& format);
+// The same for the record path, without copying a value that needs no decoding (most do not):
+// points at `raw` itself then, else at `*decoded`, which receives the decoded value.
+Result<const Value*> DecodeValue(const FieldSpec& field, const Value& raw,
+                                 const BindingFormat& format, Value* decoded);
 
 // Step 2: a decoded value (after any value map) → the canonical form of `field`, reading also the
 // layouts `format` allows (dmy/mdy, Unix units, Excel serials, a pattern) and placing naive times

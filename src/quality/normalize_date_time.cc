@@ -175,23 +175,34 @@ Result<Reading> Read(const FieldSpec& field, const Value& raw, const Compiled& f
   return Reading{std::move(*t), false};
 }
 
+void AppendTime(std::string* out, const DateTime& t, char sep) {
+  out->push_back(sep);
+  AppendPadded(out, t.hour, 2);
+  out->push_back(':');
+  AppendPadded(out, t.minute, 2);
+  out->push_back(':');
+  AppendPadded(out, t.second, 2);
+  if (!t.fraction.empty()) {
+    out->push_back('.');
+    *out += t.fraction;
+  }
+}
+
 std::string FormatTime(const DateTime& t, char sep) {
   std::string out;
   out.reserve(10 + t.fraction.size());
-  out.push_back(sep);
-  AppendPadded(&out, t.hour, 2);
-  out.push_back(':');
-  AppendPadded(&out, t.minute, 2);
-  out.push_back(':');
-  AppendPadded(&out, t.second, 2);
-  if (!t.fraction.empty()) {
-    out.push_back('.');
-    out += t.fraction;
-  }
+  AppendTime(&out, t, sep);
   return out;
 }
 
-std::string Iso(const DateTime& t) { return FormatDate(t.date) + FormatTime(t, 'T'); }
+// "YYYY-MM-DDTHH:MM:SS[.f]" and `suffix`, built in one string (this is on every timestamp).
+std::string Iso(const DateTime& t, std::string_view suffix = "") {
+  std::string out = FormatDate(t.date);
+  out.reserve(20 + t.fraction.size() + suffix.size());
+  AppendTime(&out, t, 'T');
+  out += suffix;
+  return out;
+}
 
 // The instant of a local time in the binding's zone; the refusal reason otherwise.
 std::optional<int64_t> PlaceInZone(const Zone& zone, int64_t local, std::string* why) {
@@ -295,7 +306,7 @@ Result<Value> NormalizeTimestamp(const FieldSpec& field, const Value& raw, const
   if (*utc < kMinUnixSeconds || *utc > kMaxUnixSeconds) {
     return Expected(field, kWhatTimestamp, raw, kOutOfRange);
   }
-  return Value::Text(Iso(DateTime::FromSeconds(*utc, t.fraction)) + "Z");
+  return Value::Text(Iso(DateTime::FromSeconds(*utc, std::move(t.fraction)), "Z"));
 }
 
 Result<Value> WriteDate(const FieldSpec& field, const Value& canonical, const Compiled& fmt) {

@@ -88,12 +88,21 @@ TEST(DecodeValueTest, LegacyEncodings) {
     SCOPED_TRACE(std::string(TextEncodingName(c.encoding)) + " " + c.raw.ToString());
     BindingFormat fmt = MakeFormat(f, "", "", c.encoding);
     auto got = DecodeValue(f, c.raw, fmt);
+    // The record path's overload: the same outcome, pointing at the value itself when nothing
+    // was decoded.
+    Value storage;
+    auto ref = DecodeValue(f, c.raw, fmt, &storage);
     if (c.ok) {
       ASSERT_TRUE(got.ok()) << got.status().ToString();
       EXPECT_EQ(*got, T(c.want));
+      ASSERT_TRUE(ref.ok());
+      EXPECT_EQ(**ref, T(c.want));
+      EXPECT_EQ(*ref == &c.raw, c.raw == T(c.want));
     } else {
       ASSERT_FALSE(got.ok()) << got->ToString();
       EXPECT_EQ(got.status().message(), c.want);
+      ASSERT_FALSE(ref.ok());
+      EXPECT_EQ(ref.status().message(), c.want);
     }
   }
   // Other values pass unchanged.
