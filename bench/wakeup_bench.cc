@@ -10,7 +10,11 @@
 // continuously anyway). Latency = first time the row is seen in the target (polled every 1 ms)
 // − the moment the INSERT's commit returned.
 //
-// Usage: wakeup_bench [changes=100]. Prints a Markdown table.
+// Then the same at a steady rate (`rate` single-row INSERTs per second, from a second thread, for
+// 10 s): the target's highest key is polled every 1 ms, and each change's latency is the first
+// poll that saw it (a batch commits at once, and changes are applied in order).
+//
+// Usage: wakeup_bench [changes=100] [rate=1000]. Prints a Markdown table.
 #include <libpq-fe.h>
 #include <signal.h>
 
@@ -50,7 +54,55 @@ struct Run {
   bool listen;
   int poll_ms;
   int batch_delay_ms;
+  int rate = 0;  // changes/s; 0: isolated changes
 };
+
+// Latencies (ms) of `changes` isolated INSERTs, each 0–300 ms after the previous one arrived.
+std::vector<double> Isolated(PGconn* pg, Db& target, int changes, std::mt19937& rng) {
+  std::vector<double> ms;
+  std::uniform_int_distribution<int> pause(0, 300);
+  for (int i = 0; i < changes; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
+    std::string code = "K" + std::to_string(i);
+    Exec(pg, "INSERT INTO accounts VALUES ('" + code + "', 'n')");
+    auto committed = Clock::now();
+    std::string probe = "SELECT count(*) FROM customers WHERE code = '" + code + "'";
+    while (target.Int(probe) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - committed).count());
+  }
+  return ms;
+}
+
+// Latencies (ms) of `changes` INSERTs made at `rate` per second on a connection to `url`.
+std::vector<double> Steady(const std::string& url, Db& target, int changes, int rate) {
+  std::vector<Clock::time_point> committed(changes), seen(changes);
+  std::thread writer([&] {
+    PGconn* w = PQconnectdb(url.c_str());
+    auto start = Clock::now();
+    for (int i = 0; i < changes; ++i) {
+      std::this_thread::sleep_until(start + std::chrono::microseconds(int64_t{i} * 1000000 / rate));
+      char code[16];
+      std::snprintf(code, sizeof code, "K%08d", i);
+      Exec(w, std::string("INSERT INTO accounts VALUES ('") + code + "', 'n')");
+      committed[i] = Clock::now();
+    }
+    PQfinish(w);
+  });
+  for (int visible = 0; visible < changes;) {
+    std::string top = target.Scalar("SELECT max(code) FROM customers");
+    int upto = top.size() > 1 ? std::atoi(top.c_str() + 1) + 1 : 0;
+    auto now = Clock::now();
+    for (; visible < upto; ++visible) seen[visible] = now;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  writer.join();
+  std::vector<double> ms;
+  for (int i = 0; i < changes; ++i) {
+    double d = std::chrono::duration<double, std::milli>(seen[i] - committed[i]).count();
+    ms.push_back(std::max(0.0, d));  // seen before the commit call returned: 0
+  }
+  return ms;
+}
 
 std::string Config(const std::string& url, const Run& run) {
   return std::string(R"(version: 1
@@ -79,6 +131,7 @@ flows:
 
 int main(int argc, char** argv) {
   const int changes = argc > 1 ? std::atoi(argv[1]) : 100;
+  const int rate = argc > 2 ? std::atoi(argv[2]) : 1000;
   std::string error;
   auto server = PostgresServer::Start(&error);
   if (!server) {
@@ -90,7 +143,8 @@ int main(int argc, char** argv) {
   std::mt19937 rng(42);
   int n = 0;
   for (Run run : {Run{false, 200, 0}, Run{true, 200, 0}, Run{false, 1000, 0}, Run{true, 1000, 0},
-                  Run{false, 200, 200}, Run{true, 200, 200}}) {
+                  Run{false, 200, 200}, Run{true, 200, 200}, Run{false, 200, 0, rate},
+                  Run{true, 200, 0, rate}}) {
     std::string db = "wake" + std::to_string(++n);
     server->Psql("postgres", "CREATE DATABASE " + db, &error);
     PGconn* pg = PQconnectdb(server->UrlFor(db).c_str());
@@ -106,25 +160,19 @@ int main(int argc, char** argv) {
     RunConcord(dir.path(), {"run", "--once", "-q"});  // installs capture
     pid_t pid = StartConcord(dir.path(), {"run", "-q"}, dir / "run.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    std::vector<double> ms;
-    std::uniform_int_distribution<int> pause(0, 300);
-    for (int i = 0; i < changes; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
-      std::string code = "K" + std::to_string(i);
-      Exec(pg, "INSERT INTO accounts VALUES ('" + code + "', 'n')");
-      auto committed = Clock::now();
-      std::string probe = "SELECT count(*) FROM customers WHERE code = '" + code + "'";
-      while (target.Int(probe) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - committed).count());
-    }
+    int count = run.rate > 0 ? run.rate * 10 : changes;
+    std::vector<double> ms = run.rate > 0 ? Steady(server->UrlFor(db), target, count, run.rate)
+                                          : Isolated(pg, target, count, rng);
     kill(pid, SIGTERM);
     WaitExit(pid);
     PQfinish(pg);
     std::sort(ms.begin(), ms.end());
     auto at = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * ms.size()))]; };
-    std::printf("| %s | %d | %d | %d | %.0f | %.0f | %.0f | %.0f |\n",
-                run.listen ? "true" : "false", run.poll_ms, run.batch_delay_ms, changes, at(0.5),
-                at(0.9), at(0.99), ms.back());
+    std::string what = std::to_string(count);
+    if (run.rate > 0) what += " at " + std::to_string(run.rate) + "/s";
+    std::printf("| %s | %d | %d | %s | %.0f | %.0f | %.0f | %.0f |\n",
+                run.listen ? "true" : "false", run.poll_ms, run.batch_delay_ms, what.c_str(),
+                at(0.5), at(0.9), at(0.99), ms.back());
     std::fflush(stdout);
   }
   return 0;
