@@ -34,7 +34,6 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -148,10 +147,7 @@ struct Region {
       if (alternation.empty()) continue;
       auto& re = compiled[alternation];
       if (re == nullptr) {
-        RE2::Options options;
-        options.set_log_errors(false);
-        options.set_max_mem(int64_t{64} << 20);  // the alternations of large plans (CN) are big
-        re = std::make_shared<const RE2>(alternation, options);
+        re = std::make_shared<const RE2>(alternation, RE2::Quiet);
         if (!re->ok()) ok = false;
       }
       any_type[length] = re;
