@@ -107,8 +107,10 @@ bool IsAscii(std::string_view s);
 // Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). When invalid and
 // `bad_at` is given, sets it to the offset of the first bad byte.
 bool IsValidUtf8(std::string_view s, size_t* bad_at = nullptr);
-// NFKC of valid UTF-8 (ASCII comes back unchanged without a copy through ICU).
+// NFKC of valid UTF-8 (ASCII and CJK Unified Ideographs come back unchanged without ICU).
 std::string Nfkc(std::string_view s);
+// Only ASCII and U+4E00–U+9FFF, which NFKC leaves unchanged (for valid UTF-8).
+bool IsAsciiOrCjkUnified(std::string_view s);
 // Without Unicode blanks at both ends (White_Space, U+200B, U+FEFF).
 std::string_view TrimUnicode(std::string_view s);
 // Every run of Unicode blanks → one ASCII space.

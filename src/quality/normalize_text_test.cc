@@ -1,4 +1,7 @@
 #include <gtest/gtest.h>
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
 
 #include <cctype>
 #include <random>
@@ -225,6 +228,49 @@ TEST(NormalizeTextTest, SkippedStepsChangeNothing) {
     }
   }
   EXPECT_EQ(checked, 4000 * 24);
+}
+
+// ICU's NFKC, for comparison.
+std::string IcuNfkc(const std::string& s) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(status);
+  std::string out;
+  icu::StringByteSink<std::string> sink(&out);
+  nfkc->normalizeUTF8(0, icu::StringPiece(s.data(), static_cast<int32_t>(s.size())), sink, nullptr,
+                      status);
+  EXPECT_TRUE(U_SUCCESS(status));
+  return out;
+}
+
+std::string Utf8(UChar32 c) {
+  std::string out;
+  icu::UnicodeString(c).toUTF8String(out);
+  return out;
+}
+
+// Nfkc skips ICU for ASCII and CJK Unified Ideographs: every one of U+4E00–U+9FFF, between ASCII
+// and beside its neighbours at both ends of the range, is what ICU's NFKC makes of it; the code
+// points around the range, full-width forms and compatibility ideographs still go through ICU.
+TEST(NfkcTest, CjkUnifiedIdeographsNeedNoIcu) {
+  using namespace quality_internal;
+  for (UChar32 c = 0x4E00; c <= 0x9FFF; ++c) {
+    const std::string s = "a" + Utf8(c) + Utf8(c == 0x9FFF ? 0x4E00 : c + 1) + "1 ";
+    ASSERT_TRUE(IsAsciiOrCjkUnified(s)) << std::hex << c;
+    ASSERT_EQ(IcuNfkc(s), s) << std::hex << c;
+  }
+  for (UChar32 c : {0x4DFF, 0xA000, 0x3000, 0xFF21, 0xF900, 0x2F800, 0xA5, 0x301, 0xAC00}) {
+    const std::string s = "x" + Utf8(c) + Utf8(0x4E2D);
+    EXPECT_FALSE(IsAsciiOrCjkUnified(s)) << std::hex << c;
+    EXPECT_EQ(Nfkc(s), IcuNfkc(s)) << std::hex << c;
+  }
+  std::mt19937 rng(9);
+  const UChar32 kPool[] = {'a',    'Z',    ' ',   '1',    0x4E00, 0x4E2D, 0x9FA5, 0x9FFF, 0x3000,
+                           0xFF21, 0xFF11, 0x301, 0xF900, 0x1100, 0x1161, 0xA5,   0x2460};
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    for (size_t k = rng() % 8; k > 0; --k) s += Utf8(kPool[rng() % std::size(kPool)]);
+    ASSERT_EQ(Nfkc(s), IcuNfkc(s)) << s;
+  }
 }
 
 // The address checks read characters by the "C" locale's classes: every ASCII character in a local

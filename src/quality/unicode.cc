@@ -97,8 +97,29 @@ bool IsValidUtf8(std::string_view s, size_t* bad_at) {
   return true;
 }
 
+// ASCII and CJK Unified Ideographs (U+4E00–U+9FFF) only: text NFKC leaves as it is (neither
+// decomposes, none combines with its neighbours), without the call into ICU. Chinese names,
+// addresses and dates are mostly such text.
+bool IsAsciiOrCjkUnified(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    // U+4E00 is E4 B8 80, U+9FFF is E9 BF BF.
+    if (i + 2 >= n || p[i] < 0xE4 || p[i] > 0xE9 || (p[i] == 0xE4 && p[i + 1] < 0xB8) ||
+        (p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80) {
+      return false;
+    }
+    i += 3;
+  }
+  return true;
+}
+
 std::string Nfkc(std::string_view s) {
-  if (IsAscii(s)) return std::string(s);
+  if (IsAsciiOrCjkUnified(s)) return std::string(s);
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(status);
   if (U_FAILURE(status)) return std::string(s);
