@@ -1,6 +1,8 @@
 // Benchmark of `concord check`: N customers (default 1,000,000) in MariaDB (the CRM) and in
 // PostgreSQL (the ERP, other column names, phones in another layout), compared (a) identical and
-// (b) with 100 scattered differences, which must all be found. In the same run it measures the
+// (b) with 100 scattered differences, which must all be found — each the first time (every row
+// read and mapped) and with the memo of the previous check (reconcile/check_memo.h: only the
+// buckets whose database-computed summary changed are read). In the same run it measures the
 // floor: the time each database takes to scan and hash the table by itself (PostgreSQL
 // `sum(hashtext(row::text))`, MariaDB `SUM(CRC32(CONCAT_WS(...)))`), and reports the check's time
 // as a multiple of the slower side's floor.
@@ -131,12 +133,14 @@ bindings:
     getrusage(RUSAGE_CHILDREN, &u);
     return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
   };
-  double cpu_identical = 0, cpu_hundred = 0;
-  auto check = [&](const char* label, int expect_exit, long expect_diffs, double* cpu) {
+  auto check = [&](const char* label, int expect_exit, long expect_diffs, double* cpu,
+                   bool full = false) {
     double cpu0 = child_cpu();
     auto t0 = std::chrono::steady_clock::now();
-    ProcResult r = RunConcord(dir.path(), {"check", "customer", "--between", "crm,erp", "--json",
-                                           "-q", "--settle-ms", "0"});
+    std::vector<std::string> args = {"check", "customer", "--between", "crm,erp", "--json",
+                                     "-q", "--settle-ms", "0"};
+    if (full) args.push_back("--full");
+    ProcResult r = RunConcord(dir.path(), args);
     double s = Seconds(t0);
     *cpu = child_cpu() - cpu0;
     auto j = nlohmann::json::parse(r.out, nullptr, false);
@@ -151,12 +155,16 @@ bindings:
     }
     return s;
   };
-  double identical = check("identical", 0, 0, &cpu_identical);
+  double cpu_identical = 0, cpu_memo = 0, cpu_hundred = 0, cpu_hundred_full = 0;
+  double identical = check("identical", 0, 0, &cpu_identical);  // no memo yet
+  double memo = check("identical, memo", 0, 0, &cpu_memo);
   // 100 scattered differences: every (rows/100)-th customer's credit changes in the ERP.
   Pg(*pg, "erp", "UPDATE customers SET credit_limit = credit_limit + 0.01 WHERE "
                  "substr(cust_code, 2)::int % " + std::to_string(std::max(1L, rows / 100)) +
                  " = 7");
   double hundred = check("100 differences", 3, std::min(100L, rows), &cpu_hundred);
+  double hundred_full =
+      check("100 differences, --full", 3, std::min(100L, rows), &cpu_hundred_full, true);
 
   double floor = std::max(floor_pg, floor_my);
   std::printf("rows: %ld (load: MariaDB %.1f s, PostgreSQL %.1f s)\n\n", rows, load_my, load_pg);
@@ -166,9 +174,12 @@ bindings:
               rows / floor_pg);
   std::printf("| floor: MariaDB scans and hashes the table | %.2f | | %.0f | |\n", floor_my,
               rows / floor_my);
-  std::printf("| concord check, identical | %.2f | %.2f | %.0f | %.1f× |\n", identical,
-              cpu_identical, rows / identical, identical / floor);
-  std::printf("| concord check, 100 differences (all found) | %.2f | %.2f | %.0f | %.1f× |\n",
-              hundred, cpu_hundred, rows / hundred, hundred / floor);
+  auto line = [&](const char* what, double s, double cpu) {
+    std::printf("| %s | %.2f | %.2f | %.0f | %.1f× |\n", what, s, cpu, rows / s, s / floor);
+  };
+  line("concord check, identical, first check (every row mapped)", identical, cpu_identical);
+  line("concord check, identical, with the memo", memo, cpu_memo);
+  line("concord check, 100 differences (all found), with the memo", hundred, cpu_hundred);
+  line("concord check, 100 differences (all found), --full", hundred_full, cpu_hundred_full);
   return 0;
 }

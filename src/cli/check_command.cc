@@ -32,6 +32,8 @@ CheckCommand::CheckCommand(CLI::App* app) {
   cmd_->add_option("--settle-ms", options_.settle_ms,
                    "wait this long before re-reading differences (changes in flight land)")
       ->capture_default_str();
+  cmd_->add_flag("--full", options_.full,
+                 "ignore the memo of earlier checks: read and map every row (and rebuild it)");
   cmd_->add_flag("--json", json_, "machine-readable report on stdout");
   cmd_->add_option("--html", html_, "also write an HTML report to this file");
   cmd_->add_flag("--repair", repair_, "print the plan that makes the systems agree (via the flows)");

@@ -10,6 +10,7 @@
 // Threading: a Connection is used by one thread at a time. Ownership: the caller owns it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "core/change.h"
+#include "core/row_buckets.h"
 #include "core/status.h"
 #include "core/value.h"
 
@@ -37,6 +39,26 @@ struct ColumnInfo {
   bool not_null = false;
   bool primary_key = false;
 };
+
+// For ReadChunk and its kin: InvalidArgument (prefixed with `context`, "crm.accounts") unless
+// `after` is absent or has one non-NULL value per key column of `t` — `(k) > (NULL)` is never
+// true, so rows after a NULL key part would be silently skipped.
+inline Status CheckSnapshotPosition(const std::string& context, const TableRef& t,
+                                    const std::optional<Key>& after) {
+  if (!after) return Status::Ok();
+  if (after->size() != t.key_columns.size()) {
+    return InvalidArgument(context + ": snapshot position has " + std::to_string(after->size()) +
+                           " values, the table's key has " + std::to_string(t.key_columns.size()) +
+                           " columns");
+  }
+  for (const Value& v : *after) {
+    if (v.is_null()) {
+      return InvalidArgument(context + ": snapshot position " + EncodeKey(*after) +
+                             " contains NULL; a chunked snapshot needs keys without NULLs");
+    }
+  }
+  return Status::Ok();
+}
 
 // Reading side: capture and snapshot.
 class Source {
@@ -122,6 +144,60 @@ class Source {
     for (const std::string& c : ordered.columns) listed = listed || c == column;
     if (!ordered.columns.empty() && !listed) ordered.columns.push_back(column);
     return ReadChunk(ordered, after, limit);
+  }
+
+  // For `concord check`'s memo (core/row_buckets.h): the summary of each of `buckets` buckets
+  // of `t`'s rows (index = bucket), over the key columns and `t.columns`. The defaults compute
+  // buckets and hashes in concord over ReadChunk; a connector whose database can compute them
+  // itself overrides all three, so that only the summaries cross the wire.
+  virtual bool BucketsInDatabase() const { return false; }
+  virtual Result<std::vector<BucketSum>> BucketSums(const TableRef& t, uint32_t buckets) {
+    std::vector<BucketSum> sums(buckets);
+    std::optional<Key> after;
+    while (true) {
+      auto rows = ReadBuckets(t, buckets, {}, after, 5000);
+      if (!rows.ok()) return rows.status();
+      if (rows->empty()) return sums;
+      for (const HashedRow& r : *rows) sums[r.bucket].Add(r.hash1, r.hash2);
+      after = KeyOf(t, rows->back().row);
+    }
+  }
+  // Up to `limit` rows of `t` in the buckets `which` (sorted; every bucket when empty) whose key
+  // is after `after`, ordered by key (ReadChunk's paging), each with its bucket and raw hash as
+  // BucketSums computes them. Fewer than `limit` rows only at the end of the table.
+  virtual Result<std::vector<HashedRow>> ReadBuckets(const TableRef& t, uint32_t buckets,
+                                                     const std::vector<uint32_t>& which,
+                                                     const std::optional<Key>& after,
+                                                     size_t limit) {
+    std::vector<HashedRow> out;
+    std::optional<Key> at = after;
+    while (out.size() < limit) {
+      auto rows = ReadChunk(t, at, limit);
+      if (!rows.ok()) return rows.status();
+      for (Row& row : *rows) {
+        Key key = KeyOf(t, row);
+        uint32_t b = BucketOfKey(key, buckets);
+        if (!which.empty() && !std::binary_search(which.begin(), which.end(), b)) continue;
+        HashedRow h;
+        h.bucket = b;
+        RawRowHash(row, &h.hash1, &h.hash2);
+        h.row = std::move(row);
+        out.push_back(std::move(h));
+        if (out.size() == limit) return out;
+      }
+      if (rows->size() < limit) break;
+      at = KeyOf(t, rows->back());
+    }
+    return out;
+  }
+  // The key of a row of `t` (its key columns' values, in order).
+  static Key KeyOf(const TableRef& t, const Row& row) {
+    Key key;
+    for (const std::string& k : t.key_columns) {
+      auto it = row.find(k);
+      key.push_back(it == row.end() ? Value::Null() : it->second);
+    }
+    return key;
   }
 };
 

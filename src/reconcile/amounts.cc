@@ -50,6 +50,16 @@ std::string Render(__int128 v, int scale) {
   return (neg ? "-" : "") + digits;
 }
 
+// s->total += x, or s->overflow when that would leave 128 bits.
+void AddChecked(__int128 x, AmountSum* s) {
+  if ((x > 0 && s->total > std::numeric_limits<__int128>::max() - x) ||
+      (x < 0 && s->total < std::numeric_limits<__int128>::min() - x)) {
+    s->overflow = true;
+    return;
+  }
+  s->total += x;
+}
+
 }  // namespace
 
 void AddAmounts(const EntitySpec& entity, const Record& record, SideTotals* totals,
@@ -71,12 +81,16 @@ void AddAmounts(const EntitySpec& entity, const Record& record, SideTotals* tota
       ++s.invalid;
       continue;
     }
-    if ((x > 0 && s.total > std::numeric_limits<__int128>::max() - x) ||
-        (x < 0 && s.total < std::numeric_limits<__int128>::min() - x)) {
-      s.overflow = true;
-      continue;
-    }
-    s.total += x;
+    AddChecked(x, &s);
+  }
+}
+
+void MergeAmounts(const AmountSums& from, AmountSums* into) {
+  for (const auto& [name, f] : from) {
+    AmountSum& s = (*into)[name];
+    s.invalid += f.invalid;
+    s.overflow = s.overflow || f.overflow;
+    AddChecked(f.total, &s);
   }
 }
 

@@ -25,6 +25,8 @@ using AmountSums = std::map<std::string, AmountSum>;  // field → running total
 // Adds the record's amount fields to `sums`.
 void AddAmounts(const EntitySpec& entity, const Record& record, SideTotals* totals,
                 AmountSums* sums);
+// Adds the totals of `from` into `into` (overflow and invalid counts carried).
+void MergeAmounts(const AmountSums& from, AmountSums* into);
 // Renders `sums` into totals->sums (exact decimal text at each field's scale; "overflow" when the
 // total left 128 bits).
 void FinishAmounts(const EntitySpec& entity, const AmountSums& sums, SideTotals* totals);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -16,6 +19,7 @@
 #include "engine/when_filter.h"
 #include "quality/normalize.h"
 #include "reconcile/amounts.h"
+#include "reconcile/check_memo.h"
 #include "reconcile/compared_fields.h"
 
 namespace concord {
@@ -37,13 +41,21 @@ struct Side {
   Source* source = nullptr;
 };
 
-// One row of one side, as the scan keeps it: small, so that a million fit comfortably.
+// One row of one side, as the scan keeps it: small, so that a million fit comfortably. An entry
+// from the memo (check_memo.h) has only its hashes: its keys are known once its bucket is read.
 struct Entry {
-  std::string canonical_key;  // EncodeKey of the canonical key
-  std::string system_key;     // EncodeKey of the system key
+  std::string canonical_key;  // EncodeKey of the canonical key ("" from the memo)
+  std::string system_key;     // EncodeKey of the system key ("" from the memo)
   uint64_t key_hash = 0;
   uint64_t row_hash = 0;
+  uint32_t bucket = 0;
+  bool from_memo = false;
 };
+
+bool ByKeyHash(const Entry& a, const Entry& b) {
+  if (a.key_hash != b.key_hash) return a.key_hash < b.key_hash;
+  return a.canonical_key < b.canonical_key;
+}
 
 std::string_view KindName(RowDifference::Kind k) {
   switch (k) {
@@ -76,11 +88,29 @@ class Checker {
   Result<CheckReport> Run() {
     int64_t started = NowMs();
     RETURN_IF_ERROR(Resolve());
+    {
+      std::ifstream in(spec_.path, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      config_text_ = text.str();
+    }
     std::vector<Candidate> candidates;
     {
       SideScan left, right;
       RETURN_IF_ERROR(ScanBoth(&left, &right));
-      candidates = CompareSegments(left.entries, right.entries);
+      // A difference involving only memo entries has no key yet: read those buckets and compare
+      // again. Each pass turns memo buckets into read ones, so this ends.
+      while (true) {
+        std::set<uint32_t> need_left, need_right;
+        candidates = CompareSegments(left.entries, right.entries, &need_left, &need_right);
+        if (need_left.empty() && need_right.empty()) break;
+        RETURN_IF_ERROR(ReadBucketsAgain(left_, &left, need_left));
+        RETURN_IF_ERROR(ReadBucketsAgain(right_, &right, need_right));
+      }
+      RETURN_IF_ERROR(SaveMemo(left_, left));
+      RETURN_IF_ERROR(SaveMemo(right_, right));
+      report_.left_scan = left.info;
+      report_.right_scan = right.info;
     }
     RETURN_IF_ERROR(Reread(candidates));
     report_.elapsed_ms = NowMs() - started;
@@ -98,6 +128,7 @@ class Checker {
     std::optional<std::string> left_key, right_key;  // encoded system keys, where known
     Observation seen;                                // the latest observation
   };
+
 
   Status Resolve() {
     auto entity_it = spec_.entities.find(options_.entity);
@@ -198,9 +229,10 @@ class Checker {
   // key no canonical field maps. nullopt (with *why) when neither gives one.
   Result<std::optional<std::string>> CanonicalKeyOf(const Side& side, const Row& row,
                                                     const BindingMapper::Canonical& canon,
-                                                    std::string* why) {
+                                                    std::string* why, bool* via_xref = nullptr) {
     auto key = side.mapper->CanonicalKeyOf(canon.record);
     if (key.ok()) return std::optional<std::string>(EncodeKey(*key));
+    if (via_xref != nullptr) *via_xref = true;
     std::string system_key = EncodeKey(side.mapper->SystemKeyOfRow(row));
     Result<std::optional<std::string>> from_xref = std::optional<std::string>();
     {
@@ -225,77 +257,254 @@ class Checker {
   // What scanning one side yields. Each side is scanned on a thread of its own (the two systems
   // have separate connections), so the result is kept apart and merged afterwards.
   struct SideScan {
-    std::vector<Entry> entries;
+    std::vector<Entry> entries;  // by key hash (ByKeyHash)
     SideTotals totals;
-    AmountSums sums;
     std::map<std::string, std::pair<SideTotals, AmountSums>> groups;  // by group value
     std::vector<std::string> unmappable_examples;
     Status status;
+    // The memo (check_memo.h): every bucket as it stands after this check, and which to write.
+    std::string memo_name, fingerprint;
+    uint32_t buckets = 0;
+    std::vector<MemoBucket> memo;
+    std::set<uint32_t> changed;
+    bool rebuilt = false;
+    CheckReport::SideScanInfo info;
   };
 
   void Scan(const Side& side, SideScan* out) { out->status = ScanSide(side, out); }
 
-  Status ScanSide(const Side& side, SideScan* out) {
+  // Maps one row read from `side`: into `out` (entries, totals, groups) and into `bucket`, the
+  // memo of the row's bucket being rebuilt.
+  Status MapRow(const Side& side, const HashedRow& h, MemoBucket* bucket, SideScan* out) {
+    bucket->raw.Add(h.hash1, h.hash2);
+    ++out->info.rows_mapped;
+    BindingMapper::Canonical canon = side.mapper->ToCanonical(h.row);
+    std::string why;
+    bool via_xref = false;
+    ASSIGN_OR_RETURN(auto ckey, CanonicalKeyOf(side, h.row, canon, &why, &via_xref));
+    if (via_xref) bucket->reusable = false;  // the xref changes apart from the row
+    if (!ckey) {
+      bucket->reusable = false;
+      ++out->totals.unmappable;
+      if (out->unmappable_examples.size() < 10) {
+        out->unmappable_examples.push_back(fmt::format(
+            "{} row {}: {}", side.system,
+            KeyForDisplay(EncodeKey(side.mapper->SystemKeyOfRow(h.row))), why));
+      }
+      return Status::Ok();
+    }
+    if (!PassesWhere(canon.record)) return Status::Ok();
+    Entry e;
+    e.canonical_key = std::move(*ckey);
+    e.system_key = EncodeKey(side.mapper->SystemKeyOfRow(h.row));
+    e.key_hash = XXH3_64bits(e.canonical_key.data(), e.canonical_key.size());
+    e.row_hash = RowHash(canon);
+    e.bucket = h.bucket;
+    AddAmounts(*entity_, canon.record, &out->totals, &bucket->sums);
+    if (group_) {
+      auto& [gt, gs] = out->groups[GroupValue(*group_, canon.record)];
+      ++gt.rows;
+      AddAmounts(*entity_, canon.record, &gt, &gs);
+    }
+    bucket->entries.push_back({e.key_hash, e.row_hash});
+    out->entries.push_back(std::move(e));
+    return Status::Ok();
+  }
+
+  // Reads and maps the rows of `which` (every bucket when empty) among `buckets` of `side`, in
+  // key order, each into (*memo)[its bucket].
+  Status ReadAndMap(const Side& side, uint32_t buckets, const std::vector<uint32_t>& which,
+                    std::vector<MemoBucket>* memo, SideScan* out, int64_t total) {
     std::optional<Key> after;
     const std::string phase = "reading " + side.system;
     while (true) {
       if (options_.stop_requested && options_.stop_requested()) {
         return Unavailable("check stopped before it finished");
       }
-      auto chunk = side.source->ReadChunk(side.mapper->table(), after, kChunkRows);
-      if (!chunk.ok()) {
-        return chunk.status().WithContext(
+      auto rows = side.source->ReadBuckets(side.mapper->table(), buckets, which, after, kChunkRows);
+      if (!rows.ok()) {
+        return rows.status().WithContext(
             fmt::format("reading {}.{}", side.system, side.mapper->table().table));
       }
-      if (chunk->empty()) break;
-      for (const Row& row : *chunk) {
-        BindingMapper::Canonical canon = side.mapper->ToCanonical(row);
-        std::string why;
-        ASSIGN_OR_RETURN(auto ckey, CanonicalKeyOf(side, row, canon, &why));
-        if (!ckey) {
-          ++out->totals.unmappable;
-          if (out->unmappable_examples.size() < 10) {
-            out->unmappable_examples.push_back(fmt::format(
-                "{} row {}: {}", side.system,
-                KeyForDisplay(EncodeKey(side.mapper->SystemKeyOfRow(row))), why));
-          }
-          continue;
+      if (rows->empty()) break;
+      for (const HashedRow& h : *rows) {
+        if (h.bucket >= buckets) {
+          return Internal(fmt::format("{}: the connector returned bucket {} of {}", side.system,
+                                      h.bucket, buckets));
         }
-        if (!PassesWhere(canon.record)) continue;
-        Entry e;
-        e.canonical_key = std::move(*ckey);
-        e.system_key = EncodeKey(side.mapper->SystemKeyOfRow(row));
-        e.key_hash = XXH3_64bits(e.canonical_key.data(), e.canonical_key.size());
-        e.row_hash = RowHash(canon);
-        ++out->totals.rows;
-        AddAmounts(*entity_, canon.record, &out->totals, &out->sums);
-        if (group_) {
-          auto& [gt, gs] = out->groups[GroupValue(*group_, canon.record)];
-          ++gt.rows;
-          AddAmounts(*entity_, canon.record, &gt, &gs);
-        }
-        out->entries.push_back(std::move(e));
+        RETURN_IF_ERROR(MapRow(side, h, &(*memo)[h.bucket], out));
       }
-      after = side.mapper->SystemKeyOfRow(chunk->back());
-      Progress(phase, static_cast<int64_t>(out->entries.size()), -1);
-      if (chunk->size() < kChunkRows) break;
-    }
-    FinishAmounts(*entity_, out->sums, &out->totals);
-    for (auto& [name, g] : out->groups) FinishAmounts(*entity_, g.second, &g.first);
-    std::vector<Entry>& entries = out->entries;
-    std::sort(entries.begin(), entries.end(),
-              [](const Entry& a, const Entry& b) { return a.canonical_key < b.canonical_key; });
-    for (size_t i = 1; i < entries.size(); ++i) {
-      if (entries[i].canonical_key == entries[i - 1].canonical_key) {
-        return InvalidArgument(fmt::format(
-            "{}.{}: two rows ({} and {}) have the same {} key {}; concord check needs a key that "
-            "identifies one row — check the binding's key columns and the entity's key",
-            side.system, side.mapper->table().table, KeyForDisplay(entries[i - 1].system_key),
-            KeyForDisplay(entries[i].system_key), entity_->name,
-            KeyForDisplay(entries[i].canonical_key)));
-      }
+      after = side.mapper->SystemKeyOfRow(rows->back().row);
+      Progress(phase, out->info.rows_mapped, total);
+      if (rows->size() < kChunkRows) break;
     }
     return Status::Ok();
+  }
+
+  // The memo of `side` from the state store: empty when there is none or it was made under
+  // another fingerprint (config, build, fields, filter).
+  Status LoadMemo(const Side& side, SideScan* out) {
+    std::vector<std::string> fields(compared_.begin(), compared_.end());
+    out->memo_name = MemoName(entity_->name, side.system, fields, options_.where);
+    out->fingerprint = MemoFingerprint(config_text_, entity_->name, side.system,
+                                       side.source->BucketsInDatabase(), fields, options_.where);
+    // With --by the memo is not read (it keeps no groups), but it is written.
+    if (options_.full || group_) return Status::Ok();
+    std::lock_guard<std::mutex> lock(state_mu_);
+    ASSIGN_OR_RETURN(auto header, state_->GetCheckMemo(out->memo_name));
+    if (!header || header->fingerprint != out->fingerprint || header->buckets == 0) {
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(auto stored, state_->CheckMemoBuckets(out->memo_name));
+    std::vector<MemoBucket> memo(header->buckets);
+    for (CheckMemoBucket& b : stored) {
+      auto decoded = DecodeMemoBucket(b.data);
+      if (!decoded.ok() || b.bucket >= header->buckets) return Status::Ok();  // rebuilt
+      memo[b.bucket] = std::move(*decoded);
+    }
+    if (stored.size() != header->buckets) return Status::Ok();  // an interrupted write
+    out->memo = std::move(memo);
+    out->buckets = header->buckets;
+    return Status::Ok();
+  }
+
+  Status ScanSide(const Side& side, SideScan* out) {
+    const TableRef& table = side.mapper->table();
+    out->info.hashed_in = side.source->BucketsInDatabase() ? "database" : "concord";
+    RETURN_IF_ERROR(LoadMemo(side, out));
+    std::vector<uint32_t> stale;
+    int64_t total = -1;
+    if (!out->memo.empty()) {
+      auto sums = side.source->BucketSums(table, out->buckets);
+      if (!sums.ok()) {
+        return sums.status().WithContext(
+            fmt::format("summarizing {}.{}", side.system, table.table));
+      }
+      total = 0;
+      for (uint32_t b = 0; b < out->buckets; ++b) {
+        total += (*sums)[b].rows;
+        if (!out->memo[b].reusable || out->memo[b].raw != (*sums)[b]) stale.push_back(b);
+      }
+      // Mostly changed: one full read costs no more than reading the changed buckets.
+      if (stale.size() > out->buckets / 4) out->memo.clear();
+    }
+    if (out->memo.empty()) {
+      // No memo: read every row in kReadBuckets buckets, then fold them into as many as the row
+      // count calls for (a bucket modulo a divisor of kReadBuckets is the folded bucket).
+      std::vector<MemoBucket> read(kReadBuckets);
+      RETURN_IF_ERROR(ReadAndMap(side, kReadBuckets, {}, &read, out, total));
+      int64_t rows = 0;
+      for (const MemoBucket& b : read) rows += b.raw.rows;
+      out->buckets = FoldedBuckets(rows);
+      out->memo.assign(out->buckets, MemoBucket{});
+      for (uint32_t b = 0; b < kReadBuckets; ++b) {
+        MemoBucket& into = out->memo[b % out->buckets];
+        MemoBucket& from = read[b];
+        into.raw.rows += from.raw.rows;
+        into.raw.sum1 += from.raw.sum1;
+        into.raw.sum2 += from.raw.sum2;
+        into.reusable = into.reusable && from.reusable;
+        into.entries.insert(into.entries.end(), from.entries.begin(), from.entries.end());
+        MergeAmounts(from.sums, &into.sums);
+      }
+      for (Entry& e : out->entries) e.bucket %= out->buckets;
+      out->rebuilt = true;
+    } else {
+      out->info.memo = true;
+      std::vector<bool> is_stale(out->buckets, false);
+      for (uint32_t b : stale) {
+        is_stale[b] = true;
+        out->memo[b] = MemoBucket{};
+        out->changed.insert(b);
+      }
+      for (uint32_t b = 0; b < out->buckets; ++b) {
+        if (is_stale[b]) continue;
+        ++out->info.buckets_reused;
+        for (const MemoBucket::Entry& m : out->memo[b].entries) {
+          Entry e;
+          e.key_hash = m.key_hash;
+          e.row_hash = m.row_hash;
+          e.bucket = b;
+          e.from_memo = true;
+          out->entries.push_back(std::move(e));
+        }
+      }
+      if (!stale.empty()) {
+        RETURN_IF_ERROR(ReadAndMap(side, out->buckets, stale, &out->memo, out, total));
+      }
+    }
+    out->info.buckets = out->buckets;
+    out->totals.rows = static_cast<int64_t>(out->entries.size());
+    AmountSums sums;
+    for (const MemoBucket& b : out->memo) MergeAmounts(b.sums, &sums);
+    FinishAmounts(*entity_, sums, &out->totals);
+    for (auto& [name, g] : out->groups) FinishAmounts(*entity_, g.second, &g.first);
+    std::sort(out->entries.begin(), out->entries.end(), ByKeyHash);
+    // Two entries with one key hash: the same key twice (refused), or a memo entry whose key is
+    // not known yet — its bucket is read to tell.
+    while (true) {
+      std::set<uint32_t> unsure;
+      const std::vector<Entry>& entries = out->entries;
+      for (size_t i = 1; i < entries.size(); ++i) {
+        const Entry& a = entries[i - 1];
+        const Entry& b = entries[i];
+        if (a.key_hash != b.key_hash) continue;
+        if (a.from_memo || b.from_memo) {
+          if (a.from_memo) unsure.insert(a.bucket);
+          if (b.from_memo) unsure.insert(b.bucket);
+        } else if (a.canonical_key == b.canonical_key) {
+          return InvalidArgument(fmt::format(
+              "{}.{}: two rows ({} and {}) have the same {} key {}; concord check needs a key "
+              "that identifies one row — check the binding's key columns and the entity's key",
+              side.system, table.table, KeyForDisplay(a.system_key), KeyForDisplay(b.system_key),
+              entity_->name, KeyForDisplay(b.canonical_key)));
+        }
+      }
+      if (unsure.empty()) break;
+      RETURN_IF_ERROR(ReadBucketsAgain(side, out, unsure));
+    }
+    return Status::Ok();
+  }
+
+  // Reads the memo buckets `which` of `side` again, replacing their memo entries with read ones
+  // (and their memo, which is then written back).
+  Status ReadBucketsAgain(const Side& side, SideScan* scan, const std::set<uint32_t>& which) {
+    if (which.empty()) return Status::Ok();
+    std::vector<Entry>& entries = scan->entries;
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [&](const Entry& e) { return which.count(e.bucket) != 0; }),
+                  entries.end());
+    SideScan read;  // totals stay as scanned; only entries and the memo are replaced
+    for (uint32_t b : which) {
+      scan->memo[b] = MemoBucket{};
+      scan->changed.insert(b);
+      --scan->info.buckets_reused;
+    }
+    RETURN_IF_ERROR(ReadAndMap(side, scan->buckets, {which.begin(), which.end()}, &scan->memo,
+                               &read, -1));
+    scan->info.rows_mapped += read.info.rows_mapped;
+    for (Entry& e : read.entries) entries.push_back(std::move(e));
+    std::sort(entries.begin(), entries.end(), ByKeyHash);
+    return Status::Ok();
+  }
+
+  // Writes what changed in the memo of `side` (all of it after a full read).
+  Status SaveMemo(const Side& side, const SideScan& scan) {
+    if (scan.memo_name.empty() || (!scan.rebuilt && scan.changed.empty())) return Status::Ok();
+    std::vector<CheckMemoBucket> buckets;
+    auto add = [&](uint32_t b) { buckets.push_back({b, EncodeMemoBucket(scan.memo[b])}); };
+    if (scan.rebuilt) {
+      for (uint32_t b = 0; b < scan.buckets; ++b) add(b);
+    } else {
+      for (uint32_t b : scan.changed) add(b);
+    }
+    CheckMemoHeader header{scan.fingerprint, scan.buckets,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count()};
+    std::lock_guard<std::mutex> lock(state_mu_);
+    return state_->PutCheckMemo(scan.memo_name, header, buckets, scan.rebuilt)
+        .WithContext("saving the check memo of " + side.system);
   }
 
   // Scans both sides at once, then merges their totals, groups and examples into the report.
@@ -330,9 +539,13 @@ class Checker {
     progress_(phase, done, total);
   }
 
-  // Segments by key hash; the rows of segments whose checksums differ are merged by key.
+  // Segments by key hash; the rows of segments whose checksums differ are merged by key. A
+  // difference that involves no read row (memo entries only) has no key yet: its memo buckets
+  // go to *need_left / *need_right instead, to be read.
   std::vector<Candidate> CompareSegments(const std::vector<Entry>& left,
-                                         const std::vector<Entry>& right) {
+                                         const std::vector<Entry>& right,
+                                         std::set<uint32_t>* need_left,
+                                         std::set<uint32_t>* need_right) {
     size_t rows = std::max(left.size(), right.size());
     size_t segments = options_.segments > 0 ? static_cast<size_t>(options_.segments) : 1;
     if (options_.segments <= 0) {
@@ -349,37 +562,72 @@ class Checker {
     };
     std::vector<uint64_t> ls = checksums(left), rs = checksums(right);
     std::vector<bool> differs(segments, false);
+    report_.differing_segments = 0;
     for (size_t i = 0; i < segments; ++i) {
       if (ls[i] != rs[i]) {
         differs[i] = true;
         ++report_.differing_segments;
       }
     }
+    auto key_of = [](const Entry& e) {
+      return e.from_memo ? std::nullopt : std::optional<std::string>(e.system_key);
+    };
     std::vector<Candidate> out;
     size_t i = 0, j = 0;
     while (i < left.size() || j < right.size()) {
-      int cmp = i == left.size()    ? 1
-                : j == right.size() ? -1
-                                    : left[i].canonical_key.compare(right[j].canonical_key);
+      int cmp = 0;
+      if (i == left.size()) {
+        cmp = 1;
+      } else if (j == right.size()) {
+        cmp = -1;
+      } else if (left[i].key_hash != right[j].key_hash) {
+        cmp = left[i].key_hash < right[j].key_hash ? -1 : 1;
+      } else if (!left[i].from_memo && !right[j].from_memo) {
+        cmp = left[i].canonical_key.compare(right[j].canonical_key);
+      }
       if (cmp < 0) {
-        if (differs[left[i].key_hash % segments])
-          out.push_back({left[i].canonical_key, left[i].system_key, std::nullopt,
-                         {left[i].row_hash, std::nullopt}});
-        ++i;
+        const Entry& l = left[i++];
+        if (!differs[l.key_hash % segments]) continue;
+        if (l.from_memo) {
+          need_left->insert(l.bucket);
+        } else {
+          out.push_back({l.canonical_key, l.system_key, std::nullopt, {l.row_hash, std::nullopt}});
+        }
       } else if (cmp > 0) {
-        if (differs[right[j].key_hash % segments])
-          out.push_back({right[j].canonical_key, std::nullopt, right[j].system_key,
-                         {std::nullopt, right[j].row_hash}});
-        ++j;
+        const Entry& r = right[j++];
+        if (!differs[r.key_hash % segments]) continue;
+        if (r.from_memo) {
+          need_right->insert(r.bucket);
+        } else {
+          out.push_back({r.canonical_key, std::nullopt, r.system_key, {std::nullopt, r.row_hash}});
+        }
       } else {
-        if (left[i].row_hash != right[j].row_hash)
-          out.push_back({left[i].canonical_key, left[i].system_key, right[j].system_key,
-                         {left[i].row_hash, right[j].row_hash}});
-        ++i;
-        ++j;
+        const Entry& l = left[i++];
+        const Entry& r = right[j++];
+        if (l.row_hash == r.row_hash) continue;
+        if (l.from_memo && r.from_memo) {
+          need_left->insert(l.bucket);
+          continue;
+        }
+        // The memo side's system key is derived from the canonical key when the binding maps
+        // its key; otherwise its bucket is read.
+        const std::string& ckey = l.from_memo ? r.canonical_key : l.canonical_key;
+        Candidate c{ckey, key_of(l), key_of(r), {l.row_hash, r.row_hash}};
+        const Side& memo_side = l.from_memo ? left_ : right_;
+        if ((l.from_memo || r.from_memo) && !DerivableKey(memo_side, ckey)) {
+          (l.from_memo ? need_left : need_right)->insert(l.from_memo ? l.bucket : r.bucket);
+          continue;
+        }
+        out.push_back(std::move(c));
       }
     }
     return out;
+  }
+
+  // Whether the system key of `canonical_key` on `side` follows from the binding's key mapping.
+  static bool DerivableKey(const Side& side, const std::string& canonical_key) {
+    auto ckey = DecodeKey(canonical_key);
+    return ckey.ok() && side.mapper->SystemKeyFromCanonical(*ckey).has_value();
   }
 
   // The system key of `canonical_key` on `side` when the scan did not see the row there.
@@ -392,11 +640,16 @@ class Checker {
     return std::optional<Key>(std::move(k));
   }
 
-  using Current = BindingMapper::Canonical;
-  using CurrentRows = std::map<std::string, Current>;  // encoded system key → mapped row
+  // A row as re-read: mapped, with its system key (encoded).
+  struct Current {
+    BindingMapper::Canonical canon;
+    std::string system_key;
+  };
+  using CurrentRows = std::map<std::string, Current>;  // canonical key (encoded) → row
 
-  // Reads the current rows of `keys` on `side`: system key (encoded) → mapped row, for rows that
-  // exist and pass the filter.
+  // Reads the current rows of `keys` on `side`, by canonical key, for rows that exist and pass
+  // the filter. Matching by canonical key (not by the key asked for) lets a key derived from the
+  // canonical one find its row however the database spells it (17 for "17").
   Result<CurrentRows> ReadCurrent(const Side& side, const std::vector<Key>& keys) {
     CurrentRows out;
     for (size_t at = 0; at < keys.size(); at += kRereadBatch) {
@@ -411,7 +664,10 @@ class Checker {
       for (const Row& row : *rows) {
         BindingMapper::Canonical canon = side.mapper->ToCanonical(row);
         if (!PassesWhere(canon.record)) continue;
-        out[EncodeKey(side.mapper->SystemKeyOfRow(row))] = std::move(canon);
+        std::string why;
+        ASSIGN_OR_RETURN(auto ckey, CanonicalKeyOf(side, row, canon, &why));
+        if (!ckey) continue;
+        out[*ckey] = {std::move(canon), EncodeKey(side.mapper->SystemKeyOfRow(row))};
       }
     }
     return out;
@@ -444,10 +700,10 @@ class Checker {
       ASSIGN_OR_RETURN(auto right_now, ReadCurrent(right_, right_keys));
       std::vector<Candidate> again;
       for (Candidate& c : candidates) {
-        const Current* l = Find(left_now, c.left_key);
-        const Current* r = Find(right_now, c.right_key);
-        Observation now{l ? std::optional(RowHash(*l)) : std::nullopt,
-                        r ? std::optional(RowHash(*r)) : std::nullopt};
+        const Current* l = Find(left_now, c.canonical_key);
+        const Current* r = Find(right_now, c.canonical_key);
+        Observation now{l ? std::optional(RowHash(l->canon)) : std::nullopt,
+                        r ? std::optional(RowHash(r->canon)) : std::nullopt};
         if (now.left == now.right) {
           ++report_.transient;  // equal now (or gone from both sides)
           continue;
@@ -468,9 +724,8 @@ class Checker {
     return Status::Ok();
   }
 
-  static const Current* Find(const CurrentRows& rows, const std::optional<std::string>& key) {
-    if (!key) return nullptr;
-    auto it = rows.find(*key);
+  static const Current* Find(const CurrentRows& rows, const std::string& key) {
+    auto it = rows.find(key);
     return it == rows.end() ? nullptr : &it->second;
   }
 
@@ -486,18 +741,18 @@ class Checker {
       ++report_.missing_right;
     } else {
       d.kind = RowDifference::Kind::kDiffers;
-      d.fields = FieldDifferences(*l, *r);
+      d.fields = FieldDifferences(l->canon, r->canon);
       ++report_.differing;
     }
     if (l != nullptr) {
-      ASSIGN_OR_RETURN(Key k, DecodeKey(*c.left_key));
+      ASSIGN_OR_RETURN(Key k, DecodeKey(l->system_key));
       d.left_key = std::move(k);
-      d.left_record = l->record;
+      d.left_record = l->canon.record;
     }
     if (r != nullptr) {
-      ASSIGN_OR_RETURN(Key k, DecodeKey(*c.right_key));
+      ASSIGN_OR_RETURN(Key k, DecodeKey(r->system_key));
       d.right_key = std::move(k);
-      d.right_record = r->record;
+      d.right_record = r->canon.record;
     }
     if (report_.rows.size() < options_.max_reported_rows) report_.rows.push_back(std::move(d));
     return Status::Ok();
@@ -533,7 +788,8 @@ class Checker {
   std::set<std::string> compared_;
   std::optional<WhenSpec> where_;
   std::optional<GroupBy> group_;
-  std::mutex state_mu_;     // the state store is read by both scanning threads (xref)
+  std::string config_text_;  // the config file's bytes, for the memo's fingerprint
+  std::mutex state_mu_;     // the state store is read by both scanning threads (xref, memo)
   std::mutex progress_mu_;
   CheckReport report_;
 };

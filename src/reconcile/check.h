@@ -1,7 +1,7 @@
 // `concord check`: proves that two systems hold the same records of an entity — or says exactly
 // which records and fields differ — by comparing their canonical forms.
 //
-// Each side's table is read in key order in chunks (Source::ReadChunk), every row is mapped to
+// Each side's table is read in key order in chunks (Source::ReadBuckets), every row is mapped to
 // its canonical record through the same BindingMapper the flows use (so a difference of format
 // that the mapping resolves, "138-1234-5678" vs "+8613812345678", is no difference), and hashed
 // over the compared fields. Records are paired by canonical key: the key the record carries, or,
@@ -15,8 +15,10 @@
 // flow joins them, every field both bindings map. Counts, and the exact sums of the fields the
 // entity marks `sum: true`, are kept per side (optionally per value of a dimension).
 //
-// Checksums are computed in concord over the canonical form (CheckReport::computed_in says so);
-// computing them inside the databases is future work (see README.md).
+// Checksums are computed in concord over the canonical form (CheckReport::computed_in says so).
+// Each side's rows are read in key-hash buckets (Source::ReadBuckets), and a memo of each bucket
+// is kept in the state store (check_memo.h): a later check asks the databases for the bucket
+// summaries (Source::BucketSums) and reads and maps only the buckets that changed.
 //
 // Threading: one thread; uses the connections of the SystemPool it is given.
 #pragma once
@@ -54,6 +56,8 @@ struct CheckOptions {
   // How long to wait before re-reading the differences the scan found, so that changes being
   // synced while the scan ran have landed (only when there are differences).
   int64_t settle_ms = 1500;
+  // Ignore the memo of earlier checks (check_memo.h): map every row, and write the memo anew.
+  bool full = false;
   // Asked between chunks; when it returns true the check stops with Unavailable ("stopped").
   std::function<bool()> stop_requested;
 };
@@ -94,7 +98,16 @@ struct GroupTotals {
 struct CheckReport {
   std::string entity, left, right;
   std::vector<std::string> compared_fields;
-  std::string computed_in = "concord";  // where the checksums were computed
+  std::string computed_in = "concord";  // where the canonical checksums were computed
+  // How each side was read (check_memo.h).
+  struct SideScanInfo {
+    std::string hashed_in;        // where the bucket summaries were computed: database | concord
+    bool memo = false;            // an earlier check's memo was used
+    uint32_t buckets = 0;
+    uint32_t buckets_reused = 0;  // buckets unchanged since the memo was written
+    int64_t rows_mapped = 0;      // rows read and mapped to canonical form
+  };
+  SideScanInfo left_scan, right_scan;
   SideTotals left_totals, right_totals;
   std::vector<GroupTotals> groups;      // when group_by was given, ordered by group
   int segments = 0;

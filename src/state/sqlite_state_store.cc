@@ -154,6 +154,22 @@ CREATE INDEX check_runs_by_name ON check_runs (check_name, id);
 -- Poll capture's watermark (engine/poll_capture.h): where the next pass over the source starts.
 ALTER TABLE checkpoints ADD COLUMN position TEXT NOT NULL DEFAULT '';
 )sql"},
+    {4, R"sql(
+-- `concord check`'s memo (reconcile/check_memo.h): per side of a check, each bucket's raw
+-- summary and the canonical hashes of its rows, so that unchanged buckets are not mapped again.
+CREATE TABLE check_memos (
+  name        TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  buckets     INTEGER NOT NULL,
+  updated_ms  INTEGER NOT NULL
+);
+CREATE TABLE check_memo_buckets (
+  name   TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  data   BLOB NOT NULL,
+  PRIMARY KEY (name, bucket)
+) WITHOUT ROWID;
+)sql"},
 };
 
 static_assert(std::size(kStateMigrations) == kStateSchemaVersion,
@@ -1070,6 +1086,57 @@ Result<std::vector<CheckRunEntry>> SqliteStateStore::LatestCheckRuns() {
 }
 
 // ---- maintenance ----
+
+Result<std::optional<CheckMemoHeader>> SqliteStateStore::GetCheckMemo(const std::string& name) {
+  ASSIGN_OR_RETURN(Lease lease,
+                   Use("SELECT fingerprint, buckets, updated_ms FROM check_memos WHERE name = ?1",
+                       {Text(name)}));
+  auto row = lease->Step();
+  if (!row.ok()) return Ctx(row.status());
+  if (!*row) return std::optional<CheckMemoHeader>();
+  CheckMemoHeader h;
+  h.fingerprint = lease->ColumnText(0);
+  h.buckets = static_cast<uint32_t>(lease->ColumnInt(1));
+  h.updated_ms = lease->ColumnInt(2);
+  return std::optional<CheckMemoHeader>(std::move(h));
+}
+
+Result<std::vector<CheckMemoBucket>> SqliteStateStore::CheckMemoBuckets(const std::string& name) {
+  ASSIGN_OR_RETURN(Lease lease, Use("SELECT bucket, data FROM check_memo_buckets WHERE name = ?1",
+                                    {Text(name)}));
+  std::vector<CheckMemoBucket> out;
+  while (true) {
+    auto row = lease->Step();
+    if (!row.ok()) return Ctx(row.status());
+    if (!*row) break;
+    Value data = lease->Column(1);
+    out.push_back({static_cast<uint32_t>(lease->ColumnInt(0)),
+                   data.kind() == ValueKind::kBlob || data.kind() == ValueKind::kText
+                       ? data.text()
+                       : std::string()});
+  }
+  return out;
+}
+
+Status SqliteStateStore::PutCheckMemo(const std::string& name, const CheckMemoHeader& header,
+                                      const std::vector<CheckMemoBucket>& buckets,
+                                      bool replace_all) {
+  return Atomically([&]() -> Status {
+    if (replace_all) {
+      RETURN_IF_ERROR(Exec("DELETE FROM check_memo_buckets WHERE name = ?1", {Text(name)}));
+    }
+    RETURN_IF_ERROR(Exec(
+        "INSERT INTO check_memos (name, fingerprint, buckets, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (name) DO UPDATE SET fingerprint = ?2, buckets = ?3, updated_ms = ?4",
+        {Text(name), Text(header.fingerprint), Int(header.buckets), Int(header.updated_ms)}));
+    for (const CheckMemoBucket& b : buckets) {
+      RETURN_IF_ERROR(Exec("INSERT OR REPLACE INTO check_memo_buckets (name, bucket, data) "
+                           "VALUES (?1, ?2, ?3)",
+                           {Text(name), Int(b.bucket), Value::Blob(b.data)}));
+    }
+    return Status::Ok();
+  });
+}
 
 Status SqliteStateStore::ResetFlow(const std::string& flow) {
   return Atomically([&]() -> Status {

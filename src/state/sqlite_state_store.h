@@ -26,7 +26,7 @@
 namespace concord {
 
 // The schema version this build writes. Bump it and append a step to kStateMigrations together.
-inline constexpr int kStateSchemaVersion = 3;
+inline constexpr int kStateSchemaVersion = 4;
 
 // Brings `db` to kStateSchemaVersion. InvalidArgument when the file is newer than this build;
 // Unavailable when another process holds the write lock past the busy timeout.
@@ -103,6 +103,10 @@ class SqliteStateStore : public StateStore {
   Result<int64_t> AddCheckRun(const CheckRunEntry& e) override;
   Result<std::vector<CheckRunEntry>> LatestCheckRuns() override;
   Result<std::vector<CheckRunEntry>> ListCheckRuns(const std::string& check, int64_t limit) override;
+  Result<std::optional<CheckMemoHeader>> GetCheckMemo(const std::string& name) override;
+  Result<std::vector<CheckMemoBucket>> CheckMemoBuckets(const std::string& name) override;
+  Status PutCheckMemo(const std::string& name, const CheckMemoHeader& header,
+                      const std::vector<CheckMemoBucket>& buckets, bool replace_all) override;
 
   Status ResetFlow(const std::string& flow) override;
 

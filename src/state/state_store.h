@@ -138,6 +138,18 @@ struct CheckRunEntry {
   std::string summary;      // one line for people (or the error)
 };
 
+// `concord check`'s memo of one side (reconcile/check_memo.h): what it was computed for, and
+// one opaque blob per bucket.
+struct CheckMemoHeader {
+  std::string fingerprint;  // the config, fields and filter the canonical hashes depend on
+  uint32_t buckets = 0;
+  int64_t updated_ms = 0;
+};
+struct CheckMemoBucket {
+  uint32_t bucket = 0;
+  std::string data;
+};
+
 class StateStore {
  public:
   struct Options {
@@ -279,6 +291,13 @@ class StateStore {
   // Runs of `check` ("" = all), newest `limit` (0 = all), oldest first.
   virtual Result<std::vector<CheckRunEntry>> ListCheckRuns(const std::string& check,
                                                            int64_t limit) = 0;
+  // The memo of a check's side, by name; nullopt when there is none.
+  virtual Result<std::optional<CheckMemoHeader>> GetCheckMemo(const std::string& name) = 0;
+  virtual Result<std::vector<CheckMemoBucket>> CheckMemoBuckets(const std::string& name) = 0;
+  // Writes the header and `buckets` (replacing those buckets; all others first when
+  // `replace_all`) in one transaction.
+  virtual Status PutCheckMemo(const std::string& name, const CheckMemoHeader& header,
+                              const std::vector<CheckMemoBucket>& buckets, bool replace_all) = 0;
 
   // --- maintenance ---
   // Forgets everything about `flow`'s progress: its checkpoint, pending acks, parked changes and

@@ -243,11 +243,8 @@ TEST_P(CheckTest, EqualAfterSync) {
   EXPECT_EQ(Check({"--between", "crm"}).exit_code, 2);
 }
 
-TEST_P(CheckTest, FindsExactlyTheSeededDifferences) {
-  SeedDifferences();
-  ProcResult text = Check();
-  EXPECT_EQ(text.exit_code, 3) << text.out << text.err;
-  nlohmann::json j = CheckJson();
+// The seeded differences, no more and no fewer, in a check's JSON report.
+void ExpectTheSeededDifferences(const nlohmann::json& j) {
   EXPECT_EQ(j["missing_right"], 1) << j.dump(2);
   EXPECT_EQ(j["missing_left"], 1) << j.dump(2);
   EXPECT_EQ(j["differing"], 4) << j.dump(2);
@@ -270,6 +267,14 @@ TEST_P(CheckTest, FindsExactlyTheSeededDifferences) {
     }
   }
   EXPECT_NE(j["totals"]["crm"]["sums"]["credit"], j["totals"]["erp"]["sums"]["credit"]);
+}
+
+TEST_P(CheckTest, FindsExactlyTheSeededDifferences) {
+  SeedDifferences();
+  ProcResult text = Check();
+  EXPECT_EQ(text.exit_code, 3) << text.out << text.err;
+  nlohmann::json j = CheckJson();
+  ExpectTheSeededDifferences(j);
   // The HTML report: the same verdict, every value escaped.
   ProcResult html = Check({"--html", "report.html"});
   EXPECT_EQ(html.exit_code, 3) << html.err;
@@ -278,6 +283,39 @@ TEST_P(CheckTest, FindsExactlyTheSeededDifferences) {
       << page;
   EXPECT_NE(page.find("Changed &lt;b&gt;&amp;"), std::string::npos) << page;
   EXPECT_EQ(page.find("<b>&"), std::string::npos) << page;
+}
+
+// The memo of an equal check (check_memo.h) must not hide what changed after it: the next
+// checks read only the changed buckets, and find exactly the seeded differences — also when the
+// differences are themselves in the memo (the third check), and with --full.
+TEST_P(CheckTest, TheMemoSeesEveryChangeMadeAfterIt) {
+  nlohmann::json first = CheckJson();
+  ASSERT_EQ(first["equal"], true) << first.dump(2);
+  EXPECT_EQ(first["scan"]["crm"]["memo"], false);
+  EXPECT_EQ(first["scan"]["crm"]["rows_mapped"], 60);
+  SeedDifferences();
+  nlohmann::json second = CheckJson();
+  ExpectTheSeededDifferences(second);
+  const nlohmann::json& scan = second["scan"]["crm"];
+  EXPECT_EQ(scan["memo"], true) << second.dump(2);
+  EXPECT_GT(scan["buckets_unchanged"].get<int>(), 0) << second.dump(2);
+  // Only rows of changed buckets were mapped again (about one row per bucket here).
+  EXPECT_LT(scan["rows_mapped"].get<int>(), 30) << second.dump(2);
+  // The ERP's rows are keyed through the xref, which changes apart from them: never memoized.
+  EXPECT_EQ(second["scan"]["erp"]["rows_mapped"], 60) << second.dump(2);
+  nlohmann::json third = CheckJson();
+  ExpectTheSeededDifferences(third);
+  EXPECT_EQ(third["scan"]["crm"]["memo"], true);
+  nlohmann::json full = CheckJson({"--full"});
+  ExpectTheSeededDifferences(full);
+  EXPECT_EQ(full["scan"]["crm"]["memo"], false);
+  EXPECT_EQ(full["scan"]["crm"]["rows_mapped"], 60);
+  // Another config (here only a comment) drops the memo: the fingerprint covers the file.
+  std::string config = ReadFile(dir_ / "concord.yaml");
+  WriteFile(dir_ / "concord.yaml", config + "# edited\n");
+  nlohmann::json edited = CheckJson();
+  ExpectTheSeededDifferences(edited);
+  EXPECT_EQ(edited["scan"]["crm"]["memo"], false) << edited.dump(2);
 }
 
 TEST_P(CheckTest, WhereAndGroupBy) {

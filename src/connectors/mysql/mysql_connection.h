@@ -73,6 +73,13 @@ class MysqlSource final : public Source {
   Result<std::vector<Row>> ReadChunk(const TableRef& t, const std::optional<Key>& after,
                                      size_t limit) override;
   Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) override;
+  // Buckets and raw hashes computed by the server (mysql_scan.cc).
+  bool BucketsInDatabase() const override { return true; }
+  Result<std::vector<BucketSum>> BucketSums(const TableRef& t, uint32_t buckets) override;
+  Result<std::vector<HashedRow>> ReadBuckets(const TableRef& t, uint32_t buckets,
+                                             const std::vector<uint32_t>& which,
+                                             const std::optional<Key>& after,
+                                             size_t limit) override;
 
  private:
   // Why a poll found nothing: OK when capture is intact, else NotFound/DataLoss explaining it.

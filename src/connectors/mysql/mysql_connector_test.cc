@@ -1,5 +1,6 @@
 // Tests of the mysql connector against a real MariaDB server that the test starts itself
 // (tests/servers/mariadb_server.h): one server for the whole binary, one fresh database per test.
+#include "connectors/bucket_conformance.h"
 #include "connectors/mysql/mysql_connector.h"
 
 #include <gmock/gmock.h>
@@ -1456,4 +1457,11 @@ TEST_F(MysqlConnectorTest, DISABLED_ApplyThroughput) {
 }
 
 }  // namespace
+
+TEST_F(MysqlConnectorTest, BucketSumsMatchTheRowsAndMoveWithEveryChange) {
+  concord::testing::ExpectBucketSumsConform(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE memo (id INT PRIMARY KEY, name TEXT, amount DECIMAL(10,2))");
+}
+
 }  // namespace concord

@@ -463,18 +463,8 @@ Result<std::vector<Row>> OdbcConnection::ReadChunk(const TableRef& t,
   std::vector<Value> params;
   std::vector<OdbcStmt::ParamType> types;
   const size_t nk = t.key_columns.size();
+  RETURN_IF_ERROR(CheckSnapshotPosition(Context(t), t, after));
   if (after) {
-    if (after->size() != nk) {
-      return InvalidArgument(Context(t) + ": snapshot position has " +
-                             std::to_string(after->size()) + " values, the table's key has " +
-                             std::to_string(nk) + " columns");
-    }
-    for (const Value& v : *after) {
-      if (v.is_null()) {
-        return InvalidArgument(Context(t) + ": position " + EncodeKey(*after) +
-                               " contains NULL; a keyset read needs keys without NULLs");
-      }
-    }
     // (k1 > ? OR (k1 = ? AND (k2 > ? OR (k2 = ? AND k3 > ?)))): row-value comparison spelt out,
     // which every SQL dialect accepts.
     std::string cond;

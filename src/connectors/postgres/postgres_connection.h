@@ -91,6 +91,13 @@ class PostgresSource final : public Source {
   Result<std::vector<Row>> ReadChunk(const TableRef& t, const std::optional<Key>& after,
                                      size_t limit) override;
   Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) override;
+  // Buckets and raw hashes computed by PostgreSQL (postgres_scan.cc).
+  bool BucketsInDatabase() const override { return true; }
+  Result<std::vector<BucketSum>> BucketSums(const TableRef& t, uint32_t buckets) override;
+  Result<std::vector<HashedRow>> ReadBuckets(const TableRef& t, uint32_t buckets,
+                                             const std::vector<uint32_t>& which,
+                                             const std::optional<Key>& after,
+                                             size_t limit) override;
   // Waits on the connection's LISTEN channel (kNotifyChannel); see PgListener.
   WakeUp WaitForChanges(int64_t timeout_ms) override;
 

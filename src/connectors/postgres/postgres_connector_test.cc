@@ -1,6 +1,7 @@
 // Tests of the postgres connector against a real PostgreSQL server that this binary starts
 // (tests/servers/postgres.sh via PostgresServer) and stops at the end. Each test gets a fresh
 // database; "the application" is a separate libpq connection.
+#include "connectors/bucket_conformance.h"
 #include "connectors/postgres/postgres_connector.h"
 
 #include <gmock/gmock.h>
@@ -1344,11 +1345,19 @@ TEST_F(PostgresConnectorTest, DISABLED_ApplyThroughput) {
   std::printf("%-40s %8.0f rows/s\n", "ReadChunk", n / s);
 }
 
+TEST_F(PostgresConnectorTest, BucketSumsMatchTheRowsAndMoveWithEveryChange) {
+  concord::testing::ExpectBucketSumsConform(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE memo (id integer PRIMARY KEY, name text, amount numeric(10,2))");
+}
+
 }  // namespace
 }  // namespace concord
+
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new concord::PostgresEnvironment);
   return RUN_ALL_TESTS();
+
 }

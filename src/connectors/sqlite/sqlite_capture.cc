@@ -416,20 +416,7 @@ Result<std::vector<Row>> SqliteSource::ReadChunk(const TableRef& t, const std::o
   const std::string ctx = conn_->system() + "." + t.table;
   std::vector<Row> rows;
   if (limit == 0) return rows;
-  if (after) {
-    if (after->size() != t.key_columns.size()) {
-      return InvalidArgument(ctx + ": snapshot position has " + std::to_string(after->size()) +
-                             " values, the table's key has " +
-                             std::to_string(t.key_columns.size()) + " columns");
-    }
-    // `(k) > (NULL)` is never true, so rows after a NULL key part would be silently skipped.
-    for (const Value& v : *after) {
-      if (v.is_null()) {
-        return InvalidArgument(ctx + ": snapshot position " + EncodeKey(*after) +
-                               " contains NULL; a chunked snapshot needs keys without NULLs");
-      }
-    }
-  }
+  RETURN_IF_ERROR(CheckSnapshotPosition(ctx, t, after));
   std::string order, lhs, rhs;
   for (const std::string& k : t.key_columns) {
     if (!order.empty()) {

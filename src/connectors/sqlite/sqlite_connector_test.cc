@@ -1,3 +1,4 @@
+#include "connectors/bucket_conformance.h"
 #include "connectors/sqlite/sqlite_connector.h"
 
 #include <gmock/gmock.h>
@@ -788,4 +789,11 @@ TEST_F(SqliteConnectorTest, SnapshotChunksVisitEveryRowOnce) {
 }
 
 }  // namespace
+
+TEST_F(SqliteConnectorTest, BucketSumsMatchTheRowsAndMoveWithEveryChange) {
+  concord::testing::ExpectBucketSumsConform(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE memo (id INTEGER PRIMARY KEY, name TEXT, amount NUMERIC)");
+}
+
 }  // namespace concord

@@ -1,0 +1,87 @@
+// A test every connector runs on its Source's bucket summaries (core/row_buckets.h), which
+// `concord check`'s memo trusts to tell whether a bucket's rows changed: the summaries equal the
+// sums of the rows ReadBuckets returns, ReadBuckets keeps to the buckets asked for, and each kind
+// of change (NULL → '', '' → a value, an amount, a new row, a deleted row) changes the summary of
+// exactly one bucket. Header-only, for the connectors' test binaries (gtest).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "connectors/connector.h"
+
+namespace concord::testing {
+
+// `app` runs SQL as an application would; the table `memo` must not exist yet. `create` is the
+// dialect's CREATE TABLE memo (id integer key, name text, amount decimal(10,2)).
+inline void ExpectBucketSumsConform(Source* source,
+                                    const std::function<void(const std::string&)>& app,
+                                    const std::string& create) {
+  app(create);
+  std::string values;
+  for (int i = 1; i <= 300; ++i) {
+    values += (i > 1 ? ", (" : "(") + std::to_string(i) + ", 'n" + std::to_string(i) + "', " +
+              std::to_string(i) + ".25)";
+  }
+  app("INSERT INTO memo (id, name, amount) VALUES " + values);
+  const TableRef t{"memo", {"id"}, {"id", "name", "amount"}};
+  constexpr uint32_t kBuckets = 16;
+  auto sums = [&] {
+    auto s = source->BucketSums(t, kBuckets);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? *s : std::vector<BucketSum>();
+  };
+  // Every row, in pages of 70, summed here.
+  auto read = [&](const std::vector<uint32_t>& which) {
+    std::vector<HashedRow> out;
+    std::optional<Key> after;
+    while (true) {
+      auto page = source->ReadBuckets(t, kBuckets, which, after, 70);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok() || page->empty()) break;
+      for (HashedRow& h : *page) out.push_back(std::move(h));
+      after = Source::KeyOf(t, out.back().row);
+      if (page->size() < 70) break;
+    }
+    return out;
+  };
+  std::vector<BucketSum> before = sums();
+  ASSERT_EQ(before.size(), kBuckets);
+  std::vector<BucketSum> from_rows(kBuckets);
+  std::vector<HashedRow> all = read({});
+  ASSERT_EQ(all.size(), 300u);
+  for (const HashedRow& h : all) {
+    ASSERT_LT(h.bucket, kBuckets);
+    EXPECT_EQ(h.row.size(), 3u);
+    from_rows[h.bucket].Add(h.hash1, h.hash2);
+  }
+  EXPECT_EQ(before, from_rows);
+  int used = 0;
+  for (const BucketSum& b : before) used += b.rows > 0;
+  EXPECT_GT(used, 8) << "300 rows should spread over most of 16 buckets";
+  // Some buckets only: their rows, all of them, in key order.
+  std::vector<HashedRow> some = read({3, 7});
+  EXPECT_EQ(static_cast<int64_t>(some.size()), before[3].rows + before[7].rows);
+  for (const HashedRow& h : some) EXPECT_TRUE(h.bucket == 3 || h.bucket == 7) << h.bucket;
+  // Each change moves exactly one bucket's summary.
+  for (const std::string& change :
+       {std::string("UPDATE memo SET name = NULL WHERE id = 5"),
+        std::string("UPDATE memo SET name = '' WHERE id = 5"),
+        std::string("UPDATE memo SET name = 'NULL' WHERE id = 5"),
+        std::string("UPDATE memo SET amount = 9.26 WHERE id = 9"),
+        std::string("INSERT INTO memo (id, name, amount) VALUES (301, 'x', 0)"),
+        std::string("DELETE FROM memo WHERE id = 100")}) {
+    app(change);
+    std::vector<BucketSum> after = sums();
+    ASSERT_EQ(after.size(), kBuckets);
+    int moved = 0;
+    for (uint32_t b = 0; b < kBuckets; ++b) moved += !(after[b] == before[b]);
+    EXPECT_EQ(moved, 1) << change;
+    before = after;
+  }
+}
+
+}  // namespace concord::testing

@@ -1,0 +1,206 @@
+// Snapshot reads for MariaDB/MySQL (the Source side): keyset pages of a table (ReadChunk) and,
+// for `concord check`'s memo (core/row_buckets.h), the same pages with each row's bucket and raw
+// hash (ReadBuckets) and per-bucket summaries computed by the server (BucketSums), so that a
+// check of an unchanged table moves one small row per bucket instead of the table.
+//
+// Bucket: CRC32 of the key columns' QUOTE()d values joined by 0x1f, mod buckets. Raw hash: the
+// first 64 bits of MD5 over the columns' QUOTE()d values joined by 0x1f (QUOTE spells NULL as
+// the bare word NULL and every string as a quoted, escaped literal, so the text is unambiguous:
+// NULL differs from 'NULL' and from ''). MD5 and CRC32 exist in every MariaDB and MySQL
+// version. Sums of BIGINT UNSIGNED are exact DECIMALs, reduced modulo 2^64 here.
+#include <algorithm>
+#include <string>
+
+#include "connectors/mysql/mysql_connection.h"
+
+namespace concord::mysql_connector {
+namespace {
+
+// "QUOTE(t.`a`), QUOTE(t.`b`)" joined with the 0x1f separator, as CONCAT_WS arguments.
+std::string Quoted(const std::vector<std::string>& columns) {
+  std::string out = "0x1f";
+  for (const std::string& c : columns) out += ", QUOTE(t." + QuoteIdent(c) + ")";
+  return out;
+}
+
+// The columns a page reads (key columns first), for the raw hash: every column of the table
+// when `t.columns` is empty.
+Result<std::vector<std::string>> HashedColumns(MysqlConnection* conn, const TableRef& t) {
+  std::vector<std::string> out = t.key_columns;
+  std::vector<std::string> rest = t.columns;
+  if (rest.empty()) {
+    ASSIGN_OR_RETURN(const TableMeta* meta, conn->Meta(t.table));
+    rest = meta->ColumnNames();
+  }
+  for (const std::string& c : rest) {
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  }
+  return out;
+}
+
+std::string BucketExpr(const TableRef& t, uint32_t buckets) {
+  return "CRC32(CONCAT_WS(" + Quoted(t.key_columns) + ")) % " + std::to_string(buckets);
+}
+
+std::string HashExpr(const std::vector<std::string>& columns) {
+  return "CAST(CONV(LEFT(MD5(CONCAT_WS(" + Quoted(columns) + ")), 16), 16, 10) AS UNSIGNED)";
+}
+
+// An integer or exact decimal the server returned, modulo 2^64.
+uint64_t Wrap(const Value& v) {
+  if (v.kind() == ValueKind::kInt) return static_cast<uint64_t>(v.int_value());
+  if (v.kind() != ValueKind::kText) return 0;
+  const std::string& text = v.text();
+  size_t i = 0;
+  bool neg = i < text.size() && text[i] == '-';
+  if (neg) ++i;
+  uint64_t out = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    out = out * 10 + static_cast<uint64_t>(text[i] - '0');
+  }
+  return neg ? 0 - out : out;
+}
+
+// What ReadBuckets adds to a keyset page: `buckets` > 0 puts the bucket and raw hash of each row
+// in front of its columns and keeps rows of `which` only (every bucket when empty).
+struct BucketFilter {
+  uint32_t buckets = 0;
+  const std::vector<uint32_t>* which = nullptr;
+};
+
+// Runs the keyset page ReadChunk and ReadBuckets share and calls `row(stmt)` per row: up to
+// `limit` rows of `t` with key > `after` (all when nullopt), in key order.
+template <typename OnRow>
+Status KeysetPage(MysqlConnection* conn, const TableRef& t, const std::optional<Key>& after,
+                  size_t limit, const BucketFilter& filter, OnRow&& on_row) {
+  RETURN_IF_ERROR(conn->CheckTableRef(t));
+  const std::string ctx = conn->Context(t.table);
+  const size_t nk = t.key_columns.size();
+  RETURN_IF_ERROR(CheckSnapshotPosition(ctx, t, after));
+  std::vector<std::string> hashed;
+  if (filter.buckets > 0) {
+    auto columns = HashedColumns(conn, t);
+    if (!columns.ok()) return conn->TableError(columns.status(), t.table);
+    hashed = std::move(*columns);
+  }
+  auto build = [&] {
+    // `t.*` (not `*`): MySQL accepts a bare * only as the whole select list.
+    std::string select = MysqlConnection::SelectList(t, "t.");
+    std::string where;
+    if (after) {
+      // (k1, k2) > (?, ?) spelled out: MariaDB scans the whole index for a row-value comparison
+      // but turns this OR of prefixes into a range on the key's index (checked with ANALYZE).
+      where = "(";
+      for (size_t j = 0; j < nk; ++j) {
+        if (j) where += " OR ";
+        where += "(";
+        for (size_t i = 0; i < j; ++i) where += "t." + QuoteIdent(t.key_columns[i]) + " = ? AND ";
+        where += "t." + QuoteIdent(t.key_columns[j]) + " > ?)";
+      }
+      where += ")";
+    }
+    if (filter.buckets > 0) {
+      std::string bucket = BucketExpr(t, filter.buckets);
+      select = bucket + " AS concord_bucket, " + HashExpr(hashed) + " AS concord_hash, " + select;
+      if (!filter.which->empty()) {
+        // The bucket numbers are concord's own integers, never a record value.
+        std::string in;
+        for (uint32_t b : *filter.which) in += (in.empty() ? "" : ",") + std::to_string(b);
+        where += (where.empty() ? "" : " AND ") + bucket + " IN (" + in + ")";
+      }
+    }
+    std::string sql = "SELECT " + select + " FROM " + QuoteIdent(t.table) + " AS t";
+    if (!where.empty()) sql += " WHERE " + where;
+    sql += " ORDER BY ";
+    for (size_t i = 0; i < nk; ++i) sql += (i ? ", t." : "t.") + QuoteIdent(t.key_columns[i]);
+    return sql + " LIMIT ?";
+  };
+  MysqlStmt* stmt = nullptr;
+  std::unique_ptr<MysqlStmt> own;
+  if (filter.buckets > 0 && !filter.which->empty()) {
+    // A bucket list is prepared for this page only: caching one statement per list would let
+    // the server's prepared-statement limit fill up over many checks.
+    auto prepared = conn->db().Prepare(build());
+    if (!prepared.ok()) return conn->TableError(prepared.status(), t.table);
+    own = std::move(*prepared);
+    stmt = own.get();
+  } else {
+    std::string signature = after ? "chunk-after " : "chunk-first ";
+    if (filter.buckets > 0) signature += "buckets " + std::to_string(filter.buckets) + " ";
+    AppendSignature(&signature, t.table);
+    signature += std::to_string(nk);
+    for (const std::string& k : t.key_columns) AppendSignature(&signature, k);
+    for (const std::string& c : t.columns) AppendSignature(&signature, c);
+    Result<MysqlStmt*> cached = conn->Cached(signature, build);
+    if (!cached.ok()) return conn->TableError(cached.status(), t.table);
+    stmt = *cached;
+  }
+  std::vector<Value> params;
+  if (after) {
+    for (size_t j = 0; j < nk; ++j) {
+      for (size_t i = 0; i <= j; ++i) params.push_back((*after)[i]);
+    }
+  }
+  params.push_back(
+      Value::Int(static_cast<int64_t>(std::min<size_t>(limit, static_cast<size_t>(INT64_MAX)))));
+  Status s = stmt->Execute(params);
+  if (!s.ok()) return conn->TableError(s, t.table);
+  while (true) {
+    Result<bool> row = stmt->Fetch();
+    if (!row.ok()) return conn->TableError(row.status(), t.table);
+    if (!*row) break;
+    on_row(*stmt);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<Row>> MysqlSource::ReadChunk(const TableRef& t, const std::optional<Key>& after,
+                                                size_t limit) {
+  std::vector<Row> rows;
+  if (limit == 0) return rows;
+  RETURN_IF_ERROR(KeysetPage(conn_, t, after, limit, {}, [&](const MysqlStmt& stmt) {
+    rows.push_back(MysqlConnection::ReadRow(stmt, 0));
+  }));
+  return rows;
+}
+
+Result<std::vector<HashedRow>> MysqlSource::ReadBuckets(const TableRef& t, uint32_t buckets,
+                                                        const std::vector<uint32_t>& which,
+                                                        const std::optional<Key>& after,
+                                                        size_t limit) {
+  std::vector<HashedRow> rows;
+  if (limit == 0) return rows;
+  if (buckets == 0) return InvalidArgument(conn_->Context(t.table) + ": zero buckets");
+  RETURN_IF_ERROR(KeysetPage(conn_, t, after, limit, {buckets, &which}, [&](const MysqlStmt& stmt) {
+    HashedRow h;
+    h.bucket = static_cast<uint32_t>(Wrap(stmt.Column(0)));
+    h.hash1 = Wrap(stmt.Column(1));
+    h.row = MysqlConnection::ReadRow(stmt, 2);
+    rows.push_back(std::move(h));
+  }));
+  return rows;
+}
+
+Result<std::vector<BucketSum>> MysqlSource::BucketSums(const TableRef& t, uint32_t buckets) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  if (buckets == 0) return InvalidArgument(conn_->Context(t.table) + ": zero buckets");
+  auto columns = HashedColumns(conn_, t);
+  if (!columns.ok()) return conn_->TableError(columns.status(), t.table);
+  // Only one row per bucket leaves the server.
+  std::string sql = "SELECT " + BucketExpr(t, buckets) + " AS b, COUNT(*), SUM(" +
+                    HashExpr(*columns) + ") FROM " + QuoteIdent(t.table) + " AS t GROUP BY b";
+  auto rows = conn_->db().Query(sql);
+  if (!rows.ok()) return conn_->TableError(rows.status(), t.table);
+  std::vector<BucketSum> sums(buckets);
+  for (const std::vector<Value>& row : *rows) {
+    uint64_t b = Wrap(row[0]);
+    if (b >= buckets) return Internal(conn_->Context(t.table) + ": bucket out of range");
+    sums[b].rows = static_cast<int64_t>(Wrap(row[1]));
+    sums[b].sum1 = Wrap(row[2]);
+  }
+  return sums;
+}
+
+}  // namespace concord::mysql_connector

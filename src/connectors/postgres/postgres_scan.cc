@@ -1,0 +1,187 @@
+// Snapshot reads for PostgreSQL (the Source side): keyset pages of a table (ReadChunk) and, for
+// `concord check`'s memo (core/row_buckets.h), the same pages with each row's bucket and raw
+// hash (ReadBuckets) and per-bucket summaries computed by the server (BucketSums), so that a
+// check of an unchanged table moves one small row per bucket instead of the table.
+//
+// Bucket: hashtextextended(ROW(key columns)::text, 0) mod buckets. Raw hash (64 bits, as the
+// check's own row hashes): hashtextextended(ROW(columns)::text, 1) — the row's text form tells
+// NULL (empty) from '' ("") and quotes what needs it, so two different rows have different
+// texts. Sums are numeric in PostgreSQL (exact) and reduced modulo 2^64 here, which equals
+// concord's wrapping sum of the same 64-bit values. hashtextextended exists since PostgreSQL 11.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <string>
+
+#include "connectors/postgres/pg_types.h"
+#include "connectors/postgres/postgres_connection.h"
+
+namespace concord::postgres_connector {
+namespace {
+
+constexpr Oid kInt4ArrayOid = 1007;
+
+// What ReadBuckets adds to a keyset page: `buckets` > 0 puts the bucket and raw hash of each row
+// in front of its columns and keeps rows of `which` only (every bucket when empty).
+struct BucketFilter {
+  uint32_t buckets = 0;
+  const std::vector<uint32_t>* which = nullptr;
+};
+
+// ROW(...)::text of the columns a page reads from alias `t`: the whole row when `t.columns` is
+// empty (every column is read then).
+std::string RowText(const TableRef& t) {
+  if (t.columns.empty()) return "t::text";
+  return "ROW(" + PostgresConnection::SelectList(t, "t.") + ")::text";
+}
+
+std::string BucketExpr(const TableRef& t, const std::string& buckets_param) {
+  std::string keys;
+  for (const std::string& k : t.key_columns) keys += (keys.empty() ? "t." : ", t.") + QuoteIdent(k);
+  // hashtextextended is signed: the double modulo keeps the bucket in [0, buckets).
+  return "((hashtextextended(ROW(" + keys + ")::text, 0) % " + buckets_param + ") + " +
+         buckets_param + ") % " + buckets_param;
+}
+
+// "{1,5,9}"
+std::string IntArray(const std::vector<uint32_t>& v) {
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + std::to_string(v[i]);
+  return out + "}";
+}
+
+// A numeric sum (text, possibly negative, possibly beyond 64 bits) modulo 2^64.
+uint64_t Wrap(const char* text) {
+  bool neg = *text == '-';
+  if (neg || *text == '+') ++text;
+  uint64_t v = 0;
+  for (; *text >= '0' && *text <= '9'; ++text) v = v * 10 + static_cast<uint64_t>(*text - '0');
+  return neg ? 0 - v : v;
+}
+
+// The keyset page ReadChunk and ReadBuckets share: up to `limit` rows of `t` with key > `after`
+// (all when nullopt), in key order, with the bucket columns of `filter` in front when it has
+// buckets.
+Result<PgResult> KeysetPage(PostgresConnection* conn, const TableRef& t,
+                            const std::optional<Key>& after, size_t limit,
+                            const BucketFilter& filter) {
+  RETURN_IF_ERROR(conn->CheckTableRef(t));
+  const std::string ctx = conn->Context(t);
+  RETURN_IF_ERROR(CheckSnapshotPosition(ctx, t, after));
+  ASSIGN_OR_RETURN(const TableMeta* cached, conn->Meta(t));
+  const TableMeta meta = *cached;
+  std::string order, rhs;
+  std::vector<Oid> types;
+  std::vector<PgParam> params;
+  for (size_t i = 0; i < t.key_columns.size(); ++i) {
+    const ColumnMeta* c = meta.Find(t.key_columns[i]);
+    if (i) {
+      order += ", ";
+      rhs += ", ";
+    }
+    order += "t." + QuoteIdent(c->name);
+    rhs += "$" + std::to_string(i + 1);
+    types.push_back(c->type_oid);
+    if (after) {
+      Result<PgParam> p = ParamFromValue((*after)[i], c->base_oid);
+      if (!p.ok()) return InvalidArgument(ctx + ": snapshot position: " + p.status().message());
+      params.push_back(std::move(*p));
+    }
+  }
+  std::string signature = after ? "chunk-after " : "chunk-first ";
+  if (filter.buckets > 0) signature += filter.which->empty() ? "buckets " : "some-buckets ";
+  AppendSignature(&signature, meta.quoted);
+  for (const std::string& k : t.key_columns) AppendSignature(&signature, k);
+  signature += "|";
+  for (const std::string& c : t.columns) AppendSignature(&signature, c);
+  if (!after) types.clear();
+  std::string buckets_param, which_param;
+  if (filter.buckets > 0) {
+    types.push_back(kInt8Oid);
+    params.push_back(std::to_string(filter.buckets));
+    buckets_param = "$" + std::to_string(types.size());
+    if (!filter.which->empty()) {
+      types.push_back(kInt4ArrayOid);
+      params.push_back(IntArray(*filter.which));
+      which_param = "$" + std::to_string(types.size());
+    }
+  }
+  types.push_back(kInt8Oid);
+  params.push_back(std::to_string(std::min<size_t>(limit, static_cast<size_t>(INT64_MAX))));
+  Result<PgResult> r = conn->Run(
+      signature,
+      [&] {
+        std::string select = PostgresConnection::SelectList(t, "t.");
+        std::string where;
+        // A row-value comparison: the key's btree index is walked from the position on.
+        if (after) where = "(" + order + ") > (" + rhs + ")";
+        if (filter.buckets > 0) {
+          std::string bucket = BucketExpr(t, buckets_param);
+          select = bucket + " AS concord_bucket, hashtextextended(" + RowText(t) +
+                   ", 1) AS concord_hash, " + select;
+          if (!which_param.empty()) {
+            where += (where.empty() ? "" : " AND ") + bucket + " = ANY(" + which_param + ")";
+          }
+        }
+        return "SELECT " + select + " FROM " + meta.quoted + " AS t" +
+               (where.empty() ? "" : " WHERE " + where) + " ORDER BY " + order + " LIMIT $" +
+               std::to_string(types.size());
+      },
+      types, params);
+  if (!r.ok()) return conn->TableError(r.status(), t, Access::kRead);
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<Row>> PostgresSource::ReadChunk(const TableRef& t,
+                                                   const std::optional<Key>& after, size_t limit) {
+  std::vector<Row> rows;
+  if (limit == 0) return rows;
+  ASSIGN_OR_RETURN(PgResult r, KeysetPage(conn_, t, after, limit, {}));
+  rows.reserve(static_cast<size_t>(PQntuples(r.get())));
+  for (int row = 0; row < PQntuples(r.get()); ++row) {
+    rows.push_back(PostgresConnection::ReadRow(r.get(), row, 0));
+  }
+  return rows;
+}
+
+Result<std::vector<HashedRow>> PostgresSource::ReadBuckets(const TableRef& t, uint32_t buckets,
+                                                           const std::vector<uint32_t>& which,
+                                                           const std::optional<Key>& after,
+                                                           size_t limit) {
+  std::vector<HashedRow> rows;
+  if (limit == 0) return rows;
+  if (buckets == 0) return InvalidArgument(conn_->Context(t) + ": zero buckets");
+  ASSIGN_OR_RETURN(PgResult r, KeysetPage(conn_, t, after, limit, {buckets, &which}));
+  rows.reserve(static_cast<size_t>(PQntuples(r.get())));
+  for (int row = 0; row < PQntuples(r.get()); ++row) {
+    HashedRow h;
+    h.bucket = static_cast<uint32_t>(Wrap(PQgetvalue(r.get(), row, 0)));
+    h.hash1 = Wrap(PQgetvalue(r.get(), row, 1));
+    h.row = PostgresConnection::ReadRow(r.get(), row, 2);
+    rows.push_back(std::move(h));
+  }
+  return rows;
+}
+
+Result<std::vector<BucketSum>> PostgresSource::BucketSums(const TableRef& t, uint32_t buckets) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  if (buckets == 0) return InvalidArgument(conn_->Context(t) + ": zero buckets");
+  ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
+  // Only one row per bucket leaves the server.
+  std::string sql = "SELECT " + BucketExpr(t, "$1::int8") + " AS b, count(*), sum(hashtextextended(" +
+                    RowText(t) + ", 1)) FROM " + meta->quoted + " AS t GROUP BY b";
+  Result<PgResult> r = conn_->pg().Query(sql, {std::to_string(buckets)});
+  if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
+  std::vector<BucketSum> sums(buckets);
+  for (int row = 0; row < PQntuples(r->get()); ++row) {
+    uint64_t b = Wrap(PQgetvalue(r->get(), row, 0));
+    if (b >= buckets) return Internal(conn_->Context(t) + ": bucket out of range");
+    sums[b].rows = static_cast<int64_t>(Wrap(PQgetvalue(r->get(), row, 1)));
+    sums[b].sum1 = Wrap(PQgetvalue(r->get(), row, 2));
+  }
+  return sums;
+}
+
+}  // namespace concord::postgres_connector

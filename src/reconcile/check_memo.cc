@@ -1,0 +1,166 @@
+#include "reconcile/check_memo.h"
+
+#include <sys/stat.h>
+
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <xxhash.h>
+#include <fmt/format.h>
+
+namespace concord {
+namespace {
+
+constexpr uint8_t kFormat = 1;
+
+void Put(std::string* out, const void* p, size_t n) { out->append(static_cast<const char*>(p), n); }
+template <typename T>
+void PutPod(std::string* out, T v) {
+  Put(out, &v, sizeof v);
+}
+
+class Reader {
+ public:
+  explicit Reader(const std::string& s) : s_(s) {}
+  template <typename T>
+  bool Pod(T* v) {
+    if (s_.size() - at_ < sizeof(T)) return false;
+    std::memcpy(v, s_.data() + at_, sizeof(T));
+    at_ += sizeof(T);
+    return true;
+  }
+  bool Bytes(size_t n, std::string* out) {
+    if (s_.size() - at_ < n) return false;
+    out->assign(s_.data() + at_, n);
+    at_ += n;
+    return true;
+  }
+  bool Done() const { return at_ == s_.size(); }
+
+ private:
+  const std::string& s_;
+  size_t at_ = 0;
+};
+
+// What identifies the running build: the executable's bytes and, for each shared library it has
+// loaded (libphonenumber, ICU, LuaJIT, ...), its path, size and modification time — so that an
+// upgraded normalizer library drops the memo too. Computed once per process.
+const std::string& BuildIdentity() {
+  static const std::string identity = [] {
+    XXH3_state_t state;
+    XXH3_64bits_reset(&state);
+    std::ifstream exe("/proc/self/exe", std::ios::binary);
+    std::vector<char> buf(1 << 20);
+    while (exe.read(buf.data(), static_cast<std::streamsize>(buf.size())) || exe.gcount() > 0) {
+      XXH3_64bits_update(&state, buf.data(), static_cast<size_t>(exe.gcount()));
+    }
+    std::ifstream maps("/proc/self/maps");
+    std::set<std::string> libs;
+    for (std::string line; std::getline(maps, line);) {
+      size_t slash = line.find('/');
+      if (slash != std::string::npos && line.find(".so", slash) != std::string::npos) {
+        libs.insert(line.substr(slash));
+      }
+    }
+    for (const std::string& lib : libs) {
+      struct stat st {};
+      if (stat(lib.c_str(), &st) != 0) continue;
+      std::string part = fmt::format("{}|{}|{}", lib, st.st_size, st.st_mtim.tv_sec);
+      XXH3_64bits_update(&state, part.data(), part.size());
+    }
+    return fmt::format("{:016x}", XXH3_64bits_digest(&state));
+  }();
+  return identity;
+}
+
+std::string Hex128(const std::string& text) {
+  XXH128_hash_t h = XXH3_128bits(text.data(), text.size());
+  return fmt::format("{:016x}{:016x}", h.high64, h.low64);
+}
+
+std::string Joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) out += fmt::format("{}:{};", p.size(), p);
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeMemoBucket(const MemoBucket& b) {
+  std::string out;
+  out.reserve(48 + b.entries.size() * sizeof(MemoBucket::Entry));
+  PutPod(&out, kFormat);
+  PutPod(&out, b.raw.rows);
+  PutPod(&out, b.raw.sum1);
+  PutPod(&out, b.raw.sum2);
+  PutPod(&out, static_cast<uint8_t>(b.reusable));
+  PutPod(&out, static_cast<uint32_t>(b.entries.size()));
+  Put(&out, b.entries.data(), b.entries.size() * sizeof(MemoBucket::Entry));
+  PutPod(&out, static_cast<uint32_t>(b.sums.size()));
+  for (const auto& [field, s] : b.sums) {
+    PutPod(&out, static_cast<uint32_t>(field.size()));
+    out += field;
+    PutPod(&out, s.total);
+    PutPod(&out, static_cast<uint8_t>(s.overflow));
+    PutPod(&out, s.invalid);
+  }
+  return out;
+}
+
+Result<MemoBucket> DecodeMemoBucket(const std::string& data) {
+  Reader r(data);
+  MemoBucket b;
+  uint8_t format = 0, reusable = 0;
+  uint32_t n = 0;
+  auto bad = [] { return DataLoss("check memo: a bucket is not in the format this build writes"); };
+  if (!r.Pod(&format) || format != kFormat || !r.Pod(&b.raw.rows) || !r.Pod(&b.raw.sum1) ||
+      !r.Pod(&b.raw.sum2) || !r.Pod(&reusable) || !r.Pod(&n)) {
+    return bad();
+  }
+  b.reusable = reusable != 0;
+  std::string bytes;
+  if (!r.Bytes(static_cast<size_t>(n) * sizeof(MemoBucket::Entry), &bytes)) return bad();
+  b.entries.resize(n);
+  std::memcpy(b.entries.data(), bytes.data(), bytes.size());
+  if (!r.Pod(&n)) return bad();
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t len = 0;
+    std::string field;
+    AmountSum s;
+    uint8_t overflow = 0;
+    if (!r.Pod(&len) || !r.Bytes(len, &field) || !r.Pod(&s.total) || !r.Pod(&overflow) ||
+        !r.Pod(&s.invalid)) {
+      return bad();
+    }
+    s.overflow = overflow != 0;
+    b.sums[field] = s;
+  }
+  if (!r.Done()) return bad();
+  return b;
+}
+
+std::string MemoName(const std::string& entity, const std::string& system,
+                     const std::vector<std::string>& compared_fields, const std::string& where) {
+  return fmt::format("{}@{}#{}", entity, system,
+                     Hex128(Joined(compared_fields) + "|" + where).substr(0, 12));
+}
+
+std::string MemoFingerprint(const std::string& config_text, const std::string& entity,
+                            const std::string& system, bool hashed_in_database,
+                            const std::vector<std::string>& compared_fields,
+                            const std::string& where) {
+  return Hex128(Joined({BuildIdentity(), config_text, entity, system,
+                        hashed_in_database ? "database" : "concord", Joined(compared_fields),
+                        where}));
+}
+
+uint32_t FoldedBuckets(int64_t rows) {
+  uint32_t b = 64;
+  while (b < kReadBuckets && static_cast<int64_t>(b) * 64 < rows) b *= 2;
+  return b;
+}
+
+}  // namespace concord
