@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <set>
 #include <sstream>
 #include <mutex>
@@ -41,21 +42,22 @@ struct Side {
   Source* source = nullptr;
 };
 
-// One row of one side, as the scan keeps it: small, so that a million fit comfortably. An entry
-// from the memo (check_memo.h) has only its hashes: its keys are known once its bucket is read.
+// The keys of a row that was read (an entry from the memo has none until its bucket is read).
+struct EntryKeys {
+  std::string canonical_key;  // EncodeKey of the canonical key
+  std::string system_key;     // EncodeKey of the system key
+};
+constexpr uint32_t kNoKeys = UINT32_MAX;
+
+// One row of one side, as the scan keeps it: 24 bytes and trivially copyable, so that millions
+// sort and move fast; its keys, where known, sit apart (SideScan::keys).
 struct Entry {
-  std::string canonical_key;  // EncodeKey of the canonical key ("" from the memo)
-  std::string system_key;     // EncodeKey of the system key ("" from the memo)
   uint64_t key_hash = 0;
   uint64_t row_hash = 0;
   uint32_t bucket = 0;
-  bool from_memo = false;
+  uint32_t keys = kNoKeys;  // index into SideScan::keys; kNoKeys for an entry from the memo
+  bool from_memo() const { return keys == kNoKeys; }
 };
-
-bool ByKeyHash(const Entry& a, const Entry& b) {
-  if (a.key_hash != b.key_hash) return a.key_hash < b.key_hash;
-  return a.canonical_key < b.canonical_key;
-}
 
 std::string_view KindName(RowDifference::Kind k) {
   switch (k) {
@@ -102,7 +104,7 @@ class Checker {
       // again. Each pass turns memo buckets into read ones, so this ends.
       while (true) {
         std::set<uint32_t> need_left, need_right;
-        candidates = CompareSegments(left.entries, right.entries, &need_left, &need_right);
+        candidates = CompareSegments(left, right, &need_left, &need_right);
         if (need_left.empty() && need_right.empty()) break;
         RETURN_IF_ERROR(ReadBucketsAgain(left_, &left, need_left));
         RETURN_IF_ERROR(ReadBucketsAgain(right_, &right, need_right));
@@ -257,7 +259,8 @@ class Checker {
   // What scanning one side yields. Each side is scanned on a thread of its own (the two systems
   // have separate connections), so the result is kept apart and merged afterwards.
   struct SideScan {
-    std::vector<Entry> entries;  // by key hash (ByKeyHash)
+    std::vector<Entry> entries;  // by key hash, then canonical key (SortEntries)
+    std::vector<EntryKeys> keys;
     SideTotals totals;
     std::map<std::string, std::pair<SideTotals, AmountSums>> groups;  // by group value
     std::vector<std::string> unmappable_examples;
@@ -268,6 +271,7 @@ class Checker {
     std::vector<MemoBucket> memo;
     std::set<uint32_t> changed;
     bool rebuilt = false;
+    std::future<Result<std::vector<BucketSum>>> pending_sums;  // BucketSums under way
     CheckReport::SideScanInfo info;
   };
 
@@ -282,7 +286,6 @@ class Checker {
     std::string why;
     bool via_xref = false;
     ASSIGN_OR_RETURN(auto ckey, CanonicalKeyOf(side, h.row, canon, &why, &via_xref));
-    if (via_xref) bucket->reusable = false;  // the xref changes apart from the row
     if (!ckey) {
       bucket->reusable = false;
       ++out->totals.unmappable;
@@ -295,9 +298,11 @@ class Checker {
     }
     if (!PassesWhere(canon.record)) return Status::Ok();
     Entry e;
-    e.canonical_key = std::move(*ckey);
-    e.system_key = EncodeKey(side.mapper->SystemKeyOfRow(h.row));
-    e.key_hash = XXH3_64bits(e.canonical_key.data(), e.canonical_key.size());
+    e.key_hash = XXH3_64bits(ckey->data(), ckey->size());
+    e.keys = static_cast<uint32_t>(out->keys.size());
+    out->keys.push_back({std::move(*ckey), EncodeKey(side.mapper->SystemKeyOfRow(h.row))});
+    // Keyed through the xref: the memo keeps the system key's hash, to see the xref change.
+    uint64_t xref = via_xref ? XrefHash(out->keys.back().system_key) : 0;
     e.row_hash = RowHash(canon);
     e.bucket = h.bucket;
     AddAmounts(*entity_, canon.record, &out->totals, &bucket->sums);
@@ -306,8 +311,8 @@ class Checker {
       ++gt.rows;
       AddAmounts(*entity_, canon.record, &gt, &gs);
     }
-    bucket->entries.push_back({e.key_hash, e.row_hash});
-    out->entries.push_back(std::move(e));
+    bucket->entries.push_back({e.key_hash, e.row_hash, xref});
+    out->entries.push_back(e);
     return Status::Ok();
   }
 
@@ -350,12 +355,18 @@ class Checker {
                                        side.source->BucketsInDatabase(), fields, options_.where);
     // With --by the memo is not read (it keeps no groups), but it is written.
     if (options_.full || group_) return Status::Ok();
-    std::lock_guard<std::mutex> lock(state_mu_);
+    std::unique_lock<std::mutex> lock(state_mu_);
     ASSIGN_OR_RETURN(auto header, state_->GetCheckMemo(out->memo_name));
     if (!header || header->fingerprint != out->fingerprint || header->buckets == 0) {
       return Status::Ok();
     }
+    // The database summarizes its buckets while the memo is read and decoded here.
+    out->buckets = header->buckets;
+    out->pending_sums = std::async(std::launch::async, [&side, buckets = header->buckets] {
+      return side.source->BucketSums(side.mapper->table(), buckets);
+    });
     ASSIGN_OR_RETURN(auto stored, state_->CheckMemoBuckets(out->memo_name));
+    lock.unlock();
     std::vector<MemoBucket> memo(header->buckets);
     for (CheckMemoBucket& b : stored) {
       auto decoded = DecodeMemoBucket(b.data);
@@ -364,8 +375,38 @@ class Checker {
     }
     if (stored.size() != header->buckets) return Status::Ok();  // an interrupted write
     out->memo = std::move(memo);
-    out->buckets = header->buckets;
     return Status::Ok();
+  }
+
+  // For a memo with rows keyed through the xref: what the xref maps each system key to now
+  // (XrefHash → hash of the canonical key CanonicalKey would return). Empty otherwise.
+  using XrefNowMap = std::unordered_map<uint64_t, uint64_t>;
+  Result<XrefNowMap> XrefNow(const Side& side, const std::vector<MemoBucket>& memo) {
+    XrefNowMap out;
+    bool any = false;
+    for (const MemoBucket& b : memo) {
+      for (const MemoBucket::Entry& e : b.entries) any = any || e.xref != 0;
+      if (any) break;
+    }
+    if (!any) return out;
+    std::string last;
+    std::lock_guard<std::mutex> lock(state_mu_);
+    RETURN_IF_ERROR(state_->ForEachXref(
+        entity_->name, side.system, [&](const std::string& system_key, const std::string& ckey) {
+          if (system_key == last) return;  // the first canonical key of a system key counts
+          last = system_key;
+          out[XrefHash(system_key)] = XXH3_64bits(ckey.data(), ckey.size());
+        }));
+    return out;
+  }
+
+  static bool XrefUnchanged(const MemoBucket& bucket, const XrefNowMap& xref) {
+    for (const MemoBucket::Entry& e : bucket.entries) {
+      if (e.xref == 0) continue;
+      auto it = xref.find(e.xref);
+      if (it == xref.end() || it->second != e.key_hash) return false;
+    }
+    return true;
   }
 
   Status ScanSide(const Side& side, SideScan* out) {
@@ -374,8 +415,10 @@ class Checker {
     RETURN_IF_ERROR(LoadMemo(side, out));
     std::vector<uint32_t> stale;
     int64_t total = -1;
+    if (out->pending_sums.valid() && out->memo.empty()) out->pending_sums.wait();
     if (!out->memo.empty()) {
-      auto sums = side.source->BucketSums(table, out->buckets);
+      ASSIGN_OR_RETURN(auto xref, XrefNow(side, out->memo));  // while the database sums
+      auto sums = out->pending_sums.get();
       if (!sums.ok()) {
         return sums.status().WithContext(
             fmt::format("summarizing {}.{}", side.system, table.table));
@@ -383,7 +426,10 @@ class Checker {
       total = 0;
       for (uint32_t b = 0; b < out->buckets; ++b) {
         total += (*sums)[b].rows;
-        if (!out->memo[b].reusable || out->memo[b].raw != (*sums)[b]) stale.push_back(b);
+        if (!out->memo[b].reusable || out->memo[b].raw != (*sums)[b] ||
+            !XrefUnchanged(out->memo[b], xref)) {
+          stale.push_back(b);
+        }
       }
       // Mostly changed: one full read costs no more than reading the changed buckets.
       if (stale.size() > out->buckets / 4) out->memo.clear();
@@ -417,16 +463,16 @@ class Checker {
         out->memo[b] = MemoBucket{};
         out->changed.insert(b);
       }
+      size_t reused = 0;
+      for (uint32_t b = 0; b < out->buckets; ++b) {
+        if (!is_stale[b]) reused += out->memo[b].entries.size();
+      }
+      out->entries.reserve(reused + reused / 8);
       for (uint32_t b = 0; b < out->buckets; ++b) {
         if (is_stale[b]) continue;
         ++out->info.buckets_reused;
         for (const MemoBucket::Entry& m : out->memo[b].entries) {
-          Entry e;
-          e.key_hash = m.key_hash;
-          e.row_hash = m.row_hash;
-          e.bucket = b;
-          e.from_memo = true;
-          out->entries.push_back(std::move(e));
+          out->entries.push_back({m.key_hash, m.row_hash, b, kNoKeys});
         }
       }
       if (!stale.empty()) {
@@ -439,7 +485,7 @@ class Checker {
     for (const MemoBucket& b : out->memo) MergeAmounts(b.sums, &sums);
     FinishAmounts(*entity_, sums, &out->totals);
     for (auto& [name, g] : out->groups) FinishAmounts(*entity_, g.second, &g.first);
-    std::sort(out->entries.begin(), out->entries.end(), ByKeyHash);
+    SortEntries(out);
     // Two entries with one key hash: the same key twice (refused), or a memo entry whose key is
     // not known yet — its bucket is read to tell.
     while (true) {
@@ -449,15 +495,16 @@ class Checker {
         const Entry& a = entries[i - 1];
         const Entry& b = entries[i];
         if (a.key_hash != b.key_hash) continue;
-        if (a.from_memo || b.from_memo) {
-          if (a.from_memo) unsure.insert(a.bucket);
-          if (b.from_memo) unsure.insert(b.bucket);
-        } else if (a.canonical_key == b.canonical_key) {
+        if (a.from_memo() || b.from_memo()) {
+          if (a.from_memo()) unsure.insert(a.bucket);
+          if (b.from_memo()) unsure.insert(b.bucket);
+        } else if (out->keys[a.keys].canonical_key == out->keys[b.keys].canonical_key) {
           return InvalidArgument(fmt::format(
               "{}.{}: two rows ({} and {}) have the same {} key {}; concord check needs a key "
               "that identifies one row — check the binding's key columns and the entity's key",
-              side.system, table.table, KeyForDisplay(a.system_key), KeyForDisplay(b.system_key),
-              entity_->name, KeyForDisplay(b.canonical_key)));
+              side.system, table.table, KeyForDisplay(out->keys[a.keys].system_key),
+              KeyForDisplay(out->keys[b.keys].system_key), entity_->name,
+              KeyForDisplay(out->keys[b.keys].canonical_key)));
         }
       }
       if (unsure.empty()) break;
@@ -483,9 +530,24 @@ class Checker {
     RETURN_IF_ERROR(ReadAndMap(side, scan->buckets, {which.begin(), which.end()}, &scan->memo,
                                &read, -1));
     scan->info.rows_mapped += read.info.rows_mapped;
-    for (Entry& e : read.entries) entries.push_back(std::move(e));
-    std::sort(entries.begin(), entries.end(), ByKeyHash);
+    const uint32_t offset = static_cast<uint32_t>(scan->keys.size());
+    for (Entry e : read.entries) {
+      e.keys += offset;
+      entries.push_back(e);
+    }
+    for (EntryKeys& k : read.keys) scan->keys.push_back(std::move(k));
+    SortEntries(scan);
     return Status::Ok();
+  }
+
+  // Orders entries by key hash, and entries with one key hash by canonical key where known.
+  static void SortEntries(SideScan* scan) {
+    const std::vector<EntryKeys>& keys = scan->keys;
+    std::sort(scan->entries.begin(), scan->entries.end(), [&](const Entry& a, const Entry& b) {
+      if (a.key_hash != b.key_hash) return a.key_hash < b.key_hash;
+      if (a.from_memo() || b.from_memo()) return a.from_memo() && !b.from_memo();
+      return keys[a.keys].canonical_key < keys[b.keys].canonical_key;
+    });
   }
 
   // Writes what changed in the memo of `side` (all of it after a full read).
@@ -542,10 +604,14 @@ class Checker {
   // Segments by key hash; the rows of segments whose checksums differ are merged by key. A
   // difference that involves no read row (memo entries only) has no key yet: its memo buckets
   // go to *need_left / *need_right instead, to be read.
-  std::vector<Candidate> CompareSegments(const std::vector<Entry>& left,
-                                         const std::vector<Entry>& right,
+  std::vector<Candidate> CompareSegments(const SideScan& left_scan, const SideScan& right_scan,
                                          std::set<uint32_t>* need_left,
                                          std::set<uint32_t>* need_right) {
+    const std::vector<Entry>& left = left_scan.entries;
+    const std::vector<Entry>& right = right_scan.entries;
+    auto ckey_of = [](const SideScan& s, const Entry& e) -> const std::string& {
+      return s.keys[e.keys].canonical_key;
+    };
     size_t rows = std::max(left.size(), right.size());
     size_t segments = options_.segments > 0 ? static_cast<size_t>(options_.segments) : 1;
     if (options_.segments <= 0) {
@@ -569,8 +635,8 @@ class Checker {
         ++report_.differing_segments;
       }
     }
-    auto key_of = [](const Entry& e) {
-      return e.from_memo ? std::nullopt : std::optional<std::string>(e.system_key);
+    auto key_of = [](const SideScan& s, const Entry& e) {
+      return e.from_memo() ? std::nullopt : std::optional<std::string>(s.keys[e.keys].system_key);
     };
     std::vector<Candidate> out;
     size_t i = 0, j = 0;
@@ -582,40 +648,42 @@ class Checker {
         cmp = -1;
       } else if (left[i].key_hash != right[j].key_hash) {
         cmp = left[i].key_hash < right[j].key_hash ? -1 : 1;
-      } else if (!left[i].from_memo && !right[j].from_memo) {
-        cmp = left[i].canonical_key.compare(right[j].canonical_key);
+      } else if (!left[i].from_memo() && !right[j].from_memo()) {
+        cmp = ckey_of(left_scan, left[i]).compare(ckey_of(right_scan, right[j]));
       }
       if (cmp < 0) {
         const Entry& l = left[i++];
         if (!differs[l.key_hash % segments]) continue;
-        if (l.from_memo) {
+        if (l.from_memo()) {
           need_left->insert(l.bucket);
         } else {
-          out.push_back({l.canonical_key, l.system_key, std::nullopt, {l.row_hash, std::nullopt}});
+          out.push_back({ckey_of(left_scan, l), key_of(left_scan, l), std::nullopt,
+                         {l.row_hash, std::nullopt}});
         }
       } else if (cmp > 0) {
         const Entry& r = right[j++];
         if (!differs[r.key_hash % segments]) continue;
-        if (r.from_memo) {
+        if (r.from_memo()) {
           need_right->insert(r.bucket);
         } else {
-          out.push_back({r.canonical_key, std::nullopt, r.system_key, {std::nullopt, r.row_hash}});
+          out.push_back({ckey_of(right_scan, r), std::nullopt, key_of(right_scan, r),
+                         {std::nullopt, r.row_hash}});
         }
       } else {
         const Entry& l = left[i++];
         const Entry& r = right[j++];
         if (l.row_hash == r.row_hash) continue;
-        if (l.from_memo && r.from_memo) {
+        if (l.from_memo() && r.from_memo()) {
           need_left->insert(l.bucket);
           continue;
         }
         // The memo side's system key is derived from the canonical key when the binding maps
         // its key; otherwise its bucket is read.
-        const std::string& ckey = l.from_memo ? r.canonical_key : l.canonical_key;
-        Candidate c{ckey, key_of(l), key_of(r), {l.row_hash, r.row_hash}};
-        const Side& memo_side = l.from_memo ? left_ : right_;
-        if ((l.from_memo || r.from_memo) && !DerivableKey(memo_side, ckey)) {
-          (l.from_memo ? need_left : need_right)->insert(l.from_memo ? l.bucket : r.bucket);
+        const std::string& ckey = l.from_memo() ? ckey_of(right_scan, r) : ckey_of(left_scan, l);
+        Candidate c{ckey, key_of(left_scan, l), key_of(right_scan, r), {l.row_hash, r.row_hash}};
+        const Side& memo_side = l.from_memo() ? left_ : right_;
+        if ((l.from_memo() || r.from_memo()) && !DerivableKey(memo_side, ckey)) {
+          (l.from_memo() ? need_left : need_right)->insert(l.from_memo() ? l.bucket : r.bucket);
           continue;
         }
         out.push_back(std::move(c));

@@ -1,10 +1,10 @@
 #include "reconcile/check_memo.h"
 
-#include <sys/stat.h>
+#include <elf.h>
+#include <link.h>
 
 #include <cstring>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
@@ -14,7 +14,7 @@
 namespace concord {
 namespace {
 
-constexpr uint8_t kFormat = 1;
+constexpr uint8_t kFormat = 2;
 
 void Put(std::string* out, const void* p, size_t n) { out->append(static_cast<const char*>(p), n); }
 template <typename T>
@@ -45,33 +45,46 @@ class Reader {
   size_t at_ = 0;
 };
 
-// What identifies the running build: the executable's bytes and, for each shared library it has
-// loaded (libphonenumber, ICU, LuaJIT, ...), its path, size and modification time — so that an
-// upgraded normalizer library drops the memo too. Computed once per process.
+// What identifies the running build: the GNU build-id (a hash the linker computes over the
+// binary) of the executable and of every shared library it has loaded (libphonenumber, ICU,
+// LuaJIT, ...), so that an upgraded normalizer library drops the memo too. An object without a
+// build-id is named by its path and, for the executable, hashed whole. Computed once per process.
+int AddBuildId(struct dl_phdr_info* info, size_t, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  std::string id;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_NOTE) continue;
+    const char* at = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
+    const char* end = at + ph.p_memsz;
+    while (at + sizeof(ElfW(Nhdr)) <= end) {
+      const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(at);
+      const char* name = at + sizeof(ElfW(Nhdr));
+      const char* desc = name + ((note->n_namesz + 3) & ~3u);
+      if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 &&
+          std::memcmp(name, "GNU", 4) == 0 && desc + note->n_descsz <= end) {
+        id.assign(desc, note->n_descsz);
+      }
+      at = desc + ((note->n_descsz + 3) & ~3u);
+    }
+  }
+  std::string name = info->dlpi_name != nullptr ? info->dlpi_name : "";
+  if (id.empty() && name.empty()) {  // the executable, built without a build-id: its bytes
+    std::ifstream exe("/proc/self/exe", std::ios::binary);
+    std::stringstream bytes;
+    bytes << exe.rdbuf();
+    std::string all = bytes.str();
+    id = fmt::format("{:016x}", XXH3_64bits(all.data(), all.size()));
+  }
+  *out += fmt::format("{}:{}:{};", name.size(), name, id.empty() ? "no-build-id" : id);
+  return 0;
+}
+
 const std::string& BuildIdentity() {
   static const std::string identity = [] {
-    XXH3_state_t state;
-    XXH3_64bits_reset(&state);
-    std::ifstream exe("/proc/self/exe", std::ios::binary);
-    std::vector<char> buf(1 << 20);
-    while (exe.read(buf.data(), static_cast<std::streamsize>(buf.size())) || exe.gcount() > 0) {
-      XXH3_64bits_update(&state, buf.data(), static_cast<size_t>(exe.gcount()));
-    }
-    std::ifstream maps("/proc/self/maps");
-    std::set<std::string> libs;
-    for (std::string line; std::getline(maps, line);) {
-      size_t slash = line.find('/');
-      if (slash != std::string::npos && line.find(".so", slash) != std::string::npos) {
-        libs.insert(line.substr(slash));
-      }
-    }
-    for (const std::string& lib : libs) {
-      struct stat st {};
-      if (stat(lib.c_str(), &st) != 0) continue;
-      std::string part = fmt::format("{}|{}|{}", lib, st.st_size, st.st_mtim.tv_sec);
-      XXH3_64bits_update(&state, part.data(), part.size());
-    }
-    return fmt::format("{:016x}", XXH3_64bits_digest(&state));
+    std::string all;
+    dl_iterate_phdr(AddBuildId, &all);
+    return fmt::format("{:016x}", XXH3_64bits(all.data(), all.size()));
   }();
   return identity;
 }
@@ -155,6 +168,10 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
   return Hex128(Joined({BuildIdentity(), config_text, entity, system,
                         hashed_in_database ? "database" : "concord", Joined(compared_fields),
                         where}));
+}
+
+uint64_t XrefHash(const std::string& system_key) {
+  return XXH3_64bits(system_key.data(), system_key.size()) | 1;
 }
 
 uint32_t FoldedBuckets(int64_t rows) {

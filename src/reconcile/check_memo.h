@@ -12,8 +12,10 @@
 //
 // Soundness: a memo is used only under the fingerprint it was made with — the config file's
 // bytes, the concord build, the system, entity, compared fields and filter — so a changed
-// mapping or normalizer setting drops it. A bucket holding a row whose canonical key came from
-// the xref (which changes apart from the row) or could not be made is never reused. A summary
+// mapping or normalizer setting drops it. A row whose canonical key came from the xref (which
+// changes apart from the row) is remembered with the hash of its system key, and its bucket is
+// reused only while the xref still maps that key to the same canonical key. A bucket holding a
+// row without a usable key is never reused. A summary
 // collision needs two different bucket contents with equal 64-bit hash sums (about 2^-64, the
 // odds the check already takes with its 64-bit canonical row hashes). `--full` ignores the memo.
 //
@@ -33,10 +35,11 @@ namespace concord {
 // What the memo keeps of one bucket of one side.
 struct MemoBucket {
   BucketSum raw;         // the summary of the rows the rest was derived from
-  bool reusable = true;  // false: holds a row keyed through the xref, or without a usable key
+  bool reusable = true;  // false: holds a row without a usable key
   struct Entry {
     uint64_t key_hash = 0;
     uint64_t row_hash = 0;
+    uint64_t xref = 0;  // keyed through the xref: XrefHash(system key); 0 otherwise
   };
   std::vector<Entry> entries;  // rows that passed the filter
   AmountSums sums;             // their amount fields
@@ -54,6 +57,10 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
                             const std::string& system, bool hashed_in_database,
                             const std::vector<std::string>& compared_fields,
                             const std::string& where);
+
+// The hash of an encoded system key as the memo keeps it for a row keyed through the xref (never
+// 0).
+uint64_t XrefHash(const std::string& system_key);
 
 // Buckets a cold scan reads with; the memo keeps fewer (FoldedBuckets), since a bucket of
 // buckets-of-a-power-of-two is the reading bucket modulo the kept count.

@@ -637,6 +637,20 @@ Result<std::optional<std::string>> SqliteStateStore::CanonicalKey(const std::str
       {Text(entity), Text(system), Text(system_key)});
 }
 
+Status SqliteStateStore::ForEachXref(
+    const std::string& entity, const std::string& system,
+    const std::function<void(const std::string&, const std::string&)>& fn) {
+  ASSIGN_OR_RETURN(Lease lease, Use("SELECT system_key, canonical_key FROM xref WHERE entity = ?1 "
+                                    "AND system = ?2 ORDER BY system_key, canonical_key",
+                                    {Text(entity), Text(system)}));
+  while (true) {
+    auto row = lease->Step();
+    if (!row.ok()) return Ctx(row.status());
+    if (!*row) return Status::Ok();
+    fn(lease->ColumnText(0), lease->ColumnText(1));
+  }
+}
+
 Status SqliteStateStore::PutXref(const std::string& entity, const std::string& canonical_key,
                                  const std::string& system, const std::string& system_key) {
   return Exec(

@@ -103,6 +103,9 @@ class SqliteStateStore : public StateStore {
   Result<int64_t> AddCheckRun(const CheckRunEntry& e) override;
   Result<std::vector<CheckRunEntry>> LatestCheckRuns() override;
   Result<std::vector<CheckRunEntry>> ListCheckRuns(const std::string& check, int64_t limit) override;
+  Status ForEachXref(
+      const std::string& entity, const std::string& system,
+      const std::function<void(const std::string&, const std::string&)>& fn) override;
   Result<std::optional<CheckMemoHeader>> GetCheckMemo(const std::string& name) override;
   Result<std::vector<CheckMemoBucket>> CheckMemoBuckets(const std::string& name) override;
   Status PutCheckMemo(const std::string& name, const CheckMemoHeader& header,

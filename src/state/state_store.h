@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -197,6 +198,11 @@ class StateStore {
   // Forgets `canonical_key` in `system`.
   virtual Status DeleteXref(const std::string& entity, const std::string& canonical_key,
                             const std::string& system) = 0;
+  // Calls fn(system_key, canonical_key) for every xref entry of `entity` in `system`, ordered by
+  // system key, then canonical key (so the first of a system key is what CanonicalKey returns).
+  virtual Status ForEachXref(
+      const std::string& entity, const std::string& system,
+      const std::function<void(const std::string&, const std::string&)>& fn) = 0;
 
   // --- per-record sync state ---
   virtual Result<std::optional<RecordState>> GetRecordState(const std::string& entity,
