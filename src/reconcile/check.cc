@@ -346,9 +346,11 @@ class Checker {
     return Status::Ok();
   }
 
-  // The memo of `side` from the state store: empty when there is none or it was made under
-  // another fingerprint (config, build, fields, filter).
-  Status LoadMemo(const Side& side, SideScan* out) {
+  // Looks up the memo of `side` in the state store and, when there is one made under this
+  // fingerprint (config, build, fields, filter), asks the database for its bucket summaries
+  // (SideScan::pending_sums) — for both sides before either reads its memo (LoadMemo), so that
+  // both databases work while concord decodes.
+  Status BeginMemo(const Side& side, SideScan* out) {
     std::vector<std::string> fields(compared_.begin(), compared_.end());
     out->memo_name = MemoName(entity_->name, side.system, fields, options_.where);
     out->fingerprint = MemoFingerprint(config_text_, entity_->name, side.system,
@@ -360,20 +362,27 @@ class Checker {
     if (!header || header->fingerprint != out->fingerprint || header->buckets == 0) {
       return Status::Ok();
     }
-    // The database summarizes its buckets while the memo is read and decoded here.
     out->buckets = header->buckets;
     out->pending_sums = std::async(std::launch::async, [&side, buckets = header->buckets] {
       return side.source->BucketSums(side.mapper->table(), buckets);
     });
+    return Status::Ok();
+  }
+
+  // Reads and decodes the memo BeginMemo found (out->memo stays empty when there is none, or when
+  // it cannot be used: a bucket this build cannot read, an interrupted write).
+  Status LoadMemo(SideScan* out) {
+    if (!out->pending_sums.valid()) return Status::Ok();
+    std::unique_lock<std::mutex> lock(state_mu_);
     ASSIGN_OR_RETURN(auto stored, state_->CheckMemoBuckets(out->memo_name));
     lock.unlock();
-    std::vector<MemoBucket> memo(header->buckets);
+    std::vector<MemoBucket> memo(out->buckets);
     for (CheckMemoBucket& b : stored) {
       auto decoded = DecodeMemoBucket(b.data);
-      if (!decoded.ok() || b.bucket >= header->buckets) return Status::Ok();  // rebuilt
+      if (!decoded.ok() || b.bucket >= out->buckets) return Status::Ok();  // rebuilt
       memo[b.bucket] = std::move(*decoded);
     }
-    if (stored.size() != header->buckets) return Status::Ok();  // an interrupted write
+    if (stored.size() != out->buckets) return Status::Ok();  // an interrupted write
     out->memo = std::move(memo);
     return Status::Ok();
   }
@@ -412,7 +421,8 @@ class Checker {
   Status ScanSide(const Side& side, SideScan* out) {
     const TableRef& table = side.mapper->table();
     out->info.hashed_in = side.source->BucketsInDatabase() ? "database" : "concord";
-    RETURN_IF_ERROR(LoadMemo(side, out));
+    RETURN_IF_ERROR(out->status);  // from BeginMemo
+    RETURN_IF_ERROR(LoadMemo(out));
     std::vector<uint32_t> stale;
     int64_t total = -1;
     if (out->pending_sums.valid() && out->memo.empty()) out->pending_sums.wait();
@@ -571,6 +581,8 @@ class Checker {
 
   // Scans both sides at once, then merges their totals, groups and examples into the report.
   Status ScanBoth(SideScan* l, SideScan* r) {
+    l->status = BeginMemo(left_, l);
+    r->status = BeginMemo(right_, r);
     std::thread right([&] { Scan(right_, r); });
     Scan(left_, l);
     right.join();
