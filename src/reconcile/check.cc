@@ -561,8 +561,11 @@ class Checker {
   }
 
   // Writes what changed in the memo of `side` (all of it after a full read).
+  // The header is written by every check that used or made the memo (its time says when it was
+  // last used), and memos unused for kMemoKeptDays are dropped: each --where/--fields
+  // combination has its own, about 24 bytes per row per side.
   Status SaveMemo(const Side& side, const SideScan& scan) {
-    if (scan.memo_name.empty() || (!scan.rebuilt && scan.changed.empty())) return Status::Ok();
+    if (scan.memo_name.empty() || (!scan.rebuilt && !scan.info.memo)) return Status::Ok();
     std::vector<CheckMemoBucket> buckets;
     auto add = [&](uint32_t b) { buckets.push_back({b, EncodeMemoBucket(scan.memo[b])}); };
     if (scan.rebuilt) {
@@ -575,8 +578,10 @@ class Checker {
                                std::chrono::system_clock::now().time_since_epoch())
                                .count()};
     std::lock_guard<std::mutex> lock(state_mu_);
-    return state_->PutCheckMemo(scan.memo_name, header, buckets, scan.rebuilt)
-        .WithContext("saving the check memo of " + side.system);
+    RETURN_IF_ERROR(state_->PutCheckMemo(scan.memo_name, header, buckets, scan.rebuilt)
+                        .WithContext("saving the check memo of " + side.system));
+    return state_->DropCheckMemosUnusedSince(header.updated_ms - kMemoKeptDays * 86400000LL)
+        .WithContext("dropping old check memos");
   }
 
   // Scans both sides at once, then merges their totals, groups and examples into the report.

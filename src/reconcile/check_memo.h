@@ -62,6 +62,9 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
 // 0).
 uint64_t XrefHash(const std::string& system_key);
 
+// A memo no check has used for this long is dropped (the next check reads everything).
+inline constexpr int64_t kMemoKeptDays = 30;
+
 // Buckets a cold scan reads with; the memo keeps fewer (FoldedBuckets), since a bucket of
 // buckets-of-a-power-of-two is the reading bucket modulo the kept count.
 inline constexpr uint32_t kReadBuckets = 65536;

@@ -1152,6 +1152,15 @@ Status SqliteStateStore::PutCheckMemo(const std::string& name, const CheckMemoHe
   });
 }
 
+Status SqliteStateStore::DropCheckMemosUnusedSince(int64_t ms) {
+  return Atomically([&]() -> Status {
+    RETURN_IF_ERROR(Exec("DELETE FROM check_memo_buckets WHERE name IN "
+                         "(SELECT name FROM check_memos WHERE updated_ms < ?1)",
+                         {Int(ms)}));
+    return Exec("DELETE FROM check_memos WHERE updated_ms < ?1", {Int(ms)});
+  });
+}
+
 Status SqliteStateStore::ResetFlow(const std::string& flow) {
   return Atomically([&]() -> Status {
     RETURN_IF_ERROR(Exec("DELETE FROM checkpoints WHERE flow = ?1", {Text(flow)}));

@@ -110,6 +110,7 @@ class SqliteStateStore : public StateStore {
   Result<std::vector<CheckMemoBucket>> CheckMemoBuckets(const std::string& name) override;
   Status PutCheckMemo(const std::string& name, const CheckMemoHeader& header,
                       const std::vector<CheckMemoBucket>& buckets, bool replace_all) override;
+  Status DropCheckMemosUnusedSince(int64_t ms) override;
 
   Status ResetFlow(const std::string& flow) override;
 

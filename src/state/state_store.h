@@ -304,6 +304,8 @@ class StateStore {
   // `replace_all`) in one transaction.
   virtual Status PutCheckMemo(const std::string& name, const CheckMemoHeader& header,
                               const std::vector<CheckMemoBucket>& buckets, bool replace_all) = 0;
+  // Drops every memo whose header was last written before `ms`.
+  virtual Status DropCheckMemosUnusedSince(int64_t ms) = 0;
 
   // --- maintenance ---
   // Forgets everything about `flow`'s progress: its checkpoint, pending acks, parked changes and

@@ -902,3 +902,42 @@ TEST_F(StateStoreTest, StatementCacheStaysBounded) {
 
 }  // namespace
 }  // namespace concord
+
+// ---- check memo ----
+
+namespace concord {
+namespace {
+
+TEST_F(StateStoreTest, CheckMemoKeepsBucketsReplacesSomeAndDropsUnused) {
+  EXPECT_FALSE(Must(store_->GetCheckMemo("customer@crm#1")).has_value());
+  std::string binary("\0\x01\xff blob", 8);
+  ASSERT_OK(store_->PutCheckMemo("customer@crm#1", {"fp1", 4, 1000},
+                                 {{0, "a"}, {1, binary}, {2, "c"}, {3, "d"}}, true));
+  ASSERT_OK(store_->PutCheckMemo("customer@erp#1", {"fp2", 2, 5000}, {{0, "x"}, {1, "y"}}, true));
+  auto header = Must(store_->GetCheckMemo("customer@crm#1"));
+  ASSERT_TRUE(header.has_value());
+  EXPECT_EQ(header->fingerprint, "fp1");
+  EXPECT_EQ(header->buckets, 4u);
+  auto buckets = [&](const std::string& name) {
+    std::map<uint32_t, std::string> out;
+    for (const CheckMemoBucket& b : Must(store_->CheckMemoBuckets(name))) out[b.bucket] = b.data;
+    return out;
+  };
+  EXPECT_EQ(buckets("customer@crm#1"),
+            (std::map<uint32_t, std::string>{{0, "a"}, {1, binary}, {2, "c"}, {3, "d"}}));
+  // Some buckets replaced, the others kept; a full write replaces them all.
+  ASSERT_OK(store_->PutCheckMemo("customer@crm#1", {"fp1", 4, 2000}, {{2, "C"}}, false));
+  EXPECT_EQ(buckets("customer@crm#1"),
+            (std::map<uint32_t, std::string>{{0, "a"}, {1, binary}, {2, "C"}, {3, "d"}}));
+  ASSERT_OK(store_->PutCheckMemo("customer@crm#1", {"fp3", 2, 3000}, {{0, "A"}, {1, "B"}}, true));
+  EXPECT_EQ(buckets("customer@crm#1"), (std::map<uint32_t, std::string>{{0, "A"}, {1, "B"}}));
+  EXPECT_EQ(Must(store_->GetCheckMemo("customer@crm#1"))->fingerprint, "fp3");
+  // Unused since before 4000: the crm memo (last written at 3000) goes, the erp one stays.
+  ASSERT_OK(store_->DropCheckMemosUnusedSince(4000));
+  EXPECT_FALSE(Must(store_->GetCheckMemo("customer@crm#1")).has_value());
+  EXPECT_TRUE(buckets("customer@crm#1").empty());
+  EXPECT_EQ(buckets("customer@erp#1").size(), 2u);
+}
+
+}  // namespace
+}  // namespace concord
