@@ -161,7 +161,8 @@ int CmdStatus(const Common& c, bool json) {
     auto conflicts = state->CountOpenConflicts(r->flow().entity);
     auto backlog = r->Backlog();
     std::string phase = cp.ok() ? cp->phase : "?";
-    std::string backlog_text = backlog.ok() ? std::to_string(backlog->count) : "?";
+    std::string backlog_text =
+        backlog.ok() ? std::to_string(backlog->count) + (backlog->at_least ? "+" : "") : "?";
     int64_t lag_ms = -1;
     if (backlog.ok() && backlog->count > 0 && backlog->oldest_at_ms > 0) {
       lag_ms = now - backlog->oldest_at_ms;
@@ -174,6 +175,7 @@ int CmdStatus(const Common& c, bool json) {
                      {"phase", phase},
                      {"schedule", r->flow().schedule.text},
                      {"backlog", backlog.ok() ? backlog->count : -1},
+                     {"backlog_at_least", backlog.ok() && backlog->at_least},
                      {"lag_ms", lag_ms},
                      {"last_seq", cp.ok() ? cp->last_seq : 0},
                      {"applied_total", cp.ok() ? cp->applied_total : 0},

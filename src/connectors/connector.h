@@ -88,6 +88,7 @@ class Source {
   struct Backlog {
     int64_t count = 0;
     int64_t oldest_at_ms = 0;
+    bool at_least = false;  // counting stopped at `count` (there are more)
   };
   virtual Result<Backlog> PendingChanges(std::string_view consumer) = 0;
 

@@ -1105,7 +1105,12 @@ Result<std::string> FlowRunner::TakeSourceSide(const std::string& canonical_key)
 
 Result<Source::Backlog> FlowRunner::Backlog() {
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
-  if (poll_) return Source::Backlog{};  // a polled source keeps no log of pending changes
+  if (poll_) {
+    // A polled source keeps no log of pending changes: count the rows after the watermark.
+    constexpr int64_t kCap = 100000;
+    ASSIGN_OR_RETURN(FlowCheckpoint cp, state_->GetCheckpoint(id_));
+    return PollBacklog(src->source(), *from_, poll_->column(), cp.position, kCap);
+  }
   return src->source()->PendingChanges(id_);
 }
 

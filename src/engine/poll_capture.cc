@@ -35,6 +35,50 @@ bool PollCapture::KeyScanDue(int64_t now_ms) const {
          now_ms - last_key_scan_ms_ >= spec_.key_scan_interval_s * 1000;
 }
 
+namespace {
+
+// A row's poll position: [change value, key values...].
+Key PositionOf(const Value& change, const Key& key) {
+  Key position;
+  position.reserve(key.size() + 1);
+  position.push_back(change);
+  position.insert(position.end(), key.begin(), key.end());
+  return position;
+}
+
+}  // namespace
+
+Result<Source::Backlog> PollBacklog(Source* source, const BindingMapper& from,
+                                    const std::string& column, const std::string& watermark,
+                                    int64_t cap) {
+  constexpr size_t kPage = 5000;
+  Source::Backlog backlog;
+  std::optional<Key> after;
+  if (!watermark.empty()) {
+    ASSIGN_OR_RETURN(Key k, DecodeKey(watermark));
+    after = std::move(k);
+  }
+  while (true) {
+    // One row more than the cap allows, to tell "exactly cap" from "more".
+    size_t want = static_cast<size_t>(std::min<int64_t>(kPage, cap - backlog.count + 1));
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     source->ReadChangedSince(from.table(), column, after, want));
+    if (backlog.count + static_cast<int64_t>(rows.size()) > cap) {
+      backlog.count = cap;
+      backlog.at_least = true;
+      return backlog;
+    }
+    backlog.count += static_cast<int64_t>(rows.size());
+    if (rows.size() < want) return backlog;
+    auto it = rows.back().find(column);
+    if (it == rows.back().end() || it->second.is_null()) {  // no position to page on from
+      backlog.at_least = true;
+      return backlog;
+    }
+    after = PositionOf(it->second, from.SystemKeyOfRow(rows.back()));
+  }
+}
+
 Result<PollCapture::Page> PollCapture::Next(Source* source, const std::string& watermark,
                                             size_t limit, int64_t now_ms) {
   if (!in_pass_) {
@@ -61,11 +105,7 @@ Result<PollCapture::Page> PollCapture::Next(Source* source, const std::string& w
       continue;
     }
     Key key = from_->SystemKeyOfRow(row);
-    Key position;
-    position.reserve(key.size() + 1);
-    position.push_back(it->second);
-    position.insert(position.end(), key.begin(), key.end());
-    last = std::move(position);
+    last = PositionOf(it->second, key);
     std::string key_text = EncodeKey(key);
     uint64_t hash = HashRow(row);
     auto s = seen_.find(key_text);

@@ -90,6 +90,15 @@ class PollCapture {
   int64_t last_key_scan_ms_ = 0;
 };
 
+// A polled flow's backlog, for `concord status`: the rows of `from`'s table after `watermark` (the
+// durable position) in (`column`, key) order, counted by paging through them, up to `cap`
+// (Backlog::at_least when reached). It includes rows a running process has already run but the
+// watermark has not passed yet (the hold-back window), so it is an upper bound. No log time:
+// the change column is the application's, not a time concord can trust.
+Result<Source::Backlog> PollBacklog(Source* source, const BindingMapper& from,
+                                    const std::string& column, const std::string& watermark,
+                                    int64_t cap);
+
 // A content hash of a whole row (every column's name and value), to see whether an image changed.
 uint64_t HashRow(const Row& row);
 

@@ -251,3 +251,43 @@ TEST(PollConfig, PollNeedsAColumnAndOnlyGoesWithCapturePoll) {
 
 }  // namespace
 }  // namespace concord
+
+namespace concord {
+namespace {
+
+// `concord status` of a polled flow: the rows after the durable watermark (an upper bound: rows
+// in the hold-back window count too), counted up to a cap.
+TEST_F(PollTest, BacklogCountsTheRowsAfterTheWatermark) {
+  Sql("crm.db",
+      "INSERT INTO accounts VALUES ('A', 'Alpha', '2024-01-01 10:00:05'), "
+      "('B', 'Beta', '2024-01-01 10:00:10'), ('C', 'Gamma', '2024-01-01 10:00:20'), "
+      "('D', 'Delta', '2024-01-01 10:00:20')");
+  Load(std::string("  - {entity: customer, from: crm, to: erp}\n"));
+  auto backlog = runners_.at(kPoll)->Backlog();
+  ASSERT_TRUE(backlog.ok()) << backlog.status().ToString();
+  EXPECT_EQ(backlog->count, 4) << "nothing is behind the watermark yet";
+  EXPECT_FALSE(backlog->at_least);
+  // The watermark at B: C and D are after it (D has C's change value, and a later key).
+  auto cp = state_->GetCheckpoint(kPoll);
+  ASSERT_TRUE(cp.ok());
+  cp->flow = kPoll;
+  cp->position = EncodeKey({Value::Text("2024-01-01 10:00:10"), Value::Text("B")});
+  ASSERT_TRUE(state_->PutCheckpoint(*cp).ok());
+  backlog = runners_.at(kPoll)->Backlog();
+  ASSERT_TRUE(backlog.ok()) << backlog.status().ToString();
+  EXPECT_EQ(backlog->count, 2);
+  // Counting stops at the cap, and says so.
+  auto crm = pool_->Get("crm");
+  ASSERT_TRUE(crm.ok());
+  auto capped = PollBacklog((*crm)->source(), *mappers_.at("crm.customer"), "updated_at", "", 3);
+  ASSERT_TRUE(capped.ok()) << capped.status().ToString();
+  EXPECT_EQ(capped->count, 3);
+  EXPECT_TRUE(capped->at_least);
+  auto exact = PollBacklog((*crm)->source(), *mappers_.at("crm.customer"), "updated_at", "", 4);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->count, 4);
+  EXPECT_FALSE(exact->at_least);
+}
+
+}  // namespace
+}  // namespace concord
