@@ -2,6 +2,7 @@
 
 #include "core/change.h"
 #include "core/hash.h"
+#include "core/row_buckets.h"
 #include "core/status.h"
 #include "core/value.h"
 
@@ -53,6 +54,19 @@ TEST(HashTest, KindIsPartOfTheHash) {
   EXPECT_NE(HashValue(Value::Int(1)), HashValue(Value::Text("1")));
   EXPECT_EQ(HashValue(Value::Text("a")), HashValue(Value::Text("a")));
   EXPECT_EQ(HashHex(0x1f), "000000000000001f");
+}
+
+// Databases sum row hashes exactly (numeric, DECIMAL); reduced modulo 2^64 they must equal
+// concord's wrapping sum of the same values.
+TEST(RowBucketsTest, ExactSumsWrapLikeConcordsOwn) {
+  EXPECT_EQ(WrapToUint64("42"), 42u);
+  EXPECT_EQ(WrapToUint64("+42"), 42u);
+  EXPECT_EQ(WrapToUint64("-1"), UINT64_MAX);
+  EXPECT_EQ(WrapToUint64("18446744073709551621"), 5u);  // 2^64 + 5
+  uint64_t a = 0x8000000000000000ULL, b = 0x8000000000000003ULL;
+  EXPECT_EQ(WrapToUint64("18446744073709551619"), a + b);  // their exact sum
+  EXPECT_EQ(WrapToUint64("-9223372036854775808"), static_cast<uint64_t>(INT64_MIN));
+  EXPECT_EQ(WrapToUint64(""), 0u);
 }
 
 }  // namespace

@@ -7,6 +7,17 @@
 
 namespace concord {
 
+uint64_t WrapToUint64(std::string_view decimal) {
+  size_t i = 0;
+  bool neg = !decimal.empty() && decimal[0] == '-';
+  if (!decimal.empty() && (decimal[0] == '-' || decimal[0] == '+')) ++i;
+  uint64_t v = 0;
+  for (; i < decimal.size() && decimal[i] >= '0' && decimal[i] <= '9'; ++i) {
+    v = v * 10 + static_cast<uint64_t>(decimal[i] - '0');
+  }
+  return neg ? 0 - v : v;
+}
+
 uint32_t BucketOfKey(const Key& key, uint32_t buckets) {
   std::string encoded = EncodeKey(key);
   return static_cast<uint32_t>(XXH3_64bits(encoded.data(), encoded.size()) % buckets);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "core/change.h"
@@ -37,6 +38,11 @@ struct HashedRow {
   uint64_t hash1 = 0, hash2 = 0;
   Row row;
 };
+
+// An integer a database summed exactly (decimal text, possibly negative, possibly beyond 64 bits:
+// "-123", "36893488147419103232") reduced modulo 2^64 — equal to concord's wrapping sum of the
+// same 64-bit values. Stops at the first character that is not a digit.
+uint64_t WrapToUint64(std::string_view decimal);
 
 // The bucket of `key` among `buckets` (XXH3 of the encoded key).
 uint32_t BucketOfKey(const Key& key, uint32_t buckets);

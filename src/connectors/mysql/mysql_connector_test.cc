@@ -1,6 +1,6 @@
 // Tests of the mysql connector against a real MariaDB server that the test starts itself
 // (tests/servers/mariadb_server.h): one server for the whole binary, one fresh database per test.
-#include "connectors/bucket_conformance.h"
+#include "connectors/source_conformance.h"
 #include "connectors/mysql/mysql_connector.h"
 
 #include <gmock/gmock.h>
@@ -1341,28 +1341,10 @@ TEST_F(MysqlConnectorTest, LockWaitEndsAfterStatementTimeoutAsRetryable) {
 
 // --- snapshot ---
 
-// Poll capture reads through the default Source::ReadChangedSince (a keyset read ordered by the
-// change column, then the key): the server orders and compares, microseconds included.
 TEST_F(MysqlConnectorTest, ReadChangedSinceOrdersByColumnThenKey) {
-  App("CREATE TABLE events(id INT PRIMARY KEY, updated_at DATETIME(6) NOT NULL, note TEXT)");
-  App("INSERT INTO events VALUES (1, '2024-01-01 10:00:02', 'a'), "
-      "(2, '2024-01-01 10:00:01.000001', 'b'), (3, '2024-01-01 10:00:01.000001', 'c'), "
-      "(4, '2024-01-01 10:00:03.5', 'd')");
-  TableRef events{"events", {"id"}, {"id", "note"}};
-  std::vector<int64_t> ids;
-  std::optional<Key> after;
-  while (true) {
-    auto rows = source()->ReadChangedSince(events, "updated_at", after, 2);
-    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-    if (rows->empty()) break;
-    for (const Row& r : *rows) ids.push_back(r.at("id").int_value());
-    after = Key{rows->back().at("updated_at"), rows->back().at("id")};
-  }
-  EXPECT_EQ(ids, (std::vector<int64_t>{2, 3, 1, 4}));
-  auto typo = source()->ReadChangedSince(events, "updated", std::nullopt, 2);
-  ASSERT_FALSE(typo.ok());
-  EXPECT_EQ(typo.status().code(), Code::kNotFound);
-  EXPECT_THAT(typo.status().message(), HasSubstr("did you mean \"updated_at\""));
+  concord::testing::ExpectReadChangedSinceOrdersByColumnThenKey(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE events(id INT PRIMARY KEY, updated_at DATETIME(6) NOT NULL, note TEXT)", "");
 }
 
 TEST_F(MysqlConnectorTest, SnapshotChunksVisitEveryRowOnce) {

@@ -55,16 +55,7 @@ std::pair<std::string, std::string> HashExprs(const std::vector<std::string>& co
 // An integer or exact decimal the server returned, modulo 2^64.
 uint64_t Wrap(const Value& v) {
   if (v.kind() == ValueKind::kInt) return static_cast<uint64_t>(v.int_value());
-  if (v.kind() != ValueKind::kText) return 0;
-  const std::string& text = v.text();
-  size_t i = 0;
-  bool neg = i < text.size() && text[i] == '-';
-  if (neg) ++i;
-  uint64_t out = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-    out = out * 10 + static_cast<uint64_t>(text[i] - '0');
-  }
-  return neg ? 0 - out : out;
+  return v.kind() == ValueKind::kText ? WrapToUint64(v.text()) : 0;
 }
 
 // What ReadBuckets adds to a keyset page: `buckets` > 0 puts the bucket and raw hash of each row

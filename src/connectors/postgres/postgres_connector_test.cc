@@ -1,7 +1,7 @@
 // Tests of the postgres connector against a real PostgreSQL server that this binary starts
 // (tests/servers/postgres.sh via PostgresServer) and stops at the end. Each test gets a fresh
 // database; "the application" is a separate libpq connection.
-#include "connectors/bucket_conformance.h"
+#include "connectors/source_conformance.h"
 #include "connectors/postgres/postgres_connector.h"
 
 #include <gmock/gmock.h>
@@ -1230,28 +1230,11 @@ TEST_F(PostgresConnectorTest, StatementTimeoutIsDeadlineExceeded) {
 
 // --- snapshot ---
 
-// Poll capture reads through the default Source::ReadChangedSince (a keyset read ordered by the
-// change column, then the key): the server orders and compares, microseconds included.
 TEST_F(PostgresConnectorTest, ReadChangedSinceOrdersByColumnThenKey) {
-  App("CREATE TABLE events(id integer PRIMARY KEY, updated_at timestamptz NOT NULL, note text)");
-  App("INSERT INTO events VALUES (1, '2024-01-01 10:00:02+00', 'a'), "
-      "(2, '2024-01-01 10:00:01.000001+00', 'b'), (3, '2024-01-01 10:00:01.000001+00', 'c'), "
-      "(4, '2024-01-01 10:00:03.5+00', 'd')");
-  TableRef events{"events", {"id"}, {"id", "note"}};
-  std::vector<int64_t> ids;
-  std::optional<Key> after;
-  while (true) {
-    auto rows = source()->ReadChangedSince(events, "updated_at", after, 2);
-    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-    if (rows->empty()) break;
-    for (const Row& r : *rows) ids.push_back(r.at("id").int_value());
-    after = Key{rows->back().at("updated_at"), rows->back().at("id")};
-  }
-  EXPECT_EQ(ids, (std::vector<int64_t>{2, 3, 1, 4}));
-  auto typo = source()->ReadChangedSince(events, "updated", std::nullopt, 2);
-  ASSERT_FALSE(typo.ok());
-  EXPECT_EQ(typo.status().code(), Code::kNotFound);
-  EXPECT_THAT(typo.status().message(), HasSubstr("did you mean \"updated_at\""));
+  concord::testing::ExpectReadChangedSinceOrdersByColumnThenKey(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE events(id integer PRIMARY KEY, updated_at timestamptz NOT NULL, note text)",
+      "+00");
 }
 
 TEST_F(PostgresConnectorTest, SnapshotChunksVisitEveryRowOnce) {

@@ -50,15 +50,6 @@ std::string IntArray(const std::vector<uint32_t>& v) {
   return out + "}";
 }
 
-// A numeric sum (text, possibly negative, possibly beyond 64 bits) modulo 2^64.
-uint64_t Wrap(const char* text) {
-  bool neg = *text == '-';
-  if (neg || *text == '+') ++text;
-  uint64_t v = 0;
-  for (; *text >= '0' && *text <= '9'; ++text) v = v * 10 + static_cast<uint64_t>(*text - '0');
-  return neg ? 0 - v : v;
-}
-
 // The keyset page ReadChunk and ReadBuckets share: up to `limit` rows of `t` with key > `after`
 // (all when nullopt), in key order, with the bucket columns of `filter` in front when it has
 // buckets.
@@ -157,8 +148,8 @@ Result<std::vector<HashedRow>> PostgresSource::ReadBuckets(const TableRef& t, ui
   rows.reserve(static_cast<size_t>(PQntuples(r.get())));
   for (int row = 0; row < PQntuples(r.get()); ++row) {
     HashedRow h;
-    h.bucket = static_cast<uint32_t>(Wrap(PQgetvalue(r.get(), row, 0)));
-    h.hash1 = Wrap(PQgetvalue(r.get(), row, 1));
+    h.bucket = static_cast<uint32_t>(WrapToUint64(PQgetvalue(r.get(), row, 0)));
+    h.hash1 = WrapToUint64(PQgetvalue(r.get(), row, 1));
     h.row = PostgresConnection::ReadRow(r.get(), row, 2);
     rows.push_back(std::move(h));
   }
@@ -176,10 +167,10 @@ Result<std::vector<BucketSum>> PostgresSource::BucketSums(const TableRef& t, uin
   if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
   std::vector<BucketSum> sums(buckets);
   for (int row = 0; row < PQntuples(r->get()); ++row) {
-    uint64_t b = Wrap(PQgetvalue(r->get(), row, 0));
+    uint64_t b = WrapToUint64(PQgetvalue(r->get(), row, 0));
     if (b >= buckets) return Internal(conn_->Context(t) + ": bucket out of range");
-    sums[b].rows = static_cast<int64_t>(Wrap(PQgetvalue(r->get(), row, 1)));
-    sums[b].sum1 = Wrap(PQgetvalue(r->get(), row, 2));
+    sums[b].rows = static_cast<int64_t>(WrapToUint64(PQgetvalue(r->get(), row, 1)));
+    sums[b].sum1 = WrapToUint64(PQgetvalue(r->get(), row, 2));
   }
   return sums;
 }

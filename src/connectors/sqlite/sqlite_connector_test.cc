@@ -1,4 +1,4 @@
-#include "connectors/bucket_conformance.h"
+#include "connectors/source_conformance.h"
 #include "connectors/sqlite/sqlite_connector.h"
 
 #include <gmock/gmock.h>

@@ -1,14 +1,22 @@
-// A test every connector runs on its Source's bucket summaries (core/row_buckets.h), which
-// `concord check`'s memo trusts to tell whether a bucket's rows changed: the summaries equal the
-// sums of the rows ReadBuckets returns, ReadBuckets keeps to the buckets asked for, and each kind
-// of change (NULL → '', '' → a value, an amount, a new row, a deleted row) changes the summary of
-// exactly one bucket. Header-only, for the connectors' test binaries (gtest).
+// Tests several connectors run on their Source, written once. Header-only, for the connectors'
+// test binaries (gtest + gmock).
+//
+// ExpectBucketSumsConform: the bucket summaries (core/row_buckets.h), which `concord check`'s
+// memo trusts to tell whether a bucket's rows changed — the summaries equal the sums of the rows
+// ReadBuckets returns, ReadBuckets keeps to the buckets asked for, and each kind of change
+// (NULL → '', '' → a value, an amount, a new row, a deleted row) changes the summary of exactly
+// one bucket.
+//
+// ExpectReadChangedSinceOrdersByColumnThenKey: poll capture's read (Source::ReadChangedSince, a
+// keyset read ordered by the change column, then the key): the server orders and compares,
+// microseconds included, and a misspelt column is NotFound with a suggestion.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "connectors/connector.h"
@@ -82,6 +90,33 @@ inline void ExpectBucketSumsConform(Source* source,
     EXPECT_EQ(moved, 1) << change;
     before = after;
   }
+}
+
+// `app` runs SQL as an application would; `create` makes `events` (id integer key, updated_at a
+// timestamp with microseconds, note text) in the dialect; `timezone` is appended to each
+// timestamp literal ("+00" where the column has a time zone, "" otherwise).
+inline void ExpectReadChangedSinceOrdersByColumnThenKey(
+    Source* source, const std::function<void(const std::string&)>& app, const std::string& create,
+    const std::string& timezone) {
+  app(create);
+  app("INSERT INTO events VALUES (1, '2024-01-01 10:00:02" + timezone + "', 'a'), "
+      "(2, '2024-01-01 10:00:01.000001" + timezone + "', 'b'), (3, '2024-01-01 10:00:01.000001" +
+      timezone + "', 'c'), (4, '2024-01-01 10:00:03.5" + timezone + "', 'd')");
+  TableRef events{"events", {"id"}, {"id", "note"}};
+  std::vector<int64_t> ids;
+  std::optional<Key> after;
+  while (true) {
+    auto rows = source->ReadChangedSince(events, "updated_at", after, 2);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    if (rows->empty()) break;
+    for (const Row& r : *rows) ids.push_back(r.at("id").int_value());
+    after = Key{rows->back().at("updated_at"), rows->back().at("id")};
+  }
+  EXPECT_EQ(ids, (std::vector<int64_t>{2, 3, 1, 4}));
+  auto typo = source->ReadChangedSince(events, "updated", std::nullopt, 2);
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().code(), Code::kNotFound);
+  EXPECT_THAT(typo.status().message(), ::testing::HasSubstr("did you mean \"updated_at\""));
 }
 
 }  // namespace concord::testing
