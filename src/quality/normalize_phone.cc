@@ -89,7 +89,11 @@ Result<Value> NormalizePhone(const FieldSpec& field, const Value& raw, const Com
   const std::string& region = field.region.empty() ? kNoRegion : field.region;
   // Most numbers are answered by the fast path (phone_fast_path.cc), as libphonenumber would
   // answer them; whatever it is not sure of, libphonenumber decides.
-  if (auto e164 = PhoneE164FastPath(view, region)) return Value::Text(std::move(*e164));
+  // Its answer is kept only when it reads back as itself (see below); otherwise libphonenumber
+  // decides and refuses it.
+  if (auto e164 = PhoneE164FastPath(view, region)) {
+    if (PhoneE164FastPath(*e164, kNoRegion) == e164) return Value::Text(std::move(*e164));
+  }
   if (text.data() != view.data()) text = std::string(view);
   PhoneNumber number;
   auto error = Util().Parse(text, region, &number);
@@ -105,6 +109,21 @@ Result<Value> NormalizePhone(const FieldSpec& field, const Value& raw, const Com
   // E.164 allows 15 digits; libphonenumber's metadata accepts a few longer ranges (some German
   // numbers), which no E.164 column can hold.
   if (e164.size() > 16) return Expected(field, kWhat, raw, "too long for E.164 (15 digits)");
+  // A canonical value must read back as itself. libphonenumber does not promise that: it strips a
+  // national prefix even after the country code, so "+52 1 123 1234 0078" becomes
+  // "+5212312340078", which it reads as yet another number (found by tests/fuzz/phone_fuzzer.cc).
+  PhoneNumber again;
+  std::string again_e164;
+  if (Util().Parse(e164, kNoRegion, &again) == PhoneNumberUtil::NO_PARSING_ERROR &&
+      Util().IsValidNumber(again)) {
+    Util().Format(again, PhoneNumberUtil::E164, &again_e164);
+  }
+  if (again_e164 != e164) {
+    return Expected(field, kWhat, raw,
+                    "libphonenumber reads it as " + e164 + " but reads that as " +
+                        (again_e164.empty() ? "no valid number" : again_e164) +
+                        "; write the number without a trunk prefix after the country code");
+  }
   return Value::Text(std::move(e164));
 }
 

@@ -95,6 +95,23 @@ TEST(NormalizePhoneTest, OtherRegions) {
   testing::RunCases(Phone("US"), {Ok(T("(650) 253-0000"), T("+16502530000"))});
 }
 
+// libphonenumber strips a trunk prefix even after the country code, so "+52 1 123 1234 0078"
+// formats as "+5212312340078", which it reads as another number: a canonical value must read back
+// as itself, so the number is refused (found by tests/fuzz/phone_fuzzer.cc).
+TEST(NormalizePhoneTest, CanonicalReadsBackAsItself) {
+  for (const char* region : {"CN", ""}) {
+    for (const char* raw : {"+52 1 123 1234 0078", "+52112312340078", "+86 138 1234 5678"}) {
+      auto got = NormalizeValue(Phone(region), T(raw));
+      if (!got.ok()) continue;
+      auto again = NormalizeValue(Phone(region), *got);
+      ASSERT_TRUE(again.ok()) << raw << " -> " << got->ToString();
+      EXPECT_EQ(*again, *got) << raw;
+    }
+  }
+  EXPECT_FALSE(NormalizeValue(Phone("CN"), T("+52 1 123 1234 0078")).ok());
+  EXPECT_TRUE(NormalizeValue(Phone("CN"), T("+86 138 1234 5678")).ok());
+}
+
 TEST(NormalizePhoneTest, PersonalValueIsMasked) {
   FieldSpec f = Phone();
   f.personal = true;
