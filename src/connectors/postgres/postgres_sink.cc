@@ -2,9 +2,17 @@
 // as prepared statements in libpq's pipeline mode (one round trip per kPipelineChunk ops rather
 // than one per op), with `concord.origin` set first so the capture triggers tag the changelog
 // rows these writes cause (echo prevention).
+//
+// Large batches of upserts of one shape (a snapshot chunk, a big backlog) take the bulk path
+// instead: the rows are streamed with COPY into a session temp table, then one
+// INSERT ... SELECT ... ON CONFLICT DO UPDATE merges them. When the server refuses anything on
+// that path (a value that does not fit, a constraint), the transaction is rolled back and the
+// batch is sent again on the pipelined path, which names the op and the column that failed.
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cinttypes>
+#include <cstdio>
 #include <deque>
 #include <set>
 #include <string>
@@ -15,6 +23,14 @@
 
 namespace concord::postgres_connector {
 namespace {
+
+// Batches of at least this many upserts of one shape take COPY + merge (see the README's Sink
+// section for the measurement). Settable at build time only to measure it again.
+#ifdef CONCORD_PG_COPY_MIN_OPS
+constexpr size_t kCopyMinOps = CONCORD_PG_COPY_MIN_OPS;
+#else
+constexpr size_t kCopyMinOps = 1000;
+#endif
 
 // How one op is written. The statement is fixed by the kind, the table and the column lists, so
 // a batch that repeats one shape prepares once and then only binds.
@@ -270,6 +286,219 @@ std::vector<std::pair<const ColumnMeta*, const PgParam*>> ValuesOf(const Planned
   return out;
 }
 
+// --- the bulk path: COPY into a temp table, then one merge ---
+
+// Whether `plans` go through COPY + merge: at least kCopyMinOps upserts, all of one shape that
+// INSERT ... ON CONFLICT can write (the key has a usable unique index and no NOT NULL column is
+// left out). Deletes, generated keys and the UPDATE-then-INSERT shapes keep the pipelined path.
+bool CopyPaysOff(const std::vector<PlannedOp>& plans) {
+  if (plans.size() < kCopyMinOps) return false;
+  for (const PlannedOp& p : plans) {
+    if (p.shape.kind != ShapeKind::kOnConflict || p.signature != plans[0].signature) return false;
+  }
+  return true;
+}
+
+// Appends one field in COPY's text format: \N for NULL; backslash, tab, newline and carriage
+// return escaped with a backslash (the delimiter is a tab). In UTF-8 no byte of a multi-byte
+// character is one of these, so escaping byte by byte is exact.
+void AppendCopyField(std::string* out, const PgParam& p) {
+  if (!p) {
+    out->append("\\N");
+    return;
+  }
+  for (char c : *p) {
+    switch (c) {
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      default:
+        out->push_back(c);
+    }
+  }
+}
+
+// The session temp table for one shape: c0.. typed as the target columns (keys, then the others)
+// with their modifiers, so an overlong varchar or a bad literal fails the COPY exactly
+// as it would fail the INSERT. Named by a hash of everything that defines it, so a changed column
+// type gets a new table. ON COMMIT DELETE ROWS empties it at each commit that used it.
+std::string TempTableName(const Shape& s) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a 64
+  auto mix = [&](std::string_view part) {
+    for (unsigned char c : part) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;  // separator: no two column lists hash the same by shifting
+  };
+  for (const auto* cols : {&s.keys, &s.cols}) {
+    for (const ColumnMeta* c : *cols) mix(c->type_name);
+    mix("|");
+  }
+  char name[40];
+  std::snprintf(name, sizeof name, "concord_bulk_%016" PRIx64, h);
+  return name;
+}
+
+std::string TempTableSql(const Shape& s, const std::string& name) {
+  std::string sql = "CREATE TEMP TABLE IF NOT EXISTS " + name + " (";
+  size_t i = 0;
+  for (const auto* cols : {&s.keys, &s.cols}) {
+    for (const ColumnMeta* c : *cols) {
+      sql += (i ? ", c" : "c") + std::to_string(i) + " " + c->type_name;
+      ++i;
+    }
+  }
+  return sql + ") ON COMMIT DELETE ROWS";
+}
+
+// INSERT ... SELECT ... ON CONFLICT from the temp table.
+std::string MergeSql(const TableMeta& meta, const Shape& s, const std::string& temp) {
+  const size_t nk = s.keys.size(), nc = s.cols.size();
+  std::string temp_cols;
+  for (size_t i = 0; i < nk + nc; ++i) temp_cols += (i ? ", c" : "c") + std::to_string(i);
+  std::string sql = "INSERT INTO " + meta.quoted + " (" + Names(s.keys) +
+                    (nc ? ", " + Names(s.cols) : "") + ")" +
+                    (s.overriding ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + temp_cols +
+                    " FROM pg_temp." + temp + " ON CONFLICT (" + Names(s.keys) + ") DO ";
+  if (nc == 0) return sql + "NOTHING";
+  sql += "UPDATE SET ";
+  for (size_t i = 0; i < nc; ++i) {
+    std::string c = QuoteIdent(s.cols[i]->name);
+    sql += (i ? ", " : "") + c + " = EXCLUDED." + c;
+  }
+  return sql;
+}
+
+// The ops to send: a key that appears more than once in the batch is sent once, with its last
+// op's values — what applying the ops in order leaves, since they all set the same columns — as
+// ON CONFLICT DO UPDATE cannot touch one row twice in a statement. Keys are compared as sent
+// text; two spellings of one key ("17", "017") are left to the server, whose cardinality error
+// sends the batch to the pipelined path. (Deduplicating in SQL, DISTINCT ON ... ORDER BY, costs
+// a sort of every batch: measured +65% on the merge.)
+std::vector<const PlannedOp*> LastOpPerKey(const std::vector<PlannedOp>& plans) {
+  const size_t nk = plans[0].shape.keys.size();
+  std::unordered_map<std::string, size_t> last;
+  last.reserve(plans.size());
+  std::string text;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    text.clear();
+    for (size_t k = 0; k < nk; ++k) {
+      const PgParam& p = plans[i].params[k];
+      if (p) AppendSignature(&text, *p);
+      text += p ? ";" : "N;";
+    }
+    last[text] = i;
+  }
+  std::vector<const PlannedOp*> out;
+  if (last.size() == plans.size()) {
+    for (const PlannedOp& p : plans) out.push_back(&p);
+    return out;
+  }
+  std::vector<size_t> keep;
+  for (const auto& [key, i] : last) keep.push_back(i);
+  std::sort(keep.begin(), keep.end());
+  for (size_t i : keep) out.push_back(&plans[i]);
+  return out;
+}
+
+// Streams every op's parameters into `temp` with COPY ... FROM STDIN, about 1 MiB per message.
+// `into` is the table and its column list: "pg_temp.concord_bulk_.. (c0, c1)" or the target's.
+Status CopyRows(PgConn& pg, const std::vector<const PlannedOp*>& plans, const std::string& into,
+                const std::string& ctx) {
+  PGconn* pc = pg.raw();
+  const std::string sql = "COPY " + into + " FROM STDIN";
+  PgResult start(PQexec(pc, sql.c_str()));
+  if (PQresultStatus(start.get()) != PGRES_COPY_IN) return pg.ErrorOf(start.get(), ctx);
+  std::string buf;
+  constexpr size_t kMessage = 1 << 20;
+  buf.reserve(kMessage + 4096);
+  bool sent = true;
+  for (size_t i = 0; i < plans.size() && sent; ++i) {
+    bool first = true;
+    for (const PgParam& p : plans[i]->params) {
+      if (!first) buf.push_back('\t');
+      first = false;
+      AppendCopyField(&buf, p);
+    }
+    buf.push_back('\n');
+    if (buf.size() >= kMessage || i + 1 == plans.size()) {
+      sent = PQputCopyData(pc, buf.data(), static_cast<int>(buf.size())) == 1;
+      buf.clear();
+    }
+  }
+  if (PQputCopyEnd(pc, sent ? nullptr : "concord: sending failed") != 1) {
+    return pg.ErrorOf(nullptr, ctx);
+  }
+  Status status;
+  bool first = true;
+  while (PGresult* raw = PQgetResult(pc)) {
+    PgResult r(raw);
+    if (first && PQresultStatus(raw) != PGRES_COMMAND_OK) status = pg.ErrorOf(raw, ctx);
+    first = false;
+  }
+  if (first) return pg.ErrorOf(nullptr, ctx);  // no result at all: the connection failed
+  return status;
+}
+
+// Applies `plans` (CopyPaysOff) in one transaction. When the batch repeats no key and the table
+// has no rules (COPY does not run rules), it first tries COPY straight into the table under a
+// savepoint: the fastest way in while no row exists yet (a snapshot into an empty table, new
+// rows), and it stops at the first row that already exists (unique violation). Otherwise, or
+// then: COPY into the temp table and merge. True when committed. False when the server refused
+// something: the transaction is rolled back and nothing was written (the caller sends the batch
+// again on the pipelined path, which finds the op). Unavailable when the connection was lost.
+Result<bool> ApplyByCopy(PostgresConnection* conn, const TableMeta& meta,
+                         const std::vector<PlannedOp>& plans, std::string_view origin,
+                         const std::string& ctx) {
+  PgConn& pg = conn->pg();
+  const Shape& shape = plans[0].shape;
+  const std::string temp = TempTableName(shape);
+  const std::vector<const PlannedOp*> rows = LastOpPerKey(plans);
+  auto steps = [&]() -> Status {
+    RETURN_IF_ERROR(pg.Exec("BEGIN; " + TempTableSql(shape, temp)));
+    ASSIGN_OR_RETURN(PgResult rules, pg.Query("SELECT relhasrules FROM pg_class WHERE oid = $1",
+                                              {std::to_string(meta.oid)}, {kOidOid}));
+    bool has_rules = PQntuples(rules.get()) != 1 || PQgetvalue(rules.get(), 0, 0)[0] != 'f';
+    if (!origin.empty()) {
+      // Local to the transaction, as on the pipelined path: the capture triggers tag their rows.
+      RETURN_IF_ERROR(pg.Query("SELECT set_config('concord.origin', $1, true)",
+                               {std::string(origin)})
+                          .status());
+    }
+    if (rows.size() == plans.size() && !has_rules && !shape.overriding) {
+      RETURN_IF_ERROR(pg.Exec("SAVEPOINT concord_copy"));
+      std::string into = meta.quoted + " (" + Names(shape.keys) +
+                         (shape.cols.empty() ? "" : ", " + Names(shape.cols)) + ")";
+      Status direct = CopyRows(pg, rows, into, ctx);
+      if (direct.ok()) return pg.Exec("COMMIT");
+      if (pg.broken() || pg.last_error().sqlstate != "23505") return direct;
+      RETURN_IF_ERROR(pg.Exec("ROLLBACK TO SAVEPOINT concord_copy"));
+    }
+    std::string into = "pg_temp." + temp + " (";
+    for (size_t i = 0; i < rows[0]->params.size(); ++i) into += (i ? ", c" : "c") + std::to_string(i);
+    RETURN_IF_ERROR(CopyRows(pg, rows, into + ")", ctx));
+    RETURN_IF_ERROR(pg.Exec(MergeSql(meta, shape, temp)));
+    return pg.Exec("COMMIT");
+  };
+  Status s = steps();
+  if (s.ok()) return true;
+  if (pg.broken()) {
+    conn->ForgetMeta();
+    return Unavailable(ctx +
+                       ": the connection to the server was lost while writing; the transaction "
+                       "was not committed (it is retried on a new connection)");
+  }
+  conn->Rollback();
+  return false;
+}
+
 }  // namespace
 
 Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<WriteOp>& ops,
@@ -313,6 +542,18 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
     return Status(failed.code(), failed.message() + where(failed_op));
   }
   RETURN_IF_ERROR(conn_->TrimStatementCache());
+  // The replication origin, so that logical capture of this table skips these writes (the
+  // trigger's changelog is tagged by concord.origin below). Set once per session and origin.
+  RETURN_IF_ERROR(conn_->MarkOrigin(t, origin));
+
+  if (CopyPaysOff(plans)) {
+    ASSIGN_OR_RETURN(bool committed, ApplyByCopy(conn_, meta, plans, origin, ctx));
+    if (committed) {
+      for (const PlannedOp& p : plans) result.keys.push_back(p.key);
+      return result;
+    }
+    // Refused: the pipelined path below sends the same ops and names the one that fails.
+  }
 
   PgConn& pg = conn_->pg();
   PGconn* pc = pg.raw();
