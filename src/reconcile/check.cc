@@ -259,7 +259,10 @@ class Checker {
   // What scanning one side yields. Each side is scanned on a thread of its own (the two systems
   // have separate connections), so the result is kept apart and merged afterwards.
   struct SideScan {
-    std::vector<Entry> entries;  // by key hash, then canonical key (SortEntries)
+    // The rows read and mapped by this check, by key hash, then canonical key (SortEntries). The
+    // rows of buckets reused from the memo stay in `memo` (not copied: a memo check of a large
+    // table reads nothing and would otherwise move every entry only to sum it).
+    std::vector<Entry> entries;
     std::vector<EntryKeys> keys;
     SideTotals totals;
     std::map<std::string, std::pair<SideTotals, AmountSums>> groups;  // by group value
@@ -269,6 +272,7 @@ class Checker {
     std::string memo_name, fingerprint;
     uint32_t buckets = 0;
     std::vector<MemoBucket> memo;
+    std::vector<bool> read;  // by bucket: read by this check (its rows are in `entries`)
     std::set<uint32_t> changed;
     bool rebuilt = false;
     std::future<Result<std::vector<BucketSum>>> pending_sums;  // BucketSums under way
@@ -373,16 +377,24 @@ class Checker {
   // it cannot be used: a bucket this build cannot read, an interrupted write).
   Status LoadMemo(SideScan* out) {
     if (!out->pending_sums.valid()) return Status::Ok();
-    std::unique_lock<std::mutex> lock(state_mu_);
-    ASSIGN_OR_RETURN(auto stored, state_->CheckMemoBuckets(out->memo_name));
-    lock.unlock();
     std::vector<MemoBucket> memo(out->buckets);
-    for (CheckMemoBucket& b : stored) {
-      auto decoded = DecodeMemoBucket(b.data);
-      if (!decoded.ok() || b.bucket >= out->buckets) return Status::Ok();  // rebuilt
-      memo[b.bucket] = std::move(*decoded);
+    size_t stored = 0;
+    bool usable = true;
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      RETURN_IF_ERROR(state_->ForEachCheckMemoBucket(
+          out->memo_name, [&](uint32_t bucket, std::string_view data) {
+            if (!usable) return;
+            auto decoded = DecodeMemoBucket(data);
+            if (!decoded.ok() || bucket >= out->buckets) {
+              usable = false;  // rebuilt
+              return;
+            }
+            memo[bucket] = std::move(*decoded);
+            ++stored;
+          }));
     }
-    if (stored.size() != out->buckets) return Status::Ok();  // an interrupted write
+    if (!usable || stored != out->buckets) return Status::Ok();  // else an interrupted write
     out->memo = std::move(memo);
     return Status::Ok();
   }
@@ -464,51 +476,49 @@ class Checker {
         MergeAmounts(from.sums, &into.sums);
       }
       for (Entry& e : out->entries) e.bucket %= out->buckets;
+      out->read.assign(out->buckets, true);
       out->rebuilt = true;
     } else {
       out->info.memo = true;
-      std::vector<bool> is_stale(out->buckets, false);
+      out->read.assign(out->buckets, false);
       for (uint32_t b : stale) {
-        is_stale[b] = true;
+        out->read[b] = true;
         out->memo[b] = MemoBucket{};
         out->changed.insert(b);
       }
-      size_t reused = 0;
-      for (uint32_t b = 0; b < out->buckets; ++b) {
-        if (!is_stale[b]) reused += out->memo[b].entries.size();
-      }
-      out->entries.reserve(reused + reused / 8);
-      for (uint32_t b = 0; b < out->buckets; ++b) {
-        if (is_stale[b]) continue;
-        ++out->info.buckets_reused;
-        for (const MemoBucket::Entry& m : out->memo[b].entries) {
-          out->entries.push_back({m.key_hash, m.row_hash, b, kNoKeys});
-        }
-      }
+      out->info.buckets_reused = out->buckets - static_cast<int64_t>(stale.size());
       if (!stale.empty()) {
         RETURN_IF_ERROR(ReadAndMap(side, out->buckets, stale, &out->memo, out, total));
       }
     }
     out->info.buckets = out->buckets;
     out->totals.rows = static_cast<int64_t>(out->entries.size());
+    ForEachMemoEntry(*out, [&](const Entry&) { ++out->totals.rows; });
     AmountSums sums;
     for (const MemoBucket& b : out->memo) MergeAmounts(b.sums, &sums);
     FinishAmounts(*entity_, sums, &out->totals);
     for (auto& [name, g] : out->groups) FinishAmounts(*entity_, g.second, &g.first);
-    SortEntries(out);
+    SortEntries(out->keys, &out->entries);
     // Two entries with one key hash: the same key twice (refused), or a memo entry whose key is
-    // not known yet — its bucket is read to tell.
+    // not known yet — its bucket is read to tell. Only pairs with a row read by this check need
+    // a look: two memo entries were both known to the check that read the later of them, which
+    // compared them then (and wrote no memo had they clashed).
     while (true) {
       std::set<uint32_t> unsure;
       const std::vector<Entry>& entries = out->entries;
+      if (!entries.empty()) {
+        ForEachMemoEntry(*out, [&](const Entry& m) {
+          auto at = std::lower_bound(
+              entries.begin(), entries.end(), m.key_hash,
+              [](const Entry& e, uint64_t hash) { return e.key_hash < hash; });
+          if (at != entries.end() && at->key_hash == m.key_hash) unsure.insert(m.bucket);
+        });
+      }
       for (size_t i = 1; i < entries.size(); ++i) {
         const Entry& a = entries[i - 1];
         const Entry& b = entries[i];
         if (a.key_hash != b.key_hash) continue;
-        if (a.from_memo() || b.from_memo()) {
-          if (a.from_memo()) unsure.insert(a.bucket);
-          if (b.from_memo()) unsure.insert(b.bucket);
-        } else if (out->keys[a.keys].canonical_key == out->keys[b.keys].canonical_key) {
+        if (out->keys[a.keys].canonical_key == out->keys[b.keys].canonical_key) {
           return InvalidArgument(fmt::format(
               "{}.{}: two rows ({} and {}) have the same {} key {}; concord check needs a key "
               "that identifies one row — check the binding's key columns and the entity's key",
@@ -528,11 +538,9 @@ class Checker {
   Status ReadBucketsAgain(const Side& side, SideScan* scan, const std::set<uint32_t>& which) {
     if (which.empty()) return Status::Ok();
     std::vector<Entry>& entries = scan->entries;
-    entries.erase(std::remove_if(entries.begin(), entries.end(),
-                                 [&](const Entry& e) { return which.count(e.bucket) != 0; }),
-                  entries.end());
     SideScan read;  // totals stay as scanned; only entries and the memo are replaced
     for (uint32_t b : which) {
+      scan->read[b] = true;
       scan->memo[b] = MemoBucket{};
       scan->changed.insert(b);
       --scan->info.buckets_reused;
@@ -546,14 +554,26 @@ class Checker {
       entries.push_back(e);
     }
     for (EntryKeys& k : read.keys) scan->keys.push_back(std::move(k));
-    SortEntries(scan);
+    SortEntries(scan->keys, &entries);
     return Status::Ok();
   }
 
-  // Orders entries by key hash, and entries with one key hash by canonical key where known.
-  static void SortEntries(SideScan* scan) {
-    const std::vector<EntryKeys>& keys = scan->keys;
-    std::sort(scan->entries.begin(), scan->entries.end(), [&](const Entry& a, const Entry& b) {
+  // Calls `fn` with each entry of the buckets `scan` reused from the memo (from_memo()).
+  template <typename Fn>
+  static void ForEachMemoEntry(const SideScan& scan, Fn&& fn) {
+    if (!scan.info.memo) return;
+    for (uint32_t b = 0; b < scan.buckets; ++b) {
+      if (scan.read[b]) continue;
+      for (const MemoBucket::Entry& m : scan.memo[b].entries) {
+        fn(Entry{m.key_hash, m.row_hash, b, kNoKeys});
+      }
+    }
+  }
+
+  // Orders entries by key hash, and entries with one key hash by canonical key where known
+  // (memo entries, whose key is not known, first). `keys` are the read entries' keys.
+  static void SortEntries(const std::vector<EntryKeys>& keys, std::vector<Entry>* entries) {
+    std::sort(entries->begin(), entries->end(), [&](const Entry& a, const Entry& b) {
       if (a.key_hash != b.key_hash) return a.key_hash < b.key_hash;
       if (a.from_memo() || b.from_memo()) return a.from_memo() && !b.from_memo();
       return keys[a.keys].canonical_key < keys[b.keys].canonical_key;
@@ -624,26 +644,27 @@ class Checker {
   std::vector<Candidate> CompareSegments(const SideScan& left_scan, const SideScan& right_scan,
                                          std::set<uint32_t>* need_left,
                                          std::set<uint32_t>* need_right) {
-    const std::vector<Entry>& left = left_scan.entries;
-    const std::vector<Entry>& right = right_scan.entries;
     auto ckey_of = [](const SideScan& s, const Entry& e) -> const std::string& {
       return s.keys[e.keys].canonical_key;
     };
-    size_t rows = std::max(left.size(), right.size());
+    int64_t rows = std::max(left_scan.totals.rows, right_scan.totals.rows);
     size_t segments = options_.segments > 0 ? static_cast<size_t>(options_.segments) : 1;
     if (options_.segments <= 0) {
-      while (segments * 1024 < rows && segments < 65536) segments *= 2;
+      while (static_cast<int64_t>(segments) * 1024 < rows && segments < 65536) segments *= 2;
     }
     report_.segments = static_cast<int>(segments);
-    auto checksums = [segments](const std::vector<Entry>& entries) {
+    // Each side's segment checksums: sums, so the entries need no order.
+    auto checksums = [segments](const SideScan& scan) {
       std::vector<uint64_t> sums(segments, 0);
-      for (const Entry& e : entries) {
+      auto add = [&](const Entry& e) {
         uint64_t pair[2] = {e.key_hash, e.row_hash};
         sums[e.key_hash % segments] += XXH3_64bits(pair, sizeof pair);
-      }
+      };
+      for (const Entry& e : scan.entries) add(e);
+      ForEachMemoEntry(scan, add);
       return sums;
     };
-    std::vector<uint64_t> ls = checksums(left), rs = checksums(right);
+    std::vector<uint64_t> ls = checksums(left_scan), rs = checksums(right_scan);
     std::vector<bool> differs(segments, false);
     report_.differing_segments = 0;
     for (size_t i = 0; i < segments; ++i) {
@@ -652,6 +673,19 @@ class Checker {
         ++report_.differing_segments;
       }
     }
+    // The entries of differing segments only, in merge order.
+    auto differing = [&](const SideScan& scan) {
+      std::vector<Entry> out;
+      if (report_.differing_segments == 0) return out;
+      auto keep = [&](const Entry& e) {
+        if (differs[e.key_hash % segments]) out.push_back(e);
+      };
+      for (const Entry& e : scan.entries) keep(e);
+      ForEachMemoEntry(scan, keep);
+      SortEntries(scan.keys, &out);
+      return out;
+    };
+    const std::vector<Entry> left = differing(left_scan), right = differing(right_scan);
     auto key_of = [](const SideScan& s, const Entry& e) {
       return e.from_memo() ? std::nullopt : std::optional<std::string>(s.keys[e.keys].system_key);
     };

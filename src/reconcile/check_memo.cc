@@ -24,7 +24,7 @@ void PutPod(std::string* out, T v) {
 
 class Reader {
  public:
-  explicit Reader(const std::string& s) : s_(s) {}
+  explicit Reader(std::string_view s) : s_(s) {}
   template <typename T>
   bool Pod(T* v) {
     if (s_.size() - at_ < sizeof(T)) return false;
@@ -32,16 +32,17 @@ class Reader {
     at_ += sizeof(T);
     return true;
   }
-  bool Bytes(size_t n, std::string* out) {
+  // The next `n` bytes, in place.
+  bool Bytes(size_t n, std::string_view* out) {
     if (s_.size() - at_ < n) return false;
-    out->assign(s_.data() + at_, n);
+    *out = s_.substr(at_, n);
     at_ += n;
     return true;
   }
   bool Done() const { return at_ == s_.size(); }
 
  private:
-  const std::string& s_;
+  std::string_view s_;
   size_t at_ = 0;
 };
 
@@ -123,7 +124,7 @@ std::string EncodeMemoBucket(const MemoBucket& b) {
   return out;
 }
 
-Result<MemoBucket> DecodeMemoBucket(const std::string& data) {
+Result<MemoBucket> DecodeMemoBucket(std::string_view data) {
   Reader r(data);
   MemoBucket b;
   uint8_t format = 0, reusable = 0;
@@ -134,14 +135,14 @@ Result<MemoBucket> DecodeMemoBucket(const std::string& data) {
     return bad();
   }
   b.reusable = reusable != 0;
-  std::string bytes;
+  std::string_view bytes;
   if (!r.Bytes(static_cast<size_t>(n) * sizeof(MemoBucket::Entry), &bytes)) return bad();
   b.entries.resize(n);
   std::memcpy(b.entries.data(), bytes.data(), bytes.size());
   if (!r.Pod(&n)) return bad();
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t len = 0;
-    std::string field;
+    std::string_view field;
     AmountSum s;
     uint8_t overflow = 0;
     if (!r.Pod(&len) || !r.Bytes(len, &field) || !r.Pod(&s.total) || !r.Pod(&overflow) ||
@@ -149,7 +150,7 @@ Result<MemoBucket> DecodeMemoBucket(const std::string& data) {
       return bad();
     }
     s.overflow = overflow != 0;
-    b.sums[field] = s;
+    b.sums[std::string(field)] = s;
   }
   if (!r.Done()) return bad();
   return b;

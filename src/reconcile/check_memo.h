@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/row_buckets.h"
@@ -47,7 +48,7 @@ struct MemoBucket {
 
 std::string EncodeMemoBucket(const MemoBucket& b);
 // DataLoss when `data` is not a bucket this build wrote (the memo is then rebuilt).
-Result<MemoBucket> DecodeMemoBucket(const std::string& data);
+Result<MemoBucket> DecodeMemoBucket(std::string_view data);
 
 // The memo's name in the state store for one side of a check, and the fingerprint it must carry
 // to be used (see above). `config_text` is the config file's content.

@@ -1115,21 +1115,16 @@ Result<std::optional<CheckMemoHeader>> SqliteStateStore::GetCheckMemo(const std:
   return std::optional<CheckMemoHeader>(std::move(h));
 }
 
-Result<std::vector<CheckMemoBucket>> SqliteStateStore::CheckMemoBuckets(const std::string& name) {
+Status SqliteStateStore::ForEachCheckMemoBucket(
+    const std::string& name, const std::function<void(uint32_t, std::string_view)>& fn) {
   ASSIGN_OR_RETURN(Lease lease, Use("SELECT bucket, data FROM check_memo_buckets WHERE name = ?1",
                                     {Text(name)}));
-  std::vector<CheckMemoBucket> out;
   while (true) {
     auto row = lease->Step();
     if (!row.ok()) return Ctx(row.status());
-    if (!*row) break;
-    Value data = lease->Column(1);
-    out.push_back({static_cast<uint32_t>(lease->ColumnInt(0)),
-                   data.kind() == ValueKind::kBlob || data.kind() == ValueKind::kText
-                       ? data.text()
-                       : std::string()});
+    if (!*row) return Status::Ok();
+    fn(static_cast<uint32_t>(lease->ColumnInt(0)), lease->ColumnBytes(1));
   }
-  return out;
 }
 
 Status SqliteStateStore::PutCheckMemo(const std::string& name, const CheckMemoHeader& header,

@@ -107,7 +107,9 @@ class SqliteStateStore : public StateStore {
       const std::string& entity, const std::string& system,
       const std::function<void(const std::string&, const std::string&)>& fn) override;
   Result<std::optional<CheckMemoHeader>> GetCheckMemo(const std::string& name) override;
-  Result<std::vector<CheckMemoBucket>> CheckMemoBuckets(const std::string& name) override;
+  Status ForEachCheckMemoBucket(
+      const std::string& name,
+      const std::function<void(uint32_t, std::string_view)>& fn) override;
   Status PutCheckMemo(const std::string& name, const CheckMemoHeader& header,
                       const std::vector<CheckMemoBucket>& buckets, bool replace_all) override;
   Status DropCheckMemosUnusedSince(int64_t ms) override;

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string_view>
 #include <map>
 #include <memory>
 #include <optional>
@@ -299,7 +300,10 @@ class StateStore {
                                                            int64_t limit) = 0;
   // The memo of a check's side, by name; nullopt when there is none.
   virtual Result<std::optional<CheckMemoHeader>> GetCheckMemo(const std::string& name) = 0;
-  virtual Result<std::vector<CheckMemoBucket>> CheckMemoBuckets(const std::string& name) = 0;
+  // Calls `fn` with each stored bucket of the memo `name` and its bytes, which are valid only
+  // during the call (read in place: a memo holds ~24 bytes per row, and it is read whole).
+  virtual Status ForEachCheckMemoBucket(
+      const std::string& name, const std::function<void(uint32_t, std::string_view)>& fn) = 0;
   // Writes the header and `buckets` (replacing those buckets; all others first when
   // `replace_all`) in one transaction.
   virtual Status PutCheckMemo(const std::string& name, const CheckMemoHeader& header,

@@ -920,7 +920,10 @@ TEST_F(StateStoreTest, CheckMemoKeepsBucketsReplacesSomeAndDropsUnused) {
   EXPECT_EQ(header->buckets, 4u);
   auto buckets = [&](const std::string& name) {
     std::map<uint32_t, std::string> out;
-    for (const CheckMemoBucket& b : Must(store_->CheckMemoBuckets(name))) out[b.bucket] = b.data;
+    EXPECT_TRUE(store_
+                    ->ForEachCheckMemoBucket(
+                        name, [&](uint32_t b, std::string_view data) { out[b] = data; })
+                    .ok());
     return out;
   };
   EXPECT_EQ(buckets("customer@crm#1"),

@@ -161,6 +161,13 @@ std::string SqliteStmt::ColumnText(int i) const {
   return p ? std::string(p, sqlite3_column_bytes(stmt_, i)) : std::string();
 }
 
+std::string_view SqliteStmt::ColumnBytes(int i) const {
+  const void* p = sqlite3_column_blob(stmt_, i);
+  return p ? std::string_view(static_cast<const char*>(p),
+                              static_cast<size_t>(sqlite3_column_bytes(stmt_, i)))
+           : std::string_view();
+}
+
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, const Options& options,
                                                  const std::string& label) {
   int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;

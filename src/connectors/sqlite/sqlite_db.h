@@ -47,6 +47,8 @@ class SqliteStmt {
   Value Column(int i) const;  // 0-based
   int64_t ColumnInt(int i) const;
   std::string ColumnText(int i) const;
+  // The column's bytes as a blob, valid until the next Step or reset (no copy).
+  std::string_view ColumnBytes(int i) const;
 
  private:
   sqlite3* db_;
