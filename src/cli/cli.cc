@@ -141,6 +141,19 @@ int CmdPlan(const Common& c) {
   return rc;
 }
 
+// "512 bytes", "1.5 MB": WAL sizes in `concord status` (units of 1024, as PostgreSQL's).
+std::string FormatBytes(int64_t n) {
+  if (n < 1024) return std::to_string(n) + " bytes";
+  const char* units[] = {"kB", "MB", "GB", "TB"};
+  double v = static_cast<double>(n) / 1024;
+  int u = 0;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
 int CmdStatus(const Common& c, bool json) {
   int rc = kExitOk;
   auto ctx = Context::Open(c, Context::kEngine, &rc);
@@ -185,6 +198,12 @@ int CmdStatus(const Common& c, bool json) {
                      {"parked", parked.ok() ? *parked : -1},
                      {"conflicts_open", conflicts.ok() ? *conflicts : -1},
                      {"error", backlog.ok() ? "" : backlog.status().ToString()}});
+      if (backlog.ok() && !backlog->slot.empty()) {
+        out.back()["slot"] = backlog->slot;
+        out.back()["slot_lag_bytes"] = backlog->slot_lag_bytes;
+        out.back()["retained_wal_bytes"] = backlog->retained_bytes;
+        out.back()["warning"] = backlog->warning;
+      }
     } else {
       std::cout << fmt::format("{:<32} {:<10} {:>8} {:>10} {:>9} {:>5} {:>6} {:>9}  {}\n",
                                r->id(), phase, backlog_text, FormatDuration(lag_ms),
@@ -192,6 +211,14 @@ int CmdStatus(const Common& c, bool json) {
                                parked.ok() ? *parked : -1, conflicts.ok() ? *conflicts : -1,
                                FormatTime(cp.ok() ? cp->last_applied_ms : 0));
       if (!backlog.ok()) std::cout << "    " << backlog.status().ToString() << "\n";
+      if (backlog.ok() && !backlog->slot.empty()) {
+        // Logical capture: how far the replication slot is behind, and what it keeps on disk.
+        std::cout << "    slot " << backlog->slot << ": lag " << FormatBytes(backlog->slot_lag_bytes)
+                  << ", retained WAL " << FormatBytes(backlog->retained_bytes) << "\n";
+      }
+      if (backlog.ok() && !backlog->warning.empty()) {
+        std::cout << "    warning: " << backlog->warning << "\n";
+      }
     }
   }
   if (json) {
@@ -479,7 +506,10 @@ int CmdUninstall(const Common& c) {
   for (auto& r : engine->runners()) {
     const FlowSpec& f = r->flow();
     const auto& mapper = engine->mappers().at(f.from + "." + f.entity);
-    if (mapper->binding().capture != CaptureMode::kTrigger) continue;  // poll installs nothing
+    if (mapper->binding().capture != CaptureMode::kTrigger &&
+        mapper->binding().capture != CaptureMode::kLogical) {
+      continue;  // poll installs nothing
+    }
     auto conn = engine->pool()->Get(f.from);
     Status s = conn.ok() ? (*conn)->source()->RemoveCapture(mapper->table(), r->id()) : conn.status();
     if (s.ok()) {

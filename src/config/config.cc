@@ -962,6 +962,8 @@ void Loader::ParseBindings(const Entry& section, ConfigSpec* spec) {
             b.capture = CaptureMode::kPoll;
           } else if (*v == CaptureModeName(CaptureMode::kNone)) {
             b.capture = CaptureMode::kNone;
+          } else if (*v == CaptureModeName(CaptureMode::kLogical)) {
+            b.capture = CaptureMode::kLogical;
           } else {
             Error(ValueLoc(*c), path + ".capture", "unknown capture mode " + Quote(*v),
                   KeyHint(*v, BindingSection().Get("capture").allowed, "capture modes"));
@@ -1349,9 +1351,12 @@ void Loader::CheckBindings(const ConfigSpec& spec) {
         std::vector<std::string> modes(desc->capture_modes.begin(), desc->capture_modes.end());
         modes.emplace_back(CaptureModeName(CaptureMode::kNone));
         auto it = capture_locs_.find(name);
+        std::string hint = "use " + QuoteEach(modes);
+        if (b.capture == CaptureMode::kLogical) {
+          hint = "logical capture reads PostgreSQL's write-ahead log (connector postgres); " + hint;
+        }
         Error(it == capture_locs_.end() ? b.loc : it->second, path + ".capture",
-              "connector " + sys.connector + " does not support capture " + Quote(mode),
-              "use " + QuoteEach(modes));
+              "connector " + sys.connector + " does not support capture " + Quote(mode), hint);
       }
     }
     std::map<std::string, std::string> column_owner;

@@ -313,10 +313,12 @@ const SectionDef& BindingSection() {
           {.name = "capture",
            .type = "string",
            .default_value = "trigger",
-           .allowed = {"trigger", "poll", "none"},
+           .allowed = {"trigger", "poll", "logical", "none"},
            .doc = "How changes are captured: `trigger` (concord installs capture triggers), "
-                  "`poll` (reads rows by a change column; needs only SELECT, see `poll`), or "
-                  "`none` for a system that is only written to."},
+                  "`poll` (reads rows by a change column; needs only SELECT, see `poll`), "
+                  "`logical` (PostgreSQL only: logical decoding on a replication slot concord "
+                  "creates; no triggers, needs `wal_level = logical` and the REPLICATION "
+                  "attribute), or `none` for a system that is only written to."},
           {.name = "poll",
            .type = "map",
            .doc = "With `capture: poll`: the change column and how often deletes are looked "

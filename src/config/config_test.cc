@@ -329,6 +329,11 @@ std::vector<ErrorCase> ErrorCases() {
       {"BindingUnknownCapture", Prelude("    table: accounts", "    capture: triger"),
        "t.yaml:16:14: bindings.crm.customer.capture: unknown capture mode \"triger\"\n"
        "  hint: did you mean \"trigger\"?"},
+      {"BindingLogicalNotPostgres",
+       Prelude("    table: accounts", "    table: accounts\n    capture: logical"),
+       "t.yaml:17:14: bindings.crm.customer.capture: connector sqlite does not support capture "
+       "\"logical\"\n  hint: logical capture reads PostgreSQL's write-ahead log (connector "
+       "postgres); use \"trigger\", \"poll\" or \"none\""},
       {"ColumnMappedTwice", Prelude("grade: level,", "grade: account_name,"),
        "t.yaml:18:52: bindings.crm.customer.fields.grade: column \"account_name\" is already "
        "mapped "

@@ -89,6 +89,8 @@ std::string_view CaptureModeName(CaptureMode m) {
       return "poll";
     case CaptureMode::kNone:
       return "none";
+    case CaptureMode::kLogical:
+      return "logical";
   }
   return "?";
 }

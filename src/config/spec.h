@@ -152,7 +152,8 @@ struct FieldMapping {
   Location loc;
 };
 
-enum class CaptureMode { kTrigger, kPoll, kNone };  // kNone: the system is only written to
+// kNone: the system is only written to. kLogical: PostgreSQL logical decoding (a replication slot).
+enum class CaptureMode { kTrigger, kPoll, kNone, kLogical };
 std::string_view CaptureModeName(CaptureMode m);
 
 // `poll:` of a binding with `capture: poll` (engine/poll_capture.h).

@@ -31,6 +31,9 @@ struct TableRef {
   std::string table;                     // may be "schema.table" where the connector has schemas
   std::vector<std::string> key_columns;  // the binding's key, in order
   std::vector<std::string> columns;      // columns to read (key columns included)
+  // The binding's capture mode ("trigger", "poll", "logical"; "" means trigger), for connectors
+  // that capture in more than one way (postgres: `logical` reads a replication slot).
+  std::string capture = "";
 };
 
 struct ColumnInfo {
@@ -89,6 +92,14 @@ class Source {
     int64_t count = 0;
     int64_t oldest_at_ms = 0;
     bool at_least = false;  // counting stopped at `count` (there are more)
+    // Log-based capture (postgres `capture: logical`) only: the replication slot, the bytes of
+    // log between the server's current position and what the slot has confirmed (lag), the log
+    // the slot keeps the server from removing (retained), and a warning when that passed the
+    // system's limit. -1 / empty otherwise.
+    std::string slot;
+    int64_t slot_lag_bytes = -1;
+    int64_t retained_bytes = -1;
+    std::string warning;
   };
   virtual Result<Backlog> PendingChanges(std::string_view consumer) = 0;
 

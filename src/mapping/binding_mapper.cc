@@ -47,6 +47,7 @@ BindingMapper::BindingMapper(const EntitySpec& entity, const BindingSpec& bindin
     : entity_(&entity), binding_(&binding) {
   table_.table = binding.table;
   table_.key_columns = binding.key;
+  table_.capture = std::string(CaptureModeName(binding.capture));
   table_.columns = binding.key;
   for (const FieldMapping& m : binding.fields) {
     if (std::find(table_.columns.begin(), table_.columns.end(), m.column) == table_.columns.end()) {

@@ -123,7 +123,10 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const Options& o, const std::str
   add("sslmode", o.sslmode);
   add("sslrootcert", o.sslrootcert);
   add("fallback_application_name", o.application_name);
-  add("client_encoding", "UTF8");
+  // add() keeps pointers into its arguments: no temporaries.
+  static const std::string kUtf8 = "UTF8", kDatabase = "database";
+  add("client_encoding", kUtf8);
+  if (o.replication) add("replication", kDatabase);
   keys.push_back(nullptr);
   values.push_back(nullptr);
   PGconn* conn = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);

@@ -52,6 +52,7 @@ class PgConn {
     std::string sslmode;               // empty: libpq's default (prefer)
     std::string sslrootcert;
     std::string application_name = "concord";  // unless the URL names one
+    bool replication = false;  // a logical replication connection (replication=database)
   };
 
   // Connects and prepares the session (TimeZone UTC, DateStyle ISO, bytea hex, ...). `label`

@@ -130,7 +130,9 @@ std::string Int8Array(const std::vector<int64_t>& v) {
 }  // namespace
 
 Status PostgresSource::InstallCapture(const TableRef& t, std::string_view consumer) {
+  if (IsLogical(t)) return InstallLogical(t, consumer);
   RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  trigger_installed_ = true;
   if (consumer.empty())
     return InvalidArgument(conn_->Context(t) + ": capture consumer name is empty");
   ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
@@ -221,6 +223,7 @@ Status PostgresSource::InstallInTransaction(const TableRef& t, const TableMeta& 
 }
 
 Status PostgresSource::RemoveCapture(const TableRef& t, std::string_view consumer) {
+  if (IsLogical(t)) return RemoveLogical(t, consumer);
   if (t.table.empty()) return InvalidArgument(conn_->system() + ": table name is empty");
   RETURN_IF_ERROR(conn_->CheckAlive());
   ASSIGN_OR_RETURN(TableName name, ParseTableName(t.table, conn_->schema()));
@@ -306,6 +309,7 @@ Status PostgresSource::CheckCaptureIntact(const TableRef& t, const TableMeta& me
 Result<std::vector<SourceChange>> PostgresSource::ReadChanges(const TableRef& t,
                                                               std::string_view consumer,
                                                               size_t max) {
+  if (IsLogical(t)) return ReadLogical(t, consumer, max);
   RETURN_IF_ERROR(conn_->CheckTableRef(t));
   std::vector<SourceChange> changes;
   if (max == 0) return changes;
@@ -380,6 +384,7 @@ Result<std::vector<SourceChange>> PostgresSource::ReadChanges(const TableRef& t,
 
 Status PostgresSource::AckChanges(std::string_view consumer, const std::vector<int64_t>& seqs) {
   if (seqs.empty()) return Status::Ok();
+  if (LogicalCapture* lc = FindLogical(consumer)) return lc->stream->Ack(seqs);
   RETURN_IF_ERROR(conn_->CheckAlive());
   const TableRef log{std::string(kChangelogTable), {}, {}};
   // One statement for any number of seqs: they travel as one int8[] parameter.
@@ -399,6 +404,8 @@ Status PostgresSource::AckChanges(std::string_view consumer, const std::vector<i
 
 Result<Source::Backlog> PostgresSource::PendingChanges(std::string_view consumer) {
   RETURN_IF_ERROR(conn_->CheckAlive());
+  ASSIGN_OR_RETURN(std::optional<Backlog> logical, LogicalBacklog(consumer));
+  if (logical) return *logical;
   Backlog backlog;
   const TableRef log{std::string(kChangelogTable), {}, {}};
   Result<PgResult> r = conn_->Run("pending",
@@ -423,6 +430,14 @@ Result<std::map<std::string, int64_t>> PostgresSource::LatestPendingMs(
   RETURN_IF_ERROR(conn_->CheckTableRef(t));
   std::map<std::string, int64_t> latest;
   if (keys.empty()) return latest;
+  if (IsLogical(t)) {
+    // What the stream has delivered and the engine has not applied yet.
+    LogicalCapture* lc = FindLogical(consumer);
+    if (lc == nullptr) return latest;
+    std::set<std::string> encoded;
+    for (const Key& k : keys) encoded.insert(EncodeKey(k));
+    return lc->stream->LatestPendingMs(encoded, ignore_origin);
+  }
   const size_t nk = t.key_columns.size();
   std::string json = "[";
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -479,7 +494,17 @@ Result<std::vector<Row>> PostgresSource::ReadRows(const TableRef& t, const std::
 
 Source::WakeUp PostgresSource::WaitForChanges(int64_t timeout_ms) {
   PgListener* listener = conn_->listener();
-  return listener == nullptr ? WakeUp::kNoSignal : listener->Wait(timeout_ms);
+  if (logical_.empty()) {
+    return listener == nullptr ? WakeUp::kNoSignal : listener->Wait(timeout_ms);
+  }
+  // Logical capture wakes on data arriving on its replication connections; the listener too
+  // when trigger capture is also in use here (each gets half the time).
+  const bool both = listener != nullptr && trigger_installed_;
+  WakeUp w = WaitLogical(both ? timeout_ms / 2 : timeout_ms);
+  if (w == WakeUp::kChanged || !both) return w;
+  WakeUp l = listener->Wait(timeout_ms / 2);
+  if (l == WakeUp::kChanged) return l;
+  return w == WakeUp::kTimedOut || l == WakeUp::kTimedOut ? WakeUp::kTimedOut : WakeUp::kNoSignal;
 }
 
 }  // namespace concord::postgres_connector

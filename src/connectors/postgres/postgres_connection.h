@@ -19,6 +19,7 @@
 #include "connectors/connector.h"
 #include "connectors/postgres/pg_conn.h"
 #include "connectors/postgres/pg_listen.h"
+#include "connectors/postgres/pg_logical.h"
 
 namespace concord::postgres_connector {
 
@@ -98,10 +99,32 @@ class PostgresSource final : public Source {
                                              const std::vector<uint32_t>& which,
                                              const std::optional<Key>& after,
                                              size_t limit) override;
-  // Waits on the connection's LISTEN channel (kNotifyChannel); see PgListener.
+  // Waits on the connection's LISTEN channel (kNotifyChannel), and on the replication
+  // connections of logical capture; see PgListener and LogicalStream.
   WakeUp WaitForChanges(int64_t timeout_ms) override;
 
  private:
+  // --- capture: logical (postgres_logical.cc) ---
+  struct LogicalCapture {
+    TableRef table;
+    TableMeta meta;
+    std::unique_ptr<LogicalStream> stream;
+  };
+  static bool IsLogical(const TableRef& t) { return t.capture == "logical"; }
+  Status InstallLogical(const TableRef& t, std::string_view consumer);
+  Status RemoveLogical(const TableRef& t, std::string_view consumer);
+  Result<std::vector<SourceChange>> ReadLogical(const TableRef& t, std::string_view consumer,
+                                                size_t max);
+  // The consumer's capture in this connection; registered from the slot when it exists (a
+  // process that did not install it). NotFound when there is no slot.
+  Result<LogicalCapture*> Logical(const TableRef& t, std::string_view consumer);
+  LogicalCapture* FindLogical(std::string_view consumer);
+  // The backlog of a logical consumer; nullopt when `consumer` has no slot (trigger capture).
+  Result<std::optional<Backlog>> LogicalBacklog(std::string_view consumer);
+  WakeUp WaitLogical(int64_t timeout_ms);
+  std::map<std::string, LogicalCapture, std::less<>> logical_;  // by consumer
+  bool trigger_installed_ = false;  // some trigger capture was installed through this connection
+
   // Why a poll found nothing: OK when capture is intact, else NotFound/DataLoss explaining it.
   Status CheckCaptureIntact(const TableRef& t, const TableMeta& meta, std::string_view consumer);
   // The trigger function's name and body for `meta` with key `t.key_columns`.
@@ -176,6 +199,20 @@ class PostgresConnection final : public Connection {
   Status TableError(const Status& s, const TableRef& t, Access access, std::string_view suffix = "",
                     const std::vector<std::pair<const ColumnMeta*, const PgParam*>>& values = {});
 
+  // The options the connection was opened with (for logical capture's replication connection).
+  const PgConn::Options& options() const { return options_; }
+  // `max_retained_wal` in bytes: `concord status` warns when a slot retains more.
+  int64_t max_retained_wal() const { return max_retained_wal_; }
+  // The current database's name (slot names are derived from it).
+  Result<std::string> Database();
+
+  // Marks this session's next transactions with the replication origin of `origin` (the system
+  // the data comes from; see OriginName), so logical capture of the written table skips them.
+  // Run by Apply before its transaction; nothing to do when the origin is already set. Without
+  // the privilege to use origins it is OK for a table that no concord publication holds, and
+  // PermissionDenied naming the grants for one that does.
+  Status MarkOrigin(const TableRef& t, std::string_view origin);
+
   // Transactions (simple protocol). Rollback is best-effort: it runs on error paths only.
   Status Begin(std::string_view mode = "");
   Status Commit();
@@ -211,6 +248,13 @@ class PostgresConnection final : public Connection {
 
   std::string system_;
   std::string schema_;
+  PgConn::Options options_;
+  int64_t max_retained_wal_ = int64_t{1} << 30;
+  std::string database_;
+  std::string session_origin_;  // the source whose replication origin this session has set
+  bool origins_denied_ = false;  // this role may not use replication origins
+  // Whether a concord publication holds the table (quoted name → (answer, when asked)).
+  std::map<std::string, std::pair<bool, int64_t>> logically_captured_;
   std::unique_ptr<PgConn> pg_;
   std::unique_ptr<PgListener> listener_;
   PostgresSource source_;

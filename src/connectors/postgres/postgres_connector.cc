@@ -29,6 +29,7 @@ constexpr std::string_view kStatementTimeoutOption = "statement_timeout_ms";
 constexpr std::string_view kSslModeOption = "sslmode";
 constexpr std::string_view kSslRootCertOption = "sslrootcert";
 constexpr std::string_view kListenOption = "listen";
+constexpr std::string_view kMaxRetainedWalOption = "max_retained_wal";
 
 // Above this many prepared statements the cache is cleared (DEALLOCATE ALL): column sets are
 // normally fixed per binding, so reaching it means callers vary them.
@@ -48,6 +49,30 @@ Result<int> ParseWhole(const ConnectionParams& p, std::string_view name, int def
                            std::to_string(INT_MAX) + ", found \"" + s + "\"");
   }
   return v;
+}
+
+// "1GB", "512 MB", "100kB", "1048576": bytes (units of 1024, as PostgreSQL's sizes).
+Result<int64_t> ParseSize(const std::string& system, const std::string& s) {
+  size_t i = 0;
+  int64_t v = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9' && v < (int64_t{1} << 50)) {
+    v = v * 10 + (s[i++] - '0');
+  }
+  bool digits = i > 0;
+  while (i < s.size() && s[i] == ' ') ++i;
+  std::string unit = s.substr(i);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  int shift = -1;
+  if (unit.empty() || unit == "B") shift = 0;
+  if (unit == "KB" || unit == "K") shift = 10;
+  if (unit == "MB" || unit == "M") shift = 20;
+  if (unit == "GB" || unit == "G") shift = 30;
+  if (unit == "TB" || unit == "T") shift = 40;
+  if (!digits || shift < 0 || v >= (int64_t{1} << (62 - shift))) {
+    return InvalidArgument(system + ": option max_retained_wal: expected a size such as 1GB, "
+                                    "512MB or 100kB, found "" + s + """);
+  }
+  return v << shift;
 }
 
 std::string Option(const ConnectionParams& p, std::string_view name) {
@@ -176,7 +201,8 @@ Result<std::unique_ptr<Connection>> PostgresConnection::Open(const ConnectionPar
                                       std::string(kStatementTimeoutOption),
                                       std::string(kSslModeOption),
                                       std::string(kSslRootCertOption),
-                                      std::string(kListenOption)};
+                                      std::string(kListenOption),
+                                      std::string(kMaxRetainedWalOption)};
   for (const auto& [name, value] : params.options) {
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
     std::string msg = sys + ": unknown option \"" + name + "\" for connector postgres";
@@ -184,7 +210,7 @@ Result<std::unique_ptr<Connection>> PostgresConnection::Open(const ConnectionPar
     if (!near.empty()) msg += " (did you mean \"" + near + "\"?)";
     msg +=
         "; allowed: url, password, schema, connect_timeout_s, statement_timeout_ms, sslmode, "
-        "sslrootcert, listen";
+        "sslrootcert, listen, max_retained_wal";
     return InvalidArgument(msg);
   }
   PgConn::Options o;
@@ -237,12 +263,19 @@ Result<std::unique_ptr<Connection>> PostgresConnection::Open(const ConnectionPar
     }
     listen = v == "true";
   }
+  int64_t max_retained_wal = int64_t{1} << 30;
+  if (params.options.count(std::string(kMaxRetainedWalOption))) {
+    ASSIGN_OR_RETURN(max_retained_wal, ParseSize(sys, Option(params, kMaxRetainedWalOption)));
+  }
   o.application_name = "concord " + sys;
   ASSIGN_OR_RETURN(std::unique_ptr<PgConn> pg, PgConn::Connect(o, sys));
   auto listener =
       listen ? std::make_unique<PgListener>(o, sys, std::string(kNotifyChannel)) : nullptr;
-  return std::unique_ptr<Connection>(
+  auto conn = std::unique_ptr<PostgresConnection>(
       new PostgresConnection(sys, schema, std::move(pg), std::move(listener)));
+  conn->options_ = o;
+  conn->max_retained_wal_ = max_retained_wal;
+  return std::unique_ptr<Connection>(std::move(conn));
 }
 
 std::string PostgresConnection::CaptureTable(std::string_view name) const {
@@ -646,8 +679,8 @@ const ConnectorDescriptor& PostgresConnectorDescriptor() {
   static const ConnectorDescriptor kDescriptor = {
       .name = "postgres",
       .description =
-          "PostgreSQL database (libpq): trigger capture into a changelog table, "
-          "transactional pipelined batch writes",
+          "PostgreSQL database (libpq): trigger capture into a changelog table or logical "
+          "decoding on a replication slot, transactional pipelined batch writes",
       .options =
           {
               {"url", "postgresql://user@host:port/database (libpq URI; parameters allowed)"},
@@ -668,9 +701,12 @@ const ConnectorDescriptor& PostgresConnectorDescriptor() {
                "true: a second connection LISTENs for the capture trigger's NOTIFY, so changes "
                "are read at once instead of at the next poll; false (poolers without LISTEN, "
                "such as PgBouncer in transaction mode): poll only (default true)"},
+              {"max_retained_wal",
+               "with `capture: logical`: `concord status` warns when a flow's replication slot "
+               "keeps more WAL than this on the server, e.g. 512MB (default 1GB)"},
           },
       .required = {"url"},
-      .capture_modes = {"trigger", "poll"},
+      .capture_modes = {"trigger", "poll", "logical"},
       .open = &postgres_connector::OpenConnection,
   };
   return kDescriptor;

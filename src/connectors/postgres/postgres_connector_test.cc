@@ -192,7 +192,7 @@ TEST(PostgresDescriptorTest, DeclaresOptionsAndCapture) {
   const ConnectorDescriptor& d = PostgresConnectorDescriptor();
   EXPECT_EQ(d.name, "postgres");
   EXPECT_EQ(d.required, std::vector<std::string_view>{"url"});
-  EXPECT_EQ(d.capture_modes, (std::vector<std::string_view>{"trigger", "poll"}));
+  EXPECT_EQ(d.capture_modes, (std::vector<std::string_view>{"trigger", "poll", "logical"}));
   std::set<std::string_view> names;
   for (const auto& [name, doc] : d.options) {
     names.insert(name);
@@ -200,7 +200,7 @@ TEST(PostgresDescriptorTest, DeclaresOptionsAndCapture) {
   }
   EXPECT_EQ(names, (std::set<std::string_view>{"url", "password", "schema", "connect_timeout_s",
                                                "statement_timeout_ms", "sslmode", "sslrootcert",
-                                               "listen"}));
+                                               "listen", "max_retained_wal"}));
   EXPECT_NE(d.open, nullptr);
 }
 
