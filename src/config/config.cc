@@ -547,6 +547,7 @@ class Loader {
   std::vector<ConfigError> errors_;
 
   std::map<std::string, NameList> entity_keys_;                  // entity → key fields
+  std::map<std::string, Location> unique_locs_;                   // field path → `unique` key
   std::map<std::string, std::vector<LuaNames>> rule_names_;      // entity → per rule
   std::map<std::string, Location> reference_locs_;               // "entity.field" → entity:
   std::map<std::string, std::string> binding_paths_;             // binding → dotted path
@@ -835,6 +836,9 @@ void Loader::ParseField(const Entry& e, const std::string& path, FieldSpec* f) {
       if (auto b = Bool(k, kpath)) f->required = *b;
     } else if (k.key == "personal") {
       if (auto b = Bool(k, kpath)) f->personal = *b;
+    } else if (k.key == "unique") {
+      if (auto b = Bool(k, kpath)) f->unique = *b;
+      unique_locs_[path] = Loc(k.key_node);
     } else if (k.key == "sum") {
       if (auto b = Bool(k, kpath)) f->sum = *b;
     } else if (k.key == "precision") {
@@ -1322,6 +1326,16 @@ void Loader::CheckEntities(const ConfigSpec& spec) {
       if (entity.Field(key) == nullptr) {
         Error(loc, path + ".key", "key field " + Quote(key) + " is not a field of entity " + name,
               NameHint(key, FieldNames(entity), "fields", "declare it under fields:"));
+      }
+    }
+    for (const FieldSpec& f : entity.fields) {
+      if (!f.unique) continue;
+      for (const auto& [key, loc] : entity_keys_[name]) {
+        if (key != f.name) continue;
+        std::string fpath = path + ".fields." + f.name;
+        Error(unique_locs_[fpath], fpath + ".unique",
+              "key field " + Quote(f.name) + " is unique already",
+              "remove unique: the key identifies one record per system");
       }
     }
     for (const FieldSpec& f : entity.fields) {

@@ -217,6 +217,17 @@ const SectionDef& FieldSection() {
            .type = "boolean",
            .default_value = "false",
            .doc = "Personal data: the value is masked in DLQ reasons and logs."},
+          {.name = "unique",
+           .type = "boolean",
+           .default_value = "false",
+           .only_for = {T::kString, T::kText, T::kInt, T::kDecimal, T::kDate, T::kTimestamp,
+                        T::kPhone, T::kEmail, T::kReference},
+           .doc = "No two records of one system may hold the same value, compared in canonical "
+                  "form (`+86 138-1234-5678` and `13812345678` are one phone number). On a flow, "
+                  "a record whose value already belongs to another record of the target — in its "
+                  "table, or earlier in the same batch — goes to the DLQ with rule `unique`, "
+                  "naming the other record; `concord profile` counts such duplicates. NULL and "
+                  "empty values are exempt. Not for key fields (the key is unique already)."},
           {.name = "pattern",
            .type = "string",
            .only_for = {T::kString, T::kText, T::kPhone, T::kEmail},

@@ -510,6 +510,15 @@ std::vector<ErrorCase> ErrorCases() {
        "entities.customer.fields.name.trim: expected true or false, found a string \"yes\""},
       {"CurrencyNotForInt", Prelude("active: bool", "active: {type: int, currency: true}"),
        "currency applies to decimal fields, not int"},
+      {"UniqueNotBool", Prelude("active: bool", "active: {type: bool, unique: true}"),
+       "t.yaml:13:28: entities.customer.fields.active.unique: unique applies to string, text, "
+       "int, decimal, date, timestamp, phone, email and reference fields, not bool"},
+      {"UniqueKey", Prelude("code: {type: string, required: true}",
+                            "code: {type: string, required: true, unique: true}"),
+       "t.yaml:9:44: entities.customer.fields.code.unique: key field \"code\" is unique "
+       "already\n  hint: remove unique: the key identifies one record per system"},
+      {"UniqueNotBoolean", Prelude("max_length: 100", "unique: 1"),
+       "entities.customer.fields.name.unique: expected true or false"},
       {"EnumDefaultNotValue", Prelude("values: [A, B, C]", "values: [A, B, C], default: E"),
        "t.yaml:11:55: entities.customer.fields.grade.default: \"E\" is not one of the field's "
        "values"},
@@ -579,7 +588,7 @@ TEST(ConfigTest, NormalizationAndLayoutKeys) {
   std::string yaml = Prelude(
       "      active: bool\n",
       "      active: bool\n"
-      "      phone: {type: phone, region: CN}\n"
+      "      phone: {type: phone, region: CN, unique: true}\n"
       "      born: date\n"
       "      seen: timestamp\n"
       "      note: {type: text, trim: true, collapse_spaces: true, nfkc: true, case: upper, "
@@ -599,6 +608,8 @@ TEST(ConfigTest, NormalizationAndLayoutKeys) {
   ASSERT_TRUE(errors.empty()) << AllErrors(errors);
   const EntitySpec& c = spec.entities.at("customer");
   EXPECT_EQ(c.Field("phone")->region, "CN");
+  EXPECT_TRUE(c.Field("phone")->unique);
+  EXPECT_FALSE(c.Field("name")->unique);
   EXPECT_EQ(c.Field("grade")->default_value, "C");
   EXPECT_TRUE(c.Field("limit")->currency);
   EXPECT_EQ(c.Field("limit")->rounding, Rounding::kHalfUp);

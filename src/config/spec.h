@@ -62,6 +62,9 @@ struct FieldSpec {
   std::vector<std::string> values;    // enum: allowed canonical values
   std::string entity;                 // reference: the referenced entity
   bool personal = false;              // mask the value in DLQ reasons and logs
+  // No two records of one system may hold the same canonical value (NULL and "" are exempt).
+  // Checked on every flow against the target (mapping/unique_check.h) and by `concord profile`.
+  bool unique = false;
   bool sum = false;                   // int/decimal: an amount `concord check` totals
   int precision_digits = 9;           // timestamp: fraction digits `concord check` compares
   // phone: the region assumed for numbers written without +<country code> ("CN"); "" for none.

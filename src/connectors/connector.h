@@ -63,6 +63,28 @@ inline Status CheckSnapshotPosition(const std::string& context, const TableRef& 
   return Status::Ok();
 }
 
+// For statements prepared once per list length: splits `count` values into chunks of at most the
+// largest of `sizes` (ascending) and calls `run(begin, n, padded)` for each, `padded` being the
+// smallest size that holds the chunk's `n` values (the caller fills the list up to it by repeating
+// its last value), so that a few statements serve every length. Stops at the first error.
+template <typename Run>
+Status ForEachPaddedChunk(size_t count, const std::vector<size_t>& sizes, Run&& run) {
+  const size_t most = sizes.back();
+  for (size_t begin = 0; begin < count; begin += most) {
+    const size_t n = std::min(count - begin, most);
+    size_t padded = most;
+    for (size_t size : sizes) {
+      if (size >= n) {
+        padded = size;
+        break;
+      }
+    }
+    Status s = run(begin, n, padded);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 // Reading side: capture and snapshot.
 class Source {
  public:
@@ -120,6 +142,18 @@ class Source {
 
   // The current rows for `keys`; keys with no row are absent from the result.
   virtual Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) = 0;
+
+  // For `unique:` fields (optional): every row of `t` whose `column` equals one of `values`, as
+  // the database compares (its types and collation), each holding the key columns of `t` and
+  // `column` — several rows for one value where the table does not keep the column unique.
+  // Values are bound as parameters, never pasted; one statement per call (more only beyond the
+  // database's parameter limit). NotFound for a missing table or column.
+  // The default: InvalidArgument saying that this connector cannot do it.
+  virtual Result<std::vector<Row>> FindByColumn(const TableRef& t, const std::string& column,
+                                                const std::vector<Value>& values) {
+    return InvalidArgument(t.table + ": this connector cannot look rows up by the value of " +
+                           "column \"" + column + "\"");
+  }
 
   // Wake-up (optional): a source whose system announces logged changes (PostgreSQL NOTIFY) lets
   // an idle engine wait for the announcement instead of sleeping its whole poll interval.

@@ -9,6 +9,7 @@
 #include "engine/crash_points.h"
 #include "engine/logging.h"
 #include "engine/when_filter.h"
+#include "mapping/unique_check.h"
 #include "quality/normalize.h"
 
 namespace concord {
@@ -139,6 +140,7 @@ FlowRunner::FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool*
   for (const auto& c : flow.computed) {
     if (to_->mapped_fields().count(c.field)) carried_.insert(c.field);
   }
+  unique_fields_ = UniqueFieldsToCheck(*to_, carried_);
   reverse_ = FindReverse(spec, flow);
   if (reverse_ != nullptr) {
     const BindingMapper* rfrom = to_;
@@ -833,6 +835,52 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
     item.op_to_apply.kind = WriteOp::Kind::kUpsert;
     item.op_to_apply.key = item.target_key.value_or(Key{});
     item.op_to_apply.values = std::move(*row);
+  }
+  return CheckUniqueFields(items);
+}
+
+// `unique:` fields — a value may belong to one record of the target only (mapping/unique_check.h).
+Status FlowRunner::CheckUniqueFields(std::vector<Item>& items) {
+  if (unique_fields_.empty()) return Status::Ok();
+  std::vector<UniqueCandidate> candidates;
+  std::vector<Item*> writers;
+  std::vector<Key> deleted;
+  for (Item& item : items) {
+    if (!item.write || !item.outcome.empty()) continue;
+    if (item.op_to_apply.kind == WriteOp::Kind::kDelete) {
+      deleted.push_back(item.op_to_apply.key);
+      continue;
+    }
+    candidates.push_back({&item.canon, &item.write_fields, KeyForDisplay(item.canon_key_text),
+                          item.target_key});
+    writers.push_back(&item);
+  }
+  if (candidates.empty()) return Status::Ok();
+  ASSIGN_OR_RETURN(Connection * target, pool_->Get(flow_.to));
+  auto find = [&](const TableRef& t, const std::string& column, const std::vector<Value>& values)
+      -> Result<std::vector<Row>> {
+    if (target->source() == nullptr) {
+      return InvalidArgument(flow_.to + ": its connector cannot read, so unique fields cannot be "
+                             "checked there");
+    }
+    auto rows = target->source()->FindByColumn(t, column, values);
+    if (!rows.ok() && rows.status().code() == Code::kInvalidArgument) {
+      return rows.status().WithContext(flow_.to + ": checking unique field values: ");
+    }
+    return rows;
+  };
+  auto describe = [&](const Key& key) -> Result<std::string> {
+    std::string shown = KeyForDisplay(EncodeKey(key));
+    if (to_->key_is_mapped()) return shown;
+    ASSIGN_OR_RETURN(auto canonical,
+                     state_->CanonicalKey(flow_.entity, flow_.to, EncodeKey(key)));
+    if (!canonical) return flow_.to + " key " + shown + ", not synced by concord";
+    return KeyForDisplay(*canonical) + " (" + flow_.to + " key " + shown + ")";
+  };
+  ASSIGN_OR_RETURN(std::vector<UniqueClash> clashes,
+                   CheckUnique(*to_, unique_fields_, candidates, deleted, flow_.to, find, describe));
+  for (const UniqueClash& c : clashes) {
+    Reject(*writers[c.index], c.issue.rule, c.issue.field, c.issue.ToString());
   }
   return Status::Ok();
 }

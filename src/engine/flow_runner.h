@@ -145,6 +145,8 @@ class FlowRunner {
                 const std::string& snapshot_after_key);
   Result<Key> CanonicalKeyForDeletedRow(const Key& source_key);
   Status ResolveReferences(Item& item, Sink* sink);
+  // Rejects the writes whose `unique:` values belong to another record of the target.
+  Status CheckUniqueFields(std::vector<Item>& items);
   void Reject(Item& item, const std::string& rule, const std::string& field,
               const std::string& reason);
 
@@ -161,6 +163,7 @@ class FlowRunner {
   const EntitySpec* entity_;
   std::set<std::string> carried_;
   std::set<std::string> contested_;  // carried by this flow and by the reverse flow
+  std::vector<const FieldSpec*> unique_fields_;  // `unique:` fields it writes to the target
   // The flow's Lua (a Lua when, the entity's rules, computed fields), compiled at construction;
   // a compile failure is kept in lua_status_ and returned by Prepare.
   std::unique_ptr<FlowExpressions> lua_;

@@ -32,6 +32,7 @@ Profiler::Profiler(const BindingMapper& mapper, const ProfileOptions& options)
     if (f.type == FieldType::kPhone || f.type == FieldType::kEmail) {
       dups_.push_back(DupField{f.name, {}});
     }
+    if (f.unique) uniques_.push_back(DupField{f.name, {}});
   }
   if (!entity.rules.empty()) {
     rules_flow_.entity = entity.name;
@@ -144,19 +145,64 @@ void Profiler::Accumulate(const Row& row, Mapped& m) {
 
   for (DupField& d : dups_) {
     auto v = canonical.record.find(d.field);
-    if (v == canonical.record.end() || v->second.is_null()) continue;
-    if (v->second.kind() == ValueKind::kText && v->second.text().empty()) continue;
-    Dup& dup = d.seen[HashValue(v->second)];
-    if (++dup.count == 1) {
-      dup.first_key = key_of_row();
-      continue;
+    if (v != canonical.record.end()) Track(d, v->second, row, &key);
+  }
+  if (issues.empty() && m.broken.empty()) {
+    for (DupField& d : uniques_) {
+      auto v = canonical.record.find(d.field);
+      if (v != canonical.record.end()) Track(d, v->second, row, &key);
     }
-    if (dup.count == 2) {
-      const FieldSpec* spec = mapper_.entity().Field(d.field);
-      dup.shown = spec != nullptr && spec->personal ? DisplayValue(*spec, v->second)
-                                                    : v->second.ToString();
-    }
-    if (dup.more.size() + 1 < options_.keys_per_duplicate) dup.more.push_back(key_of_row());
+  }
+}
+
+void Profiler::Track(DupField& d, const Value& value, const Row& row, std::string* key) {
+  if (value.is_null() || (value.kind() == ValueKind::kText && value.text().empty())) return;
+  auto key_of_row = [&]() -> const std::string& {
+    if (key->empty()) *key = KeyOf(row);
+    return *key;
+  };
+  Dup& dup = d.seen[HashValue(value)];
+  if (++dup.count == 1) {
+    dup.first_key = key_of_row();
+    return;
+  }
+  if (dup.count == 2) {
+    const FieldSpec* spec = mapper_.entity().Field(d.field);
+    dup.shown = spec != nullptr && spec->personal ? DisplayValue(*spec, value) : value.ToString();
+  }
+  if (dup.more.size() + 1 < options_.keys_per_duplicate) dup.more.push_back(key_of_row());
+}
+
+void Profiler::ReportUnique(const DupField& d, ProfileReport* r) const {
+  RuleIssues issues;
+  issues.rule = "unique";
+  issues.hint =
+      "a unique field holds each value once per system: correct the value (or merge the "
+      "records) in the source system";
+  std::vector<const Dup*> groups;
+  for (const auto& [hash, dup] : d.seen) {
+    if (dup.count < 2) continue;
+    issues.count += dup.count - 1;  // every record after the first with the value
+    groups.push_back(&dup);
+  }
+  if (issues.count == 0) return;
+  std::sort(groups.begin(), groups.end(), [](const Dup* a, const Dup* b) {
+    return a->count != b->count ? a->count > b->count : a->first_key < b->first_key;
+  });
+  for (size_t i = 0; i < groups.size() && i < options_.limits.examples_per_rule; ++i) {
+    const Dup& g = *groups[i];
+    std::string message = g.shown + " also belongs to " + g.first_key;
+    if (g.count > 2) message += " (" + std::to_string(g.count) + " records share it)";
+    issues.examples.push_back({g.more.empty() ? g.first_key : g.more[0], g.shown, message});
+  }
+  r->rows_with_issues += issues.count;
+  for (FieldSummary& f : r->fields) {
+    if (f.field != d.field) continue;
+    f.failing_rows += issues.count;
+    f.issues.push_back(std::move(issues));
+    std::stable_sort(f.issues.begin(), f.issues.end(),
+                     [](const RuleIssues& a, const RuleIssues& b) { return a.count > b.count; });
+    break;
   }
 }
 
@@ -213,6 +259,7 @@ ProfileReport Profiler::Finish() const {
   std::stable_sort(r.entity_rules.begin(), r.entity_rules.end(),
                    [](const RuleIssues& a, const RuleIssues& b) { return a.count > b.count; });
   r.notes = notes_;
+  for (const DupField& d : uniques_) ReportUnique(d, &r);
   for (const DupField& d : dups_) {
     DuplicateSummary s;
     s.field = d.field;

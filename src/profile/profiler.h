@@ -5,7 +5,8 @@
 // does, on records that passed — the entity's Lua `rules:` (engine/when_filter.h), and accumulates
 // per field statistics (profile/field_profile.h) and suspected duplicates: records whose normalized
 // value of a `phone` or `email` field is equal (grouped by the 64-bit hash of the canonical
-// value).
+// value). Duplicates of a `unique: true` field are failures (rule `unique`, counted per record
+// after the first with the value, with examples naming both records).
 //
 // Moves nothing: only ReadChunk is called — no capture is installed, nothing is written to the
 // system or to concord's state store.
@@ -96,6 +97,10 @@ class Profiler {
     std::string field;
     std::unordered_map<uint64_t, Dup> seen;
   };
+  // Counts `value` of `d` for the record of `row`; `*key` is its key, computed when first needed.
+  void Track(DupField& d, const Value& value, const Row& row, std::string* key);
+  // The `unique:` failures of `d` into the field's summary of `r`.
+  void ReportUnique(const DupField& d, ProfileReport* r) const;
 
   FieldProfile* ProfileFor(const std::string& field);
   void AddRuleIssue(const FieldIssue& issue, const std::string& key);
@@ -113,6 +118,9 @@ class Profiler {
   std::map<std::string, std::string> columns_;         // field → column
   std::deque<FieldSpec> undeclared_;                   // specs for fields the entity lacks
   std::vector<DupField> dups_;
+  // `unique: true` fields: values shared by records that pass every other check (as on a flow,
+  // where only those reach the unique check). Every record after the first with a value fails.
+  std::vector<DupField> uniques_;
   FlowSpec rules_flow_;  // a flow of this entity without when: or computed:, for its rules
   std::vector<std::unique_ptr<FlowExpressions>> rules_;  // one per mapping thread
   std::map<std::string, RuleIssues> rule_issues_;

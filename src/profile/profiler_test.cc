@@ -237,5 +237,41 @@ TEST_F(ProfilerTest, JsonAndTextCarryTheCounts) {
   EXPECT_NE(text.find("1 rows fail rule type"), std::string::npos) << text;
 }
 
+TEST_F(ProfilerTest, UniqueFieldDuplicatesAreFailures) {
+  std::string config = kConfig;
+  config.replace(config.find("personal: true}"), 15, "personal: true, unique: true}");
+  config.replace(config.find("email:  {type: email}"), 21, "email:  {type: email, unique: true}");
+  std::vector<ConfigError> errors;
+  auto spec = LoadConfigString(config, "concord.yaml", dir_.string(), &errors);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  BindingMapper mapper(spec->entities.at("customer"), spec->bindings.at("crm.customer"));
+  Profiler p(mapper, {});
+  // One number in three layouts (C1, C2, C5), another twice (C3, C6); C4 has the number too but
+  // fails another rule, so a flow would never reach its unique check; one e-mail twice.
+  p.AddRow(R("C1", "Alpha", "+86-138-1234-5678", "a@x.example", nullptr, nullptr));
+  p.AddRow(R("C2", "Beta", "13812345678", "A@x.EXAMPLE", nullptr, nullptr));
+  p.AddRow(R("C3", "Gamma", "139 0000 1111", "a@x.example", nullptr, nullptr));
+  p.AddRow(R("C4", "", "138 1234 5678", nullptr, nullptr, nullptr));
+  p.AddRow(R("C5", "Eve", "138 1234 5678", nullptr, nullptr, nullptr));
+  p.AddRow(R("C6", "Zed", "13900001111", nullptr, nullptr, nullptr));
+  ProfileReport r = p.Finish();
+  const FieldSummary& phone = F(r, "phone");
+  ASSERT_EQ(phone.issues.size(), 1u);
+  EXPECT_EQ(phone.issues[0].rule, "unique");
+  EXPECT_EQ(phone.issues[0].count, 3);  // C2, C5 (after C1) and C6 (after C3)
+  EXPECT_EQ(phone.failing_rows, 3);
+  ASSERT_EQ(phone.issues[0].examples.size(), 2u);
+  EXPECT_EQ(phone.issues[0].examples[0].key, "C2");
+  EXPECT_EQ(phone.issues[0].examples[0].value, "861****5678");  // personal: masked
+  EXPECT_EQ(phone.issues[0].examples[0].message,
+            "861****5678 also belongs to C1 (3 records share it)");
+  EXPECT_EQ(phone.issues[0].examples[1].message, "861****1111 also belongs to C3");
+  const FieldSummary& email = F(r, "email");
+  ASSERT_EQ(email.issues.size(), 1u);
+  EXPECT_EQ(email.issues[0].count, 1);  // C3 (A@x.EXAMPLE is another address: local parts differ)
+  EXPECT_EQ(email.issues[0].examples[0].message, "a@x.example also belongs to C1");
+  EXPECT_EQ(r.rows_with_issues, 1 + 3 + 1);  // C4's name, then the unique failures
+}
+
 }  // namespace
 }  // namespace concord

@@ -3,6 +3,8 @@
 // normalizers share.
 #include "quality/normalize.h"
 
+#include <algorithm>
+
 #include "quality/normalize_internal.h"
 
 namespace concord {
@@ -210,6 +212,25 @@ Result<Value> EncodeValue(const FieldSpec& field, const Value& value, const Bind
                            " has no representation there");
   }
   return Value::Blob(std::move(*bytes));
+}
+
+std::vector<Value> LookupSpellings(const FieldSpec& field, const Value& canonical,
+                                   const BindingFormat& format) {
+  std::vector<Value> out;
+  if (canonical.is_null() || (canonical.kind() == ValueKind::kText && canonical.text().empty())) {
+    return out;
+  }
+  auto add = [&](Value v) {
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
+  };
+  if (auto written = FormatValue(field, canonical, format); written.ok()) add(*written);
+  add(canonical);
+  if (field.type == FieldType::kPhone && canonical.kind() == ValueKind::kText) {
+    for (std::string& s : quality_internal::PhoneSpellings(field, canonical.text())) {
+      add(Value::Text(std::move(s)));
+    }
+  }
+  return out;
 }
 
 Result<Value> FormatValue(const FieldSpec& field, const Value& canonical,

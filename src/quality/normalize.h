@@ -97,6 +97,18 @@ Result<Value> FormatValue(const FieldSpec& field, const Value& canonical,
 // Only the encoding step of FormatValue (for values that come from a value map).
 Result<Value> EncodeValue(const FieldSpec& field, const Value& value, const BindingFormat& format);
 
+// The texts under which a system's column may hold the canonical value `canonical` of `field`,
+// for an exact-match lookup in the system's database (`unique:`): first how the binding writes it
+// (FormatValue with `format`), then the canonical form, then for phone numbers the layouts people
+// type — E.164 with and without `+`, international, and for numbers of the field's region the
+// national format, with blanks or `-`, and its bare digits (`+8613812345678`, `8613812345678`,
+// `+86 138 1234 5678`, `+86-138-1234-5678`, `138 1234 5678`, `138-1234-5678`, `13812345678`).
+// A value stored in any other layout is not found by such a lookup (`concord profile` reads
+// every row and finds it). Rows found must still be normalized and compared: the list is a
+// filter, not a proof. Distinct values; empty for NULL and "".
+std::vector<Value> LookupSpellings(const FieldSpec& field, const Value& canonical,
+                                   const BindingFormat& format);
+
 // Checks a canonical record against the entity's rules: required (NULL or "" for required
 // fields), max_length (UTF-8 code points), min/max (exact decimal comparison for int and
 // decimal), enum membership, pattern (RE2, matching anywhere unless anchored; rule "pattern").

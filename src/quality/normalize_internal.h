@@ -88,6 +88,9 @@ Result<Value> NormalizeDate(const FieldSpec& field, const Value& raw, const Comp
 Result<Value> NormalizeTimestamp(const FieldSpec& field, const Value& raw, const Compiled& fmt);
 
 Result<Value> WritePhone(const FieldSpec& field, const Value& canonical, const Compiled& fmt);
+// The common layouts of a canonical phone number (see LookupSpellings); empty when `e164` is not
+// one.
+std::vector<std::string> PhoneSpellings(const FieldSpec& field, const std::string& e164);
 Result<Value> WriteDate(const FieldSpec& field, const Value& canonical, const Compiled& fmt);
 Result<Value> WriteTimestamp(const FieldSpec& field, const Value& canonical, const Compiled& fmt);
 

@@ -6,6 +6,8 @@
 // it does not throw.
 #include <phonenumbers/phonenumberutil.h>
 
+#include <algorithm>
+
 #include "quality/normalize_internal.h"
 
 namespace concord::quality_internal {
@@ -179,6 +181,38 @@ Result<Value> WritePhone(const FieldSpec& field, const Value& canonical, const C
       return canonical;
   }
   return Value::Text(std::move(out));
+}
+
+std::vector<std::string> PhoneSpellings(const FieldSpec& field, const std::string& e164) {
+  PhoneNumber number;
+  if (e164.empty() || e164[0] != '+' ||
+      Util().Parse(e164, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return {};
+  }
+  std::vector<std::string> out = {e164, e164.substr(1)};
+  auto add = [&](std::string s) {
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
+  };
+  auto with_dashes = [](std::string s) {
+    std::replace(s.begin(), s.end(), ' ', '-');
+    return s;
+  };
+  std::string international;
+  Util().Format(number, PhoneNumberUtil::INTERNATIONAL, &international);
+  add(international);
+  add(with_dashes(international));
+  if (!field.region.empty() &&
+      number.country_code() == Util().GetCountryCodeForRegion(field.region)) {
+    std::string national, digits;
+    Util().Format(number, PhoneNumberUtil::NATIONAL, &national);
+    for (char c : national) {
+      if (c >= '0' && c <= '9') digits += c;
+    }
+    add(national);
+    add(with_dashes(national));
+    add(digits);
+  }
+  return out;
 }
 
 }  // namespace concord::quality_internal

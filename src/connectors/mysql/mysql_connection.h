@@ -83,6 +83,9 @@ class MysqlSource final : public Source {
                                              const std::vector<uint32_t>& which,
                                              const std::optional<Key>& after,
                                              size_t limit) override;
+  // For `unique:` fields (mysql_scan.cc).
+  Result<std::vector<Row>> FindByColumn(const TableRef& t, const std::string& column,
+                                        const std::vector<Value>& values) override;
 
  private:
   // Why a poll found nothing: OK when capture is intact, else NotFound/DataLoss explaining it.

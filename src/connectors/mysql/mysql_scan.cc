@@ -167,6 +167,45 @@ Result<std::vector<Row>> MysqlSource::ReadChunk(const TableRef& t, const std::op
   return rows;
 }
 
+Result<std::vector<Row>> MysqlSource::FindByColumn(const TableRef& t, const std::string& column,
+                                                   const std::vector<Value>& values) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  // `column IN (?, ...)`, compared by the server (the column's type and collation). Statements
+  // are cached for a few fixed list lengths, so few are prepared; at most 512 values each.
+  TableRef shape = t;
+  shape.columns = t.key_columns;
+  shape.columns.push_back(column);
+  std::vector<Row> rows;
+  RETURN_IF_ERROR(ForEachPaddedChunk(
+      values.size(), {8, 64, 512}, [&](size_t begin, size_t n, size_t padded) -> Status {
+        std::string signature = "by-column ";
+        AppendSignature(&signature, t.table);
+        AppendSignature(&signature, column);
+        for (const std::string& k : t.key_columns) AppendSignature(&signature, k);
+        signature += std::to_string(padded);
+        Result<MysqlStmt*> stmt = conn_->Cached(signature, [&] {
+          std::string sql = "SELECT " + MysqlConnection::SelectList(shape, "t.") + " FROM " +
+                            QuoteIdent(t.table) + " AS t WHERE t." + QuoteIdent(column) +
+                            " IN (?";
+          for (size_t i = 1; i < padded; ++i) sql += ", ?";
+          return sql + ")";
+        });
+        if (!stmt.ok()) return conn_->TableError(stmt.status(), t.table);
+        std::vector<Value> params;
+        params.reserve(padded);
+        for (size_t i = 0; i < padded; ++i) params.push_back(values[begin + std::min(i, n - 1)]);
+        Status s = (*stmt)->Execute(params);
+        if (!s.ok()) return conn_->TableError(s, t.table);
+        while (true) {
+          Result<bool> row = (*stmt)->Fetch();
+          if (!row.ok()) return conn_->TableError(row.status(), t.table);
+          if (!*row) return Status::Ok();
+          rows.push_back(MysqlConnection::ReadRow(**stmt, 0));
+        }
+      }));
+  return rows;
+}
+
 Result<std::vector<HashedRow>> MysqlSource::ReadBuckets(const TableRef& t, uint32_t buckets,
                                                         const std::vector<uint32_t>& which,
                                                         const std::optional<Key>& after,

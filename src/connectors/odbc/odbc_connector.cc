@@ -99,6 +99,8 @@ class OdbcConnection : public Connection, public Source, public Sink {
   Result<std::vector<Row>> ReadChunk(const TableRef& t, const std::optional<Key>& after,
                                      size_t limit) override;
   Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) override;
+  Result<std::vector<Row>> FindByColumn(const TableRef& t, const std::string& column,
+                                        const std::vector<Value>& values) override;
 
   // Sink.
   Result<ApplyResult> Apply(const TableRef& t, const std::vector<WriteOp>& ops,
@@ -515,6 +517,34 @@ Result<std::vector<Row>> OdbcConnection::ReadRows(const TableRef& t,
     }
     ASSIGN_OR_RETURN(std::vector<Row> rows,
                      Query(select + " WHERE " + where, params, types, Context(t) + ": reading rows"));
+    for (Row& r : rows) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// `column IN (?, ...)`, each value bound with the column's type (so the database compares as for
+// a key); up to 500 values per statement.
+Result<std::vector<Row>> OdbcConnection::FindByColumn(const TableRef& t, const std::string& column,
+                                                      const std::vector<Value>& values) {
+  constexpr size_t kValuesPerStatement = 500;
+  ASSIGN_OR_RETURN(const TableMeta* meta, Meta(t));
+  ASSIGN_OR_RETURN(const ColumnMeta* c, Column(t, *meta, column));
+  TableRef shape = t;
+  shape.columns = t.key_columns;
+  shape.columns.push_back(column);
+  ASSIGN_OR_RETURN(std::vector<const ColumnMeta*> cols, SelectColumns(shape, *meta));
+  ASSIGN_OR_RETURN(std::string select, SelectSql(cols, *meta));
+  ASSIGN_OR_RETURN(std::string quoted, conn_->Quote(c->name));
+  std::vector<Row> out;
+  for (size_t start = 0; start < values.size(); start += kValuesPerStatement) {
+    size_t end = std::min(values.size(), start + kValuesPerStatement);
+    std::vector<Value> params(values.begin() + start, values.begin() + end);
+    std::vector<OdbcStmt::ParamType> types(params.size(), TypeOf(c));
+    std::string in = "?";
+    for (size_t i = 1; i < params.size(); ++i) in += ", ?";
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     Query(select + " WHERE " + quoted + " IN (" + in + ")", params, types,
+                           Context(t) + ": looking rows up by column \"" + column + "\""));
     for (Row& r : rows) out.push_back(std::move(r));
   }
   return out;

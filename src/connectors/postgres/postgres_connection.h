@@ -99,6 +99,9 @@ class PostgresSource final : public Source {
                                              const std::vector<uint32_t>& which,
                                              const std::optional<Key>& after,
                                              size_t limit) override;
+  // For `unique:` fields (postgres_scan.cc).
+  Result<std::vector<Row>> FindByColumn(const TableRef& t, const std::string& column,
+                                        const std::vector<Value>& values) override;
   // Waits on the connection's LISTEN channel (kNotifyChannel), and on the replication
   // connections of logical capture; see PgListener and LogicalStream.
   WakeUp WaitForChanges(int64_t timeout_ms) override;

@@ -137,6 +137,50 @@ Result<std::vector<Row>> PostgresSource::ReadChunk(const TableRef& t,
   return rows;
 }
 
+Result<std::vector<Row>> PostgresSource::FindByColumn(const TableRef& t, const std::string& column,
+                                                      const std::vector<Value>& values) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  std::vector<Row> rows;
+  if (values.empty()) return rows;
+  ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
+  ASSIGN_OR_RETURN(const ColumnMeta* c, conn_->Column(t, *meta, column));
+  // The values travel as one jsonb array of texts (one statement whatever their number). A text
+  // column compares them as they are (its index serves); any other type compares its text form,
+  // so that a value that is not of the column's type (a phone spelling sent to a bigint column)
+  // finds nothing instead of failing the statement.
+  const bool textual =
+      c->base_oid == kTextOid || c->base_oid == kVarcharOid || c->base_oid == kBpcharOid;
+  std::string json = "[";
+  for (const Value& v : values) {
+    if (v.is_null() || v.kind() == ValueKind::kBlob) continue;
+    if (json.size() > 1) json += ',';
+    json += EncodeKey({Value::Text(v.ToString())});
+  }
+  json += ']';
+  if (json == "[]") return rows;
+  TableRef shape = t;
+  shape.columns = t.key_columns;
+  shape.columns.push_back(column);
+  std::string signature = textual ? "by-column " : "by-column-text ";
+  AppendSignature(&signature, meta->quoted);
+  AppendSignature(&signature, column);
+  for (const std::string& k : t.key_columns) AppendSignature(&signature, k);
+  Result<PgResult> r = conn_->Run(
+      signature,
+      [&] {
+        return "SELECT " + PostgresConnection::SelectList(shape, "t.") + " FROM " + meta->quoted +
+               " AS t WHERE t." + QuoteIdent(c->name) + (textual ? "" : "::text") +
+               " IN (SELECT v.k ->> 0 FROM jsonb_array_elements($1::jsonb) AS v(k))";
+      },
+      {kJsonbOid}, {json});
+  if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
+  rows.reserve(static_cast<size_t>(PQntuples(r->get())));
+  for (int row = 0; row < PQntuples(r->get()); ++row) {
+    rows.push_back(PostgresConnection::ReadRow(r->get(), row, 0));
+  }
+  return rows;
+}
+
 Result<std::vector<HashedRow>> PostgresSource::ReadBuckets(const TableRef& t, uint32_t buckets,
                                                            const std::vector<uint32_t>& which,
                                                            const std::optional<Key>& after,

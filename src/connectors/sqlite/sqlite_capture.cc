@@ -461,4 +461,43 @@ Result<std::vector<Row>> SqliteSource::ReadRows(const TableRef& t, const std::ve
   return conn_->ReadRows(t, keys);
 }
 
+Result<std::vector<Row>> SqliteSource::FindByColumn(const TableRef& t, const std::string& column,
+                                                    const std::vector<Value>& values) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  // `column IN (?, ...)`, compared with the column's affinity (a value "17" finds 17, as the
+  // sink's writes would). Statements are cached for a few fixed list lengths; 4096 values per
+  // statement stays far below SQLite's parameter limit.
+  TableRef shape = t;
+  shape.columns = t.key_columns;
+  shape.columns.push_back(column);
+  std::vector<Row> rows;
+  RETURN_IF_ERROR(ForEachPaddedChunk(
+      values.size(), {8, 64, 512, 4096}, [&](size_t begin, size_t n, size_t padded) -> Status {
+        std::string signature = "by-column ";
+        AppendSignature(&signature, t.table);
+        AppendSignature(&signature, column);
+        for (const std::string& k : t.key_columns) AppendSignature(&signature, k);
+        signature += std::to_string(padded);
+        Result<SqliteStmt*> stmt = conn_->Cached(signature, [&] {
+          std::string sql = "SELECT " + SqliteConnection::SelectList(shape, "") + " FROM " +
+                            QuoteIdent(t.table) + " WHERE " + QuoteIdent(column) + " IN (?";
+          for (size_t i = 1; i < padded; ++i) sql += ", ?";
+          return sql + ")";
+        });
+        if (!stmt.ok()) return conn_->TableError(stmt.status(), t.table);
+        ScopedReset reset(*stmt);
+        for (size_t i = 0; i < padded; ++i) {
+          RETURN_IF_ERROR(
+              (*stmt)->Bind(static_cast<int>(i + 1), values[begin + std::min(i, n - 1)]));
+        }
+        while (true) {
+          Result<bool> row = (*stmt)->Step();
+          if (!row.ok()) return conn_->TableError(row.status(), t.table);
+          if (!*row) return Status::Ok();
+          rows.push_back(SqliteConnection::ReadRow(**stmt, 0));
+        }
+      }));
+  return rows;
+}
+
 }  // namespace concord::sqlite_connector

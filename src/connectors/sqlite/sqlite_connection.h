@@ -45,6 +45,8 @@ class SqliteSource final : public Source {
   Result<std::vector<Row>> ReadChunk(const TableRef& t, const std::optional<Key>& after,
                                      size_t limit) override;
   Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) override;
+  Result<std::vector<Row>> FindByColumn(const TableRef& t, const std::string& column,
+                                        const std::vector<Value>& values) override;
 
  private:
   // Why a poll found nothing: OK when capture is intact, else NotFound/DataLoss explaining it.
