@@ -178,6 +178,11 @@ class MysqlConnection final : public Connection {
   // "crm.accounts"
   std::string Context(std::string_view table) const { return system_ + "." + std::string(table); }
 
+  // Whether the server refused LOAD DATA LOCAL on this connection (its `local_infile` is off):
+  // the sink's bulk path is then not tried again until the connection is reopened.
+  bool local_infile_refused() const { return local_infile_refused_; }
+  void set_local_infile_refused() { local_infile_refused_ = true; }
+
  private:
   MysqlConnection(std::string system, std::string database, std::string timezone,
                   std::unique_ptr<MysqlDb> db)
@@ -197,6 +202,7 @@ class MysqlConnection final : public Connection {
   MysqlSink sink_;
   std::unordered_map<std::string, std::unique_ptr<MysqlStmt>> cache_;
   std::map<std::string, TableMeta> meta_;
+  bool local_infile_refused_ = false;
 };
 
 // `a` → "`a`", "we`ird" → "`we``ird`": an identifier, whatever characters it holds.

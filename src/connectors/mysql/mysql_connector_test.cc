@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <set>
@@ -886,6 +887,121 @@ TEST_F(MysqlConnectorTest, VarcharOverflowIsRejectedNeverTruncated) {
   auto rows = sink()->ReadRows(accounts_, {{T("A1")}});
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ((*rows)[0].at("name"), T(chinese));
+}
+
+// --- the bulk path: LOAD DATA LOCAL INFILE into a temporary table, then one merge ---
+
+// How many LOAD DATA statements the server has run (all sessions; tests run one at a time).
+int64_t LoadsRun(const std::function<int64_t(const std::string&)>& count) {
+  return count("SELECT VARIABLE_VALUE FROM information_schema.global_status WHERE VARIABLE_NAME "
+               "= 'COM_LOAD'");
+}
+
+// Values that need escaping in LOAD DATA's text format (tab, newline, carriage return,
+// backslash, NUL, a literal "\N"), quotes, emoji, NULLs, exact decimals, zoned timestamps: a
+// 1,200-op batch (the bulk path) stores exactly what 100-op batches (multi-row INSERTs) store.
+TEST_F(MysqlConnectorTest, BulkLoadStoresExactlyWhatMultiRowInsertsStore) {
+  for (const char* name : {"via_load", "via_rows"}) {
+    App(std::string("CREATE TABLE ") + name +
+        " (id BIGINT PRIMARY KEY, name VARCHAR(100), amount DECIMAL(30,10), at DATETIME(6), "
+        "day DATE, n INT, note TEXT)");
+  }
+  const std::vector<std::string> names = {"O'Brien; DROP TABLE via_load; --", "tab\there",
+                                          "line\nbreak\r\n", "back\\slash \\N \\0",
+                                          std::string("nul\0inside", 10), "emoji 😀 中文",
+                                          "\"quoted\" `tick`", ""};
+  std::vector<WriteOp> ops;
+  for (int i = 0; i < 1200; ++i) {
+    Row v;
+    v["name"] = i % 9 == 8 ? Value::Null() : T(names[i % names.size()] + std::to_string(i));
+    v["amount"] = T(i % 2 ? "12345678901234567890.0123456789" : "-0.000000000" + std::to_string(i % 10));
+    v["at"] = T("2023-06-01T08:30:00." + std::to_string(100000 + i) + "+08:00");
+    v["day"] = T("2024-02-29");
+    v["n"] = I(i * 1000003 % 2000000000 - 1000000000);
+    v["note"] = i % 5 == 0 ? Value::Null() : T("line " + std::to_string(i) + "\n\t\\");
+    ops.push_back(Upsert({I(i)}, v));
+  }
+  auto count = [this](const std::string& sql) { return Count(sql); };
+  int64_t loads = LoadsRun(count);
+  auto loaded = sink()->Apply({"via_load", {"id"}, {}}, ops, "");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(LoadsRun(count), loads + 1);
+  ASSERT_EQ(loaded->keys.size(), ops.size());
+  EXPECT_EQ(loaded->keys[17], Key{I(17)});
+  for (size_t i = 0; i < ops.size(); i += 100) {
+    std::vector<WriteOp> part(ops.begin() + i, ops.begin() + std::min(ops.size(), i + 100));
+    auto r = sink()->Apply({"via_rows", {"id"}, {}}, part, "");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  EXPECT_EQ(LoadsRun(count), loads + 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM via_load"), 1200);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM (SELECT * FROM via_load EXCEPT SELECT * FROM via_rows) d"),
+            0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM (SELECT * FROM via_rows EXCEPT SELECT * FROM via_load) d"),
+            0);
+  EXPECT_EQ(AppQuery("SELECT amount, at FROM via_load WHERE id = 1")[0],
+            (std::vector<std::string>{"12345678901234567890.0123456789",
+                                      "2023-06-01 00:30:00.100001"}));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM via_load WHERE name = CONCAT('nul', CHAR(0), 'inside4')"),
+            1);
+}
+
+// LOAD DATA LOCAL turns data errors into warnings: any warning sends the batch to the multi-row
+// path, which refuses the op that does not fit (strict mode) and names it; nothing is written.
+// Existing rows are updated in the columns given, and the last op of a repeated key wins.
+TEST_F(MysqlConnectorTest, BulkLoadNeverTruncatesAndKeepsOpOrder) {
+  App("INSERT INTO accounts VALUES ('A5', 'old', 'keep')");
+  std::vector<WriteOp> ops;
+  for (int i = 0; i < 1200; ++i) {
+    ops.push_back(Upsert({T("A" + std::to_string(i))}, {{"name", T("n" + std::to_string(i))}}));
+  }
+  auto count = [this](const std::string& sql) { return Count(sql); };
+  for (const std::string& bad : {std::string(300, 'x'), std::string()}) {
+    std::vector<WriteOp> batch = ops;
+    batch[516].values["name"] = bad.empty() ? Value::Null() : T(bad);
+    int64_t loads = LoadsRun(count);
+    auto r = sink()->Apply(accounts_, batch, "erp");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(LoadsRun(count), loads + 1);  // tried, then refused by the multi-row path
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+    EXPECT_EQ(r.status().message(),
+              bad.empty() ? "shop.accounts: Column 'name' cannot be null (op 517 of 1200; nothing "
+                            "was written)"
+                          : "shop.accounts: Data too long for column 'name' (op 517 of 1200; "
+                            "nothing was written)");
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM accounts"), 1);
+  }
+  ops[700] = Upsert({T("A5")}, {{"name", T("first")}});
+  ops[900] = Upsert({T("A5")}, {{"name", T("second")}});
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "back").ok());
+  auto r = sink()->Apply(accounts_, ops, "erp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(AppQuery("SELECT name, level FROM accounts WHERE account_no = 'A5'")[0],
+            (std::vector<std::string>{"second", "keep"}));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM accounts"), 1198);  // A700 and A900 were replaced by A5
+  // Every changelog row these writes caused is tagged with the origin.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_changelog WHERE origin = 'erp'"), 1200);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_changelog WHERE origin IS NULL"), 0);
+}
+
+// A server with local_infile off refuses LOAD DATA LOCAL: the batch is written with multi-row
+// INSERTs instead, and the connection does not ask again.
+TEST_F(MysqlConnectorTest, BulkLoadRefusedByTheServerFallsBackToMultiRowInserts) {
+  ASSERT_EQ(g_server->Exec("SET GLOBAL local_infile = 0"), "");
+  std::vector<WriteOp> ops;
+  for (int i = 0; i < 1200; ++i) {
+    ops.push_back(Upsert({T("A" + std::to_string(i))}, {{"name", T("n")}}));
+  }
+  auto count = [this](const std::string& sql) { return Count(sql); };
+  auto r = sink()->Apply(accounts_, ops, "");
+  int64_t loads = LoadsRun(count);
+  for (WriteOp& op : ops) op.values["name"] = T("m");
+  auto again = sink()->Apply(accounts_, ops, "");
+  EXPECT_EQ(LoadsRun(count), loads);
+  ASSERT_EQ(g_server->Exec("SET GLOBAL local_infile = 1"), "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM accounts WHERE name = 'm'"), 1200);
 }
 
 TEST_F(MysqlConnectorTest, DecimalIsExact) {

@@ -2,6 +2,7 @@
 // and converting result columns to Values. See mysql_db.h for the value mapping.
 #include "connectors/mysql/mysql_db.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -396,6 +397,35 @@ uint64_t MysqlStmt::InsertId() const { return mysql_stmt_insert_id(stmt_); }
 
 // --- MysqlDb ---
 
+// Connector/C's local-infile callbacks; `userdata` is the MysqlDb.
+struct InfileHandler {
+  static int Init(void** ptr, const char* /*filename*/, void* userdata) {
+    *ptr = userdata;
+    return static_cast<MysqlDb*>(userdata)->infile_ != nullptr ? 0 : 1;
+  }
+  static int Read(void* ptr, char* buf, unsigned int len) {
+    MysqlDb::Infile* in = static_cast<MysqlDb*>(ptr)->infile_;
+    if (in == nullptr) return -1;
+    size_t n = std::min<size_t>(len, in->data.size() - in->sent);
+    std::memcpy(buf, in->data.data() + in->sent, n);
+    in->sent += n;
+    return static_cast<int>(n);
+  }
+  static void End(void*) {}
+  static int Error(void*, char* msg, unsigned int len) {
+    std::snprintf(msg, len, "concord sends a local file only for its own LOAD DATA statements");
+    return 2000;  // CR_UNKNOWN_ERROR
+  }
+};
+
+Status MysqlDb::LoadLocal(std::string_view sql, std::string_view data) {
+  Infile in{data, 0};
+  infile_ = &in;
+  Status s = Exec(sql);
+  infile_ = nullptr;
+  return s;
+}
+
 Result<std::unique_ptr<MysqlDb>> MysqlDb::Connect(const ConnectOptions& o,
                                                   const std::string& label) {
   // mysql_init() initialises the library on first use, which is not thread-safe.
@@ -417,10 +447,10 @@ Result<std::unique_ptr<MysqlDb>> MysqlDb::Connect(const ConnectOptions& o,
   // A silent reconnect would lose the session's settings (origin, time zone, sql_mode) and an
   // open transaction; the engine reopens the connection instead.
   mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
-  // LOAD DATA LOCAL lets the server ask for any client file; off until the snapshot path that
-  // needs it exists.
-  unsigned int no_local_infile = 0;
-  mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &no_local_infile);
+  // LOAD DATA LOCAL (the sink's bulk path) lets the server ask for a client file: the handler
+  // set below, before any statement runs, serves only LoadLocal's memory and refuses the rest.
+  unsigned int local_infile = 1;
+  mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &local_infile);
   if (o.tls != TlsMode::kDisabled) {
     my_bool on = 1;
     my_bool verify = o.tls == TlsMode::kVerifyIdentity ? 1 : 0;
@@ -456,6 +486,8 @@ Result<std::unique_ptr<MysqlDb>> MysqlDb::Connect(const ConnectOptions& o,
                            "ssl_mode: disabled)");
   }
   auto db = std::unique_ptr<MysqlDb>(new MysqlDb(m));
+  mysql_set_local_infile_handler(m, &InfileHandler::Init, &InfileHandler::Read,
+                                 &InfileHandler::End, &InfileHandler::Error, db.get());
   const char* info = mysql_get_server_info(m);
   db->is_mariadb_ = info != nullptr && std::strstr(info, "MariaDB") != nullptr;
   return db;

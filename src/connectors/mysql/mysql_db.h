@@ -106,7 +106,9 @@ class MysqlStmt {
 
 class MysqlDb {
  public:
-  // Connects with utf8mb4, CLIENT_FOUND_ROWS, no automatic reconnect and LOCAL INFILE off.
+  // Connects with utf8mb4, CLIENT_FOUND_ROWS and no automatic reconnect. LOCAL INFILE is on, but
+  // served only by LoadLocal from memory: a server's request for a local file at any other time
+  // is refused, and no file is ever read.
   // `label` (the system name) prefixes the message on failure, which names host/port or socket
   // and user but never the password.
   static Result<std::unique_ptr<MysqlDb>> Connect(const ConnectOptions& options,
@@ -124,6 +126,15 @@ class MysqlDb {
                                                 const std::vector<Value>& params = {});
   // Prepare + Execute; returns the rows matched.
   Result<uint64_t> Run(std::string_view sql, const std::vector<Value>& params = {});
+
+  // Runs `sql`, a LOAD DATA LOCAL INFILE statement, sending `data` as the file the server asks
+  // for (whatever name the statement gives; nothing is read from disk). Fails like Exec; when
+  // the server (or its `local_infile` setting) refuses LOCAL, the error is 1148 or 4166
+  // (IsLocalInfileRefused).
+  Status LoadLocal(std::string_view sql, std::string_view data);
+  static bool IsLocalInfileRefused(unsigned error_number) {
+    return error_number == 1148 || error_number == 4166;
+  }
 
   // The warnings and notes of the last statement (SHOW WARNINGS; nothing is sent when the
   // server reported none). Strict mode makes most lossy writes errors, but not all: DECIMAL
@@ -152,6 +163,13 @@ class MysqlDb {
   MYSQL* mysql_;
   MysqlError last_error_;
   bool is_mariadb_ = false;
+  // What LoadLocal is sending (nullptr outside it): the local-infile handler serves only this.
+  struct Infile {
+    std::string_view data;
+    size_t sent = 0;
+  };
+  Infile* infile_ = nullptr;
+  friend struct InfileHandler;
 };
 
 }  // namespace concord::mysql_connector

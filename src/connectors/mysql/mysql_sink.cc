@@ -19,6 +19,46 @@ constexpr size_t kMaxPlaceholders = 65535;
 constexpr size_t kMaxRowsPerInsert = 1000;
 // Deletes are padded to one of these sizes (repeating the last key; deleting twice is harmless).
 constexpr size_t kDeleteSizes[] = {1, 8, 64, kMaxKeysPerQuery};
+// A run of at least this many upserts of one shape is sent with LOAD DATA LOCAL INFILE into a
+// temporary table, then merged (see LoadData; the README's Sink section has the measurement).
+constexpr size_t kLoadDataMinRows = 1000;
+// The session's temporary table for that path (created and dropped around each use).
+constexpr std::string_view kBulkTable = "_concord_bulk";
+
+// Appends `v` as one field of LOAD DATA's default text format: \N for NULL, and backslash, tab,
+// newline, carriage return and NUL escaped with a backslash. False for a value that has no such
+// text form here (bytes: the file's character set would apply to them).
+bool AppendLoadField(std::string* out, const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::kNull:
+      out->append("\\N");
+      return true;
+    case ValueKind::kInt:
+      out->append(std::to_string(v.int_value()));
+      return true;
+    case ValueKind::kReal: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", v.real_value());
+      out->append(buf);
+      return true;
+    }
+    case ValueKind::kText:
+      for (char c : v.text()) {
+        switch (c) {
+          case '\\': out->append("\\\\"); break;
+          case '\t': out->append("\\t"); break;
+          case '\n': out->append("\\n"); break;
+          case '\r': out->append("\\r"); break;
+          case '\0': out->append("\\0"); break;
+          default: out->push_back(c);
+        }
+      }
+      return true;
+    case ValueKind::kBlob:
+      return false;
+  }
+  return false;
+}
 
 bool IsKeyColumn(const TableRef& t, const std::string& column) {
   return std::any_of(t.key_columns.begin(), t.key_columns.end(),
@@ -196,6 +236,14 @@ class Applier {
   Status Deletes(size_t begin, size_t end, ApplyResult* result, size_t* first, size_t* last);
   Status OnDuplicateKey(size_t begin, size_t end, const std::vector<Plan>& plans,
                         ApplyResult* result, size_t* first, size_t* last);
+  // The bulk form of OnDuplicateKey for ops[begin, end): LOAD DATA LOCAL INFILE from memory into
+  // a temporary table typed like the target's columns, then one INSERT ... SELECT ... ON
+  // DUPLICATE KEY UPDATE in op order. True when written. False when this path cannot or must not
+  // be used: the server refuses LOCAL INFILE, a value has no text form, or anything did not fit
+  // (LOAD DATA LOCAL turns data errors into warnings, so any warning counts) — the caller then
+  // writes the same ops with multi-row INSERTs, which name the op that fails. Errors only for
+  // failures that end the transaction (connection, deadlock).
+  Result<bool> LoadData(size_t begin, size_t end, const std::vector<Plan>& plans);
   Status UpdateThenInsert(size_t i, const Plan& plan, ApplyResult* result);
   Status Generate(size_t i, ApplyResult* result);
   // A multi-row statement over ops[from, to) failed with `failure`, which does not say which
@@ -367,7 +415,8 @@ Status Applier::Run(ApplyResult* result, size_t* first, size_t* last) {
 
 bool Applier::GivesEveryRequiredColumn(const Plan& plan) const {
   for (const ColumnMeta& c : meta_.columns) {
-    if (!c.insert_needs_value) continue;
+    // The key is always written (the op's key), so only the other columns can be missing.
+    if (!c.insert_needs_value || IsKeyColumn(t_, c.name)) continue;
     bool given = std::any_of(plan.columns.begin(), plan.columns.end(),
                              [&](const std::string* name) { return EqualsNoCase(*name, c.name); });
     if (!given) return false;
@@ -431,6 +480,13 @@ Status Applier::OnDuplicateKey(size_t begin, size_t end, const std::vector<Plan>
   const size_t per_statement =
       std::max<size_t>(1, std::min(kMaxRowsPerInsert, kMaxPlaceholders / (nk + nc)));
   const std::string base = ShapeSignature("odku", shape);
+  if (end - begin >= kLoadDataMinRows && !conn_->local_infile_refused()) {
+    ASSIGN_OR_RETURN(bool loaded, LoadData(begin, end, plans));
+    if (loaded) {
+      for (size_t i = begin; i < end; ++i) result->keys.push_back(plans[i].key);
+      return Status::Ok();
+    }
+  }
   // One multi-row INSERT ... ON DUPLICATE KEY UPDATE for ops[from, to).
   auto run = [&](size_t from, size_t to) -> Status {
     size_t rows = to - from;
@@ -487,6 +543,77 @@ Status Applier::OnDuplicateKey(size_t begin, size_t end, const std::vector<Plan>
     for (size_t i = from; i < to; ++i) result->keys.push_back(plans[i].key);
   }
   return Status::Ok();
+}
+
+Result<bool> Applier::LoadData(size_t begin, size_t end, const std::vector<Plan>& plans) {
+  const Plan& shape = plans[begin];
+  const size_t nk = t_.key_columns.size();
+  std::vector<const ColumnMeta*> cols;
+  for (const std::string& k : t_.key_columns) cols.push_back(meta_.Find(k));
+  for (const std::string* c : shape.columns) cols.push_back(meta_.Find(*c));
+  if (std::find(cols.begin(), cols.end(), nullptr) != cols.end()) return false;
+  std::string data;
+  for (size_t i = begin; i < end; ++i) {
+    const Plan& p = plans[i];
+    for (size_t c = 0; c < cols.size(); ++c) {
+      const Value& raw = c < nk ? p.key[c] : ops_[i].values.at(*p.columns[c - nk]);
+      ASSIGN_OR_RETURN(Value v, Bindable(cols[c]->name, raw));
+      if (c) data.push_back('\t');
+      if (!AppendLoadField(&data, v)) return false;
+    }
+    data.push_back('\n');
+  }
+  MysqlDb& db = conn_->db();
+  const std::string temp = QuoteIdent(kBulkTable);
+  std::string create = "CREATE TEMPORARY TABLE " + temp +
+                       " (`_ord` BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY";
+  std::string names, temp_cols;
+  for (size_t c = 0; c < cols.size(); ++c) {
+    const std::string tc = "`c" + std::to_string(c) + "`";
+    create += ", " + tc + " " + cols[c]->column_type;
+    names += (c ? ", " : "") + QuoteIdent(cols[c]->name);
+    temp_cols += (c ? ", " : "") + tc;
+  }
+  create += ") CHARACTER SET utf8mb4";
+  std::string merge = "INSERT INTO " + QuoteIdent(t_.table) + " (" + names + ") SELECT " +
+                      temp_cols + " FROM " + temp + " ORDER BY `_ord` ON DUPLICATE KEY UPDATE ";
+  if (shape.columns.empty()) {
+    merge += QuoteIdent(t_.key_columns[0]) + " = " + QuoteIdent(t_.key_columns[0]);
+  }
+  for (size_t c = 0; c < shape.columns.size(); ++c) {
+    std::string col = QuoteIdent(*shape.columns[c]);
+    merge += (c ? ", " : "") + col + " = VALUES(" + col + ")";
+  }
+  // Other failures leave the transaction usable and fall back to the multi-row path; the
+  // temporary table goes either way (DDL on temporary tables does not end the transaction).
+  // A refusal of LOCAL INFILE or of the temporary table (no CREATE TEMPORARY TABLES grant) is
+  // remembered for the connection. Lost connections, deadlocks and lock waits end the
+  // transaction: those are returned.
+  auto fallback = [&](const Status& s) -> Result<bool> {
+    if (!s.ok() && (s.code() == Code::kUnavailable || s.code() == Code::kDeadlineExceeded)) {
+      return s;
+    }
+    if (!s.ok() && (MysqlDb::IsLocalInfileRefused(db.last_error().number) ||
+                    s.code() == Code::kPermissionDenied)) {
+      conn_->set_local_infile_refused();
+    }
+    db.Exec("DROP TEMPORARY TABLE IF EXISTS " + temp).IgnoreError();
+    return false;
+  };
+  Status s = db.Exec("DROP TEMPORARY TABLE IF EXISTS " + temp);
+  if (s.ok()) s = db.Exec(create);
+  if (s.ok()) {
+    s = db.LoadLocal("LOAD DATA LOCAL INFILE 'concord' INTO TABLE " + temp +
+                         " CHARACTER SET utf8mb4 (" + temp_cols + ")",
+                     data);
+  }
+  if (!s.ok()) return fallback(s);
+  if (mysql_warning_count(db.raw()) > 0) return fallback(Status::Ok());
+  s = db.Exec(merge);
+  if (s.ok()) s = CheckWarnings();
+  if (!s.ok()) return fallback(s);
+  RETURN_IF_ERROR(db.Exec("DROP TEMPORARY TABLE " + temp));
+  return true;
 }
 
 // For keys without a unique index of their own (or tables with other unique indexes): UPDATE by
