@@ -193,9 +193,10 @@ class Source {
   }
 
   // For `concord check`'s memo (core/row_buckets.h): the summary of each of `buckets` buckets
-  // of `t`'s rows (index = bucket), over the key columns and `t.columns`. The defaults compute
-  // buckets and hashes in concord over ReadChunk; a connector whose database can compute them
-  // itself overrides all three, so that only the summaries cross the wire.
+  // (a power of two, IsBucketCount) of `t`'s rows (index = bucket), over the key columns and
+  // `t.columns`. The defaults compute buckets and hashes in concord over ReadChunk; a connector
+  // whose database can compute them itself overrides all three, so that only the summaries
+  // cross the wire.
   virtual bool BucketsInDatabase() const { return false; }
   virtual Result<std::vector<BucketSum>> BucketSums(const TableRef& t, uint32_t buckets) {
     std::vector<BucketSum> sums(buckets);

@@ -44,6 +44,10 @@ struct HashedRow {
 // same 64-bit values. Stops at the first character that is not a digit.
 uint64_t WrapToUint64(std::string_view decimal);
 
+// Bucket counts are powers of two (a check folds buckets by masking, and databases compute a
+// bucket as the low bits of a hash, cheaper than a modulo of a signed value).
+inline bool IsBucketCount(uint32_t buckets) { return buckets != 0 && (buckets & (buckets - 1)) == 0; }
+
 // The bucket of `key` among `buckets` (XXH3 of the encoded key).
 uint32_t BucketOfKey(const Key& key, uint32_t buckets);
 // The raw hash of a row (XXH3-128 over its column names and values, NULL distinct from ''): both

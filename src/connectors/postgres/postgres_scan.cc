@@ -3,7 +3,10 @@
 // hash (ReadBuckets) and per-bucket summaries computed by the server (BucketSums), so that a
 // check of an unchanged table moves one small row per bucket instead of the table.
 //
-// Bucket: hashtextextended(ROW(key columns)::text, 0) mod buckets. Raw hash (64 bits, as the
+// Bucket: the low bits of hashtextextended(key text, 0), the key text being the column's own text
+// for a one-column key (NULL as '') and ROW(key columns)::text for more (bucket counts are powers
+// of two; a mask instead of a signed modulo and no ROW for one column cut a third of the
+// summary query's time). Raw hash (64 bits, as the
 // check's own row hashes): hashtextextended(ROW(columns)::text, 1) — the row's text form tells
 // NULL (empty) from '' ("") and quotes what needs it, so two different rows have different
 // texts. Sums are numeric in PostgreSQL (exact) and reduced modulo 2^64 here, which equals
@@ -36,11 +39,22 @@ std::string RowText(const TableRef& t) {
 }
 
 std::string BucketExpr(const TableRef& t, const std::string& buckets_param) {
-  std::string keys;
-  for (const std::string& k : t.key_columns) keys += (keys.empty() ? "t." : ", t.") + QuoteIdent(k);
-  // hashtextextended is signed: the double modulo keeps the bucket in [0, buckets).
-  return "((hashtextextended(ROW(" + keys + ")::text, 0) % " + buckets_param + ") + " +
-         buckets_param + ") % " + buckets_param;
+  std::string text;
+  if (t.key_columns.size() == 1) {
+    text = "coalesce(t." + QuoteIdent(t.key_columns[0]) + "::text, '')";
+  } else {
+    for (const std::string& k : t.key_columns) text += (text.empty() ? "t." : ", t.") + QuoteIdent(k);
+    text = "ROW(" + text + ")::text";
+  }
+  return "(hashtextextended(" + text + ", 0) & (" + buckets_param + " - 1))";
+}
+
+Status CheckBucketCount(PostgresConnection* conn, const TableRef& t, uint32_t buckets) {
+  if (!IsBucketCount(buckets)) {
+    return InvalidArgument(conn->Context(t) + ": " + std::to_string(buckets) +
+                           " buckets (a power of two is needed)");
+  }
+  return Status::Ok();
 }
 
 // "{1,5,9}"
@@ -187,7 +201,7 @@ Result<std::vector<HashedRow>> PostgresSource::ReadBuckets(const TableRef& t, ui
                                                            size_t limit) {
   std::vector<HashedRow> rows;
   if (limit == 0) return rows;
-  if (buckets == 0) return InvalidArgument(conn_->Context(t) + ": zero buckets");
+  RETURN_IF_ERROR(CheckBucketCount(conn_, t, buckets));
   ASSIGN_OR_RETURN(PgResult r, KeysetPage(conn_, t, after, limit, {buckets, &which}));
   rows.reserve(static_cast<size_t>(PQntuples(r.get())));
   for (int row = 0; row < PQntuples(r.get()); ++row) {
@@ -202,7 +216,7 @@ Result<std::vector<HashedRow>> PostgresSource::ReadBuckets(const TableRef& t, ui
 
 Result<std::vector<BucketSum>> PostgresSource::BucketSums(const TableRef& t, uint32_t buckets) {
   RETURN_IF_ERROR(conn_->CheckTableRef(t));
-  if (buckets == 0) return InvalidArgument(conn_->Context(t) + ": zero buckets");
+  RETURN_IF_ERROR(CheckBucketCount(conn_, t, buckets));
   ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
   // Only one row per bucket leaves the server.
   std::string sql = "SELECT " + BucketExpr(t, "$1::int8") + " AS b, count(*), sum(hashtextextended(" +
