@@ -17,6 +17,7 @@
 #include "cli/context.h"
 #include "reconcile/check_scheduler.h"
 #include "config/config.h"
+#include "config/when.h"
 #include "core/change.h"
 #include "core/clock.h"
 #include "demo/demo_command.h"
@@ -526,6 +527,7 @@ int CmdUninstall(const Common& c) {
 struct ProfileArgs {
   std::string target;  // "crm.customer"
   std::string html;
+  std::string where;  // `--where`, the when: syntax
   bool json = false;
   int top = 10;
 };
@@ -570,15 +572,28 @@ int CmdProfile(const Common& c, const ProfileArgs& a) {
   }
   ProfileOptions options;
   options.top_n = static_cast<size_t>(a.top);
+  if (!a.where.empty()) {
+    auto where = ParseWhereOption(
+        a.where, [&](const std::string& f) { return mapper.mapped_fields().count(f) > 0; },
+        "not mapped by binding " + binding->Name());
+    if (!where.ok()) {
+      std::cerr << "concord profile: " << where.status().message() << "\n";
+      return kExitUsage;
+    }
+    options.where = std::move(*where);
+  }
   Profiler profiler(mapper, options);
-  // A progress line on stderr when it is a terminal: rows read and the rate, redrawn in place.
+  // A progress line on stderr when it is a terminal: rows read of the table's rows (counted
+  // first, where the connector can) and the rate, redrawn in place.
   const bool show_progress = !c.quiet && isatty(STDERR_FILENO);
   const auto started = std::chrono::steady_clock::now();
-  auto progress = [&](int64_t rows) {
+  auto progress = [&](int64_t rows, int64_t total) {
     if (!show_progress) return;
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::cerr << fmt::format("\r{}: {} rows read, {:.0f} rows/s ", a.target, rows,
-                             s > 0 ? rows / s : 0.0)
+    std::string read = total < 0 ? fmt::format("{} rows read", rows)
+                                 : fmt::format("{} of {} rows read ({:.0f}%)", rows, total,
+                                               total > 0 ? 100.0 * rows / total : 100.0);
+    std::cerr << fmt::format("\r{}: {}, {:.0f} rows/s ", a.target, read, s > 0 ? rows / s : 0.0)
               << std::flush;
   };
   Status scanned = profiler.Scan(source, progress);
@@ -678,6 +693,9 @@ int RunCli(int argc, char** argv) {
       ->required();
   profile->add_option("--html", profile_args.html, "also write a self-contained HTML report");
   profile->add_flag("--json", profile_args.json, "machine-readable output");
+  profile->add_option("--where", profile_args.where,
+                      "only rows matching this filter (when: syntax, as for check), e.g. "
+                      "\"grade == 'A'\"");
   profile->add_option("--top", profile_args.top, "most frequent values shown per field")
       ->capture_default_str();
 

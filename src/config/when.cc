@@ -220,4 +220,24 @@ bool ParseWhen(std::string_view text, WhenSpec* out, std::vector<size_t>* field_
   }
 }
 
+Result<WhenSpec> ParseWhereOption(const std::string& text,
+                                  const std::function<bool(const std::string&)>& readable,
+                                  const std::string& unreadable) {
+  WhenSpec where;
+  where.text = text;
+  WhenParseError err;
+  std::vector<size_t> offsets;
+  if (!ParseWhen(text, &where, &offsets, &err)) {
+    return InvalidArgument("--where \"" + text + "\": at column " +
+                           std::to_string(err.offset + 1) + ": " + err.message +
+                           (err.hint.empty() ? "" : "; " + err.hint));
+  }
+  for (const auto& c : where.all_of) {
+    if (!readable(c.field)) {
+      return InvalidArgument("--where: field \"" + c.field + "\" is " + unreadable);
+    }
+  }
+  return where;
+}
+
 }  // namespace concord

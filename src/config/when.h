@@ -5,11 +5,13 @@
 // home-made expression language.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/spec.h"
+#include "core/status.h"
 
 namespace concord {
 
@@ -26,5 +28,12 @@ bool ParseWhen(std::string_view text, WhenSpec* out, std::vector<size_t>* field_
                WhenParseError* error);
 
 std::string_view WhenOpName(WhenComparison::Op op);  // "==", "<=", ...
+
+// A `--where` filter given on the command line (`concord check`, `concord profile`), in the
+// `when:` syntax. InvalidArgument when it does not parse (`--where "x ==": at column 5: ...`) or
+// compares a field for which `readable` is false (`--where: field "x" is <unreadable>`).
+Result<WhenSpec> ParseWhereOption(const std::string& text,
+                                  const std::function<bool(const std::string&)>& readable,
+                                  const std::string& unreadable);
 
 }  // namespace concord

@@ -143,6 +143,12 @@ class Source {
   // The current rows for `keys`; keys with no row are absent from the result.
   virtual Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) = 0;
 
+  // The number of rows of `t`, for progress totals (`concord profile`). The default:
+  // InvalidArgument (this connector cannot count); callers then go without a total.
+  virtual Result<int64_t> CountRows(const TableRef& t) {
+    return InvalidArgument(t.table + ": this connector cannot count rows");
+  }
+
   // For `unique:` fields (optional): every row of `t` whose `column` equals one of `values`, as
   // the database compares (its types and collation), each holding the key columns of `t` and
   // `column` — several rows for one value where the table does not keep the column unique.

@@ -68,6 +68,7 @@ FieldProfile* Profiler::ProfileFor(const std::string& field) {
 // What mapping and checking one row found: the part of a row's work that needs no shared state,
 // so chunks are mapped on several threads and accumulated on one.
 struct Profiler::Mapped {
+  bool skipped = false;                // outside the `where` filter
   BindingMapper::Canonical canonical;  // its issues moved into `issues`
   std::vector<FieldIssue> issues;      // mapping and field rules
   std::vector<FieldIssue> broken;      // entity rules (only when `issues` is empty)
@@ -76,6 +77,10 @@ struct Profiler::Mapped {
 Profiler::Mapped Profiler::MapRow(const Row& row, FlowExpressions* rules) const {
   Mapped m;
   m.canonical = mapper_.ToCanonical(row);
+  if (options_.where && !EvaluateWhen(*options_.where, m.canonical.record).pass) {
+    m.skipped = true;
+    return m;
+  }
   // Fields that failed to map are absent from the record: validate the others only, so one bad
   // value is reported once (not again as "required but missing").
   std::set<std::string> failed;
@@ -110,6 +115,8 @@ std::string Profiler::KeyOf(const Row& row) const {
 }
 
 void Profiler::Accumulate(const Row& row, Mapped& m) {
+  ++rows_read_;
+  if (m.skipped) return;
   ++rows_;
   std::string key;  // computed when first needed
   auto key_of_row = [&]() -> const std::string& {
@@ -217,8 +224,14 @@ void Profiler::AddRuleIssue(const FieldIssue& issue, const std::string& key) {
   }
 }
 
-Status Profiler::Scan(Source* source, const std::function<void(int64_t)>& progress) {
+Status Profiler::Scan(Source* source,
+                      const std::function<void(int64_t read, int64_t total)>& progress) {
   const TableRef& table = mapper_.table();
+  int64_t total = -1;
+  if (progress) {
+    Result<int64_t> counted = source->CountRows(table);
+    if (counted.ok()) total = *counted;
+  }
   std::optional<Key> after;
   while (true) {
     auto chunk = source->ReadChunk(table, after, options_.chunk_rows);
@@ -241,7 +254,7 @@ Status Profiler::Scan(Source* source, const std::function<void(int64_t)>& progre
     for (auto& w : workers) w.join();
     for (size_t i = 0; i < n; ++i) Accumulate((*chunk)[i], mapped[i]);
     after = mapper_.SystemKeyOfRow(chunk->back());
-    if (progress) progress(rows_);
+    if (progress) progress(rows_read_, std::max(total, rows_read_));
     if (chunk->size() < options_.chunk_rows) return Status::Ok();
   }
 }
@@ -251,6 +264,8 @@ ProfileReport Profiler::Finish() const {
   r.binding = mapper_.binding().Name();
   r.table = mapper_.binding().table;
   r.rows = rows_;
+  r.rows_read = rows_read_;
+  if (options_.where) r.where = options_.where->text;
   r.rows_with_issues = rows_with_issues_;
   for (const std::string& field : order_) {
     r.fields.push_back(profiles_.at(field).Summarize(options_.top_n));

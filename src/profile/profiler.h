@@ -50,7 +50,9 @@ struct DuplicateSummary {
 struct ProfileReport {
   std::string binding;  // "crm.customer"
   std::string table;
-  int64_t rows = 0;
+  int64_t rows = 0;              // rows profiled (those matching `where`)
+  int64_t rows_read = 0;         // rows read from the table
+  std::string where;             // the --where filter as given, "" for none
   int64_t rows_with_issues = 0;  // records the engine would send to the DLQ
   std::vector<FieldSummary> fields;  // in data-dictionary order
   // The entity's `rules:` that records broke (rule name, count, examples without a value).
@@ -69,6 +71,9 @@ struct ProfileOptions {
   // thread). Default: the machine's cores, at most 4.
   size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
   FieldProfile::Limits limits;
+  // Only rows whose canonical record passes this filter (`--where`, the `when:` syntax, fields
+  // the binding maps) are profiled; the others are read and skipped.
+  std::optional<WhenSpec> where;
 };
 
 class Profiler {
@@ -80,10 +85,12 @@ class Profiler {
   void AddRow(const Row& row);
 
   // Reads every row of the table through `source`, in key order, `chunk_rows` at a time, calling
-  // AddRow for each and `progress(rows read so far)` after each chunk. Returns the Source's error
-  // (naming the system and table) when a read fails; the rows read until then stay counted.
-  // The mapping runs on `threads` threads; the Source is used from the calling thread only.
-  Status Scan(Source* source, const std::function<void(int64_t)>& progress);
+  // AddRow for each and `progress(rows read so far, rows in the table)` after each chunk — the
+  // total from Source::CountRows, asked once first, or -1 where the connector cannot count.
+  // Returns the Source's error (naming the system and table) when a read fails; the rows read
+  // until then stay counted. The mapping runs on `threads` threads; the Source is used from the
+  // calling thread only.
+  Status Scan(Source* source, const std::function<void(int64_t read, int64_t total)>& progress);
 
   ProfileReport Finish() const;
 
@@ -126,6 +133,7 @@ class Profiler {
   std::map<std::string, RuleIssues> rule_issues_;
   std::vector<std::string> notes_;
   int64_t rows_ = 0;
+  int64_t rows_read_ = 0;
   int64_t rows_with_issues_ = 0;
 };
 

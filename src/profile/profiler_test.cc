@@ -139,14 +139,17 @@ TEST_F(ProfilerTest, ScanReadsEveryRowInKeyedChunks) {
   ProfileOptions options;
   options.chunk_rows = 5;
   Profiler p(*mapper_, options);
-  std::vector<int64_t> progress;
-  Status s = p.Scan((*conn)->source(), [&](int64_t rows) { progress.push_back(rows); });
+  std::vector<std::pair<int64_t, int64_t>> progress;
+  Status s = p.Scan((*conn)->source(),
+                    [&](int64_t rows, int64_t total) { progress.emplace_back(rows, total); });
   ASSERT_TRUE(s.ok()) << s.ToString();
   ProfileReport r = p.Finish();
   EXPECT_EQ(r.rows, 23);
   EXPECT_EQ(F(r, "code").distinct, 23);
   EXPECT_EQ(F(r, "credit").max, "22.00");
-  EXPECT_EQ(progress, (std::vector<int64_t>{5, 10, 15, 20, 23}));
+  // The total is counted first (CountRows), so every step knows it.
+  EXPECT_EQ(progress, (std::vector<std::pair<int64_t, int64_t>>{
+                          {5, 23}, {10, 23}, {15, 23}, {20, 23}, {23, 23}}));
   // Read only: no changelog or trigger was installed.
   sqlite3_open((dir_ / "crm.db").c_str(), &db);
   sqlite3_stmt* st = nullptr;

@@ -40,9 +40,13 @@ std::string OneLine(const std::string& s, int max_chars = 40) {
 }  // namespace
 
 std::string ReportToText(const ProfileReport& r) {
-  std::string out = fmt::format("{} (table {}): {} rows, {} with issues ({:.1f}%)\n\n", r.binding,
+  std::string out = fmt::format("{} (table {}): {} rows, {} with issues ({:.1f}%)\n", r.binding,
                                 r.table, r.rows, r.rows_with_issues,
                                 Percent(r.rows_with_issues, r.rows));
+  if (!r.where.empty()) {
+    out += fmt::format("only rows where {} ({} of {} read)\n", r.where, r.rows, r.rows_read);
+  }
+  out += "\n";
   out += fmt::format("{:<20} {:<10} {:>18} {:>12}  {}\n", "FIELD", "TYPE", "FILLED", "DISTINCT",
                      "ISSUES");
   for (const auto& f : r.fields) {
@@ -147,6 +151,7 @@ nlohmann::json ReportToJson(const ProfileReport& r) {
   return {{"binding", r.binding},         {"table", r.table},
           {"entity_rules", rules},        {"notes", r.notes},
           {"rows", r.rows},               {"rows_with_issues", r.rows_with_issues},
+          {"rows_read", r.rows_read},     {"where", r.where},
           {"fields", fields},             {"duplicates", dups}};
 }
 

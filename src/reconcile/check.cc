@@ -155,23 +155,16 @@ class Checker {
                                                options_.fields));
     report_.compared_fields.assign(compared_.begin(), compared_.end());
     if (!options_.where.empty()) {
-      where_.emplace();
-      where_->text = options_.where;
-      WhenParseError err;
-      std::vector<size_t> offsets;
-      if (!ParseWhen(options_.where, &*where_, &offsets, &err)) {
-        return InvalidArgument(fmt::format("--where \"{}\": at column {}: {}{}", options_.where,
-                                           err.offset + 1, err.message,
-                                           err.hint.empty() ? "" : "; " + err.hint));
-      }
-      for (const auto& c : where_->all_of) {
-        if (!left_.mapper->mapped_fields().count(c.field) ||
-            !right_.mapper->mapped_fields().count(c.field)) {
-          return InvalidArgument(fmt::format(
-              "--where: field \"{}\" is not mapped in both {} and {}", c.field, left_.system,
-              right_.system));
-        }
-      }
+      ASSIGN_OR_RETURN(
+          WhenSpec where,
+          ParseWhereOption(
+              options_.where,
+              [&](const std::string& f) {
+                return left_.mapper->mapped_fields().count(f) &&
+                       right_.mapper->mapped_fields().count(f);
+              },
+              fmt::format("not mapped in both {} and {}", left_.system, right_.system)));
+      where_ = std::move(where);
     }
     if (!options_.group_by.empty()) {
       ASSIGN_OR_RETURN(group_, ParseGroupBy(*entity_, *left_.mapper, *right_.mapper,

@@ -186,6 +186,32 @@ TEST_F(ProfileTest, TextReportAndTopN) {
   EXPECT_NE(r.out.find("  top: A ×2\n"), std::string::npos) << r.out;  // one value only
 }
 
+TEST_F(ProfileTest, WhereProfilesOnlyMatchingRows) {
+  crm_->Exec(kMessyRows);
+  // Canonical values: C01 and C06 have level VIP, which the value map makes grade A.
+  ProcResult r = Concord({"profile", "crm.customer", "--json", "--where", "grade == 'A'"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["rows"], 2);
+  EXPECT_EQ(j["rows_read"], 6);
+  EXPECT_EQ(j["where"], "grade == 'A'");
+  EXPECT_EQ(j["rows_with_issues"], 1);  // C06 without a name
+  EXPECT_EQ(Field(j, "code")["distinct"], 2);
+  r = Concord({"profile", "crm.customer", "--where", "grade == 'A'"});
+  EXPECT_NE(r.out.find("only rows where grade == 'A' (2 of 6 read)"), std::string::npos) << r.out;
+
+  r = Concord({"profile", "crm.customer", "--where", "grad == 'A'"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("concord profile: --where: field \"grad\" is not mapped by binding "
+                       "crm.customer"),
+            std::string::npos)
+      << r.err;
+  r = Concord({"profile", "crm.customer", "--where", "grade =="});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("concord profile: --where \"grade ==\": at column"), std::string::npos)
+      << r.err;
+}
+
 TEST_F(ProfileTest, UnknownBindingIsAUsageErrorWithASuggestion) {
   ProcResult r = Concord({"profile", "crm.custmer"});
   EXPECT_EQ(r.exit_code, 2);

@@ -86,6 +86,7 @@ class MysqlSource final : public Source {
   // For `unique:` fields (mysql_scan.cc).
   Result<std::vector<Row>> FindByColumn(const TableRef& t, const std::string& column,
                                         const std::vector<Value>& values) override;
+  Result<int64_t> CountRows(const TableRef& t) override;
 
  private:
   // Why a poll found nothing: OK when capture is intact, else NotFound/DataLoss explaining it.

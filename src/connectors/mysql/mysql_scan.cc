@@ -167,6 +167,25 @@ Result<std::vector<Row>> MysqlSource::ReadChunk(const TableRef& t, const std::op
   return rows;
 }
 
+Result<int64_t> MysqlSource::CountRows(const TableRef& t) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  std::string signature = "count ";
+  AppendSignature(&signature, t.table);
+  Result<MysqlStmt*> stmt =
+      conn_->Cached(signature, [&] { return "SELECT COUNT(*) FROM " + QuoteIdent(t.table); });
+  if (!stmt.ok()) return conn_->TableError(stmt.status(), t.table);
+  Status s = (*stmt)->Execute({});
+  if (!s.ok()) return conn_->TableError(s, t.table);
+  int64_t n = 0;
+  while (true) {
+    Result<bool> row = (*stmt)->Fetch();
+    if (!row.ok()) return conn_->TableError(row.status(), t.table);
+    if (!*row) return n;
+    Value v = (*stmt)->Column(0);
+    if (v.kind() == ValueKind::kInt) n = v.int_value();
+  }
+}
+
 Result<std::vector<Row>> MysqlSource::FindByColumn(const TableRef& t, const std::string& column,
                                                    const std::vector<Value>& values) {
   RETURN_IF_ERROR(conn_->CheckTableRef(t));

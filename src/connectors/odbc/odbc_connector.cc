@@ -101,6 +101,7 @@ class OdbcConnection : public Connection, public Source, public Sink {
   Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) override;
   Result<std::vector<Row>> FindByColumn(const TableRef& t, const std::string& column,
                                         const std::vector<Value>& values) override;
+  Result<int64_t> CountRows(const TableRef& t) override;
 
   // Sink.
   Result<ApplyResult> Apply(const TableRef& t, const std::vector<WriteOp>& ops,
@@ -520,6 +521,15 @@ Result<std::vector<Row>> OdbcConnection::ReadRows(const TableRef& t,
     for (Row& r : rows) out.push_back(std::move(r));
   }
   return out;
+}
+
+Result<int64_t> OdbcConnection::CountRows(const TableRef& t) {
+  ASSIGN_OR_RETURN(const TableMeta* meta, Meta(t));
+  ASSIGN_OR_RETURN(std::vector<Row> rows, Query("SELECT COUNT(*) AS n FROM " + meta->quoted, {},
+                                                {}, Context(t) + ": counting rows"));
+  if (rows.empty() || rows[0].empty()) return int64_t{0};
+  const Value& v = rows[0].begin()->second;
+  return v.kind() == ValueKind::kInt ? v.int_value() : std::strtoll(v.text().c_str(), nullptr, 10);
 }
 
 // `column IN (?, ...)`, each value bound with the column's type (so the database compares as for

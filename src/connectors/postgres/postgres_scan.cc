@@ -151,6 +151,17 @@ Result<std::vector<Row>> PostgresSource::ReadChunk(const TableRef& t,
   return rows;
 }
 
+Result<int64_t> PostgresSource::CountRows(const TableRef& t) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
+  std::string signature = "count ";
+  AppendSignature(&signature, meta->quoted);
+  Result<PgResult> r = conn_->Run(
+      signature, [&] { return "SELECT count(*) FROM " + meta->quoted; }, {}, {});
+  if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
+  return std::strtoll(PQgetvalue(r->get(), 0, 0), nullptr, 10);
+}
+
 Result<std::vector<Row>> PostgresSource::FindByColumn(const TableRef& t, const std::string& column,
                                                       const std::vector<Value>& values) {
   RETURN_IF_ERROR(conn_->CheckTableRef(t));

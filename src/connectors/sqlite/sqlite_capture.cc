@@ -461,6 +461,19 @@ Result<std::vector<Row>> SqliteSource::ReadRows(const TableRef& t, const std::ve
   return conn_->ReadRows(t, keys);
 }
 
+Result<int64_t> SqliteSource::CountRows(const TableRef& t) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  std::string signature = "count ";
+  AppendSignature(&signature, t.table);
+  Result<SqliteStmt*> stmt =
+      conn_->Cached(signature, [&] { return "SELECT count(*) FROM " + QuoteIdent(t.table); });
+  if (!stmt.ok()) return conn_->TableError(stmt.status(), t.table);
+  ScopedReset reset(*stmt);
+  Result<bool> row = (*stmt)->Step();
+  if (!row.ok()) return conn_->TableError(row.status(), t.table);
+  return *row ? (*stmt)->ColumnInt(0) : 0;
+}
+
 Result<std::vector<Row>> SqliteSource::FindByColumn(const TableRef& t, const std::string& column,
                                                     const std::vector<Value>& values) {
   RETURN_IF_ERROR(conn_->CheckTableRef(t));

@@ -47,6 +47,7 @@ class SqliteSource final : public Source {
   Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) override;
   Result<std::vector<Row>> FindByColumn(const TableRef& t, const std::string& column,
                                         const std::vector<Value>& values) override;
+  Result<int64_t> CountRows(const TableRef& t) override;
 
  private:
   // Why a poll found nothing: OK when capture is intact, else NotFound/DataLoss explaining it.
