@@ -1,7 +1,8 @@
 // End-to-end: a CRM on SQLite and an ERP on a real PostgreSQL server (started by the test on a
 // free loopback port), synced both ways by the concord binary. Checks the engine and the
 // postgres connector together: initial copy, changes and deletes both ways, no echo through
-// PostgreSQL's origin setting, exact numerics, and a value that does not fit the target's
+// PostgreSQL's origin setting (trigger capture) or replication origin (logical capture), exact
+// numerics, and a value that does not fit the target's
 // varchar(100) going to the DLQ with the server's reason — never truncated.
 #include <signal.h>
 
@@ -50,7 +51,8 @@ std::string Psql(const std::string& db, const std::string& sql) {
   return out;
 }
 
-std::string Config(const std::string& pg_url) {
+// `capture`: how the ERP's table is captured ("trigger" or "logical").
+std::string Config(const std::string& pg_url, const std::string& capture = "trigger") {
   return R"(version: 1
 state: sqlite:state.db
 systems:
@@ -73,6 +75,7 @@ bindings:
   erp.customer:
     table: erp.customers
     key: cust_code
+    capture: )" + capture + R"(
     fields: {code: cust_code, name: cust_name, phone: mobile, limit: credit_limit}
 flows:
   - {entity: customer, from: crm, to: erp, owns: [name, phone]}
@@ -138,6 +141,61 @@ TEST_F(PostgresSyncTest, BothWaysWithoutEcho) {
   EXPECT_EQ(crm_->Int("SELECT count(*) FROM _concord_changelog"), 0);
 }
 
+// The same sync with the ERP read by logical decoding: a replication slot instead of a trigger,
+// concord's writes into PostgreSQL recognised by their replication origin, `concord status`
+// showing the slot, `concord uninstall` dropping it.
+TEST_F(PostgresSyncTest, LogicalCaptureBothWaysWithoutEcho) {
+  WriteFile(dir_ / "concord.yaml", Config(g_server->UrlFor(db_), "logical"));
+  crm_->Exec("INSERT INTO accounts VALUES ('C1','上海华联贸易','13800000001',NULL),"
+             "('C2','O''Brien \"Ltd\" 😀','13800000002',NULL);");
+  Erp("INSERT INTO erp.customers VALUES ('C1','old name','1',123456789012345678.25);");
+  SyncOnce();
+  EXPECT_EQ(Erp("SELECT cust_code, cust_name, mobile, credit_limit FROM erp.customers ORDER BY 1"),
+            "C1|上海华联贸易|13800000001|123456789012345678.25\n"
+            "C2|O'Brien \"Ltd\" 😀|13800000002|0.00\n");
+  EXPECT_EQ(crm_->Scalar("SELECT credit FROM accounts WHERE account_no='C1'"),
+            "123456789012345678.25");
+  EXPECT_EQ(Erp("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()"),
+            "1\n");
+  EXPECT_EQ(Erp("SELECT to_regclass('erp._concord_changelog') IS NULL AND "
+                "to_regclass('public._concord_changelog') IS NULL"),
+            "t\n");  // no trigger, no changelog
+
+  crm_->Exec("UPDATE accounts SET account_name='Shanghai Hualian' WHERE account_no='C1';"
+             "DELETE FROM accounts WHERE account_no='C2';");
+  Erp("UPDATE erp.customers SET credit_limit = 5000.10 WHERE cust_code = 'C1';"
+      "INSERT INTO erp.customers VALUES ('E1','from the erp','2',7.5);");
+  SyncOnce();
+  EXPECT_EQ(Erp("SELECT cust_code, cust_name, credit_limit FROM erp.customers ORDER BY 1"),
+            "C1|Shanghai Hualian|5000.10\nE1|from the erp|7.50\n");
+  EXPECT_EQ(crm_->Scalar("SELECT credit FROM accounts WHERE account_no='C1'"), "5000.10");
+  EXPECT_EQ(crm_->Scalar("SELECT credit FROM accounts WHERE account_no='E1'"), "7.50");
+  // concord's own writes into PostgreSQL came back through the slot only as echoes.
+  Db state(dir_ / "state.db");
+  EXPECT_GT(state.Int("SELECT count(*) FROM audit WHERE flow='customer:erp->crm' AND outcome='echo'"), 0);
+  EXPECT_EQ(state.Int("SELECT count(*) FROM audit WHERE flow='customer:erp->crm' AND outcome='applied'"
+                      " AND seq > 0"),
+            2);  // the limit, and E1
+  // Nothing left to deliver: the slot confirmed everything.
+  SyncOnce();
+  EXPECT_EQ(state.Int("SELECT count(*) FROM audit WHERE flow='customer:erp->crm' AND outcome='applied'"
+                      " AND seq > 0"),
+            2);
+
+  ProcResult status = RunConcord(dir_.path(), {"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("slot concord_customer_erp_crm_"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find(", retained WAL "), std::string::npos) << status.out;
+  ProcResult json = RunConcord(dir_.path(), {"status", "--json"});
+  EXPECT_NE(json.out.find("\"retained_wal_bytes\""), std::string::npos) << json.out;
+
+  ProcResult uninstall = RunConcord(dir_.path(), {"uninstall"});
+  EXPECT_EQ(uninstall.exit_code, 0) << uninstall.out << uninstall.err;
+  EXPECT_EQ(Erp("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()"),
+            "0\n");
+  EXPECT_EQ(Erp("SELECT count(*) FROM pg_publication"), "0\n");
+}
+
 TEST_F(PostgresSyncTest, ValueTooLongForTheTargetGoesToTheDlqNeverTruncated) {
   std::string long_name(150, 'x');
   crm_->Exec("INSERT INTO accounts VALUES ('C1','" + long_name + "','1',NULL),"
@@ -159,19 +217,23 @@ TEST_F(PostgresSyncTest, ValueTooLongForTheTargetGoesToTheDlqNeverTruncated) {
 // woke it. Each change is made a moment after the previous one arrived, when the engine has
 // settled into its wait, so an engine that only polls would need most of the interval for it.
 // (The default max_batch_delay_ms holds the one-change batch back briefly; the wait honours it.)
-TEST(PostgresWakeUpTest, AChangeArrivesLongBeforeThePollIntervalWouldHaveWokenTheEngine) {
+// With logical capture the engine wakes on data arriving on the replication connection.
+class PostgresWakeUpTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PostgresWakeUpTest, AChangeArrivesLongBeforeThePollIntervalWouldHaveWokenTheEngine) {
   ASSERT_NE(g_server, nullptr);
   constexpr int kPollIntervalMs = 10000;
   TempDir dir;
-  Psql("postgres", "CREATE DATABASE wake;");
-  Psql("wake", "CREATE TABLE accounts (account_no text PRIMARY KEY, account_name text);"
-               "INSERT INTO accounts VALUES ('C0', 'first');");
+  const std::string wake = "wake_" + GetParam();
+  Psql("postgres", "CREATE DATABASE " + wake + ";");
+  Psql(wake, "CREATE TABLE accounts (account_no text PRIMARY KEY, account_name text);"
+             "INSERT INTO accounts VALUES ('C0', 'first');");
   Db erp(dir / "erp.db");
   erp.Exec("CREATE TABLE customers (cust_code TEXT PRIMARY KEY, cust_name TEXT);");
   WriteFile(dir / "concord.yaml", R"(version: 1
 state: sqlite:state.db
 systems:
-  crm: {connector: postgres, url: ")" + g_server->UrlFor("wake") + R"("}
+  crm: {connector: postgres, url: ")" + g_server->UrlFor(wake) + R"("}
   erp: {connector: sqlite, path: erp.db}
 entities:
   customer:
@@ -180,7 +242,8 @@ entities:
       code: {type: string, required: true}
       name: {type: string}
 bindings:
-  crm.customer: {table: accounts, key: account_no, fields: {code: account_no, name: account_name}}
+  crm.customer: {table: accounts, key: account_no, capture: )" + GetParam() + R"(,
+                 fields: {code: account_no, name: account_name}}
   erp.customer: {table: customers, key: cust_code, fields: {code: cust_code, name: cust_name}}
 flows:
   - {entity: customer, from: crm, to: erp, poll_interval_ms: )" +
@@ -196,7 +259,7 @@ flows:
     SleepMs(500);  // the engine is in its wait now
     std::string code = "C" + std::to_string(i);
     auto start = std::chrono::steady_clock::now();
-    Psql("wake", "INSERT INTO accounts VALUES ('" + code + "', 'n" + code + "');");
+    Psql(wake, "INSERT INTO accounts VALUES ('" + code + "', 'n" + code + "');");
     ASSERT_TRUE(WaitFor([&] { return arrived(code); }, 3 * kPollIntervalMs)) << code;
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - start)
@@ -208,7 +271,14 @@ flows:
   }
   kill(pid, SIGTERM);
   EXPECT_EQ(WaitExit(pid), 0) << ReadFile(dir / "run.log");
+  if (GetParam() == "logical") {
+    RunConcord(dir.path(), {"uninstall"});
+    EXPECT_EQ(Psql(wake, "SELECT count(*) FROM pg_replication_slots"), "0\n");
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(Capture, PostgresWakeUpTest, ::testing::Values("trigger", "logical"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace concord::e2e

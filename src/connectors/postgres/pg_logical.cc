@@ -22,6 +22,8 @@ constexpr std::chrono::seconds kStatusInterval{10};
 constexpr size_t kMaxPending = 100000;
 // A slot a just-killed predecessor still holds is released within moments: wait this long.
 constexpr std::chrono::seconds kSlotBusyWait{5};
+// How long Start waits for the stream to catch up with the log's end as of the start.
+constexpr std::chrono::seconds kCatchUpWait{30};
 // Seqs acknowledged before their change arrived (an earlier process applied them) are kept at
 // most this many; beyond, they are forgotten and those changes delivered again (harmless).
 constexpr size_t kMaxPreacked = 1000000;
@@ -252,6 +254,20 @@ Status LogicalStream::CreateSlot() {
 
 Status LogicalStream::Start() {
   RETURN_IF_ERROR(Connect());
+  // Where the log ends now (inserted, so an asynchronous commit is counted): Start returns once
+  // the stream delivered everything before it, so a reader that finds nothing right after a
+  // start (`concord run --once`) has really seen every change committed before.
+  Lsn target = 0;
+  {
+    // The simple protocol: a replication connection takes no other.
+    PgResult r(PQexec(conn_->raw(), "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn"));
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+      Status s = conn_->ErrorOf(r.get(), label_);
+      conn_.reset();
+      return s.WithContext(table_.context + ": starting logical replication");
+    }
+    target = std::strtoull(PQgetvalue(r.get(), 0, 0), nullptr, 10);
+  }
   // 0/0: from the slot's confirmed position. The publication name is a literal holding a list
   // of identifiers; ours are [a-z0-9_] only.
   const std::string sql = "START_REPLICATION SLOT " + QuoteIdent(slot_) +
@@ -284,6 +300,42 @@ Status LogicalStream::Start() {
   }
   copying_ = true;
   last_status_ = std::chrono::steady_clock::now();
+  return CatchUp(target);
+}
+
+Status LogicalStream::CatchUpTo(Lsn target, std::chrono::milliseconds within) {
+  if (!copying_) return Pump(0);  // starting catches up
+  if (keepalive_end_ >= target) return Status::Ok();
+  auto deadline = std::chrono::steady_clock::now() + within;
+  while (keepalive_end_ < target && unacked_ < kMaxPending &&
+         std::chrono::steady_clock::now() < deadline) {
+    RETURN_IF_ERROR(SendStatus(/*reply_requested=*/true));
+    Lsn before = keepalive_end_;
+    while (keepalive_end_ == before && unacked_ < kMaxPending &&
+           std::chrono::steady_clock::now() < deadline) {
+      RETURN_IF_ERROR(Pump(10));
+    }
+  }
+  return Status::Ok();
+}
+
+Status LogicalStream::CatchUp(Lsn target) {
+  // The server sends a transaction only once it decoded its commit, and says how far it has read
+  // only in keepalives: ask for one (a status update requesting a reply) until it reports the
+  // target, reading whatever comes before it. Bounded: a server slow to decode a huge backlog
+  // only delays the catching up to later reads.
+  auto deadline = std::chrono::steady_clock::now() + kCatchUpWait;
+  keepalive_end_ = 0;
+  while (keepalive_end_ < target && unacked_ < kMaxPending &&
+         std::chrono::steady_clock::now() < deadline) {
+    RETURN_IF_ERROR(SendStatus(/*reply_requested=*/true));
+    Lsn before = keepalive_end_;
+    auto ask_again = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    while (keepalive_end_ == before && unacked_ < kMaxPending &&
+           std::chrono::steady_clock::now() < ask_again) {
+      RETURN_IF_ERROR(Pump(20));
+    }
+  }
   return Status::Ok();
 }
 
@@ -310,6 +362,16 @@ Status LogicalStream::Broken(const Status& s) {
 void LogicalStream::Close() {
   if (conn_ == nullptr) return;
   if (copying_) {
+    // A transaction whose changes were all acknowledged may still wait for its commit message
+    // (in flight, or unread in the socket): read it, so the slot confirms that transaction now
+    // rather than deliver it again to the next process. Bounded: 1 s.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (!txns_.empty() && txns_.front().end_lsn == 0 && txns_.front().unacked == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      if (!Pump(50).ok()) return;
+    }
+  }
+  if (conn_ != nullptr && copying_) {
     if (flush_ > sent_flush_) SendStatus(false).IgnoreError();
     PQputCopyEnd(conn_->raw(), nullptr);
     PQflush(conn_->raw());
@@ -388,6 +450,7 @@ Status LogicalStream::Handle(const char* data, size_t size) {
     r.U(8);
     bool reply = r.U(1) != 0;
     received_ = std::max(received_, wal_end);
+    keepalive_end_ = std::max(keepalive_end_, wal_end);
     // Everything sent before the keepalive has been read; with nothing of it still waiting for
     // an acknowledgement, the slot may move up to here (past transactions of other tables, or
     // empty ones), so a quiet table does not hold back the server's WAL.

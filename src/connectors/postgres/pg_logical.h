@@ -131,6 +131,10 @@ class LogicalStream {
   // starts over from the slot's confirmed position).
   Status Pump(int64_t timeout_ms);
 
+  // Reads until the stream has delivered everything before WAL position `target` (a keepalive
+  // reported it), for at most `within`. Starts the stream when needed (which catches up itself).
+  Status CatchUpTo(Lsn target, std::chrono::milliseconds within);
+
   // The oldest `max` pending (unacknowledged) changes, without row images. Resets fresh().
   std::vector<SourceChange> Peek(size_t max);
   // Changes that arrived since the last Peek.
@@ -169,6 +173,7 @@ class LogicalStream {
 
   Status Connect();
   Status Start();
+  Status CatchUp(Lsn target);
   Status Handle(const char* data, size_t size);
   Status HandleChange(const PgOutputMessage& m, Lsn lsn);
   Result<Key> KeyOf(const PgOutputRelation& rel, const std::vector<PgOutputField>& tuple,
@@ -206,6 +211,7 @@ class LogicalStream {
   size_t fresh_ = 0;
 
   Lsn received_ = 0;
+  Lsn keepalive_end_ = 0;  // the newest WAL end a keepalive reported
   Lsn flush_ = 0;
   Lsn sent_flush_ = 0;
   std::chrono::steady_clock::time_point last_status_{};

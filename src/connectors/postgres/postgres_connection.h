@@ -113,6 +113,7 @@ class PostgresSource final : public Source {
     TableRef table;
     TableMeta meta;
     std::unique_ptr<LogicalStream> stream;
+    int64_t writes_seen = 0;  // the connection's writes() at the last catch-up
   };
   static bool IsLogical(const TableRef& t) { return t.capture == "logical"; }
   Status InstallLogical(const TableRef& t, std::string_view consumer);
@@ -216,6 +217,9 @@ class PostgresConnection final : public Connection {
   // the privilege to use origins it is OK for a table that no concord publication holds, and
   // PermissionDenied naming the grants for one that does.
   Status MarkOrigin(const TableRef& t, std::string_view origin);
+  // How many batches Apply wrote through this connection (for logical capture: its own writes
+  // come back through the stream, and a read that finds nothing waits for them first).
+  int64_t writes() const { return writes_; }
 
   // Transactions (simple protocol). Rollback is best-effort: it runs on error paths only.
   Status Begin(std::string_view mode = "");
@@ -257,6 +261,7 @@ class PostgresConnection final : public Connection {
   std::string database_;
   std::string session_origin_;  // the source whose replication origin this session has set
   bool origins_denied_ = false;  // this role may not use replication origins
+  int64_t writes_ = 0;
   // Whether a concord publication holds the table (quoted name → (answer, when asked)).
   std::map<std::string, std::pair<bool, int64_t>> logically_captured_;
   std::unique_ptr<PgConn> pg_;

@@ -270,6 +270,17 @@ Result<std::vector<SourceChange>> PostgresSource::ReadLogical(const TableRef& t,
   ASSIGN_OR_RETURN(LogicalCapture * lc, Logical(t, consumer));
   RETURN_IF_ERROR(lc->stream->Pump(0));
   std::vector<SourceChange> changes = lc->stream->Peek(max);
+  if (changes.empty() && lc->writes_seen != conn_->writes()) {
+    // This connection wrote since: those writes (echoes to skip, or changes another flow must
+    // see) are in the log but may not have come through the stream yet. Wait for them briefly,
+    // so that "nothing to read" means nothing committed before now (`concord run --once`).
+    lc->writes_seen = conn_->writes();
+    Result<PgResult> end = conn_->pg().Query("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn");
+    if (!end.ok()) return conn_->TableError(end.status(), t, Access::kRead);
+    RETURN_IF_ERROR(lc->stream->CatchUpTo(std::strtoull(PQgetvalue(end->get(), 0, 0), nullptr, 10),
+                                          std::chrono::milliseconds(1000)));
+    changes = lc->stream->Peek(max);
+  }
   if (changes.empty()) return changes;
   // Key + current image, as trigger capture: the row is read now, by key, so a TOASTed column
   // the stream did not send is there, and a change delivered again carries today's row.
@@ -341,6 +352,7 @@ Source::WakeUp PostgresSource::WaitLogical(int64_t timeout_ms) {
 // --- the sink's replication origin ---
 
 Status PostgresConnection::MarkOrigin(const TableRef& t, std::string_view origin) {
+  ++writes_;
   if (origin == session_origin_ || pg_->in_transaction()) return Status::Ok();
   auto denied = [&]() -> Status {
     ASSIGN_OR_RETURN(TableName name, ParseTableName(t.table, schema_));
