@@ -14,3 +14,11 @@ echo "## Normalize + validate, Lua filters and rules"
 echo
 echo "## concord check: MariaDB vs PostgreSQL"
 "$BUILD/bench/check_bench" "${CHECK_ROWS:-1000000}"
+echo
+echo "## MariaDB ↔ PostgreSQL (issue 3): snapshot vs COPY and pgloader, streaming"
+"$BUILD/bench/db_sync_bench" snapshot "${SNAPSHOT_ROWS:-1000000}" "${SNAPSHOT_BATCH:-5000}"
+# PG_CAPTURE=logical measures PostgreSQL logical decoding as the source instead of triggers.
+for direction in pg2my my2pg; do
+  "$BUILD/bench/db_sync_bench" stream "$direction" --capture "${PG_CAPTURE:-trigger}" \
+    --backlog "${BACKLOG:-200000}" --rate 1000 --seconds 10
+done
