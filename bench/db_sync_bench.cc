@@ -89,8 +89,15 @@ std::string FillSql(Backend b, int64_t from, int64_t to) {
          "(ARRAY['A','B','C'])[1 + s % 3] FROM generate_series(" + range + ") s";
 }
 
+// concord.yaml: the same table on both sides; `crm_capture` is the source's capture mode.
 std::string Config(const SystemDb& crm, const SystemDb& erp, const std::string& crm_capture,
-                   const std::string& erp_capture, const std::string& flow) {
+                   const std::string& flow) {
+  auto binding = [](const std::string& system, const std::string& capture) {
+    return "  " + system + ".customer:\n    table: accounts\n    key: account_no\n" +
+           "    capture: " + capture + "\n" +
+           "    fields: {code: account_no, name: account_name, phone: tel, email: email, "
+           "credit: credit, opened: opened, grade: grade}\n";
+  };
   return R"(version: 1
 state: sqlite:state.db
 systems:
@@ -108,20 +115,7 @@ entities:
       opened: {type: date}
       grade:  {type: enum, values: [A, B, C]}
 bindings:
-  crm.customer:
-    table: accounts
-    key: account_no
-    capture: )" + crm_capture + R"(
-    fields: {code: account_no, name: account_name, phone: tel, email: email, credit: credit,
-             opened: opened, grade: grade}
-  erp.customer:
-    table: accounts
-    key: account_no
-    capture: )" + erp_capture + R"(
-    fields: {code: account_no, name: account_name, phone: tel, email: email, credit: credit,
-             opened: opened, grade: grade}
-flows:
-  - )" + flow + "\n";
+)" + binding("crm", crm_capture) + binding("erp", "trigger") + "flows:\n  - " + flow + "\n";
 }
 
 // Peak resident set (VmHWM) of a running process, in MiB; 0 when it cannot be read.
@@ -189,7 +183,7 @@ int Snapshot(int64_t rows, int batch) {
 
   // concord.
   WriteFile(dir / "concord.yaml",
-            Config(*crm, *erp, "trigger", "trigger",
+            Config(*crm, *erp, "trigger",
                    "{entity: customer, from: crm, to: erp, max_batch_rows: " +
                        std::to_string(batch) + "}"));
   t = Clock::now();
@@ -238,7 +232,7 @@ int Stream(const StreamOptions& o) {
   // The capture mode is the PostgreSQL source's (MariaDB has trigger capture only).
   const std::string capture = o.pg_to_my ? o.capture : "trigger";
   WriteFile(dir / "concord.yaml",
-            Config(*crm, *erp, capture, "trigger",
+            Config(*crm, *erp, capture,
                    "{entity: customer, from: crm, to: erp, poll_interval_ms: 10, "
                    "max_batch_delay_ms: 0}"));
   // Installs capture (and copies the empty table).
