@@ -86,6 +86,15 @@ Code PgCodeForSqlstate(std::string_view s) {
   return Code::kInvalidArgument;
 }
 
+uint32_t Fnv1a(std::string_view s) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
 std::string QuoteIdent(std::string_view ident) {
   std::string out = "\"";
   for (char c : ident) {

@@ -102,6 +102,10 @@ class PgConn {
 // connection and no malloc/free, and for UTF-8 (the only client encoding concord uses) doubling
 // quotes is the whole rule.
 std::string QuoteIdent(std::string_view ident);
+
+// 32-bit FNV-1a: the short, stable hash in the names concord gives its own database objects
+// (capture functions, replication slots). Installed objects carry it, so it must never change.
+uint32_t Fnv1a(std::string_view s);
 // A string literal for DDL (trigger function bodies), which cannot take parameters. Only concord's
 // own names go through this, never record values. With a backslash the E'' form is used, which
 // reads the same whatever standard_conforming_strings the session that runs the body has.

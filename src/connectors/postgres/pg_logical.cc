@@ -28,15 +28,6 @@ constexpr std::chrono::seconds kCatchUpWait{30};
 // most this many; beyond, they are forgotten and those changes delivered again (harmless).
 constexpr size_t kMaxPreacked = 1000000;
 
-uint32_t Fnv1a(std::string_view s) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
-}
-
 class Reader {
  public:
   explicit Reader(std::string_view d) : d_(d) {}

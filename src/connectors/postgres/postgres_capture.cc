@@ -22,15 +22,6 @@ constexpr std::string_view kInstallLock = "SELECT pg_advisory_xact_lock(x'636f6e
 // (TRIGGER_TYPE_ROW | INSERT | DELETE | UPDATE; no BEFORE, INSTEAD or TRUNCATE bit).
 constexpr int kTriggerType = 1 | 4 | 8 | 16;
 
-uint32_t Fnv1a(std::string_view s) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
-}
-
 // "_concord_<table>_<8 hex digits of the qualified name>": unique per table (schema "a_b" with
 // table "c" and schema "a" with table "b_c" differ in the hash) and within NAMEDATALEN - 1 = 63
 // bytes, which PostgreSQL would otherwise silently truncate to.

@@ -79,6 +79,18 @@ std::string KeyCondition(const Shape& s) {
   return out;
 }
 
+// " ON CONFLICT (keys) DO UPDATE SET c = EXCLUDED.c, ..." (DO NOTHING when only keys are set).
+std::string OnConflictClause(const Shape& s) {
+  std::string sql = " ON CONFLICT (" + Names(s.keys) + ") DO ";
+  if (s.cols.empty()) return sql + "NOTHING";
+  sql += "UPDATE SET ";
+  for (size_t i = 0; i < s.cols.size(); ++i) {
+    std::string c = QuoteIdent(s.cols[i]->name);
+    sql += (i ? ", " : "") + c + " = EXCLUDED." + c;
+  }
+  return sql;
+}
+
 std::string ShapeSql(const TableMeta& meta, const Shape& s) {
   const std::string& table = meta.quoted;
   const std::string overriding = s.overriding ? " OVERRIDING SYSTEM VALUE" : "";
@@ -86,15 +98,8 @@ std::string ShapeSql(const TableMeta& meta, const Shape& s) {
   std::string all = Names(s.keys) + (nc ? ", " + Names(s.cols) : "");
   switch (s.kind) {
     case ShapeKind::kOnConflict: {
-      std::string sql = "INSERT INTO " + table + " (" + all + ")" + overriding + " VALUES (" +
-                        Params(1, nk + nc) + ") ON CONFLICT (" + Names(s.keys) + ") DO ";
-      if (nc == 0) return sql + "NOTHING";
-      sql += "UPDATE SET ";
-      for (size_t i = 0; i < nc; ++i) {
-        std::string c = QuoteIdent(s.cols[i]->name);
-        sql += (i ? ", " : "") + c + " = EXCLUDED." + c;
-      }
-      return sql;
+      return "INSERT INTO " + table + " (" + all + ")" + overriding + " VALUES (" +
+             Params(1, nk + nc) + ")" + OnConflictClause(s);
     }
     case ShapeKind::kUpdateThenInsert: {
       std::string set;
@@ -363,17 +368,9 @@ std::string MergeSql(const TableMeta& meta, const Shape& s, const std::string& t
   const size_t nk = s.keys.size(), nc = s.cols.size();
   std::string temp_cols;
   for (size_t i = 0; i < nk + nc; ++i) temp_cols += (i ? ", c" : "c") + std::to_string(i);
-  std::string sql = "INSERT INTO " + meta.quoted + " (" + Names(s.keys) +
-                    (nc ? ", " + Names(s.cols) : "") + ")" +
-                    (s.overriding ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + temp_cols +
-                    " FROM pg_temp." + temp + " ON CONFLICT (" + Names(s.keys) + ") DO ";
-  if (nc == 0) return sql + "NOTHING";
-  sql += "UPDATE SET ";
-  for (size_t i = 0; i < nc; ++i) {
-    std::string c = QuoteIdent(s.cols[i]->name);
-    sql += (i ? ", " : "") + c + " = EXCLUDED." + c;
-  }
-  return sql;
+  return "INSERT INTO " + meta.quoted + " (" + Names(s.keys) +
+         (nc ? ", " + Names(s.cols) : "") + ")" + (s.overriding ? " OVERRIDING SYSTEM VALUE" : "") +
+         " SELECT " + temp_cols + " FROM pg_temp." + temp + OnConflictClause(s);
 }
 
 // The ops to send: a key that appears more than once in the batch is sent once, with its last
