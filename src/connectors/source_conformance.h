@@ -10,7 +10,13 @@
 // ExpectReadChangedSinceOrdersByColumnThenKey: poll capture's read (Source::ReadChangedSince, a
 // keyset read ordered by the change column, then the key): the server orders and compares,
 // microseconds included, and a misspelt column is NotFound with a suggestion.
+//
+// ExpectFindByColumnAndCountRowsConform: the lookups `unique:` fields make (FindByColumn: every
+// holder of a value, with its key, over lists longer than one statement takes) and the row count
+// `concord profile` shows as its progress total (CountRows).
 #pragma once
+
+#include <algorithm>
 
 #include <functional>
 #include <string>
@@ -22,6 +28,48 @@
 #include "connectors/connector.h"
 
 namespace concord::testing {
+
+// `app` runs SQL as an application would; the table `holders` must not exist yet. `create` is the
+// dialect's CREATE TABLE holders (code text key, level text).
+inline void ExpectFindByColumnAndCountRowsConform(
+    Source* source, const std::function<void(const std::string&)>& app, const std::string& create) {
+  app(create);
+  const TableRef t{"holders", {"code"}, {"code", "level"}};
+  auto count = source->CountRows(t);
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  EXPECT_EQ(*count, 0);
+  app("INSERT INTO holders (code, level) VALUES ('C1', 'VIP'), ('C2', 'VIP'), "
+      "('C3', 'it''s; --\"x\" 😀'), ('C4', NULL)");
+  count = source->CountRows(t);
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  EXPECT_EQ(*count, 4);
+  EXPECT_FALSE(source->CountRows(TableRef{"no_such_table", {"code"}, {}}).ok());
+
+  auto found = [&](const std::vector<Value>& values) {
+    std::vector<std::string> out;
+    auto rows = source->FindByColumn(t, "level", values);
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    if (!rows.ok()) return out;
+    for (const Row& r : *rows) {
+      EXPECT_EQ(r.size(), 2u);  // the key and the column
+      out.push_back(r.at("code").ToString() + "=" + r.at("level").ToString());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  // Both holders of VIP; a hostile value is bound, never pasted; NULL is nobody's value.
+  EXPECT_EQ(found({Value::Text("VIP"), Value::Text("it's; --\"x\" 😀"), Value::Text("none")}),
+            (std::vector<std::string>{"C1=VIP", "C2=VIP", "C3=it's; --\"x\" 😀"}));
+  EXPECT_TRUE(found({}).empty());
+  // A list longer than one statement's, with padded lengths, finds each row once.
+  std::vector<Value> many;
+  for (int i = 0; i < 5000; ++i) many.push_back(Value::Text("x" + std::to_string(i)));
+  many.push_back(Value::Text("VIP"));
+  EXPECT_EQ(found(many), (std::vector<std::string>{"C1=VIP", "C2=VIP"}));
+  auto misspelt = source->FindByColumn(t, "levl", {Value::Text("VIP")});
+  ASSERT_FALSE(misspelt.ok());
+  EXPECT_THAT(misspelt.status().message(), ::testing::HasSubstr("levl"));
+}
 
 // `app` runs SQL as an application would; the table `memo` must not exist yet. `create` is the
 // dialect's CREATE TABLE memo (id integer key, name text, amount decimal(10,2)).

@@ -1562,4 +1562,10 @@ TEST_F(MysqlConnectorTest, BucketSumsMatchTheRowsAndMoveWithEveryChange) {
       "CREATE TABLE memo (id INT PRIMARY KEY, name TEXT, amount DECIMAL(10,2))");
 }
 
+TEST_F(MysqlConnectorTest, FindByColumnAndCountRows) {
+  concord::testing::ExpectFindByColumnAndCountRowsConform(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE holders (code VARCHAR(10) PRIMARY KEY, level VARCHAR(40))");
+}
+
 }  // namespace concord

@@ -1334,6 +1334,12 @@ TEST_F(PostgresConnectorTest, BucketSumsMatchTheRowsAndMoveWithEveryChange) {
       "CREATE TABLE memo (id integer PRIMARY KEY, name text, amount numeric(10,2))");
 }
 
+TEST_F(PostgresConnectorTest, FindByColumnAndCountRows) {
+  concord::testing::ExpectFindByColumnAndCountRowsConform(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE holders (code text PRIMARY KEY, level text)");
+}
+
 }  // namespace
 }  // namespace concord
 

@@ -790,7 +790,7 @@ TEST_F(SqliteConnectorTest, SnapshotChunksVisitEveryRowOnce) {
 
 // --- lookups by column (unique:) and row counts (profile) ---
 
-TEST_F(SqliteConnectorTest, FindByColumnReturnsEveryMatchWithTheKey) {
+TEST_F(SqliteConnectorTest, FindByColumnComparesWithTheColumnsAffinity) {
   App("INSERT INTO accounts VALUES ('C1', 'a', 'VIP'), ('C2', 'b', 'VIP'), ('C3', 'c', '17'), "
       "('C4', 'd', NULL)");
   auto rows = source()->FindByColumn(accounts_, "level", {Value::Text("VIP"), Value::Int(17)});
@@ -801,33 +801,9 @@ TEST_F(SqliteConnectorTest, FindByColumnReturnsEveryMatchWithTheKey) {
     found.push_back(r.at("account_no").text() + "=" + r.at("level").ToString());
   }
   std::sort(found.begin(), found.end());
-  // Both holders of VIP; 17 finds the text "17" (the column's affinity).
+  // Both holders of VIP; 17 finds the text "17" (the column's affinity). The rest is in
+  // FindByColumnAndCountRowsConform.
   EXPECT_EQ(found, (std::vector<std::string>{"C1=VIP", "C2=VIP", "C3=17"}));
-  // Lists longer than one statement's, and padded lengths, find each row once.
-  std::vector<Value> many;
-  for (int i = 0; i < 5000; ++i) many.push_back(Value::Text("x" + std::to_string(i)));
-  many.push_back(Value::Text("VIP"));
-  rows = source()->FindByColumn(accounts_, "level", many);
-  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-  EXPECT_EQ(rows->size(), 2u);
-  rows = source()->FindByColumn(accounts_, "level", {});
-  ASSERT_TRUE(rows.ok());
-  EXPECT_TRUE(rows->empty());
-  rows = source()->FindByColumn(accounts_, "levl", {Value::Text("VIP")});
-  ASSERT_FALSE(rows.ok());
-  EXPECT_NE(rows.status().message().find("levl"), std::string::npos) << rows.status().ToString();
-}
-
-TEST_F(SqliteConnectorTest, CountRows) {
-  auto n = source()->CountRows(accounts_);
-  ASSERT_TRUE(n.ok()) << n.status().ToString();
-  EXPECT_EQ(*n, 0);
-  App("INSERT INTO accounts VALUES ('C1', 'a', NULL), ('C2', 'b', NULL)");
-  n = source()->CountRows(accounts_);
-  ASSERT_TRUE(n.ok());
-  EXPECT_EQ(*n, 2);
-  n = source()->CountRows(TableRef{"nope", {"id"}, {}});
-  EXPECT_FALSE(n.ok());
 }
 
 }  // namespace
@@ -836,6 +812,12 @@ TEST_F(SqliteConnectorTest, BucketSumsMatchTheRowsAndMoveWithEveryChange) {
   concord::testing::ExpectBucketSumsConform(
       source(), [this](const std::string& sql) { App(sql); },
       "CREATE TABLE memo (id INTEGER PRIMARY KEY, name TEXT, amount NUMERIC)");
+}
+
+TEST_F(SqliteConnectorTest, FindByColumnAndCountRowsConform) {
+  concord::testing::ExpectFindByColumnAndCountRowsConform(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE holders (code TEXT PRIMARY KEY, level TEXT)");
 }
 
 }  // namespace concord
