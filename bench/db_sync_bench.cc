@@ -4,14 +4,14 @@
 // MakeSystemDb. Record: a customer of 7 columns (code, name, phone, e-mail, credit decimal(12,2),
 // date, grade), mapped to a dictionary entity (email validated, decimal at scale 2, date, enum).
 //
-//   db_sync_bench snapshot [rows=1000000] [max_batch_rows=5000]
+//   db_sync_bench snapshot [rows=1000000] [snapshot_batch_rows=5000]
 //       MariaDB → PostgreSQL initial copy of `rows` customers:
 //       - floor: PostgreSQL's own COPY of the same rows (exported from MariaDB to a file first,
 //         not timed), into a table with the same primary key — the limit;
 //       - pgloader (Debian package; installed with apt-get when missing) copying the table from
 //         MariaDB into an empty PostgreSQL database, as it does by default (create, copy, index);
 //       - `concord run --once` (capture installed, snapshot, mapping, validation, audit,
-//         checkpoint), with the flow's max_batch_rows; its peak RSS from wait4.
+//         checkpoint), with the flow's snapshot_batch_rows; its peak RSS from wait4.
 //   db_sync_bench stream <pg2my|my2pg> [--capture trigger|logical] [--backlog N] [--rate R]
 //                 [--seconds S]
 //       Trigger capture in real time (--capture sets the PostgreSQL source's mode, so pg2my
@@ -184,7 +184,7 @@ int Snapshot(int64_t rows, int batch) {
   // concord.
   WriteFile(dir / "concord.yaml",
             Config(*crm, *erp, "trigger",
-                   "{entity: customer, from: crm, to: erp, max_batch_rows: " +
+                   "{entity: customer, from: crm, to: erp, snapshot_batch_rows: " +
                        std::to_string(batch) + "}"));
   t = Clock::now();
   pid_t pid = StartConcord(dir.path(), {"run", "--once", "-q"}, dir / "run.log");
@@ -206,7 +206,7 @@ int Snapshot(int64_t rows, int batch) {
   std::printf("| pgloader (MariaDB → PostgreSQL) | %lld | %.2f | %.0f | %.0f%% | "
               "creates the table and its index |\n",
               (long long)pgl_rows, pgloader_s, rows / pgloader_s, 100 * floor_s / pgloader_s);
-  std::printf("| concord run --once, max_batch_rows %d | %lld | %.2f | %.0f | %.0f%% | "
+  std::printf("| concord run --once, snapshot_batch_rows %d | %lld | %.2f | %.0f | %.0f%% | "
               "CPU %.1f s, peak RSS %.0f MiB |\n",
               batch, (long long)rows, concord_s, rows / concord_s, 100 * floor_s / concord_s, cpu,
               ru.ru_maxrss / 1024.0);
@@ -307,7 +307,7 @@ int Stream(const StreamOptions& o) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
-    Die("usage: db_sync_bench snapshot [rows] [max_batch_rows] | stream pg2my|my2pg "
+    Die("usage: db_sync_bench snapshot [rows] [snapshot_batch_rows] | stream pg2my|my2pg "
         "[--capture trigger|logical] [--backlog N] [--rate R] [--seconds S]");
   }
   if (SharedPostgres() == nullptr || SharedMariadb() == nullptr) Die("cannot start the servers");

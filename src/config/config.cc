@@ -1180,6 +1180,7 @@ void Loader::ParseFlow(const YAML::Node& item, const std::string& path, FlowSpec
                        FlowLocs* locs) {
   const SectionDef& section = FlowSection();
   flow->max_batch_rows = section.Get("max_batch_rows").DefaultInt();
+  flow->snapshot_batch_rows = section.Get("snapshot_batch_rows").DefaultInt();
   flow->max_batch_delay_ms = section.Get("max_batch_delay_ms").DefaultInt();
   flow->poll_interval_ms = section.Get("poll_interval_ms").DefaultInt();
   flow->max_parent_wait_s = section.Get("max_parent_wait_s").DefaultInt();
@@ -1245,6 +1246,7 @@ void Loader::ParseFlow(const YAML::Node& item, const std::string& path, FlowSpec
       auto v = Int(k, kpath, def);
       if (!v) continue;
       if (k.key == "max_batch_rows") flow->max_batch_rows = *v;
+      if (k.key == "snapshot_batch_rows") flow->snapshot_batch_rows = *v;
       if (k.key == "max_batch_delay_ms") flow->max_batch_delay_ms = *v;
       if (k.key == "poll_interval_ms") flow->poll_interval_ms = *v;
       if (k.key == "max_parent_wait_s") flow->max_parent_wait_s = *v;

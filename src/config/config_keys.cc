@@ -440,6 +440,15 @@ const SectionDef& FlowSection() {
            .min = 1,
            .max = 100000,
            .doc = "Most changes applied in one target transaction."},
+          {.name = "snapshot_batch_rows",
+           .type = "integer",
+           .default_value = "5000",
+           .min = 1,
+           .max = 100000,
+           .doc = "Initial copy: rows read and written (in one target transaction) per step. "
+                  "Larger than max_batch_rows because each step has a fixed cost — a read, a "
+                  "look at the target's rows, a write, a state commit (bench/RESULTS.md: 1M rows "
+                  "MariaDB→PostgreSQL 3.1× faster at 5,000 than at 500)."},
           {.name = "max_batch_delay_ms",
            .type = "integer",
            .default_value = "200",

@@ -858,6 +858,7 @@ TEST(ConfigTest, FlowDefaultsMatchTheDeclaredSpec) {
   FlowSpec flow;
   const SectionDef& s = FlowSection();
   EXPECT_EQ(flow.max_batch_rows, s.Get("max_batch_rows").DefaultInt());
+  EXPECT_EQ(flow.snapshot_batch_rows, s.Get("snapshot_batch_rows").DefaultInt());
   EXPECT_EQ(flow.max_batch_delay_ms, s.Get("max_batch_delay_ms").DefaultInt());
   EXPECT_EQ(flow.poll_interval_ms, s.Get("poll_interval_ms").DefaultInt());
   EXPECT_EQ(flow.max_parent_wait_s, s.Get("max_parent_wait_s").DefaultInt());

@@ -215,7 +215,7 @@ Result<int64_t> FlowRunner::SnapshotStep() {
     after = std::move(k);
   }
   auto rows = src->source()->ReadChunk(from_->table(), after,
-                                       static_cast<size_t>(flow_.max_batch_rows));
+                                       static_cast<size_t>(flow_.snapshot_batch_rows));
   if (!rows.ok()) {
     pool_->Drop(flow_.from);
     return rows.status();

@@ -359,6 +359,22 @@ TEST_F(FlowRunnerTest, ChildGoesToDlqAfterMaxParentWait) {
   EXPECT_EQ(OpenDlq(kOrderFlow), 0);
 }
 
+// The initial copy reads and writes snapshot_batch_rows rows per step (not max_batch_rows: a
+// step's fixed cost makes large copies want larger steps), then turns to streaming.
+TEST_F(FlowRunnerTest, InitialCopyStepsBySnapshotBatchRows) {
+  crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
+             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL);");
+  Load("  - {entity: customer, from: crm, to: erp, max_batch_rows: 1, snapshot_batch_rows: 2}\n");
+  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  EXPECT_EQ(StepOk(kCustomerFlow), 1);
+  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\nC5|E\n");
+  StepOk(kCustomerFlow);
+  auto cp = state_->GetCheckpoint(kCustomerFlow);
+  ASSERT_TRUE(cp.ok());
+  EXPECT_EQ(cp->phase, "streaming");
+}
+
 // (c) max_batch_delay_ms: a partial batch waits for the delay (measured from when it was first
 // seen) unless flushed; a full batch goes at once.
 TEST_F(FlowRunnerTest, PartialBatchWaitsForMaxBatchDelay) {

@@ -313,8 +313,8 @@ bindings:
     key: cust_code)" + std::string(erp_logical_ ? "\n    capture: logical" : "") + R"(
     fields: {code: cust_code, name: cust_name, phone: mobile, balance: balance}
 flows:
-  - {entity: customer, from: crm, to: erp, max_batch_rows: 100, max_batch_delay_ms: 0, poll_interval_ms: 20}
-  - {entity: customer, from: erp, to: crm, max_batch_rows: 100, max_batch_delay_ms: 0, poll_interval_ms: 20}
+  - {entity: customer, from: crm, to: erp, max_batch_rows: 100, snapshot_batch_rows: 100, max_batch_delay_ms: 0, poll_interval_ms: 20}
+  - {entity: customer, from: erp, to: crm, max_batch_rows: 100, snapshot_batch_rows: 100, max_batch_delay_ms: 0, poll_interval_ms: 20}
 )");
   crm_->work.Seed(500);
   erp_->work.Seed(500);
