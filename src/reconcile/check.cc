@@ -486,7 +486,9 @@ class Checker {
     }
     out->info.buckets = out->buckets;
     out->totals.rows = static_cast<int64_t>(out->entries.size());
-    ForEachMemoEntry(*out, [&](const Entry&) { ++out->totals.rows; });
+    for (uint32_t b = 0; out->info.memo && b < out->buckets; ++b) {
+      if (!out->read[b]) out->totals.rows += static_cast<int64_t>(out->memo[b].entries.size());
+    }
     AmountSums sums;
     for (const MemoBucket& b : out->memo) MergeAmounts(b.sums, &sums);
     FinishAmounts(*entity_, sums, &out->totals);
