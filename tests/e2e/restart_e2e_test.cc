@@ -5,13 +5,16 @@
 // changes logged just before the stop wait in its changelog) and the target of the other (the
 // other side's changes pile up as a backlog). concord must notice (its log says it is retrying),
 // retry with backoff, drain the backlog once the server is back, and end with nothing lost or
-// doubled — the crash test's checks (stream_scenario.h).
+// doubled — the crash test's checks (stream_scenario.h). A second test starts `concord run`
+// while one server is already down: the run must keep retrying, not exit, and drain the backlog
+// when the server comes up.
 //
 // The stop is a clean shutdown (the test servers run with fsync off; a crash of the server would
 // lose commits it acknowledged, which is not what this test is about: concord's crashes are the
 // crash test's). Environment: CONCORD_RESTART_CHANGES (default 6000, written at 500/s),
 // CONCORD_RESTART_DOWN_MS (default 4000), CONCORD_CRASH_SEED (default: random, printed).
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <iostream>
 #include <random>
@@ -42,6 +45,20 @@ class RestartTest : public ::testing::TestWithParam<Backend> {
                                                : SharedMariadb()->Restart(&error);
     ASSERT_TRUE(ok) << error;
   }
+  // After the outage: the writer finishes, the backlog drains, a stop exits 0, the log shows the
+  // outage was noticed and recovered from, and nothing was lost or doubled.
+  static void DrainStopAndVerify(StreamScenario& scenario, pid_t pid, int64_t consumed_before) {
+    scenario.JoinWriter();
+    bool drained = WaitFor([&] { return scenario.Converged(); }, 300000);
+    kill(pid, SIGTERM);
+    EXPECT_EQ(WaitExit(pid), 0) << "a requested stop exits 0";
+    std::string log = ReadFile(scenario.log());
+    ASSERT_TRUE(drained) << "the backlog did not drain after the server came back\n" << log;
+    EXPECT_NE(log.find("retrying in"), std::string::npos) << "the outage went unnoticed\n" << log;
+    EXPECT_NE(log.find("recovered"), std::string::npos) << log;
+    EXPECT_GT(scenario.Consumed(), consumed_before);
+    scenario.Verify();
+  }
 };
 
 TEST_P(RestartTest, ServerStoppedMidStreamNothingLostNothingDoubled) {
@@ -69,16 +86,34 @@ TEST_P(RestartTest, ServerStoppedMidStreamNothingLostNothingDoubled) {
   std::cout << "server down for " << down_ms << " ms; " << at_stop - synced
             << " changes consumed by `concord run` before the stop\n";
 
-  scenario.JoinWriter();
-  bool drained = WaitFor([&] { return scenario.Converged(); }, 300000);
-  kill(pid, SIGTERM);
-  EXPECT_EQ(WaitExit(pid), 0) << "a requested stop exits 0";
-  std::string log = ReadFile(scenario.log());
-  ASSERT_TRUE(drained) << "the backlog did not drain after the restart\n" << log;
-  EXPECT_NE(log.find("retrying in"), std::string::npos) << "the outage went unnoticed\n" << log;
-  EXPECT_NE(log.find("recovered"), std::string::npos) << log;
-  EXPECT_GT(scenario.Consumed(), at_stop);
-  scenario.Verify();
+  DrainStopAndVerify(scenario, pid, at_stop);
+}
+
+// Down at start: `concord run` starts while one server is stopped. It must not exit: it warns,
+// retries with backoff while the other side's changes pile up, and drains them once the server
+// is back.
+TEST_P(RestartTest, ServerDownAtStartBacklogDrainsWhenItReturns) {
+  const int total_changes = EnvInt("CONCORD_RESTART_CHANGES", 6000) / 2;
+  const int down_ms = EnvInt("CONCORD_RESTART_DOWN_MS", 4000);
+  const uint32_t seed = SeedFromEnv();
+  StreamScenario scenario(Backend::kPostgres, Backend::kMysql, total_changes, seed);
+  SystemDb& stopped = GetParam() == Backend::kPostgres ? scenario.crm() : scenario.erp();
+  scenario.InitialSync();
+  const int64_t synced = scenario.Consumed();
+  scenario.Hold(stopped);
+  StopServer();
+  scenario.StartWriter(500);
+  pid_t pid = StartConcord(scenario.dir(), {"run"}, scenario.log());
+  ASSERT_GT(pid, 0);
+  SleepMs(down_ms);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0)
+      << "concord run exited while a server was down\n" << ReadFile(scenario.log());
+  EXPECT_TRUE(scenario.writing()) << "the other side kept changing while the server was down";
+  RestartServer();
+  scenario.Release(stopped);
+
+  DrainStopAndVerify(scenario, pid, synced);
 }
 
 INSTANTIATE_TEST_SUITE_P(StoppedServer, RestartTest,
