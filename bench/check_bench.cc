@@ -106,11 +106,13 @@ int main(int argc, char** argv) {
      "t.credit_limit, t.opened, t.level)::text, 1)) FROM customers AS t GROUP BY b");
   double sums_pg = Seconds(t);
   t = std::chrono::steady_clock::now();
-  const std::string row_text =
+  const std::string quoted_text =
       "CONCAT_WS(0x1f, QUOTE(t.account_no), QUOTE(t.account_name), QUOTE(t.tel), QUOTE(t.email), "
       "QUOTE(t.credit), QUOTE(t.opened), QUOTE(t.grade))";
+  const std::string plain_text =
+      "CONCAT_WS(0x1f, t.account_no, t.account_name, t.tel, t.email, t.credit, t.opened, t.grade)";
   my->Query("SELECT CRC32(CONCAT_WS(0x1f, QUOTE(t.account_no))) % 16384 AS b, COUNT(*), SUM(CRC32(" +
-                row_text + ")), SUM(CRC32C(" + row_text + ")) FROM crm.accounts AS t GROUP BY b",
+                quoted_text + ")), SUM(CRC32C(" + plain_text + ")) FROM crm.accounts AS t GROUP BY b",
             &error);
   if (!error.empty()) Die(error);
   double sums_my = Seconds(t);
