@@ -155,15 +155,18 @@ void Profiler::Accumulate(const Row& row, Mapped& m) {
     if (v != canonical.record.end()) Track(d, v->second, row, &key);
   }
   if (issues.empty() && m.broken.empty()) {
+    // A record repeating the value of one unique field or of several is one DLQ record.
+    bool repeats = false;
     for (DupField& d : uniques_) {
       auto v = canonical.record.find(d.field);
-      if (v != canonical.record.end()) Track(d, v->second, row, &key);
+      if (v != canonical.record.end()) repeats |= Track(d, v->second, row, &key);
     }
+    if (repeats) ++rows_with_issues_;
   }
 }
 
-void Profiler::Track(DupField& d, const Value& value, const Row& row, std::string* key) {
-  if (value.is_null() || (value.kind() == ValueKind::kText && value.text().empty())) return;
+bool Profiler::Track(DupField& d, const Value& value, const Row& row, std::string* key) {
+  if (value.is_null() || (value.kind() == ValueKind::kText && value.text().empty())) return false;
   auto key_of_row = [&]() -> const std::string& {
     if (key->empty()) *key = KeyOf(row);
     return *key;
@@ -171,13 +174,14 @@ void Profiler::Track(DupField& d, const Value& value, const Row& row, std::strin
   Dup& dup = d.seen[HashValue(value)];
   if (++dup.count == 1) {
     dup.first_key = key_of_row();
-    return;
+    return false;
   }
   if (dup.count == 2) {
     const FieldSpec* spec = mapper_.entity().Field(d.field);
     dup.shown = spec != nullptr && spec->personal ? DisplayValue(*spec, value) : value.ToString();
   }
   if (dup.more.size() + 1 < options_.keys_per_duplicate) dup.more.push_back(key_of_row());
+  return true;
 }
 
 void Profiler::ReportUnique(const DupField& d, ProfileReport* r) const {
@@ -202,7 +206,6 @@ void Profiler::ReportUnique(const DupField& d, ProfileReport* r) const {
     if (g.count > 2) message += " (" + std::to_string(g.count) + " records share it)";
     issues.examples.push_back({g.more.empty() ? g.first_key : g.more[0], g.shown, message});
   }
-  r->rows_with_issues += issues.count;
   for (FieldSummary& f : r->fields) {
     if (f.field != d.field) continue;
     f.failing_rows += issues.count;

@@ -105,7 +105,8 @@ class Profiler {
     std::unordered_map<uint64_t, Dup> seen;
   };
   // Counts `value` of `d` for the record of `row`; `*key` is its key, computed when first needed.
-  void Track(DupField& d, const Value& value, const Row& row, std::string* key);
+  // True when an earlier record already had the value.
+  bool Track(DupField& d, const Value& value, const Row& row, std::string* key);
   // The `unique:` failures of `d` into the field's summary of `r`.
   void ReportUnique(const DupField& d, ProfileReport* r) const;
 

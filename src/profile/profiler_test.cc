@@ -42,12 +42,17 @@ class ProfilerTest : public ::testing::Test {
            ("profiler_test_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
+    ASSERT_NO_FATAL_FAILURE(Load(kConfig, &spec_, &mapper_));
+  }
+  // `config` loaded, and a mapper of its crm.customer.
+  void Load(const std::string& config, std::unique_ptr<ConfigSpec>* spec,
+            std::unique_ptr<BindingMapper>* mapper) {
     std::vector<ConfigError> errors;
-    auto spec = LoadConfigString(kConfig, "concord.yaml", dir_.string(), &errors);
-    ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-    spec_ = std::make_unique<ConfigSpec>(std::move(*spec));
-    mapper_ = std::make_unique<BindingMapper>(spec_->entities.at("customer"),
-                                              spec_->bindings.at("crm.customer"));
+    auto loaded = LoadConfigString(config, "concord.yaml", dir_.string(), &errors);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    *spec = std::make_unique<ConfigSpec>(std::move(*loaded));
+    *mapper = std::make_unique<BindingMapper>((*spec)->entities.at("customer"),
+                                              (*spec)->bindings.at("crm.customer"));
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -68,6 +73,16 @@ class ProfilerTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<ConfigSpec> spec_;
   std::unique_ptr<BindingMapper> mapper_;
+  // The config with `unique: true` on phone and e-mail, and a mapper of crm.customer under it.
+  void UseUniquePhoneAndEmail() {
+    std::string config = kConfig;
+    config.replace(config.find("personal: true}"), 15, "personal: true, unique: true}");
+    config.replace(config.find("email:  {type: email}"), 21,
+                   "email:  {type: email, unique: true}");
+    Load(config, &unique_spec_, &unique_mapper_);
+  }
+  std::unique_ptr<ConfigSpec> unique_spec_;
+  std::unique_ptr<BindingMapper> unique_mapper_;
 };
 
 TEST_F(ProfilerTest, CountsFillDistinctIssuesAndDuplicates) {
@@ -241,14 +256,8 @@ TEST_F(ProfilerTest, JsonAndTextCarryTheCounts) {
 }
 
 TEST_F(ProfilerTest, UniqueFieldDuplicatesAreFailures) {
-  std::string config = kConfig;
-  config.replace(config.find("personal: true}"), 15, "personal: true, unique: true}");
-  config.replace(config.find("email:  {type: email}"), 21, "email:  {type: email, unique: true}");
-  std::vector<ConfigError> errors;
-  auto spec = LoadConfigString(config, "concord.yaml", dir_.string(), &errors);
-  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  BindingMapper mapper(spec->entities.at("customer"), spec->bindings.at("crm.customer"));
-  Profiler p(mapper, {});
+  ASSERT_NO_FATAL_FAILURE(UseUniquePhoneAndEmail());
+  Profiler p(*unique_mapper_, {});
   // One number in three layouts (C1, C2, C5), another twice (C3, C6); C4 has the number too but
   // fails another rule, so a flow would never reach its unique check; one e-mail twice.
   p.AddRow(R("C1", "Alpha", "+86-138-1234-5678", "a@x.example", nullptr, nullptr));
@@ -274,6 +283,18 @@ TEST_F(ProfilerTest, UniqueFieldDuplicatesAreFailures) {
   EXPECT_EQ(email.issues[0].count, 1);  // C3 (A@x.EXAMPLE is another address: local parts differ)
   EXPECT_EQ(email.issues[0].examples[0].message, "a@x.example also belongs to C1");
   EXPECT_EQ(r.rows_with_issues, 1 + 3 + 1);  // C4's name, then the unique failures
+}
+
+TEST_F(ProfilerTest, ARecordRepeatingTwoUniqueFieldsIsOneRecordWithIssues) {
+  ASSERT_NO_FATAL_FAILURE(UseUniquePhoneAndEmail());
+  Profiler p(*unique_mapper_, {});
+  p.AddRow(R("C1", "Alpha", "+86-138-1234-5678", "a@x.example", nullptr, nullptr));
+  p.AddRow(R("C2", "Beta", "13812345678", "a@x.example", nullptr, nullptr));  // both repeat
+  p.AddRow(R("C3", "Gamma", "139 0000 1111", "a@x.example", nullptr, nullptr));  // e-mail only
+  ProfileReport r = p.Finish();
+  EXPECT_EQ(F(r, "phone").failing_rows, 1);
+  EXPECT_EQ(F(r, "email").failing_rows, 2);
+  EXPECT_EQ(r.rows_with_issues, 2);  // C2 once, though it fails two fields; C3
 }
 
 }  // namespace
