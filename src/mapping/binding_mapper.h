@@ -7,6 +7,7 @@
 // ConfigSpec, which must outlive it.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -83,8 +84,18 @@ class BindingMapper {
   std::vector<BindingFormat> formats_;
   std::vector<std::string> format_errors_;
 
+  // ToCanonical's plan, resolved once here rather than per record: the mappings in the order of
+  // their canonical field names (stable, so the first mapping of a field still wins), which lets
+  // each value be appended at the end of the record's tree; and in the order of their column
+  // names, which lets one walk of the row (itself sorted) find every column.
+  std::vector<uint32_t> by_field_;
+  std::vector<uint32_t> by_column_;
+
   // Canonical → system value of mapping `i`.
   Result<Value> ToSystem(size_t i, const Value& v) const;
+  // One mapping of ToCanonical: `raw` is the row's value of its column (nullptr: missing). Adds
+  // the field to `record` (at its end) or returns false with `*issue` set.
+  bool MapField(size_t i, const Value* raw, Record* record, FieldIssue* issue) const;
 };
 
 }  // namespace concord

@@ -93,8 +93,12 @@ Result<Value> NormalizePhone(const FieldSpec& field, const Value& raw, const Com
   // answer them; whatever it is not sure of, libphonenumber decides.
   // Its answer is kept only when it reads back as itself (see below); otherwise libphonenumber
   // decides and refuses it.
-  if (auto e164 = PhoneE164FastPath(view, region)) {
-    if (PhoneE164FastPath(*e164, kNoRegion) == e164) return Value::Text(std::move(*e164));
+  // The fast path says when that holds without reading it again (most numbers).
+  bool reads_back = false;
+  if (auto e164 = PhoneE164FastPath(view, region, &reads_back)) {
+    if (reads_back || PhoneE164FastPath(*e164, kNoRegion) == e164) {
+      return Value::Text(std::move(*e164));
+    }
   }
   if (text.data() != view.data()) text = std::string(view);
   PhoneNumber number;

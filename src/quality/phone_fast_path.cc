@@ -276,7 +276,9 @@ const Plan& ThePlan() {
 
 }  // namespace
 
-std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::string& region) {
+std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::string& region,
+                                             bool* reads_back) {
+  if (reads_back != nullptr) *reads_back = false;
   // ExtractPossibleNumber, IsViablePhoneNumber, MaybeStripExtension and Normalize reduce these
   // shapes to their digits: the number starts at the first '+' or digit, the separators are
   // libphonenumber's punctuation, and without letters, '#', ',', ';', '~', '/' or 'x' no
@@ -338,14 +340,21 @@ std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::s
   if (national.size() < 2) return std::nullopt;  // TOO_SHORT_NSN
 
   // MaybeStripNationalPrefixAndCarrierCode, and ParseHelper's check of what is left.
+  bool stripped = false;
   if (metadata->national_prefix != nullptr) {
     size_t prefix = 0;
-    if (MatchesAtStart(*metadata->national_prefix, national, &prefix)) {
+    // Whether it matches at all first: without a submatch RE2 answers that from its DFA, and most
+    // numbers have no national prefix.
+    if (MatchesAtStart(*metadata->national_prefix, national) &&
+        MatchesAtStart(*metadata->national_prefix, national, &prefix)) {
       if (metadata->has_transform_rule) return std::nullopt;
-      std::string_view stripped = national.substr(prefix);
+      std::string_view rest = national.substr(prefix);
       const bool keep =
-          metadata->general.PatternMatches(national) && !metadata->general.PatternMatches(stripped);
-      if (!keep && !metadata->LengthRefusesStripping(stripped.size())) national = stripped;
+          metadata->general.PatternMatches(national) && !metadata->general.PatternMatches(rest);
+      if (!keep && !metadata->LengthRefusesStripping(rest.size()) && prefix > 0) {
+        national = rest;
+        stripped = true;
+      }
     }
   }
   if (national.size() < 2 || national.size() > kMaxNsn) return std::nullopt;
@@ -374,6 +383,22 @@ std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::s
   std::string e164 = "+" + std::to_string(code);
   e164.append(national);
   if (e164.size() > 16) return std::nullopt;  // the caller refuses it, with its message
+  if (reads_back != nullptr) {
+    // Read again, the E.164 takes the '+' branch: its digits are those of `code` and `national`.
+    // That reading finds `code` again unless a shorter prefix of it is a calling code too; it then
+    // decides stripping on the same `national` with the code's main region, and when that is the
+    // region decided on here and nothing was stripped, every later step sees what this call saw
+    // and gives the same answer.
+    bool same = !stripped && cc->regions.front()->Get() == metadata;
+    const std::string_view code_digits = std::string_view(e164).substr(1, e164.size() - 1 -
+                                                                          national.size());
+    for (size_t i = 1; same && i < code_digits.size(); ++i) {
+      int candidate = 0;
+      for (size_t k = 0; k < i; ++k) candidate = candidate * 10 + (code_digits[k] - '0');
+      same = plan.ForCode(candidate) == nullptr;
+    }
+    *reads_back = same;
+  }
   return e164;
 }
 

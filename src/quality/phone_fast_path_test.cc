@@ -38,17 +38,25 @@ struct Tally {
   size_t inputs = 0;
   size_t fast = 0;       // answered by the fast path
   size_t reference = 0;  // accepted by libphonenumber
+  size_t reads_back = 0;  // answered with reads_back (the read-back skipped)
 };
 
-// Fails the test when the fast path answers differently from libphonenumber.
+// Fails the test when the fast path answers differently from libphonenumber, or says its answer
+// reads back as itself when it does not.
 void Compare(const std::string& text, const std::string& region, Tally* tally) {
   ++tally->inputs;
-  auto fast = PhoneE164FastPath(text, region);
+  bool reads_back = false;
+  auto fast = PhoneE164FastPath(text, region, &reads_back);
+  EXPECT_EQ(fast, PhoneE164FastPath(text, region)) << text;
   auto reference = Reference(text, region);
   tally->reference += reference.has_value();
   if (!fast) return;
   ++tally->fast;
   EXPECT_EQ(fast, reference) << "input \"" << text << "\", region " << region;
+  if (reads_back) {
+    ++tally->reads_back;
+    EXPECT_EQ(PhoneE164FastPath(*fast, "ZZ"), fast) << "input \"" << text << "\", region " << region;
+  }
 }
 
 std::string Digits(const std::string& s) {
@@ -75,6 +83,15 @@ TEST(PhoneFastPathTest, CommonShapesTakeIt) {
     EXPECT_EQ(Reference(in, "CN"), std::optional<std::string>(out)) << in;
   }
   EXPECT_EQ(PhoneE164FastPath("+86 138 1234 5678", "ZZ"), "+8613812345678");
+  // Mobile numbers, with or without +86, need no second reading; a stripped trunk prefix does.
+  for (const char* in : {"+86-138-1234-5678", "13912345678", "+1 650-253-0000"}) {
+    bool reads_back = false;
+    EXPECT_TRUE(PhoneE164FastPath(in, "CN", &reads_back).has_value()) << in;
+    EXPECT_TRUE(reads_back) << in;
+  }
+  bool reads_back = true;
+  EXPECT_TRUE(PhoneE164FastPath("(0755) 8888 1234", "CN", &reads_back).has_value());
+  EXPECT_FALSE(reads_back);
 }
 
 TEST(PhoneFastPathTest, DeclinesWhatItDoesNotModel) {
@@ -158,6 +175,7 @@ TEST(PhoneFastPathTest, AgreesWithLibphonenumberOnEveryExampleNumber) {
   }
   // Most valid numbers are answered fast; a fast path that answered nothing would agree trivially.
   EXPECT_GT(tally.fast, tally.reference / 2) << tally.inputs << " inputs";
+  EXPECT_GT(tally.reads_back, tally.fast / 2) << tally.fast << " answered";
 }
 
 TEST(PhoneFastPathTest, AgreesWithLibphonenumberOnChineseLayouts) {
@@ -206,6 +224,7 @@ TEST(PhoneFastPathTest, AgreesWithLibphonenumberOnChineseLayouts) {
     Compare(text, kRegions[rng() % 5], &tally);
   }
   EXPECT_GT(tally.fast, tally.reference / 2) << tally.inputs << " inputs";
+  EXPECT_GT(tally.reads_back, tally.fast / 2) << tally.fast << " answered";
 }
 
 TEST(PhoneFastPathTest, AgreesWithLibphonenumberOnRandomText) {
