@@ -4,14 +4,16 @@
 // MakeSystemDb. Record: a customer of 7 columns (code, name, phone, e-mail, credit decimal(12,2),
 // date, grade), mapped to a dictionary entity (email validated, decimal at scale 2, date, enum).
 //
-//   db_sync_bench snapshot [rows=1000000] [snapshot_batch_rows=5000]
-//       MariaDB → PostgreSQL initial copy of `rows` customers:
+//   db_sync_bench snapshot [rows=1000000] [snapshot_batch_rows=5000] [--concord-only]
+//       MariaDB → PostgreSQL initial copy of `rows` customers (--concord-only: concord alone,
+//       to iterate on it; the table then has no COPY and pgloader rows):
 //       - floor: PostgreSQL's own COPY of the same rows (exported from MariaDB to a file first,
 //         not timed), into a table with the same primary key — the limit;
 //       - pgloader (Debian package; installed with apt-get when missing) copying the table from
 //         MariaDB into an empty PostgreSQL database, as it does by default (create, copy, index);
 //       - `concord run --once` (capture installed, snapshot, mapping, validation, audit,
-//         checkpoint), with the flow's snapshot_batch_rows; its peak RSS from wait4.
+//         checkpoint), with the flow's snapshot_batch_rows; its peak RSS from wait4, and the
+//         stage times it logs when the copy completes (read, resolve, apply, commit).
 //   db_sync_bench stream <pg2my|my2pg> [--capture trigger|logical] [--backlog N] [--rate R]
 //                 [--seconds S]
 //       Trigger capture in real time (--capture sets the PostgreSQL source's mode, so pg2my
@@ -34,6 +36,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -133,7 +136,7 @@ void Shell(const std::string& cmd, const std::string& what) {
   if (std::system(cmd.c_str()) != 0) Die(what + " failed: " + cmd);
 }
 
-int Snapshot(int64_t rows, int batch) {
+int Snapshot(int64_t rows, int batch, bool concord_only) {
   TempDir dir;
   auto crm = MakeSystemDb(Backend::kMysql, dir, "crm");
   auto erp = MakeSystemDb(Backend::kPostgres, dir, "erp");
@@ -151,35 +154,38 @@ int Snapshot(int64_t rows, int batch) {
   const std::string pg_url = SharedPostgres()->url();
   const std::string pg_base = pg_url.substr(0, pg_url.rfind('/') + 1);
   const std::string my = "mariadb --socket=" + SharedMariadb()->socket() + " -uroot ";
+  double floor_s = 0, pgloader_s = 0;
+  int64_t pgl_rows = 0;
+  if (!concord_only) {
+    // The floor: PostgreSQL's COPY of the same rows from a file (MariaDB's tab-separated export:
+    // the same text escapes as COPY's; no NULLs in these rows).
+    const std::string tsv = dir / "accounts.tsv";
+    Shell(my + "-B -N --raw -e 'SELECT * FROM accounts ORDER BY account_no' " + crm_name + " > " +
+              tsv,
+          "export");
+    const std::string floor_name = floor_db->Query("SELECT current_database()")[0][0];
+    t = Clock::now();
+    Shell("psql -q '" + pg_base + floor_name + "' -c \"\\copy accounts FROM '" + tsv + "'\"",
+          "COPY");
+    floor_s = Seconds(t);
+    if (floor_db->Int("SELECT count(*) FROM accounts") != rows) Die("COPY lost rows");
 
-  // The floor: PostgreSQL's COPY of the same rows from a file (MariaDB's tab-separated export:
-  // the same text escapes as COPY's; no NULLs in these rows).
-  const std::string tsv = dir / "accounts.tsv";
-  Shell(my + "-B -N --raw -e 'SELECT * FROM accounts ORDER BY account_no' " + crm_name + " > " +
-            tsv,
-        "export");
-  const std::string floor_name = floor_db->Query("SELECT current_database()")[0][0];
-  t = Clock::now();
-  Shell("psql -q '" + pg_base + floor_name + "' -c \"\\copy accounts FROM '" + tsv + "'\"",
-        "COPY");
-  double floor_s = Seconds(t);
-  if (floor_db->Int("SELECT count(*) FROM accounts") != rows) Die("COPY lost rows");
-
-  // pgloader, MariaDB → PostgreSQL, its defaults (it creates the table and its index).
-  double pgloader_s = 0;
-  if (std::system("command -v pgloader > /dev/null") != 0) {
-    std::fprintf(stderr, "pgloader is missing: installing the Debian package\n");
-    Shell("apt-get install -y pgloader > " + (dir / "apt.log") + " 2>&1", "apt-get install pgloader");
+    // pgloader, MariaDB → PostgreSQL, its defaults (it creates the table and its index).
+    if (std::system("command -v pgloader > /dev/null") != 0) {
+      std::fprintf(stderr, "pgloader is missing: installing the Debian package\n");
+      Shell("apt-get install -y pgloader > " + (dir / "apt.log") + " 2>&1",
+            "apt-get install pgloader");
+    }
+    const std::string pgl_name = pgl_db->Query("SELECT current_database()")[0][0];
+    t = Clock::now();
+    Shell("pgloader --quiet mysql://root@127.0.0.1:" + std::to_string(SharedMariadb()->port()) +
+              "/" + crm_name + " '" + pg_base + pgl_name + "' > " + (dir / "pgloader.log") +
+              " 2>&1",
+          "pgloader (log: " + (dir / "pgloader.log") + ")");
+    pgloader_s = Seconds(t);
+    pgl_rows = pgl_db->Int("SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE relname "
+                           "= 'accounts'");
   }
-  const std::string pgl_name = pgl_db->Query("SELECT current_database()")[0][0];
-  t = Clock::now();
-  Shell("pgloader --quiet mysql://root@127.0.0.1:" + std::to_string(SharedMariadb()->port()) +
-            "/" + crm_name + " '" + pg_base + pgl_name + "' > " + (dir / "pgloader.log") +
-            " 2>&1",
-        "pgloader (log: " + (dir / "pgloader.log") + ")");
-  pgloader_s = Seconds(t);
-  int64_t pgl_rows = pgl_db->Int("SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE relname "
-                                 "= 'accounts'");
 
   // concord.
   WriteFile(dir / "concord.yaml",
@@ -187,7 +193,7 @@ int Snapshot(int64_t rows, int batch) {
                    "{entity: customer, from: crm, to: erp, snapshot_batch_rows: " +
                        std::to_string(batch) + "}"));
   t = Clock::now();
-  pid_t pid = StartConcord(dir.path(), {"run", "--once", "-q"}, dir / "run.log");
+  pid_t pid = StartConcord(dir.path(), {"run", "--once"}, dir / "run.log");
   int status = 0;
   rusage ru{};
   wait4(pid, &status, 0, &ru);
@@ -200,15 +206,26 @@ int Snapshot(int64_t rows, int batch) {
   double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
                (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 
+  std::string log = concord::e2e::ReadFile(dir / "run.log");
+  size_t stages = log.find("initial copy complete");
+  if (stages != std::string::npos) {
+    std::fprintf(stderr, "concord: %s\n",
+                 log.substr(stages, log.find('\n', stages) - stages).c_str());
+  }
   std::printf("| what | rows | seconds | rows/s | vs COPY | notes |\n|---|---:|---:|---:|---:|---|\n");
-  std::printf("| floor: PostgreSQL COPY from a file | %lld | %.2f | %.0f | 100%% | psql \\copy |\n",
-              (long long)rows, floor_s, rows / floor_s);
-  std::printf("| pgloader (MariaDB → PostgreSQL) | %lld | %.2f | %.0f | %.0f%% | "
-              "creates the table and its index |\n",
-              (long long)pgl_rows, pgloader_s, rows / pgloader_s, 100 * floor_s / pgloader_s);
-  std::printf("| concord run --once, snapshot_batch_rows %d | %lld | %.2f | %.0f | %.0f%% | "
+  if (!concord_only) {
+    std::printf(
+        "| floor: PostgreSQL COPY from a file | %lld | %.2f | %.0f | 100%% | psql \\copy |\n",
+        (long long)rows, floor_s, rows / floor_s);
+    std::printf("| pgloader (MariaDB → PostgreSQL) | %lld | %.2f | %.0f | %.0f%% | "
+                "creates the table and its index |\n",
+                (long long)pgl_rows, pgloader_s, rows / pgloader_s, 100 * floor_s / pgloader_s);
+  }
+  const std::string vs_copy =
+      concord_only ? "n/a" : std::to_string(std::lround(100 * floor_s / concord_s)) + "%";
+  std::printf("| concord run --once, snapshot_batch_rows %d | %lld | %.2f | %.0f | %s | "
               "CPU %.1f s, peak RSS %.0f MiB |\n",
-              batch, (long long)rows, concord_s, rows / concord_s, 100 * floor_s / concord_s, cpu,
+              batch, (long long)rows, concord_s, rows / concord_s, vs_copy.c_str(), cpu,
               ru.ru_maxrss / 1024.0);
   return 0;
 }
@@ -312,8 +329,10 @@ int main(int argc, char** argv) {
   }
   if (SharedPostgres() == nullptr || SharedMariadb() == nullptr) Die("cannot start the servers");
   if (args[0] == "snapshot") {
+    bool concord_only = std::find(args.begin(), args.end(), "--concord-only") != args.end();
+    if (concord_only) args.erase(std::find(args.begin(), args.end(), "--concord-only"));
     return Snapshot(args.size() > 1 ? std::atoll(args[1].c_str()) : 1000000,
-                    args.size() > 2 ? std::atoi(args[2].c_str()) : 5000);
+                    args.size() > 2 ? std::atoi(args[2].c_str()) : 5000, concord_only);
   }
   if (args[0] != "stream" || args.size() < 2 || (args[1] != "pg2my" && args[1] != "my2pg")) {
     Die("unknown mode; usage: db_sync_bench snapshot ... | stream pg2my|my2pg ...");

@@ -1,6 +1,8 @@
 #include "engine/flow_runner.h"
 
 #include <algorithm>
+#include <chrono>
+#include <future>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -39,7 +41,10 @@ struct FlowRunner::Item {
   bool xref_from_changed = false;  // the source's xref entry must be written
   std::optional<Row> target_row;
   Record target_canon;
-  std::set<std::string> write_fields;
+  // The fields written: the flow's carried fields (WriteFields), or these when a conflict rule
+  // held some back (narrowed). Most records write them all: no copy per record then.
+  bool narrowed = false;
+  std::set<std::string> narrowed_fields;
   Row reference_columns;           // reference columns translated through the xref
   std::optional<ConflictEntry> conflict;
   std::set<std::string> held_fields;  // contested fields not written (conflict rule)
@@ -59,6 +64,10 @@ struct FlowRunner::Item {
 namespace {
 
 constexpr size_t kMaxLatencySamples = 4096;
+
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 std::string RecordJson(const EntitySpec& entity, const Record& record) {
   nlohmann::json j = nlohmann::json::object();
@@ -214,23 +223,68 @@ Result<int64_t> FlowRunner::SnapshotStep() {
     ASSIGN_OR_RETURN(Key k, DecodeKey(cp.snapshot_after_key));
     after = std::move(k);
   }
-  auto rows = src->source()->ReadChunk(from_->table(), after,
-                                       static_cast<size_t>(flow_.snapshot_batch_rows));
-  if (!rows.ok()) {
-    pool_->Drop(flow_.from);
-    return rows.status();
+  Source* source = src->source();
+  const size_t chunk = static_cast<size_t>(flow_.snapshot_batch_rows);
+  std::vector<Row> rows;
+  if (prefetched_ && prefetched_->after_key == cp.snapshot_after_key) {
+    rows = std::move(prefetched_->rows);
+  } else {
+    auto read_started = std::chrono::steady_clock::now();
+    auto read = source->ReadChunk(from_->table(), after, chunk);
+    copy_times_.read_s += SecondsSince(read_started);
+    if (!read.ok()) {
+      pool_->Drop(flow_.from);
+      return read.status();
+    }
+    rows = std::move(*read);
   }
-  if (rows->empty()) {
+  prefetched_.reset();
+  if (rows.empty()) {
     cp.phase = "streaming";
     RETURN_IF_ERROR(state_->PutCheckpoint(cp));
-    log_->info("initial copy complete; streaming changes");
+    const CopyTimes& t = copy_times_;
+    log_->info("initial copy complete; streaming changes ({} rows this run; waited for the "
+               "source {:.2f} s; resolve {:.2f} s, apply {:.2f} s, commit {:.2f} s)",
+               t.rows, t.read_s, t.resolve_s, t.apply_s, t.commit_s);
     return 0;
   }
-  std::vector<Item> items = RowItems(*rows, /*snapshot=*/true);
+  if (cp.snapshot_after_key.empty()) copy_into_empty_ = contested_.empty() && TargetIsEmpty();
+  std::vector<Item> items = RowItems(rows, /*snapshot=*/true);
   std::string last_key = items.back().source_key_text;
   stats_.read += static_cast<int64_t>(items.size());
-  RETURN_IF_ERROR(ProcessItems(items, {}, last_key));
+  copy_times_.rows += static_cast<int64_t>(items.size());
+
+  // The next chunk is read on a second thread while this one is resolved, written and
+  // committed. The source connection is that thread's alone until it is joined below, before this
+  // step returns (the flow's own stages use the target and the state store; a flow's two systems
+  // are never one). The checkpoint moves only with the commit of this chunk; the rows read ahead
+  // are used by the next step only if the checkpoint then says they come next.
+  std::future<Result<std::vector<Row>>> next;
+  if (rows.size() == chunk) {
+    next = std::async(std::launch::async,
+                      [source, table = from_->table(), after = items.back().source_key, chunk] {
+                        return source->ReadChunk(table, after, chunk);
+                      });
+  }
+  skip_target_read_ = copy_into_empty_.value_or(false);
+  Status s = ProcessItems(items, {}, last_key);
+  skip_target_read_ = false;
+  if (next.valid()) {
+    auto wait_started = std::chrono::steady_clock::now();
+    Result<std::vector<Row>> ahead = next.get();
+    copy_times_.read_s += SecondsSince(wait_started);
+    // A failed read is left to the next step, which reads again and reports it.
+    if (s.ok() && ahead.ok()) prefetched_ = Prefetched{last_key, std::move(*ahead)};
+  }
+  RETURN_IF_ERROR(s);
   return static_cast<int64_t>(items.size());
+}
+
+bool FlowRunner::TargetIsEmpty() {
+  auto dst = pool_->Get(flow_.to);
+  if (!dst.ok() || (*dst)->source() == nullptr) return false;
+  auto rows = (*dst)->source()->ReadChunk(to_->table(), std::nullopt, 1);
+  return rows.ok() && rows->empty();
 }
 
 std::vector<FlowRunner::Item> FlowRunner::RowItems(std::vector<Row>& rows, bool snapshot) {
@@ -463,6 +517,10 @@ Result<std::map<std::string, std::string>> FlowRunner::RetryKeys(
   return out;
 }
 
+const std::set<std::string>& FlowRunner::WriteFields(const Item& item) const {
+  return item.narrowed ? item.narrowed_fields : carried_;
+}
+
 void FlowRunner::Reject(Item& item, const std::string& rule, const std::string& field,
                         const std::string& reason) {
   item.outcome = "dlq";
@@ -490,7 +548,7 @@ Result<Key> FlowRunner::CanonicalKeyForDeletedRow(const Key& source_key) {
 
 Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
   for (const FieldSpec& f : entity_->fields) {
-    if (f.type != FieldType::kReference || !item.write_fields.count(f.name)) continue;
+    if (f.type != FieldType::kReference || !WriteFields(item).count(f.name)) continue;
     auto it = item.canon.find(f.name);
     if (it == item.canon.end() || it->second.is_null()) continue;
     const EntitySpec* parent = nullptr;
@@ -673,7 +731,6 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
       }
     }
     if (!item.is_delete) {
-      item.write_fields = carried_;
       RETURN_IF_ERROR(ResolveReferences(item, sink));
       if (!item.park_reason.empty()) {
         item.outcome = "parked";
@@ -682,10 +739,12 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
     }
   }
 
-  // Current target rows, one query for the batch.
+  // Current target rows, one query for the batch (none to read in a copy into an empty table).
   std::vector<Key> target_keys;
   for (const Item& item : items) {
-    if (item.outcome.empty() && item.target_key) target_keys.push_back(*item.target_key);
+    if (item.outcome.empty() && item.target_key && !skip_target_read_) {
+      target_keys.push_back(*item.target_key);
+    }
   }
   std::map<std::string, Row> target_rows;
   if (!target_keys.empty()) {
@@ -779,7 +838,9 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
         }
         if (!source_wins) {
           item.held_fields = clash;
-          for (const auto& f : clash) item.write_fields.erase(f);
+          item.narrowed_fields = carried_;
+          item.narrowed = true;
+          for (const auto& f : clash) item.narrowed_fields.erase(f);
           if (open_conflict || flow_.conflict == ConflictRule::kManual) {
             ConflictEntry c = open_conflict ? *open_conflict : ConflictEntry{};
             c.entity = flow_.entity;
@@ -801,7 +862,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
     // Unchanged: the target already holds these values.
     if (item.target_row) {
       bool same = true;
-      for (const auto& f : item.write_fields) {
+      for (const auto& f : WriteFields(item)) {
         Value src = item.canon.count(f) ? item.canon.at(f) : Value::Null();
         auto t = item.target_canon.find(f);
         if (t == item.target_canon.end() || t->second != src) {
@@ -820,7 +881,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
       }
     }
     FieldIssue issue;
-    auto row = to_->FromCanonical(item.canon, item.write_fields, &issue);
+    auto row = to_->FromCanonical(item.canon, WriteFields(item), &issue);
     if (!row.ok()) {
       Reject(item, issue.rule.empty() ? "format" : issue.rule, issue.field,
              row.status().message() + "; hint: " +
@@ -851,7 +912,7 @@ Status FlowRunner::CheckUniqueFields(std::vector<Item>& items) {
       deleted.push_back(item.op_to_apply.key);
       continue;
     }
-    candidates.push_back({&item.canon, &item.write_fields, KeyForDisplay(item.canon_key_text),
+    candidates.push_back({&item.canon, &WriteFields(item), KeyForDisplay(item.canon_key_text),
                           item.target_key});
     writers.push_back(&item);
   }
@@ -888,9 +949,11 @@ Status FlowRunner::CheckUniqueFields(std::vector<Item>& items) {
 Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
   std::vector<WriteOp> ops;
   std::vector<Item*> writers;
+  ops.reserve(items.size());
+  writers.reserve(items.size());
   for (Item& item : items) {
     if (item.write && item.outcome.empty()) {
-      ops.push_back(item.op_to_apply);
+      ops.push_back(std::move(item.op_to_apply));  // nothing reads it after this
       writers.push_back(&item);
     }
   }
@@ -939,6 +1002,8 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
     // Most batches have nothing waiting or rejected: then skip the per-record look-ups.
     ASSIGN_OR_RETURN(int64_t open_dlq, state_->CountOpenDlq(id_));
     ASSIGN_OR_RETURN(int64_t waiting, state_->CountParked(id_));
+    std::vector<AuditEntry> audits;  // written together after the loop, in this order
+    audits.reserve(items.size());
     for (Item& item : items) {
       const std::string op(ChangeOpName(item.is_delete ? ChangeOp::kDelete : item.op));
       std::optional<ParkedChange> parked;
@@ -956,18 +1021,17 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
         Reject(item, "reference", item.park_field, issue.ToString());
       }
       // Audit: one entry per consumed change; snapshot and retried rows get one with seq 0.
-      auto audit = [&](int64_t seq, const std::string& outcome) {
-        return state_->AddAudit(
-            AuditEntry{id_, flow_.entity, item.source_key_text, seq, op, outcome, now});
+      auto audit = [&](int64_t seq, std::string outcome) {
+        audits.push_back(
+            AuditEntry{id_, flow_.entity, item.source_key_text, seq, op, std::move(outcome), now});
       };
-      for (int64_t seq : item.echo_seqs) RETURN_IF_ERROR(audit(seq, "echo"));
+      for (int64_t seq : item.echo_seqs) audit(seq, "echo");
       stats_.echo += static_cast<int64_t>(item.echo_seqs.size());  // one per skipped change
       if (item.outcome == "echo") continue;
       if (item.seqs.empty()) {
-        RETURN_IF_ERROR(
-            audit(0, item.snapshot ? "snapshot:" + item.outcome : item.audit_prefix + item.outcome));
+        audit(0, item.snapshot ? "snapshot:" + item.outcome : item.audit_prefix + item.outcome);
       }
-      for (int64_t seq : item.seqs) RETURN_IF_ERROR(audit(seq, item.outcome));
+      for (int64_t seq : item.seqs) audit(seq, item.outcome);
 
       const std::string& o = item.outcome;
       if (o == "applied" || o == "unchanged" || o == "conflict") {
@@ -997,7 +1061,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
           }
           if (!contested_.empty() || poll_) {  // poll: the agreed hashes recognise echoes
             RecordState rs = item.record_state.value_or(RecordState{});
-            for (const auto& f : item.write_fields) {
+            for (const auto& f : WriteFields(item)) {
               auto it = item.canon.find(f);
               rs.field_hashes[f] = HashValue(it == item.canon.end() ? Value::Null() : it->second);
             }
@@ -1055,6 +1119,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
       else if (o == "filtered") ++stats_.filtered;
     }
     stats_.rejected += rejected;
+    RETURN_IF_ERROR(state_->AddAudits(audits));
     if (!acks.empty()) {
       RETURN_IF_ERROR(state_->AddPendingAcks(id_, acks));
       cp.last_seq = std::max(cp.last_seq, *std::max_element(acks.begin(), acks.end()));
@@ -1105,13 +1170,24 @@ Status FlowRunner::ProcessItems(std::vector<Item>& items, const std::vector<int6
   if (!dst.ok()) return dst.status();
   Sink* sink = (*dst)->sink();
   if (sink == nullptr) return InvalidArgument(flow_.to + ": its connector cannot be written to");
+  // Stage times are kept for the initial copy's closing log line.
+  const bool copy = !snapshot_after_key.empty();
+  auto started = std::chrono::steady_clock::now();
   Status s = Resolve(items, src->source(), sink);
-  if (s.ok()) s = ApplyWrites(items, sink);
+  if (copy) copy_times_.resolve_s += SecondsSince(started);
+  if (s.ok()) {
+    started = std::chrono::steady_clock::now();
+    s = ApplyWrites(items, sink);
+    if (copy) copy_times_.apply_s += SecondsSince(started);
+  }
   if (!s.ok()) {
     pool_->Drop(flow_.to);
     return s;
   }
-  return Commit(items, acks, snapshot_after_key);
+  started = std::chrono::steady_clock::now();
+  s = Commit(items, acks, snapshot_after_key);
+  if (copy) copy_times_.commit_s += SecondsSince(started);
+  return s;
 }
 
 Result<std::string> FlowRunner::TakeSourceSide(const std::string& canonical_key) {

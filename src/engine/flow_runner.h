@@ -16,8 +16,10 @@
 //  - Parents first: a record whose referenced parent is not yet in the target is parked and
 //    retried with backoff, then sent to the DLQ after `max_parent_wait_s`.
 //
-// Threading: one thread. The runner borrows the pool, state store, clock and mappers; they must
-// outlive it.
+// Threading: one thread, except that the initial copy reads its next chunk from the source on a
+// second thread while the current one is written; that thread is joined before Step returns, so
+// between calls the runner holds no thread and uses no connection. The runner borrows the pool,
+// state store, clock and mappers; they must outlive it.
 #pragma once
 
 #include <cstdint>
@@ -125,6 +127,8 @@ class FlowRunner {
   struct BatchOutcome;
 
   Result<int64_t> SnapshotStep();
+  // Whether the target table holds no row at all; false when that cannot be read.
+  bool TargetIsEmpty();
   // One item per row read from the source: a snapshot row, or a row poll capture read.
   std::vector<Item> RowItems(std::vector<Row>& rows, bool snapshot);
   // One item per key: seqs to apply, echo seqs to skip, the newest log time.
@@ -149,6 +153,8 @@ class FlowRunner {
   Status CheckUniqueFields(std::vector<Item>& items);
   void Reject(Item& item, const std::string& rule, const std::string& field,
               const std::string& reason);
+  // The fields `item` writes to the target (the carried ones unless a conflict rule held some).
+  const std::set<std::string>& WriteFields(const Item& item) const;
 
   const ConfigSpec& spec_;
   const FlowSpec& flow_;
@@ -174,6 +180,25 @@ class FlowRunner {
   int64_t partial_since_ms_ = 0;  // when a partial batch was first seen (max_batch_delay_ms)
   std::unique_ptr<PollCapture> poll_;  // capture: poll only
   std::string commit_position_;        // poll: the watermark Commit() stores ("" = keep)
+  // Whether the target table was empty when this process began the initial copy (from its first
+  // chunk; unknown after a restart mid-copy, which then reads the target as usual). Its rows can
+  // then only be this copy's own (or another writer's, which the copy overwrites either way):
+  // with no contested fields there is nothing in them to compare, so Resolve does not read them.
+  std::optional<bool> copy_into_empty_;
+  bool skip_target_read_ = false;  // set while such a copy's chunk is processed
+  // The initial copy's next chunk, read ahead while the previous one was written (SnapshotStep):
+  // the rows after `after_key`, used only if the checkpoint says they come next.
+  struct Prefetched {
+    std::string after_key;
+    std::vector<Row> rows;
+  };
+  std::optional<Prefetched> prefetched_;
+  // Where the initial copy spent its time (wall seconds per stage), logged when it completes.
+  struct CopyTimes {
+    double read_s = 0, resolve_s = 0, apply_s = 0, commit_s = 0;
+    int64_t rows = 0;
+  };
+  CopyTimes copy_times_;
 };
 
 }  // namespace concord

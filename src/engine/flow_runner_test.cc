@@ -375,6 +375,35 @@ TEST_F(FlowRunnerTest, InitialCopyStepsBySnapshotBatchRows) {
   EXPECT_EQ(cp->phase, "streaming");
 }
 
+// The initial copy reads the target's rows only when the target held some as the copy began:
+// rows already there and equal are left alone ("unchanged"); into an empty table every row is
+// written without looking, and a row another writer put there meanwhile is overwritten with the
+// source's values, as it would be if it differed.
+TEST_F(FlowRunnerTest, InitialCopyComparesWithTheTargetOnlyWhenItHeldRows) {
+  crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
+             "('C3','C',NULL,NULL);");
+  erp_->Exec("INSERT INTO customers VALUES ('C1','A',NULL,NULL);");
+  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 2}\n");
+  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  EXPECT_EQ(StepOk(kCustomerFlow), 1);
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:unchanged"), 1);
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 2);
+  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\n");
+}
+
+TEST_F(FlowRunnerTest, InitialCopyIntoAnEmptyTargetWritesEveryRow) {
+  crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
+             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL);");
+  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 2}\n");
+  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  // Another writer, mid-copy: one row equal to the source's, one that differs.
+  erp_->Exec("INSERT INTO customers VALUES ('C3','C',NULL,NULL), ('C4','other',NULL,NULL);");
+  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 4);
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:unchanged"), 0);
+  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\n");
+}
+
 // (c) max_batch_delay_ms: a partial batch waits for the delay (measured from when it was first
 // seen) unless flushed; a full batch goes at once.
 TEST_F(FlowRunnerTest, PartialBatchWaitsForMaxBatchDelay) {

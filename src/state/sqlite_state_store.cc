@@ -512,16 +512,23 @@ SqliteStateStore::Lease::~Lease() {
   c_->in_use = false;
 }
 
-Result<SqliteStateStore::Lease> SqliteStateStore::Use(std::string_view sql,
-                                                      const std::vector<Value>& params,
-                                                      bool control) {
+Status SqliteStateStore::CheckTransactionAlive() const {
   // SQLite rolls a transaction back by itself after some errors (disk full, I/O, out of memory).
   // Writing on in autocommit mode would then store half a batch; refuse until Commit/Rollback.
-  if (!control && in_tx_ && sqlite3_get_autocommit(db_->raw())) {
+  if (in_tx_ && sqlite3_get_autocommit(db_->raw())) {
     return Unavailable(
         "state: the open transaction was rolled back by SQLite after an earlier error; nothing "
         "of it was stored (call Rollback and retry the batch)");
   }
+  return Status::Ok();
+}
+
+SqliteStateStore::RawStmt::~RawStmt() { sqlite3_finalize(stmt); }
+
+Result<SqliteStateStore::Lease> SqliteStateStore::Use(std::string_view sql,
+                                                      const std::vector<Value>& params,
+                                                      bool control) {
+  if (!control) RETURN_IF_ERROR(CheckTransactionAlive());
   auto it = stmts_.find(sql);
   if (it == stmts_.end()) {
     ASSIGN_OR_RETURN(SqliteStmt stmt, db_->Prepare(std::string(sql)));
@@ -1000,6 +1007,52 @@ Status SqliteStateStore::AddAudit(const AuditEntry& e) {
   return Exec("INSERT INTO audit (" CONCORD_AUDIT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
               {Text(e.flow), Text(e.entity), Text(e.source_key), Int(e.seq), Text(e.op),
                Text(e.outcome), Int(e.at_ms)});
+}
+
+// Rows per multi-row INSERT in AddAudits: AUTOINCREMENT reads and writes sqlite_sequence once
+// per statement, and each statement costs a VDBE run; 7 × 64 parameters stay far below SQLite's
+// limit of 32766.
+constexpr int kAuditRowsPerInsert = 64;
+
+Status SqliteStateStore::AddAudits(const std::vector<AuditEntry>& entries) {
+  size_t i = 0;
+  if (entries.size() >= static_cast<size_t>(kAuditRowsPerInsert)) {
+    RETURN_IF_ERROR(CheckTransactionAlive());
+    sqlite3* db = db_->raw();
+    if (audit_rows_.stmt == nullptr) {
+      std::string sql = "INSERT INTO audit (" CONCORD_AUDIT_COLS ") VALUES ";
+      for (int r = 0; r < kAuditRowsPerInsert; ++r) sql += r ? ",(?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?)";
+      int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &audit_rows_.stmt,
+                                  nullptr);
+      if (rc != SQLITE_OK) return Ctx(db_->LastError(rc, "preparing the audit insert"));
+    }
+    sqlite3_stmt* st = audit_rows_.stmt;
+    // The strings stay alive and unchanged until the step: bound without a copy.
+    auto text = [st](int p, const std::string& v) {
+      return sqlite3_bind_text(st, p, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    };
+    for (; i + kAuditRowsPerInsert <= entries.size(); i += kAuditRowsPerInsert) {
+      int rc = SQLITE_OK;
+      for (int r = 0; r < kAuditRowsPerInsert && rc == SQLITE_OK; ++r) {
+        const AuditEntry& e = entries[i + r];
+        const int p = r * 7;
+        rc = text(p + 1, e.flow);
+        if (rc == SQLITE_OK) rc = text(p + 2, e.entity);
+        if (rc == SQLITE_OK) rc = text(p + 3, e.source_key);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, p + 4, e.seq);
+        if (rc == SQLITE_OK) rc = text(p + 5, e.op);
+        if (rc == SQLITE_OK) rc = text(p + 6, e.outcome);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, p + 7, e.at_ms);
+      }
+      if (rc == SQLITE_OK) rc = sqlite3_step(st);
+      Status s = rc == SQLITE_DONE ? Status::Ok() : Ctx(db_->LastError(rc, "writing the audit"));
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+      RETURN_IF_ERROR(s);
+    }
+  }
+  for (; i < entries.size(); ++i) RETURN_IF_ERROR(AddAudit(entries[i]));
+  return Status::Ok();
 }
 
 Result<std::vector<AuditEntry>> SqliteStateStore::ListAudit(const std::string& flow,

@@ -94,6 +94,7 @@ class SqliteStateStore : public StateStore {
   Result<int64_t> CountOpenConflicts(const std::string& entity) override;
 
   Status AddAudit(const AuditEntry& e) override;
+  Status AddAudits(const std::vector<AuditEntry>& entries) override;
   Result<std::vector<AuditEntry>> ListAudit(const std::string& flow, int64_t limit) override;
   Result<int64_t> CountAudit(const std::string& flow, const std::string& outcome) override;
   Result<int64_t> StartRun(const std::string& command, int64_t now_ms) override;
@@ -149,6 +150,9 @@ class SqliteStateStore : public StateStore {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
+  // Unavailable when SQLite rolled the open transaction back by itself (after disk full, I/O or
+  // out-of-memory errors): writing on in autocommit mode would store half a batch.
+  Status CheckTransactionAlive() const;
   // The cached statement for `sql` with `params` bound. `control` marks BEGIN/COMMIT/ROLLBACK,
   // which skip the check that an open transaction is still alive.
   Result<Lease> Use(std::string_view sql, const std::vector<Value>& params, bool control = false);
@@ -165,6 +169,13 @@ class SqliteStateStore : public StateStore {
   int64_t Changes() const { return db_->Changes(); }
 
   std::unique_ptr<SqliteDb> db_;  // declared first: destroyed after the statements
+  // AddAudits' INSERT of kAuditRowsPerInsert rows, bound in place (no Value copies); finalized
+  // before db_ closes.
+  struct RawStmt {
+    sqlite3_stmt* stmt = nullptr;
+    ~RawStmt();
+  };
+  RawStmt audit_rows_;
   std::unordered_map<std::string, std::unique_ptr<CachedStmt>, StringHash, std::equal_to<>> stmts_;
   bool in_tx_ = false;
 };

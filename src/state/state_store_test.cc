@@ -672,6 +672,35 @@ TEST_F(StateStoreTest, AuditListAndCount) {
   }
 }
 
+// AddAudits writes full multi-row groups and then the rest one by one: every entry, in order, the
+// same as AddAudit would; inside a transaction that rolls back, none of them.
+TEST_F(StateStoreTest, AddAuditsKeepsEveryEntryInOrder) {
+  for (int64_t n : {0, 1, 63, 64, 65, 200}) {
+    SCOPED_TRACE("entries=" + std::to_string(n));
+    const std::string flow = "f" + std::to_string(n);
+    std::vector<AuditEntry> batch;
+    for (int64_t i = 1; i <= n; ++i) batch.push_back(MakeAudit(flow, i, i % 2 ? "applied" : "dlq"));
+    ASSERT_OK(store_->Begin());
+    ASSERT_OK(store_->AddAudits(batch));
+    ASSERT_OK(store_->Commit());
+    auto listed = Must(store_->ListAudit(flow, 0));
+    ASSERT_EQ(listed.size(), batch.size());
+    for (size_t i = 0; i < listed.size(); ++i) {
+      EXPECT_EQ(listed[i].source_key, batch[i].source_key);
+      EXPECT_EQ(listed[i].seq, batch[i].seq);
+      EXPECT_EQ(listed[i].outcome, batch[i].outcome);
+      EXPECT_EQ(listed[i].at_ms, batch[i].at_ms);
+      EXPECT_EQ(listed[i].op, "update");
+      EXPECT_EQ(listed[i].entity, "customer");
+    }
+  }
+  std::vector<AuditEntry> batch(130, MakeAudit("gone", 1, "applied"));
+  ASSERT_OK(store_->Begin());
+  ASSERT_OK(store_->AddAudits(batch));
+  store_->Rollback();
+  EXPECT_EQ(Must(store_->CountAudit("gone", "")), 0);
+}
+
 TEST_F(StateStoreTest, Runs) {
   int64_t r1 = Must(store_->StartRun("run", 1000));
   int64_t r2 = Must(store_->StartRun("check customer", 2000));
