@@ -71,16 +71,6 @@ BindingMapper::BindingMapper(const EntitySpec& entity, const BindingSpec& bindin
 
 namespace {
 
-// Three-way comparison of two names as std::string::compare orders them, with the first byte
-// compared in line: column and field names mostly differ there, and the call into memcmp was a
-// good part of what finding ten columns cost.
-int CompareNames(std::string_view a, std::string_view b) {
-  if (!a.empty() && !b.empty() && a.front() != b.front()) {
-    return static_cast<unsigned char>(a.front()) < static_cast<unsigned char>(b.front()) ? -1 : 1;
-  }
-  return a.compare(b);
-}
-
 // The value's text for a value map lookup, without a copy for Text.
 bool SameText(const Value& v, const std::string& text) {
   return v.kind() == ValueKind::kText ? v.text() == text : v.ToString() == text;

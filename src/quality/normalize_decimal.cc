@@ -1,6 +1,7 @@
 // Normalizer for decimal(scale): exact, through decimal text (see decimal.cc); full-width digits
 // and punctuation accepted (NFKC), one currency symbol or code stripped where the field says
-// `currency: true`, rounded by the field's rounding mode.
+// `currency: true`, rounded by the field's rounding mode. Plain numbers of up to 18 digits take a
+// path of 64-bit integers (PlainDecimal), which gives what the digit strings of decimal.cc give.
 #include <cmath>
 
 #include "quality/normalize_internal.h"
@@ -75,7 +76,103 @@ std::optional<std::string> StripCurrency(std::string_view s) {
   return out;
 }
 
+constexpr uint64_t kPow10[] = {1,
+                               10,
+                               100,
+                               1000,
+                               10000,
+                               100000,
+                               1000000,
+                               10000000,
+                               100000000,
+                               1000000000,
+                               10000000000,
+                               100000000000,
+                               1000000000000,
+                               10000000000000,
+                               100000000000000,
+                               1000000000000000,
+                               10000000000000000,
+                               100000000000000000,
+                               1000000000000000000};
+constexpr int kMaxFastDigits = 18;  // 10^18 fits in uint64_t
+
 }  // namespace
+
+std::optional<std::string> PlainDecimal(std::string_view s, int scale, Rounding rounding) {
+  if (scale < 0 || scale > kMaxFastDigits) return std::nullopt;
+  const size_t n = s.size();
+  size_t i = 0;
+  bool negative = false;
+  if (i < n && (s[i] == '+' || s[i] == '-')) {
+    negative = s[i] == '-';
+    ++i;
+  }
+  // As ParseDecimal reads it: the integer part with optional separators (first group 1-3
+  // digits, then groups of exactly 3), then '.' and the fraction.
+  uint64_t m = 0;  // every digit read, as one integer
+  int int_len = 0, frac_len = 0;
+  bool grouped = false;
+  size_t group_len = 0;
+  for (; i < n; ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      if (int_len == kMaxFastDigits) return std::nullopt;
+      m = m * 10 + static_cast<uint64_t>(c - '0');
+      ++int_len;
+      ++group_len;
+    } else if (c == ',') {
+      if (grouped ? group_len != 3 : (group_len < 1 || group_len > 3)) return std::nullopt;
+      grouped = true;
+      group_len = 0;
+    } else {
+      break;
+    }
+  }
+  if (grouped && group_len != 3) return std::nullopt;
+  if (i < n && s[i] == '.') {
+    for (++i; i < n && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (int_len + frac_len == kMaxFastDigits) return std::nullopt;
+      m = m * 10 + static_cast<uint64_t>(s[i] - '0');
+      ++frac_len;
+    }
+  }
+  if (i != n || (int_len == 0 && frac_len == 0)) return std::nullopt;  // exponent, blanks, …
+  // Rounded to `scale` digits after the point, as FormatDecimal rounds.
+  uint64_t q;
+  if (frac_len <= scale) {
+    if (int_len + scale > kMaxFastDigits) return std::nullopt;
+    q = m * kPow10[scale - frac_len];
+  } else {
+    const uint64_t unit = kPow10[frac_len - scale];
+    q = m / unit;
+    const uint64_t rest = m % unit, half = unit / 2;
+    bool up = false;
+    switch (rounding) {
+      case Rounding::kHalfEven:
+        up = rest > half || (rest == half && (q & 1) != 0);
+        break;
+      case Rounding::kHalfUp:
+        up = rest >= half;
+        break;
+      case Rounding::kDown:
+        break;
+    }
+    q += up ? 1 : 0;
+  }
+  char buf[2 * kMaxFastDigits + 4];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  uint64_t int_part = q / kPow10[scale], frac = q % kPow10[scale];
+  for (int k = 0; k < scale; ++k, frac /= 10) *--p = static_cast<char>('0' + frac % 10);
+  if (scale > 0) *--p = '.';
+  do {
+    *--p = static_cast<char>('0' + int_part % 10);
+    int_part /= 10;
+  } while (int_part != 0);
+  if (negative && q != 0) *--p = '-';  // never "-0"
+  return std::string(p, static_cast<size_t>(end - p));
+}
 
 Result<Value> NormalizeDecimal(const FieldSpec& field, const Value& raw, const Compiled& fmt) {
   std::string text;
@@ -90,6 +187,11 @@ Result<Value> NormalizeDecimal(const FieldSpec& field, const Value& raw, const C
       text = raw.ToString();
       break;
     case ValueKind::kText: {
+      // Plain numbers ("1234.5", "-1,234.50", "1000") need neither NFKC nor the currency marks
+      // (StripCurrency leaves them as they are), and fit in 64-bit integers: computed so, exactly.
+      if (auto plain = PlainDecimal(TrimAscii(raw.text()), field.scale, field.rounding)) {
+        return Value::Text(std::move(*plain));
+      }
       text = Canonicalish(raw.text());
       if (field.currency) {
         auto stripped = StripCurrency(text);

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "quality/normalize_internal.h"
 #include "quality/normalize_test_util.h"
 
 namespace concord {
@@ -245,6 +248,47 @@ TEST(CompareDecimalTest, Exact) {
   auto bad = CompareDecimal("1", "x1");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "expected a decimal number, found \"x1\"");
+}
+
+TEST(NormalizeDecimalTest, PlainDecimalAgreesWithTheDigitStrings) {
+  // The 64-bit path against ParseDecimal + FormatDecimal: wherever it answers, the same text.
+  using quality_internal::FormatDecimal;
+  using quality_internal::ParseDecimal;
+  using quality_internal::PlainDecimal;
+  std::mt19937 rng(4);
+  const std::string alphabet = "0123456789000999,,..+-e5 ";
+  const Rounding kModes[] = {Rounding::kHalfEven, Rounding::kHalfUp, Rounding::kDown};
+  size_t answered = 0, inputs = 0;
+  auto check = [&](const std::string& s) {
+    for (int scale = 0; scale <= 20; ++scale) {
+      for (Rounding r : kModes) {
+        ++inputs;
+        auto fast = PlainDecimal(s, scale, r);
+        if (!fast) continue;
+        ++answered;
+        auto d = ParseDecimal(s);
+        ASSERT_TRUE(d.has_value()) << "\"" << s << "\"";
+        ASSERT_EQ(*fast, FormatDecimal(*d, scale, r)) << "\"" << s << "\" scale " << scale;
+      }
+    }
+  };
+  for (const char* s : {"0", "-0", "+0", "-0.005", "0.5", "1.5", "2.5", "-2.5", ".5", "5.",
+                        "999999999999999999", "99999999999999999.9", "0.999999999999999999",
+                        "1,234.50", "-1,234,567.891", "12,345,678,901,234,567", "1,23", "12,3456",
+                        ",123", "1,,234", "-", "+", ".", "", "1e3", " 1", "1 ", "--1"}) {
+    check(s);
+  }
+  for (int k = 0; k < 40000; ++k) {
+    std::string s;
+    const size_t len = rng() % 24;
+    for (size_t j = 0; j < len; ++j) s += alphabet[rng() % alphabet.size()];
+    check(s);
+  }
+  EXPECT_GT(answered, inputs / 20);
+  // The bench's and most systems' shapes take it.
+  EXPECT_EQ(PlainDecimal("1,234.50", 2, Rounding::kHalfEven), "1234.50");
+  EXPECT_EQ(PlainDecimal("12.345", 2, Rounding::kHalfEven), "12.34");
+  EXPECT_EQ(PlainDecimal("-0.001", 2, Rounding::kHalfEven), "0.00");
 }
 
 }  // namespace

@@ -174,6 +174,13 @@ std::string FormatDecimal(Decimal d, int scale, Rounding rounding = Rounding::kH
 // -1, 0, 1; -0 equals 0.
 int CompareDecimals(const Decimal& a, const Decimal& b);
 
+// FormatDecimal(*ParseDecimal(s), scale, rounding) for the common case, computed in 64-bit
+// integers: `s` of an optional sign, digits with optional thousands separators, an optional '.'
+// and fraction, at most 18 digits in all, nothing else (no blanks, no exponent), and a result of
+// at most 18 digits. nullopt for anything else (then ask ParseDecimal, which also gives the
+// refusals). normalize_decimal.cc.
+std::optional<std::string> PlainDecimal(std::string_view s, int scale, Rounding rounding);
+
 // ---- Calendar and time of day (date_time.cc) -------------------------------------------------
 
 struct CivilDate {

@@ -7,12 +7,18 @@
 namespace concord::quality_internal {
 namespace {
 
-// ASCII text that CollapseSpaces leaves as it is: no blank but single spaces.
+// Text that CollapseSpaces leaves as it is: no blank but single spaces. Every Unicode blank
+// beyond ASCII (U+0085, U+00A0, U+1680, U+2000–U+200B, U+2028/9, U+202F, U+205F, U+3000, U+FEFF)
+// is encoded with a lead byte C2, E1, E2, E3 or EF, so text without those bytes (Chinese text,
+// say) has none; text with them is left to CollapseSpaces (normalize_text_test checks every code
+// point).
 bool HasNoBlankRun(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') return false;
     if (c == ' ' && i + 1 < s.size() && s[i + 1] == ' ') return false;
+    const auto b = static_cast<unsigned char>(c);
+    if (b == 0xC2 || b == 0xE1 || b == 0xE2 || b == 0xE3 || b == 0xEF) return false;
   }
   return true;
 }
@@ -38,7 +44,7 @@ Result<std::string> ApplyTextOps(const FieldSpec& f, std::string s) {
     s.erase(start + kept.size());
     s.erase(0, start);
   }
-  if (f.collapse_spaces && !(IsAscii(s) && HasNoBlankRun(s))) s = CollapseSpaces(s);
+  if (f.collapse_spaces && !HasNoBlankRun(s)) s = CollapseSpaces(s);
   if (f.letter_case != LetterCase::kKeep) {
     if (IsAscii(s)) {
       ToAsciiCase(&s, f.letter_case);

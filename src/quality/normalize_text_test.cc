@@ -230,6 +230,30 @@ TEST(NormalizeTextTest, SkippedStepsChangeNothing) {
   EXPECT_EQ(checked, 4000 * 24);
 }
 
+// The skip of CollapseSpaces (text without the lead bytes of Unicode blanks is left as it is)
+// holds for every code point: each one whose UTF-8 does not start with C2, E1, E2, E3 or EF is no
+// blank.
+TEST(NormalizeTextTest, CollapseSpacesSkipCoversEveryCodePoint) {
+  using namespace quality_internal;
+  FieldSpec f = MakeField("f", FieldType::kString);
+  f.collapse_spaces = true;
+  size_t checked = 0;
+  for (UChar32 c = 0x80; c <= 0x10FFFF; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    std::string ch;
+    icu::UnicodeString(c).toUTF8String(ch);
+    const auto lead = static_cast<unsigned char>(ch[0]);
+    if (lead == 0xC2 || lead == 0xE1 || lead == 0xE2 || lead == 0xE3 || lead == 0xEF) continue;
+    const std::string s = "a" + ch + " " + ch + ch;
+    ASSERT_EQ(CollapseSpaces(s), s) << std::hex << c;
+    ++checked;
+  }
+  EXPECT_GT(checked, 1000000u);
+  // And the skip is taken for such text, blanks that are there are collapsed.
+  EXPECT_EQ(NormalizeValue(f, Value::Text("北京 某某"))->text(), "北京 某某");
+  EXPECT_EQ(NormalizeValue(f, Value::Text("北京\xe3\x80\x80\xc2\xa0某某"))->text(), "北京 某某");
+}
+
 // ICU's NFKC, for comparison.
 std::string IcuNfkc(const std::string& s) {
   UErrorCode status = U_ZERO_ERROR;

@@ -5,6 +5,7 @@
 // canonical text already is (ICU would convert every value to UTF-16 first).
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -18,6 +19,15 @@ namespace concord {
 namespace {
 
 using quality_internal::Utf8Length;
+
+// Three-way comparison in std::string's order, with the first byte compared in line: field
+// names mostly differ there, and a call into memcmp per step was most of what a walk cost.
+int CompareNames(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a.front() != b.front()) {
+    return static_cast<unsigned char>(a.front()) < static_cast<unsigned char>(b.front()) ? -1 : 1;
+  }
+  return a.compare(b);
+}
 
 bool IsKey(const EntitySpec& entity, const std::string& field) {
   for (const auto& k : entity.key) {
@@ -43,18 +53,30 @@ std::string DisplayNumber(const FieldSpec& field, const Value& v) {
 
 // The compiled form of a pattern, compiled once per process: ValidateRecord takes the spec, not a
 // compiled validator, and runs for every record. RE2 objects are safe to share between threads.
+// Each thread also remembers the patterns it has used (a dictionary has a handful), so that the
+// record path takes neither the lock nor a hash of the pattern.
 const RE2* CompiledPattern(const std::string& pattern) {
+  constexpr size_t kRemembered = 16;
+  thread_local std::vector<std::pair<std::string, const RE2*>> remembered;
+  for (const auto& [text, re] : remembered) {
+    if (text == pattern) return re;
+  }
   static std::shared_mutex mu;
   static std::unordered_map<std::string, std::unique_ptr<RE2>> cache;
+  const RE2* re = nullptr;
   {
     std::shared_lock lock(mu);
     auto it = cache.find(pattern);
-    if (it != cache.end()) return it->second.get();
+    if (it != cache.end()) re = it->second.get();
   }
-  std::unique_lock lock(mu);
-  auto& slot = cache[pattern];
-  if (!slot) slot = std::make_unique<RE2>(pattern, RE2::Quiet);
-  return slot.get();
+  if (re == nullptr) {
+    std::unique_lock lock(mu);
+    auto& slot = cache[pattern];
+    if (!slot) slot = std::make_unique<RE2>(pattern, RE2::Quiet);
+    re = slot.get();  // never freed: the pointer stays valid for every thread
+  }
+  if (remembered.size() < kRemembered) remembered.emplace_back(pattern, re);
+  return re;
 }
 
 void CheckPattern(const FieldSpec& field, const Value& v, std::vector<FieldIssue>* issues) {
@@ -83,12 +105,41 @@ std::string Join(const std::vector<std::string>& values) {
   return out;
 }
 
-// `number` is `v` read as a decimal (CheckField has read it once for the type check).
-void CheckRange(const FieldSpec& field, const Value& v, const quality_internal::Decimal& number,
+// A bound written as a plain integer ("0", "-5", "100000") that fits in an int64; nullopt for
+// anything else (which is then compared as a decimal).
+std::optional<int64_t> PlainInteger(std::string_view s) {
+  const bool negative = !s.empty() && s.front() == '-';
+  if (negative) s.remove_prefix(1);
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return negative ? -v : v;
+}
+
+// `number` is `v` read as a decimal (CheckField has read it once for the type check), or nullptr
+// for an Int, which is read only when a bound is not a plain integer.
+void CheckRange(const FieldSpec& field, const Value& v, const quality_internal::Decimal* number,
                 std::vector<FieldIssue>* issues) {
   auto bound = [&](const std::optional<std::string>& limit, const char* rule, int bad_sign,
                    const char* words) {
     if (!limit) return;
+    std::optional<int64_t> int_limit;
+    if (number == nullptr && (int_limit = PlainInteger(*limit))) {
+      // Int against an integer bound: the same answer as the decimal comparison, without text.
+      const int sign = v.int_value() < *int_limit ? -1 : v.int_value() > *int_limit ? 1 : 0;
+      if (sign == bad_sign) {
+        issues->push_back({field.name, rule,
+                           DisplayNumber(field, v) + " is " + words + " " + rule + " " + *limit,
+                           "fix the value in the source system"});
+      }
+      return;
+    }
+    std::optional<quality_internal::Decimal> int_number;
+    if (number == nullptr) int_number = quality_internal::ParseDecimal(v.ToString());
+    const quality_internal::Decimal& value_number = number ? *number : *int_number;
     auto limit_number = quality_internal::ParseDecimal(*limit);
     if (!limit_number) {
       // The value was checked already; a bound that is not a number is a configuration error
@@ -98,7 +149,7 @@ void CheckRange(const FieldSpec& field, const Value& v, const quality_internal::
                          "fix the data dictionary"});
       return;
     }
-    if (quality_internal::CompareDecimals(number, *limit_number) == bad_sign) {
+    if (quality_internal::CompareDecimals(value_number, *limit_number) == bad_sign) {
       issues->push_back({field.name, rule,
                          DisplayNumber(field, v) + " is " + words + " " + rule + " " + *limit,
                          "fix the value in the source system"});
@@ -120,12 +171,11 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
     }
     return;  // "" counts as absent: no other rule applies to it
   }
-  const bool numeric = field.type == FieldType::kInt || field.type == FieldType::kDecimal;
-  // The number, read once for the type check and the range (an Int always reads).
+  // A decimal's number, read once for the type check and the range (an Int always reads, and is
+  // compared as it is where it can be).
   std::optional<quality_internal::Decimal> number;
-  if (numeric && v->kind() == CanonicalKind(field.type)) {
-    number =
-        quality_internal::ParseDecimal(field.type == FieldType::kInt ? v->ToString() : v->text());
+  if (field.type == FieldType::kDecimal && v->kind() == ValueKind::kText) {
+    number = quality_internal::ParseDecimal(v->text());
   }
   if (v->kind() != CanonicalKind(field.type) ||
       (field.type == FieldType::kBool && v->int_value() != 0 && v->int_value() != 1) ||
@@ -146,7 +196,10 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
                          "shorten the value in the source system, or raise max_length"});
     }
   }
-  if (number && (field.min || field.max)) CheckRange(field, *v, *number, issues);
+  if ((field.min || field.max) &&
+      (number || (field.type == FieldType::kInt && v->kind() == ValueKind::kInt))) {
+    CheckRange(field, *v, number ? &*number : nullptr, issues);
+  }
   if (!field.pattern.empty() && v->kind() == ValueKind::kText) CheckPattern(field, *v, issues);
   if (field.type == FieldType::kEnum && !field.values.empty()) {
     const std::string& text = v->text();
@@ -166,12 +219,46 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
 
 std::vector<FieldIssue> ValidateRecord(const EntitySpec& entity, const Record& record,
                                        const std::set<std::string>& present) {
-  std::vector<FieldIssue> issues;
-  for (const FieldSpec& field : entity.fields) {
-    if (!present.count(field.name) && !IsKey(entity, field.name)) continue;
-    auto it = record.find(field.name);
-    CheckField(entity, field, it == record.end() ? nullptr : &it->second, &issues);
+  // The fields in name order, so that `present` and `record` (both sorted) are each walked once
+  // rather than searched per field: those searches were a good part of what validating cost.
+  const size_t n = entity.fields.size();
+  constexpr size_t kInline = 64;
+  uint32_t inline_order[kInline];
+  std::vector<uint32_t> heap_order;
+  uint32_t* order = inline_order;
+  if (n > kInline) {
+    heap_order.resize(n);
+    order = heap_order.data();
   }
+  for (uint32_t i = 0; i < n; ++i) order[i] = i;
+  auto name_less = [&](uint32_t a, uint32_t b) {
+    return CompareNames(entity.fields[a].name, entity.fields[b].name) < 0;
+  };
+  if (!std::is_sorted(order, order + n, name_less)) std::stable_sort(order, order + n, name_less);
+
+  // Issues go out in declaration order, as the fields are declared.
+  std::vector<std::pair<uint32_t, FieldIssue>> tagged;
+  std::vector<FieldIssue> field_issues;
+  auto pit = present.begin();
+  auto rit = record.begin();
+  for (size_t k = 0; k < n; ++k) {
+    const FieldSpec& field = entity.fields[order[k]];
+    int c = -1;
+    while (pit != present.end() && (c = CompareNames(*pit, field.name)) < 0) ++pit;
+    const bool is_present = pit != present.end() && c == 0;
+    if (!is_present && !IsKey(entity, field.name)) continue;
+    c = -1;
+    while (rit != record.end() && (c = CompareNames(rit->first, field.name)) < 0) ++rit;
+    const Value* v = rit != record.end() && c == 0 ? &rit->second : nullptr;
+    CheckField(entity, field, v, &field_issues);
+    for (FieldIssue& issue : field_issues) tagged.emplace_back(order[k], std::move(issue));
+    field_issues.clear();
+  }
+  std::stable_sort(tagged.begin(), tagged.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<FieldIssue> issues;
+  issues.reserve(tagged.size());
+  for (auto& [i, issue] : tagged) issues.push_back(std::move(issue));
   // A key field the dictionary does not declare cannot be checked against rules, but it must
   // still be there.
   for (const auto& k : entity.key) {

@@ -119,6 +119,50 @@ TEST(ValidateRecordTest, MinMax) {
                                       "qty|min|-11 is below min -10"}));
 }
 
+TEST(ValidateRecordTest, IssuesComeInDeclarationOrder) {
+  // Declared z…a: the issues follow the declaration, not the names' order.
+  EntitySpec e;
+  e.name = "t";
+  e.key = {"zz_key"};
+  for (const char* name : {"zz_key", "yy", "mm", "aa"}) {
+    FieldSpec f = MakeField(name, FieldType::kInt);
+    f.max = "1";
+    e.fields.push_back(f);
+  }
+  Record r = {{"aa", Value::Int(2)}, {"mm", Value::Int(2)}, {"yy", Value::Int(2)}};
+  EXPECT_EQ(Strings(ValidateRecord(e, r, {"aa", "mm", "yy", "not_a_field"})),
+            (std::vector<std::string>{"zz_key|key|required but missing", "yy|max|2 is above max 1",
+                                      "mm|max|2 is above max 1", "aa|max|2 is above max 1"}));
+}
+
+TEST(ValidateRecordTest, IntBoundsOfEveryShape) {
+  // Plain integer bounds are compared as integers, others as decimals: the same answers.
+  EntitySpec e;
+  e.name = "t";
+  e.key = {"n"};
+  FieldSpec n = MakeField("n", FieldType::kInt);
+  e.fields = {n};
+  struct Case {
+    const char* min;
+    const char* max;
+    int64_t value;
+    size_t issues;
+  };
+  const Case cases[] = {
+      {"0", "10", 10, 0},       {"0", "10", 11, 1},         {"-5", "5", -6, 1},
+      {"1e1", "1e2", 10, 0},    {"1e1", "1e2", 9, 1},       {"10.5", "20.5", 11, 0},
+      {"10.5", "20.5", 10, 1},  {"-0", "+3", 0, 0},         {"007", "9", 6, 1},
+      {"-9223372036854775808", "9223372036854775807", INT64_MIN, 0},
+      {"-9223372036854775807", "9223372036854775806", INT64_MAX, 1},
+  };
+  for (const Case& c : cases) {
+    e.fields[0].min = c.min;
+    e.fields[0].max = c.max;
+    EXPECT_EQ(ValidateRecord(e, {{"n", Value::Int(c.value)}}, {"n"}).size(), c.issues)
+        << c.min << " <= " << c.value << " <= " << c.max;
+  }
+}
+
 TEST(ValidateRecordTest, BoundThatIsNotANumberIsReported) {
   // The loader refuses it; a spec built in code gets an issue rather than a value let through.
   EntitySpec e = Customer();
