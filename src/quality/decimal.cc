@@ -39,23 +39,13 @@ std::optional<Decimal> ParseDecimal(std::string_view text) {
   // Integer part, with optional thousands separators: the first group has 1-3 digits, every
   // later group exactly 3.
   std::string int_digits;
-  bool grouped = false;
-  size_t group_len = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if (IsDigit(c)) {
-      int_digits += c;
-      ++group_len;
-    } else if (c == ',') {
-      if (grouped ? group_len != 3 : (group_len < 1 || group_len > 3)) return std::nullopt;
-      grouped = true;
-      group_len = 0;
-    } else {
-      break;
-    }
-    ++i;
-  }
-  if (grouped && group_len != 3) return std::nullopt;
+  const size_t int_start = i;
+  i = ReadIntegerPart(s, i, [&](char c) {
+    int_digits += c;
+    return true;
+  });
+  if (i == std::string_view::npos) return std::nullopt;
+  const bool grouped = s.substr(int_start, i - int_start).find(',') != std::string_view::npos;
   std::string frac_digits;
   if (i < s.size() && s[i] == '.') {
     ++i;

@@ -108,28 +108,17 @@ std::optional<std::string> PlainDecimal(std::string_view s, int scale, Rounding 
     negative = s[i] == '-';
     ++i;
   }
-  // As ParseDecimal reads it: the integer part with optional separators (first group 1-3
-  // digits, then groups of exactly 3), then '.' and the fraction.
+  // As ParseDecimal reads it: the integer part with optional separators, then '.' and the
+  // fraction.
   uint64_t m = 0;  // every digit read, as one integer
   int int_len = 0, frac_len = 0;
-  bool grouped = false;
-  size_t group_len = 0;
-  for (; i < n; ++i) {
-    const char c = s[i];
-    if (c >= '0' && c <= '9') {
-      if (int_len == kMaxFastDigits) return std::nullopt;
-      m = m * 10 + static_cast<uint64_t>(c - '0');
-      ++int_len;
-      ++group_len;
-    } else if (c == ',') {
-      if (grouped ? group_len != 3 : (group_len < 1 || group_len > 3)) return std::nullopt;
-      grouped = true;
-      group_len = 0;
-    } else {
-      break;
-    }
-  }
-  if (grouped && group_len != 3) return std::nullopt;
+  i = ReadIntegerPart(s, i, [&](char c) {
+    if (int_len == kMaxFastDigits) return false;
+    m = m * 10 + static_cast<uint64_t>(c - '0');
+    ++int_len;
+    return true;
+  });
+  if (i == std::string_view::npos) return std::nullopt;
   if (i < n && s[i] == '.') {
     for (++i; i < n && s[i] >= '0' && s[i] <= '9'; ++i) {
       if (int_len + frac_len == kMaxFastDigits) return std::nullopt;

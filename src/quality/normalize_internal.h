@@ -167,6 +167,33 @@ struct Decimal {
 inline constexpr int kMaxExponent = 400;
 std::optional<Decimal> ParseDecimal(std::string_view text);
 
+// The integer part as ParseDecimal reads it, from s[i]: digits with optional thousands separators
+// (',' after a first group of 1-3 digits, then groups of exactly 3). Calls `digit(c)` for each
+// digit (false stops the reading: npos). Returns the index after the part; npos when a separator
+// is misplaced.
+template <typename OnDigit>
+size_t ReadIntegerPart(std::string_view s, size_t i, OnDigit&& digit) {
+  bool grouped = false;
+  size_t group_len = 0;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      if (!digit(c)) return std::string_view::npos;
+      ++group_len;
+    } else if (c == ',') {
+      if (grouped ? group_len != 3 : (group_len < 1 || group_len > 3)) {
+        return std::string_view::npos;
+      }
+      grouped = true;
+      group_len = 0;
+    } else {
+      break;
+    }
+  }
+  if (grouped && group_len != 3) return std::string_view::npos;
+  return i;
+}
+
 // Rounds to `scale` digits after the point by `rounding` and renders canonically: no leading
 // zeros, exactly `scale` fraction digits, no point when scale is 0, never "-0".
 std::string FormatDecimal(Decimal d, int scale, Rounding rounding = Rounding::kHalfEven);
