@@ -186,7 +186,7 @@ class Planner {
       p.shape.keys = keys_;
       p.key = op.key;
       RETURN_IF_ERROR(AddParams(p.shape.keys, p.key, &p.params));
-      p.signature = Signature(meta_, t_, p.shape);
+      p.signature = SignatureOf(p.shape);
       return p;
     }
     Key key = op.key;
@@ -213,59 +213,83 @@ class Planner {
           p.shape.overriding |= c->identity_always;
         }
         RETURN_IF_ERROR(AddParams(p.shape.cols, values, &p.params));
-        p.signature = Signature(meta_, t_, p.shape);
+        p.signature = SignatureOf(p.shape);
         return p;
       }
     }
     // An upsert by key. The op's key is authoritative; key columns among the values are ignored.
+    // A batch repeats one column list op after op: what follows from it alone (NOT NULL columns
+    // left out, the signature) is worked out once per list.
     p.shape.keys = keys_;
-    p.key = key;
-    std::set<std::string> provided(t_.key_columns.begin(), t_.key_columns.end());
-    std::vector<Value> values;
+    std::vector<const Value*> values;
+    values.reserve(op.values.size());
     for (const auto& [name, value] : op.values) {
-      if (provided.count(name)) continue;
+      if (std::find(t_.key_columns.begin(), t_.key_columns.end(), name) != t_.key_columns.end()) {
+        continue;
+      }
       ASSIGN_OR_RETURN(const ColumnMeta* c, conn_->Column(t_, meta_, name));
       p.shape.cols.push_back(c);
-      values.push_back(value);
+      values.push_back(&value);
     }
     for (const ColumnMeta* c : p.shape.keys) p.shape.overriding |= c->identity_always;
-    for (const ColumnMeta* c : p.shape.cols) {
-      p.shape.overriding |= c->identity_always;
-      provided.insert(c->name);
+    for (const ColumnMeta* c : p.shape.cols) p.shape.overriding |= c->identity_always;
+    if (!omits_known_ || p.shape.cols != omits_cols_) {
+      // INSERT ... ON CONFLICT checks NOT NULL on the proposed row before it looks for a
+      // conflict, so an update that leaves out a NOT NULL column without a default would fail
+      // even though the row exists: such ops take UPDATE-then-INSERT, which fails only when the
+      // row is new.
+      std::set<std::string> provided(t_.key_columns.begin(), t_.key_columns.end());
+      for (const ColumnMeta* c : p.shape.cols) provided.insert(c->name);
+      omits_required_ =
+          std::any_of(meta_.columns.begin(), meta_.columns.end(), [&](const ColumnMeta& c) {
+            return c.not_null && !c.has_default && !provided.count(c.name);
+          });
+      omits_cols_ = p.shape.cols;
+      omits_known_ = true;
     }
-    // INSERT ... ON CONFLICT checks NOT NULL on the proposed row before it looks for a conflict,
-    // so an update that leaves out a NOT NULL column without a default would fail even though
-    // the row exists: such ops take UPDATE-then-INSERT, which fails only when the row is new.
-    bool omits_required =
-        std::any_of(meta_.columns.begin(), meta_.columns.end(), [&](const ColumnMeta& c) {
-          return c.not_null && !c.has_default && !provided.count(c.name);
-        });
-    if (unique_ && !omits_required) {
+    if (unique_ && !omits_required_) {
       p.shape.kind = ShapeKind::kOnConflict;
     } else {
       p.shape.kind =
           p.shape.cols.empty() ? ShapeKind::kInsertIfMissing : ShapeKind::kUpdateThenInsert;
     }
+    p.params.reserve(key.size() + values.size());
     RETURN_IF_ERROR(AddParams(p.shape.keys, key, &p.params));
     if (p.shape.kind != ShapeKind::kInsertIfMissing) {
-      RETURN_IF_ERROR(AddParams(p.shape.cols, values, &p.params));
+      for (size_t i = 0; i < values.size(); ++i) {
+        RETURN_IF_ERROR(AddParam(p.shape.cols[i], *values[i], &p.params));
+      }
     }
-    p.signature = Signature(meta_, t_, p.shape);
+    p.key = std::move(key);
+    p.signature = SignatureOf(p.shape);
     return p;
   }
 
  private:
+  Status AddParam(const ColumnMeta* col, const Value& value, std::vector<PgParam>* out) {
+    Result<PgParam> p = ParamFromValue(value, col->base_oid);
+    if (!p.ok()) {
+      return InvalidArgument(ctx_ + ": column \"" + col->name + "\": " + p.status().message());
+    }
+    out->push_back(std::move(*p));
+    return Status::Ok();
+  }
+
   Status AddParams(const std::vector<const ColumnMeta*>& cols, const std::vector<Value>& values,
                    std::vector<PgParam>* out) {
-    for (size_t i = 0; i < cols.size(); ++i) {
-      Result<PgParam> p = ParamFromValue(values[i], cols[i]->base_oid);
-      if (!p.ok()) {
-        return InvalidArgument(ctx_ + ": column \"" + cols[i]->name +
-                               "\": " + p.status().message());
-      }
-      out->push_back(std::move(*p));
-    }
+    for (size_t i = 0; i < cols.size(); ++i) RETURN_IF_ERROR(AddParam(cols[i], values[i], out));
     return Status::Ok();
+  }
+
+  // Signature(), remembered for the last shape: consecutive ops of a batch mostly share one.
+  const std::string& SignatureOf(const Shape& s) {
+    if (!signed_ || s.kind != signed_shape_.kind || s.overriding != signed_shape_.overriding ||
+        s.keys != signed_shape_.keys || s.cols != signed_shape_.cols) {
+      signature_ = Signature(meta_, t_, s);
+      signed_shape_ = s;
+      signed_ = true;
+    }
+    return signature_;
   }
 
   PostgresConnection* conn_;
@@ -274,6 +298,13 @@ class Planner {
   const std::string ctx_;
   std::vector<const ColumnMeta*> keys_;
   bool unique_ = false;
+  // The last column list whose NOT NULL check was worked out, and its answer.
+  bool omits_known_ = false, omits_required_ = false;
+  std::vector<const ColumnMeta*> omits_cols_;
+  // SignatureOf's last shape and signature.
+  bool signed_ = false;
+  Shape signed_shape_;
+  std::string signature_;
 };
 
 // The columns and parameters of `p`, so that a data error can name its column.
