@@ -130,6 +130,19 @@ class OdbcConnection : public Connection, public Source, public Sink {
                                  const std::vector<OdbcStmt::ParamType>& types,
                                  const std::string& context);
   std::string LimitClause(size_t limit) const;
+  // How the key of a row inserted without it comes back, by SQL_DBMS_NAME.
+  enum class KeyReadBack {
+    kNone,            // not supported: the binding must map the key columns
+    kReturning,       // INSERT ... RETURNING k (PostgreSQL, MariaDB 10.5+, SQLite 3.35+)
+    kOutputInserted,  // INSERT ... OUTPUT INSERTED.k VALUES ... (SQL Server)
+    kFinalTable,      // SELECT k FROM FINAL TABLE (INSERT ...) (DB2)
+    kLastInsertId,    // SELECT LAST_INSERT_ID() after the INSERT (MySQL; one key column)
+  };
+  KeyReadBack GeneratedKeys(const TableRef& t) const;
+  // Inserts `set` into `t` without its key and returns the key the database generated.
+  Result<Key> InsertGenerated(OdbcStmt* st, const TableRef& t, const TableMeta& meta,
+                              const std::vector<std::pair<const ColumnMeta*, const Value*>>& set,
+                              const std::string& ctx);
   // Names the column of a data error where the database named none (22001: too long).
   Status WriteError(const Status& s, const TableRef& t, const TableMeta& meta, size_t op_index,
                     const WriteOp& op, const OdbcDiag& diag);
@@ -433,6 +446,68 @@ std::string OdbcConnection::LimitClause(size_t limit) const {
   return " FETCH FIRST " + n + " ROWS ONLY";  // SQL:2008 — Oracle 12c+, DB2, and the rest
 }
 
+OdbcConnection::KeyReadBack OdbcConnection::GeneratedKeys(const TableRef& t) const {
+  const std::string& d = conn_->dbms_name();
+  auto has = [&d](const char* name) { return d.find(name) != std::string::npos; };
+  if (has("PostgreSQL") || has("MariaDB") || has("SQLite")) return KeyReadBack::kReturning;
+  if (has("SQL Server")) return KeyReadBack::kOutputInserted;
+  if (has("DB2")) return KeyReadBack::kFinalTable;
+  if (has("MySQL") && t.key_columns.size() == 1) return KeyReadBack::kLastInsertId;
+  return KeyReadBack::kNone;  // Oracle returns keys only into OUT parameters (RETURNING INTO)
+}
+
+Result<Key> OdbcConnection::InsertGenerated(
+    OdbcStmt* st, const TableRef& t, const TableMeta& meta,
+    const std::vector<std::pair<const ColumnMeta*, const Value*>>& set, const std::string& ctx) {
+  const KeyReadBack how = GeneratedKeys(t);
+  std::string cols, marks, keys, inserted;
+  std::vector<Value> params;
+  std::vector<OdbcStmt::ParamType> types;
+  for (const auto& [c, v] : set) {
+    ASSIGN_OR_RETURN(std::string q, conn_->Quote(c->name));
+    cols += (cols.empty() ? "" : ", ") + q;
+    marks += marks.empty() ? "?" : ", ?";
+    params.push_back(*v);
+    types.push_back(TypeOf(c));
+  }
+  for (const std::string& k : t.key_columns) {
+    ASSIGN_OR_RETURN(std::string q, conn_->Quote(k));
+    keys += (keys.empty() ? "" : ", ") + q;
+    inserted += (inserted.empty() ? "INSERTED." : ", INSERTED.") + q;
+  }
+  const bool mysql = how == KeyReadBack::kLastInsertId;
+  const std::string& dbms = conn_->dbms_name();
+  const bool no_default_values =  // MySQL and MariaDB spell an insert of defaults "() VALUES ()"
+      dbms.find("MySQL") != std::string::npos || dbms.find("MariaDB") != std::string::npos;
+  std::string sql = "INSERT INTO " + meta.quoted;
+  if (how == KeyReadBack::kOutputInserted) {
+    sql += (cols.empty() ? "" : " (" + cols + ")") + " OUTPUT " + inserted +
+           (cols.empty() ? " DEFAULT VALUES" : " VALUES (" + marks + ")");
+  } else if (cols.empty()) {
+    sql += no_default_values ? " () VALUES ()" : " DEFAULT VALUES";  // every column's default
+  } else {
+    sql += " (" + cols + ") VALUES (" + marks + ")";
+  }
+  if (how == KeyReadBack::kReturning) sql += " RETURNING " + keys;
+  if (how == KeyReadBack::kFinalTable) sql = "SELECT " + keys + " FROM FINAL TABLE (" + sql + ")";
+  RETURN_IF_ERROR(st->Execute(sql, params, types, ctx));
+  if (mysql) RETURN_IF_ERROR(st->Execute("SELECT LAST_INSERT_ID()", {}, {}, ctx));
+  ASSIGN_OR_RETURN(std::vector<OdbcStmt::ColumnDesc> described, st->Columns(ctx));
+  std::vector<Value> row;
+  ASSIGN_OR_RETURN(bool found, st->Fetch(described, &row, ctx));
+  if (!found || row.size() != t.key_columns.size() ||
+      (mysql && row[0].kind() == ValueKind::kInt && row[0].int_value() == 0)) {
+    return InvalidArgument(ctx + ": the database returned no generated key (is the key column an "
+                          "identity / auto-increment column?)");
+  }
+  std::vector<Value> rest;
+  while (true) {  // drain the result so the statement can be reused
+    ASSIGN_OR_RETURN(bool more, st->Fetch(described, &rest, ctx));
+    if (!more) break;
+  }
+  return Key(row.begin(), row.end());
+}
+
 Result<std::vector<Row>> OdbcConnection::Query(const std::string& sql,
                                                const std::vector<Value>& params,
                                                const std::vector<OdbcStmt::ParamType>& types,
@@ -593,12 +668,18 @@ Result<ApplyResult> OdbcConnection::Apply(const TableRef& t, const std::vector<W
   for (const WriteOp& op : ops) {
     for (const auto& [name, v] : op.values) RETURN_IF_ERROR(Column(t, *meta, name).status());
     if (op.kind == WriteOp::Kind::kUpsert && op.key.empty()) {
+      size_t given = 0;  // none: the database makes the key, if it can say which it made
+      for (const std::string& k : t.key_columns) given += op.values.count(k);
+      if (given == 0 && GeneratedKeys(t) != KeyReadBack::kNone) continue;
       for (const std::string& k : t.key_columns) {
-        if (!op.values.count(k)) {
-          return InvalidArgument(ctx + ": an insert without the key column \"" + k +
-                                 "\": the odbc connector cannot read back keys the database "
-                                 "generates; map the key columns");
-        }
+        if (op.values.count(k)) continue;
+        std::string why = given > 0 ? "the other key columns are given"
+                                    : "the odbc connector cannot read back keys that " +
+                                          conn_->dbms_name() + " generates" +
+                                          (t.key_columns.size() > 1 ? " for a key of several "
+                                                                      "columns" : "");
+        return InvalidArgument(ctx + ": an insert without the key column \"" + k + "\" (" + why +
+                               "); map the key columns");
       }
     }
   }
@@ -608,16 +689,28 @@ Result<ApplyResult> OdbcConnection::Apply(const TableRef& t, const std::vector<W
     ASSIGN_OR_RETURN(std::unique_ptr<OdbcStmt> st, Stmt());
     for (size_t i = 0; i < ops.size(); ++i) {
       const WriteOp& op = ops[i];
+      auto failed = [&](const Status& s) {
+        return WriteError(s, t, *meta, i, op, MainDiag(Diagnostics(SQL_HANDLE_STMT, st->h())));
+      };
+      auto run = [&](const std::string& sql, const std::vector<Value>& params,
+                     const std::vector<OdbcStmt::ParamType>& types) -> Status {
+        Status s = st->Execute(sql, params, types, ctx);
+        return s.ok() ? s : failed(s);
+      };
+      bool generated = op.kind == WriteOp::Kind::kUpsert && op.key.empty();
+      for (const std::string& k : t.key_columns) generated = generated && !op.values.count(k);
+      if (generated) {  // a new row: the database makes its key
+        std::vector<std::pair<const ColumnMeta*, const Value*>> set;
+        for (const auto& [name, v] : op.values) set.emplace_back(meta->Find(name), &v);
+        Result<Key> made = InsertGenerated(st.get(), t, *meta, set, ctx);
+        if (!made.ok()) return failed(made.status());
+        result.keys.push_back(std::move(*made));
+        continue;
+      }
       Key key = op.key;
       if (key.empty()) {
         for (const std::string& k : t.key_columns) key.push_back(op.values.at(k));
       }
-      auto run = [&](const std::string& sql, const std::vector<Value>& params,
-                     const std::vector<OdbcStmt::ParamType>& types) -> Status {
-        Status s = st->Execute(sql, params, types, ctx);
-        if (s.ok()) return s;
-        return WriteError(s, t, *meta, i, op, MainDiag(Diagnostics(SQL_HANDLE_STMT, st->h())));
-      };
       std::vector<Value> key_params;
       std::vector<OdbcStmt::ParamType> key_types;
       ASSIGN_OR_RETURN(std::string where, KeyEquals(t, *meta, key, &key_params, &key_types));
