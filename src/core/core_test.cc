@@ -2,6 +2,7 @@
 
 #include "core/change.h"
 #include "core/hash.h"
+#include "core/page_size.h"
 #include "core/row_buckets.h"
 #include "core/status.h"
 #include "core/value.h"
@@ -67,6 +68,24 @@ TEST(RowBucketsTest, ExactSumsWrapLikeConcordsOwn) {
   EXPECT_EQ(WrapToUint64("18446744073709551619"), a + b);  // their exact sum
   EXPECT_EQ(WrapToUint64("-9223372036854775808"), static_cast<uint64_t>(INT64_MIN));
   EXPECT_EQ(WrapToUint64(""), 0u);
+}
+
+TEST(PageSizeTest, GrowsOnFastFullPagesShrinksOnSlowOnesWithinBounds) {
+  PageSize page(2000, 500, 16000, 200);
+  EXPECT_EQ(page.rows(), 2000u);
+  page.Took(2000, 10);  // full and fast: double
+  EXPECT_EQ(page.rows(), 4000u);
+  page.Took(1000, 10);  // the table's tail: says nothing
+  EXPECT_EQ(page.rows(), 4000u);
+  page.Took(4000, 100);  // within the target: keep
+  EXPECT_EQ(page.rows(), 4000u);
+  for (int i = 0; i < 5; ++i) page.Took(page.rows(), 1);
+  EXPECT_EQ(page.rows(), 16000u);  // capped
+  page.Took(16000, 401);           // over twice the target: halve
+  EXPECT_EQ(page.rows(), 8000u);
+  for (int i = 0; i < 10; ++i) page.Took(page.rows(), 5000);
+  EXPECT_EQ(page.rows(), 500u);  // floored
+  EXPECT_EQ(PageSize(10, 500, 16000, 200).rows(), 500u);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "config/when.h"
 #include "core/did_you_mean.h"
 #include "core/hash.h"
+#include "core/page_size.h"
 #include "engine/when_filter.h"
 #include "quality/normalize.h"
 #include "reconcile/amounts.h"
@@ -26,7 +27,12 @@
 namespace concord {
 namespace {
 
-constexpr size_t kChunkRows = 2000;
+// Rows of a keyset page: they start at kPageRows and adapt to how long each page takes (the
+// database's side of it: reading, hashing, sending), aiming at kPageTargetMs.
+constexpr size_t kPageRows = 2000;
+constexpr size_t kMinPageRows = 200;
+constexpr size_t kMaxPageRows = 50000;
+constexpr int64_t kPageTargetMs = 250;
 constexpr size_t kRereadBatch = 500;
 
 int64_t NowMs() {
@@ -318,16 +324,20 @@ class Checker {
   Status ReadAndMap(const Side& side, uint32_t buckets, const std::vector<uint32_t>& which,
                     std::vector<MemoBucket>* memo, SideScan* out, int64_t total) {
     std::optional<Key> after;
+    PageSize page(kPageRows, kMinPageRows, kMaxPageRows, kPageTargetMs);
     const std::string phase = "reading " + side.system;
     while (true) {
       if (options_.stop_requested && options_.stop_requested()) {
         return Unavailable("check stopped before it finished");
       }
-      auto rows = side.source->ReadBuckets(side.mapper->table(), buckets, which, after, kChunkRows);
+      const size_t asked = page.rows();
+      const int64_t started = NowMs();
+      auto rows = side.source->ReadBuckets(side.mapper->table(), buckets, which, after, asked);
       if (!rows.ok()) {
         return rows.status().WithContext(
             fmt::format("reading {}.{}", side.system, side.mapper->table().table));
       }
+      page.Took(rows->size(), NowMs() - started);
       if (rows->empty()) break;
       for (const HashedRow& h : *rows) {
         if (h.bucket >= buckets) {
@@ -338,7 +348,7 @@ class Checker {
       }
       after = side.mapper->SystemKeyOfRow(rows->back().row);
       Progress(phase, out->info.rows_mapped, total);
-      if (rows->size() < kChunkRows) break;
+      if (rows->size() < asked) break;
     }
     return Status::Ok();
   }
