@@ -2,7 +2,8 @@
 // synced into an ERP on PostgreSQL by the concord binary. Both servers are started by the test on
 // free loopback ports; the ODBC driver is registered in a temporary odbcinst.ini. Checks the
 // initial copy, an update read by its updated_at, a delete seen only by the key scan, hostile
-// values carried exactly, and that nothing was installed in the shop's database.
+// values carried exactly, and that nothing was installed in the shop's database; and the other
+// way, the ERP writing into a shop table keyed by an id MariaDB generates (read back through ODBC).
 #include <libpq-fe.h>
 
 #include <memory>
@@ -181,6 +182,45 @@ TEST_F(OdbcSyncTest, PolledShopReachesTheErpWithUpdatesAndDeletes) {
   EXPECT_EQ(state.Int("SELECT count(*) FROM audit WHERE flow = 'customer:shop->erp' AND "
                       "outcome = 'applied'"),
             3);  // C1's update, C2's delete, C4's insert (the first copy is "snapshot:applied")
+}
+
+// The other way: the ERP on PostgreSQL writes into a shop table keyed by an AUTO_INCREMENT id that
+// the binding does not map. The ODBC sink inserts without the id and reads back the one MariaDB
+// made (INSERT ... RETURNING); the xref then sends the ERP's later update and delete to that row.
+TEST_F(OdbcSyncTest, ErpWritesIntoAShopTableKeyedByAGeneratedId) {
+  Shop("CREATE TABLE members (id int AUTO_INCREMENT PRIMARY KEY, member_code varchar(20) UNIQUE, "
+       "name varchar(100) NOT NULL, credit decimal(20,2), updated_at datetime(6) NOT NULL "
+       "DEFAULT current_timestamp(6) ON UPDATE current_timestamp(6))");
+  std::string yaml = Config();
+  yaml.replace(yaml.find("    table: accounts\n    key: account_no"),
+               std::string("    table: accounts\n    key: account_no").size(),
+               "    table: members\n    key: id");
+  yaml.replace(yaml.find("{code: account_no, name: account_name, limit: credit}"),
+               std::string("{code: account_no, name: account_name, limit: credit}").size(),
+               "{code: member_code, name: name, limit: credit}");
+  yaml.replace(yaml.find("{entity: customer, from: shop, to: erp}"),
+               std::string("{entity: customer, from: shop, to: erp}").size(),
+               "{entity: customer, from: erp, to: shop}");
+  WriteFile(dir_ / "concord.yaml", yaml);
+  Shop("INSERT INTO members (member_code, name) VALUES ('OLD', 'Already there')");  // id 1
+  Erp("INSERT INTO customers VALUES ('C1', 'Alpha', 10.50), ('C2', 'O''Brien; --', NULL)");
+  SyncOnce();
+  auto members = [&] {
+    std::string error;
+    auto rows = g_maria->Query("SELECT id, member_code, name, IFNULL(credit, 'NULL') FROM " + db_ +
+                                   ".members ORDER BY id",
+                               &error);
+    EXPECT_EQ(error, "");
+    std::string out;
+    for (const auto& r : rows) out += r[0] + "|" + r[1] + "|" + r[2] + "|" + r[3] + "\n";
+    return out;
+  };
+  EXPECT_EQ(members(), "1|OLD|Already there|NULL\n2|C1|Alpha|10.50\n3|C2|O'Brien; --|NULL\n");
+
+  Erp("UPDATE customers SET cust_name = 'Alpha 2' WHERE cust_code = 'C1'; "
+      "DELETE FROM customers WHERE cust_code = 'C2'");
+  SyncOnce();
+  EXPECT_EQ(members(), "1|OLD|Already there|NULL\n2|C1|Alpha 2|10.50\n");
 }
 
 }  // namespace
