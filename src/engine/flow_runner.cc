@@ -288,18 +288,17 @@ bool FlowRunner::TargetIsEmpty() {
 }
 
 std::vector<FlowRunner::Item> FlowRunner::RowItems(std::vector<Row>& rows, bool snapshot) {
-  std::vector<Item> items;
-  items.reserve(rows.size());
-  for (Row& row : rows) {
-    Item item;
-    item.source_key = from_->SystemKeyOfRow(row);
+  std::vector<Item> items(rows.size());
+  const int64_t now = clock_->NowMs();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    Item& item = items[i];
+    item.source_key = from_->SystemKeyOfRow(rows[i]);
     item.source_key_text = EncodeKey(item.source_key);
     item.op = snapshot ? ChangeOp::kInsert : ChangeOp::kUpdate;
-    item.image = std::move(row);
+    item.image = std::move(rows[i]);
     item.snapshot = snapshot;
     item.polled = !snapshot;  // poll capture (PollStep, Plan)
-    item.at_ms = clock_->NowMs();
-    items.push_back(std::move(item));
+    item.at_ms = now;
   }
   return items;
 }
@@ -674,7 +673,13 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
         item.xref_from_changed = !known || *known != item.source_key_text;
       }
     }
-    item.canon_key_text = EncodeKey(item.canon_key);
+    // Mostly the canonical key is the source key itself: its text is then the one RowItems
+    // encoded (text and integers only: a real -0 equals 0 but is spelled differently).
+    bool same_key = (item.snapshot || item.polled) && item.canon_key == item.source_key &&
+                    std::all_of(item.canon_key.begin(), item.canon_key.end(), [](const Value& v) {
+                      return v.kind() == ValueKind::kText || v.kind() == ValueKind::kInt;
+                    });
+    item.canon_key_text = same_key ? item.source_key_text : EncodeKey(item.canon_key);
 
     if (poll_ && !item.is_delete) {
       // No changelog tags concord's own writes in a polled source. A polled row whose carried
