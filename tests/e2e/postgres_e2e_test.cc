@@ -218,6 +218,53 @@ TEST_F(PostgresSyncTest, ValueTooLongForTheTargetGoesToTheDlqNeverTruncated) {
 // settled into its wait, so an engine that only polls would need most of the interval for it.
 // (The default max_batch_delay_ms holds the one-change batch back briefly; the wait honours it.)
 // With logical capture the engine wakes on data arriving on the replication connection.
+// The ERP's table changes shape under a running `concord run` (capture: the parameter). A new
+// column is ignored (the binding does not map it); a mapped column dropped pauses the ERP's flow
+// with an error naming the column, the ERP's changes wait at the source, and once the column is
+// back they all arrive: nothing lost.
+class PostgresSchemaChangeTest : public PostgresSyncTest,
+                                 public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(PostgresSchemaChangeTest, AddedColumnIgnoredDroppedMappedColumnPausesAndLosesNothing) {
+  WriteFile(dir_ / "concord.yaml", Config(g_server->UrlFor(db_), GetParam()));
+  Erp("INSERT INTO erp.customers VALUES ('E1', 'Alpha', '1', 1.00);");
+  pid_t pid = StartConcord(dir_.path(), {"run"}, dir_ / "run.log");
+  ASSERT_GT(pid, 0);
+  auto crm_credit = [&](const std::string& code) {
+    return crm_->Scalar("SELECT credit FROM accounts WHERE account_no = '" + code + "'");
+  };
+  ASSERT_TRUE(WaitFor([&] { return crm_credit("E1") == "1.00"; }, 60000))
+      << ReadFile(dir_ / "run.log");
+
+  Erp("ALTER TABLE erp.customers ADD COLUMN fax text;"
+      "UPDATE erp.customers SET fax = '021', credit_limit = 2.00 WHERE cust_code = 'E1';");
+  ASSERT_TRUE(WaitFor([&] { return crm_credit("E1") == "2.00"; }, 60000))
+      << "an added column stopped the flow\n" << ReadFile(dir_ / "run.log");
+
+  Erp("ALTER TABLE erp.customers DROP COLUMN mobile;"
+      "UPDATE erp.customers SET credit_limit = 3.00 WHERE cust_code = 'E1';"
+      "INSERT INTO erp.customers (cust_code, cust_name, credit_limit) VALUES ('E2', 'Beta', 4.00);");
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(dir_ / "run.log").find("paused") != std::string::npos; },
+                      60000))
+      << ReadFile(dir_ / "run.log");
+  std::string log = ReadFile(dir_ / "run.log");
+  EXPECT_NE(log.find("mobile"), std::string::npos) << "the pause names the column\n" << log;
+  SleepMs(1000);
+  EXPECT_EQ(crm_credit("E1"), "2.00") << "nothing half-applied while paused";
+  EXPECT_EQ(crm_->Int("SELECT count(*) FROM accounts WHERE account_no = 'E2'"), 0);
+
+  Erp("ALTER TABLE erp.customers ADD COLUMN mobile text;");
+  EXPECT_TRUE(WaitFor([&] { return crm_credit("E1") == "3.00" && crm_credit("E2") == "4.00"; },
+                      60000))
+      << "the backlog did not arrive after the column came back\n" << ReadFile(dir_ / "run.log");
+  kill(pid, SIGTERM);
+  EXPECT_EQ(WaitExit(pid), 0) << ReadFile(dir_ / "run.log");
+  if (GetParam() == "logical") RunConcord(dir_.path(), {"uninstall"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Capture, PostgresSchemaChangeTest, ::testing::Values("trigger", "logical"),
+                         [](const auto& info) { return info.param; });
+
 class PostgresWakeUpTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PostgresWakeUpTest, AChangeArrivesLongBeforeThePollIntervalWouldHaveWokenTheEngine) {
