@@ -579,6 +579,33 @@ TEST_F(MysqlConnectorTest, InstallAndRemoveAreIdempotent) {
   EXPECT_EQ(fresh->source()->PendingChanges("f9")->count, 0);
 }
 
+// The source table changes shape while captured: an added column is not read (the binding does
+// not map it); a dropped mapped column fails the read with NotFound naming it (the engine pauses
+// the flow), and the change waits in the changelog until the column is back.
+TEST_F(MysqlConnectorTest, SchemaChangesWhileCapturedLoseNoChange) {
+  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
+  App("ALTER TABLE accounts ADD COLUMN fax VARCHAR(20)");
+  App("INSERT INTO accounts (account_no, name, level, fax) VALUES ('A1', 'Acme', 'VIP', '021')");
+  auto changes = Read(accounts_, "f1");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].row->count("fax"), 0u);
+  Ack("f1", changes);
+
+  App("ALTER TABLE accounts DROP COLUMN level");
+  App("UPDATE accounts SET name = 'Acme 2' WHERE account_no = 'A1'");
+  auto broken = source()->ReadChanges(accounts_, "f1", 10);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.status().code(), Code::kNotFound) << broken.status().ToString();
+  EXPECT_THAT(broken.status().message(), HasSubstr("level"));
+  EXPECT_FALSE(broken.status().IsRetryable()) << "an operator has to act: the flow pauses";
+  EXPECT_EQ(source()->PendingChanges("f1")->count, 1);
+
+  App("ALTER TABLE accounts ADD COLUMN level VARCHAR(10)");
+  changes = Read(accounts_, "f1");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].row->at("name"), T("Acme 2"));
+}
+
 TEST_F(MysqlConnectorTest, ReinstallWithAnotherKeyRecreatesTriggers) {
   App("CREATE TABLE items(id INT PRIMARY KEY, code VARCHAR(10) UNIQUE)");
   ASSERT_TRUE(source()->InstallCapture({"items", {"id"}, {}}, "f1").ok());
