@@ -128,7 +128,8 @@ Result<Reading> Read(const FieldSpec& field, const Value& raw, const Compiled& f
       return FromExcel(field, raw);
     }
   }
-  std::string text;
+  std::string storage;  // the text, when it is not a trimmed view of raw's own
+  std::string_view text;
   switch (raw.kind()) {
     case ValueKind::kInt:
     case ValueKind::kReal: {
@@ -136,7 +137,8 @@ Result<Reading> Read(const FieldSpec& field, const Value& raw, const Compiled& f
       if (!v) return Expected(field, what, raw);
       int digits = DigitCount(*v);
       if (*v > 0 && (digits == 8 || (timestamp && digits == 14))) {
-        text = std::to_string(*v);  // YYYYMMDD, YYYYMMDDHHMMSS
+        storage = std::to_string(*v);  // YYYYMMDD, YYYYMMDDHHMMSS
+        text = storage;
         break;
       }
       if (timestamp && *v > 0 && (digits == 10 || digits == 13)) {
@@ -150,14 +152,19 @@ Result<Reading> Read(const FieldSpec& field, const Value& raw, const Compiled& f
                                   "declare format unix_s, unix_ms or excel on the binding");
     }
     case ValueKind::kText:
-      text = Canonicalish(raw.text());
+      // Canonicalish without its copy when the text is ASCII (most dates are).
+      text = TrimAscii(raw.text());
+      if (!IsAscii(text)) {
+        storage = Canonicalish(raw.text());
+        text = storage;
+      }
       break;
     default:
       return Expected(field, what, raw);
   }
   if (timestamp && (text.size() == 10 || text.size() == 13) &&
-      text.find_first_not_of("0123456789") == std::string::npos && text[0] != '0') {
-    return FromUnix(field, raw, timestamp, std::stoll(text), text.size() == 13);
+      text.find_first_not_of("0123456789") == std::string_view::npos && text[0] != '0') {
+    return FromUnix(field, raw, timestamp, std::stoll(std::string(text)), text.size() == 13);
   }
   DateRefusal refusal;
   auto t = ParseDateTime(text, fmt.kind,

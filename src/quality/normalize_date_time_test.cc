@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+#include <unicode/timezone.h>
 
+#include <memory>
 #include <random>
 #include <set>
 
@@ -507,6 +509,37 @@ TEST(ZoneTest, LocalToUtcAsEveryCandidateChecked) {
     check(1325239200);  // 2011-12-30 10:00 local, a day Samoa skipped
     for (int i = 0; i < 20000; ++i) {
       check(-2208988800 + static_cast<int64_t>(rng() % (200ull * 365 * 86400)));
+    }
+  }
+}
+
+// Zone::OffsetAt answers from its own record after a zone's last transition: the same offsets as
+// ICU's getOffset, for zones that settled (Asia/Shanghai, Asia/Kolkata, Asia/Tokyo), that still
+// change (New York, Lord Howe), and that changed late (Istanbul 2016, Kyiv), at random instants of
+// 1800-2600 and around 2016-2100.
+TEST(ZoneTest, OffsetAtAsIcu) {
+  using quality_internal::Zone;
+  std::mt19937_64 rng(1991);
+  for (const char* name : {"Asia/Shanghai", "Asia/Kolkata", "Asia/Tokyo", "America/New_York",
+                           "Australia/Lord_Howe", "Europe/Istanbul", "Europe/Kyiv", "Asia/Seoul",
+                           "UTC", "Etc/GMT-8"}) {
+    SCOPED_TRACE(name);
+    auto zone = Zone::Create(name);
+    ASSERT_NE(zone, nullptr);
+    std::unique_ptr<icu::TimeZone> icu(icu::TimeZone::createTimeZone(icu::UnicodeString(name)));
+    auto icu_offset = [&](int64_t t) {
+      int32_t raw = 0, dst = 0;
+      UErrorCode status = U_ZERO_ERROR;
+      icu->getOffset(static_cast<UDate>(t) * 1000.0, false, raw, dst, status);
+      EXPECT_TRUE(U_SUCCESS(status));
+      return (raw + dst) / 1000;
+    };
+    const int64_t y1800 = -5364662400, y2016 = 1451606400;
+    for (int i = 0; i < 20000; ++i) {
+      const int64_t t = y1800 + static_cast<int64_t>(rng() % (800ull * 366 * 86400));
+      ASSERT_EQ(zone->OffsetAt(t), icu_offset(t)) << t;
+      const int64_t u = y2016 + static_cast<int64_t>(rng() % (85ull * 366 * 86400));
+      ASSERT_EQ(zone->OffsetAt(u), icu_offset(u)) << u;
     }
   }
 }

@@ -144,8 +144,8 @@ std::optional<std::string> EncodeText(std::string_view utf8, TextEncoding encodi
 // number might not be valid: then libphonenumber decides (and gives the reason). A result longer
 // than 16 characters is never returned. With `reads_back`, also whether the result is known to
 // give itself when read again (PhoneE164FastPath(result, "ZZ") == result) without asking: true
-// when nothing was stripped and the reading of its digits cannot take another turn; false says
-// "not known", not "no".
+// when that reading can strip nothing more and cannot take another turn; false says "not
+// known", not "no".
 std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::string& region,
                                              bool* reads_back = nullptr);
 

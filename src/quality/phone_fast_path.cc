@@ -340,7 +340,7 @@ std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::s
   if (national.size() < 2) return std::nullopt;  // TOO_SHORT_NSN
 
   // MaybeStripNationalPrefixAndCarrierCode, and ParseHelper's check of what is left.
-  bool stripped = false;
+  bool stripped = false;  // and a second reading might strip again
   if (metadata->national_prefix != nullptr) {
     size_t prefix = 0;
     // Whether it matches at all first: without a submatch RE2 answers that from its DFA, and most
@@ -353,7 +353,9 @@ std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::s
           metadata->general.PatternMatches(national) && !metadata->general.PatternMatches(rest);
       if (!keep && !metadata->LengthRefusesStripping(rest.size()) && prefix > 0) {
         national = rest;
-        stripped = true;
+        // Read again, the stripped number would be stripped once more if the prefix is there
+        // again ("00755…"); otherwise that reading keeps it as it is now.
+        stripped = MatchesAtStart(*metadata->national_prefix, national);
       }
     }
   }
@@ -386,9 +388,9 @@ std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::s
   if (reads_back != nullptr) {
     // Read again, the E.164 takes the '+' branch: its digits are those of `code` and `national`.
     // That reading finds `code` again unless a shorter prefix of it is a calling code too; it then
-    // decides stripping on the same `national` with the code's main region, and when that is the
-    // region decided on here and nothing was stripped, every later step sees what this call saw
-    // and gives the same answer.
+    // decides stripping on this `national` with the code's main region, and when that is the
+    // region decided on here and the national prefix does not match again (`stripped`), nothing
+    // is stripped: every later step sees what this call saw and gives the same answer.
     bool same = !stripped && cc->regions.front()->Get() == metadata;
     const std::string_view code_digits = std::string_view(e164).substr(1, e164.size() - 1 -
                                                                           national.size());

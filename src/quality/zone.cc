@@ -1,7 +1,13 @@
 // Zone: a fixed UTC offset, or an IANA time zone through ICU's icu::TimeZone (libstdc++ 12 has no
 // std::chrono time-zone database, and setting TZ for localtime_r is process-global, not
-// thread-safe). ICU's TimeZone is used through its const getOffset only, which is thread-safe.
+// thread-safe). ICU's TimeZone is used through its const getOffset only, which is thread-safe;
+// for instants after a zone's last transition (BasicTimeZone, read once at creation) the offset
+// is known without the call, which was a good part of what a timestamp cost.
+#include <unicode/basictz.h>
 #include <unicode/timezone.h>
+#include <unicode/tztrans.h>
+
+#include <cmath>
 
 #include "quality/normalize_internal.h"
 
@@ -9,7 +15,24 @@ namespace concord::quality_internal {
 
 struct Zone::Icu {
   std::unique_ptr<icu::TimeZone> tz;
+  // From this instant on the zone has no transition (most zones outside Europe and the
+  // Americas: Asia/Shanghai since 1991), so its offset is `settled_offset` without asking ICU.
+  // nullopt: the zone still changes (DST), or ICU cannot tell.
+  std::optional<int64_t> settled_from;
+  int settled_offset = 0;
 };
+
+namespace {
+
+int IcuOffsetAt(const icu::TimeZone& tz, int64_t utc_seconds) {
+  int32_t raw = 0, dst = 0;
+  UErrorCode status = U_ZERO_ERROR;
+  tz.getOffset(static_cast<UDate>(utc_seconds) * 1000.0, false, raw, dst, status);
+  if (U_FAILURE(status)) return 0;
+  return (raw + dst) / 1000;
+}
+
+}  // namespace
 
 Zone::~Zone() = default;
 
@@ -26,16 +49,24 @@ std::shared_ptr<const Zone> Zone::Create(std::string_view name) {
   z->icu_ = std::make_unique<Icu>();
   z->icu_->tz.reset(icu::TimeZone::createTimeZone(id));
   if (z->icu_->tz == nullptr || *z->icu_->tz == icu::TimeZone::getUnknown()) return nullptr;
+  if (const auto* basic = dynamic_cast<const icu::BasicTimeZone*>(z->icu_->tz.get())) {
+    // The last transition before the year 3000, and none after it: the offset is settled.
+    constexpr UDate kFarFuture = 32503680000000.0;  // 3000-01-01T00:00:00Z, in ms
+    icu::TimeZoneTransition last, next;
+    if (basic->getPreviousTransition(kFarFuture, true, last) &&
+        !basic->getNextTransition(last.getTime(), false, next)) {
+      const int64_t from = static_cast<int64_t>(std::ceil(last.getTime() / 1000.0));
+      z->icu_->settled_from = from;
+      z->icu_->settled_offset = IcuOffsetAt(*z->icu_->tz, from);
+    }
+  }
   return z;
 }
 
 int Zone::OffsetAt(int64_t utc_seconds) const {
   if (fixed_) return *fixed_;
-  int32_t raw = 0, dst = 0;
-  UErrorCode status = U_ZERO_ERROR;
-  icu_->tz->getOffset(static_cast<UDate>(utc_seconds) * 1000.0, false, raw, dst, status);
-  if (U_FAILURE(status)) return 0;
-  return (raw + dst) / 1000;
+  if (icu_->settled_from && utc_seconds >= *icu_->settled_from) return icu_->settled_offset;
+  return IcuOffsetAt(*icu_->tz, utc_seconds);
 }
 
 Zone::Local Zone::LocalToUtc(int64_t local_seconds, int64_t* utc) const {
