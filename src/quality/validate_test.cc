@@ -135,6 +135,28 @@ TEST(ValidateRecordTest, IssuesComeInDeclarationOrder) {
                                       "mm|max|2 is above max 1", "aa|max|2 is above max 1"}));
 }
 
+TEST(ValidateRecordTest, EntitiesOfTheSameSizeInTurn) {
+  // The name order a thread keeps from one call is checked, not trusted, on the next.
+  auto entity = [](std::vector<std::string> names) {
+    EntitySpec e;
+    e.name = "t";
+    e.key = {names[0]};
+    for (const std::string& name : names) {
+      FieldSpec f = MakeField(name, FieldType::kInt);
+      f.max = "1";
+      e.fields.push_back(f);
+    }
+    return e;
+  };
+  const EntitySpec a = entity({"b", "a", "c"}), b = entity({"x", "z", "y"});
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(Strings(ValidateRecord(a, {{"a", Value::Int(2)}, {"b", Value::Int(0)}}, {"a", "c"})),
+              std::vector<std::string>{"a|max|2 is above max 1"});
+    EXPECT_EQ(Strings(ValidateRecord(b, {{"x", Value::Int(0)}, {"y", Value::Int(5)}}, {"y", "z"})),
+              std::vector<std::string>{"y|max|5 is above max 1"});
+  }
+}
+
 TEST(ValidateRecordTest, IntBoundsOfEveryShape) {
   // Plain integer bounds are compared as integers, others as decimals: the same answers.
   EntitySpec e;
