@@ -32,6 +32,18 @@ Result<Value> NormalizeBool(const FieldSpec& field, const Value& raw, const Comp
       return Expected(field, kWhat, raw);
     case ValueKind::kText: {
       if (raw.text().size() > 16) return Expected(field, kWhat, raw);
+      // The words as they usually come (ASCII, or 是/否 as they are), without Canonicalish's copy;
+      // what this does not find, the reading below decides.
+      const std::string_view trimmed = TrimAscii(raw.text());
+      char lower_ascii[16];
+      for (size_t i = 0; i < trimmed.size(); ++i) {
+        const char c = trimmed[i];
+        lower_ascii[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+      }
+      const std::string_view quick(lower_ascii, trimmed.size());
+      for (const Word& w : kWords) {
+        if (quick == w.text) return Value::Int(w.value);
+      }
       std::string lower = Canonicalish(raw.text());  // full-width Ｙ is Y
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       for (const Word& w : kWords) {

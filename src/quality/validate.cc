@@ -127,51 +127,89 @@ std::string Join(const std::vector<std::string>& values) {
   return out;
 }
 
-// A bound written as a plain integer ("0", "-5", "100000") that fits in an int64; nullopt for
-// anything else (which is then compared as a decimal).
-std::optional<int64_t> PlainInteger(std::string_view s) {
-  const bool negative = !s.empty() && s.front() == '-';
-  if (negative) s.remove_prefix(1);
-  if (s.empty() || s.size() > 18) return std::nullopt;
-  int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
+// A number as canonical values and bounds mostly are — "-1234.50", "0", an Int — as an integer
+// and its digits after the point, compared without building digit strings. Exactly what
+// ParseDecimal and CompareDecimals give for these; other texts take that path.
+struct PlainNumber {
+  bool negative = false;
+  uint64_t digits = 0;
+  int scale = 0;
+};
+
+// "-"? digits ("." digits)?, at most 18 digits; nullopt for anything else.
+std::optional<PlainNumber> ReadPlain(std::string_view s) {
+  PlainNumber p;
+  size_t i = 0, total = 0;
+  if (i < s.size() && s[i] == '-') {
+    p.negative = true;
+    ++i;
   }
-  return negative ? -v : v;
+  auto digits = [&] {
+    size_t n = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++n) {
+      if (++total > 18) return std::string_view::npos;
+      p.digits = p.digits * 10 + static_cast<uint64_t>(s[i] - '0');
+    }
+    return n;
+  };
+  const size_t int_len = digits();
+  if (int_len == 0 || int_len == std::string_view::npos) return std::nullopt;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    const size_t frac_len = digits();
+    if (frac_len == 0 || frac_len == std::string_view::npos) return std::nullopt;
+    p.scale = static_cast<int>(frac_len);
+  }
+  if (i != s.size()) return std::nullopt;
+  return p;
 }
 
-// `number` is `v` read as a decimal (CheckField has read it once for the type check), or nullptr
-// for an Int, which is read only when a bound is not a plain integer.
-void CheckRange(const FieldSpec& field, const Value& v, const quality_internal::Decimal* number,
+PlainNumber PlainOf(int64_t v) {
+  return {v < 0, v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v), 0};
+}
+
+// -1, 0, 1; -0 equals 0. Magnitudes below 2^64 scaled by at most 10^18 fit in 128 bits.
+int ComparePlain(const PlainNumber& a, const PlainNumber& b) {
+  const int sa = a.digits == 0 ? 0 : a.negative ? -1 : 1;
+  const int sb = b.digits == 0 ? 0 : b.negative ? -1 : 1;
+  if (sa != sb) return sa < sb ? -1 : 1;
+  if (sa == 0) return 0;
+  unsigned __int128 x = a.digits, y = b.digits;
+  for (int k = a.scale; k < b.scale; ++k) x *= 10;
+  for (int k = b.scale; k < a.scale; ++k) y *= 10;
+  const int magnitude = x < y ? -1 : x > y ? 1 : 0;
+  return sa < 0 ? -magnitude : magnitude;
+}
+
+// `plain` / `number`: `v` as CheckField read it for the type check (one of them is set).
+void CheckRange(const FieldSpec& field, const Value& v, const std::optional<PlainNumber>& plain,
+                const std::optional<quality_internal::Decimal>& number,
                 std::vector<FieldIssue>* issues) {
   auto bound = [&](const std::optional<std::string>& limit, const char* rule, int bad_sign,
                    const char* words) {
     if (!limit) return;
-    std::optional<int64_t> int_limit;
-    if (number == nullptr && (int_limit = PlainInteger(*limit))) {
-      // Int against an integer bound: the same answer as the decimal comparison, without text.
-      const int sign = v.int_value() < *int_limit ? -1 : v.int_value() > *int_limit ? 1 : 0;
-      if (sign == bad_sign) {
+    int sign;
+    std::optional<PlainNumber> plain_limit;
+    if (plain && (plain_limit = ReadPlain(*limit))) {
+      sign = ComparePlain(*plain, *plain_limit);
+    } else {
+      auto limit_number = quality_internal::ParseDecimal(*limit);
+      if (!limit_number) {
+        // The value was checked already; a bound that is not a number is a configuration error
+        // that validation should have caught — report it rather than let the value pass.
         issues->push_back({field.name, rule,
-                           DisplayNumber(field, v) + " is " + words + " " + rule + " " + *limit,
-                           "fix the value in the source system"});
+                           std::string(rule) + " \"" + *limit + "\" is not a decimal number",
+                           "fix the data dictionary"});
+        return;
       }
-      return;
+      std::optional<quality_internal::Decimal> value_number = number;
+      if (!value_number) {
+        value_number = quality_internal::ParseDecimal(v.kind() == ValueKind::kInt ? v.ToString()
+                                                                                  : v.text());
+      }
+      sign = quality_internal::CompareDecimals(*value_number, *limit_number);
     }
-    std::optional<quality_internal::Decimal> int_number;
-    if (number == nullptr) int_number = quality_internal::ParseDecimal(v.ToString());
-    const quality_internal::Decimal& value_number = number ? *number : *int_number;
-    auto limit_number = quality_internal::ParseDecimal(*limit);
-    if (!limit_number) {
-      // The value was checked already; a bound that is not a number is a configuration error
-      // that validation should have caught — report it rather than let the value pass.
-      issues->push_back({field.name, rule,
-                         std::string(rule) + " \"" + *limit + "\" is not a decimal number",
-                         "fix the data dictionary"});
-      return;
-    }
-    if (quality_internal::CompareDecimals(value_number, *limit_number) == bad_sign) {
+    if (sign == bad_sign) {
       issues->push_back({field.name, rule,
                          DisplayNumber(field, v) + " is " + words + " " + rule + " " + *limit,
                          "fix the value in the source system"});
@@ -193,15 +231,19 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
     }
     return;  // "" counts as absent: no other rule applies to it
   }
-  // A decimal's number, read once for the type check and the range (an Int always reads, and is
-  // compared as it is where it can be).
+  // The number, read once for the type check and the range: plainly where it can be (an Int
+  // always), else by ParseDecimal.
+  std::optional<PlainNumber> plain;
   std::optional<quality_internal::Decimal> number;
   if (field.type == FieldType::kDecimal && v->kind() == ValueKind::kText) {
-    number = quality_internal::ParseDecimal(v->text());
+    plain = ReadPlain(v->text());
+    if (!plain) number = quality_internal::ParseDecimal(v->text());
+  } else if (field.type == FieldType::kInt && v->kind() == ValueKind::kInt) {
+    plain = PlainOf(v->int_value());
   }
   if (v->kind() != CanonicalKind(field.type) ||
       (field.type == FieldType::kBool && v->int_value() != 0 && v->int_value() != 1) ||
-      (field.type == FieldType::kDecimal && !number)) {
+      (field.type == FieldType::kDecimal && !plain && !number)) {
     issues->push_back({field.name, "type",
                        "expected a canonical " + std::string(FieldTypeName(field.type)) +
                            " value, found " + std::string(ValueKindName(v->kind())) + " " +
@@ -218,10 +260,7 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
                          "shorten the value in the source system, or raise max_length"});
     }
   }
-  if ((field.min || field.max) &&
-      (number || (field.type == FieldType::kInt && v->kind() == ValueKind::kInt))) {
-    CheckRange(field, *v, number ? &*number : nullptr, issues);
-  }
+  if ((field.min || field.max) && (plain || number)) CheckRange(field, *v, plain, number, issues);
   if (!field.pattern.empty() && v->kind() == ValueKind::kText) CheckPattern(field, *v, issues);
   if (field.type == FieldType::kEnum && !field.values.empty()) {
     const std::string& text = v->text();

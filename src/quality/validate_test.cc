@@ -185,6 +185,35 @@ TEST(ValidateRecordTest, IntBoundsOfEveryShape) {
   }
 }
 
+TEST(ValidateRecordTest, DecimalBoundsOfEveryShape) {
+  // Plain values and bounds are compared as integers, others as digit strings: the same answers.
+  EntitySpec e;
+  e.name = "t";
+  e.key = {"d"};
+  e.fields = {MakeField("d", FieldType::kDecimal, 2)};
+  struct Case {
+    const char* min;
+    const char* max;
+    const char* value;
+    size_t issues;
+  };
+  const Case cases[] = {
+      {"10.5", "10.5", "10.50", 0},   {"10.51", "11", "10.50", 1},   {"1e1", "1e2", "10.00", 0},
+      {"1e1", "1e2", "9.99", 1},      {"-0", "0", "0.00", 0},        {"-0.01", "0", "-0.00", 0},
+      {"+10", "20", "10.00", 0},      {".5", "5.", "0.49", 1},       {"0", "5", "-0.01", 1},
+      {"-5", "-1", "-0.50", 1},       {"-5", "-1", "-5.00", 0},      {"-5", "-1", "-5.01", 1},
+      {"0", "999999999999999999", "999999999999999999.99", 1},
+      {"0", "99999999999999999.9", "99999999999999999.90", 0},
+      {"0", "1,000", "1000.01", 1},   {"0", "1000", "1,000.00", 0},  {"0", "1000", "1e3", 0},
+  };
+  for (const Case& c : cases) {
+    e.fields[0].min = c.min;
+    e.fields[0].max = c.max;
+    EXPECT_EQ(ValidateRecord(e, {{"d", T(c.value)}}, {"d"}).size(), c.issues)
+        << c.min << " <= " << c.value << " <= " << c.max;
+  }
+}
+
 TEST(ValidateRecordTest, BoundThatIsNotANumberIsReported) {
   // The loader refuses it; a spec built in code gets an issue rather than a value let through.
   EntitySpec e = Customer();
