@@ -90,10 +90,10 @@ bool BindingMapper::MapField(size_t i, const Value* raw_value, Record* record,
   const FieldMapping& m = binding_->fields[i];
   const FieldSpec* spec = field_specs_[i];
   if (spec == nullptr) {
-    *issue = {m.field, "type",
-              "not a field of entity " + entity_->name + " (mapped from column \"" + m.column +
-                  "\")",
-              "declare the field in the data dictionary or remove the mapping"};
+    *issue = {
+        m.field, "type",
+        "not a field of entity " + entity_->name + " (mapped from column \"" + m.column + "\")",
+        "declare the field in the data dictionary or remove the mapping"};
     return false;
   }
   if (!format_errors_[i].empty()) {
@@ -129,10 +129,10 @@ bool BindingMapper::MapField(size_t i, const Value* raw_value, Record* record,
       canonical = &*spec->default_value;
     }
     if (canonical == nullptr) {
-      *issue = {m.field, "value_map",
-                DisplayValue(*spec, *raw) + " of column \"" + m.column +
-                    "\" is not in the value map",
-                "mapped values: " + ListValues(m, false) + "; add this value to the binding's map"};
+      *issue = {
+          m.field, "value_map",
+          DisplayValue(*spec, *raw) + " of column \"" + m.column + "\" is not in the value map",
+          "mapped values: " + ListValues(m, false) + "; add this value to the binding's map"};
       return false;
     }
     mapped = Value::Text(*canonical);
@@ -227,8 +227,8 @@ Result<Row> BindingMapper::FromCanonical(const Record& record, const std::set<st
           const FieldMapping& m = binding_->fields[i];
           bool unmapped = !m.value_map.empty() && format_errors_[i].empty() &&
                           Reverse(m, it->second.ToString()) == nullptr;
-          *issue = FieldIssue{field, unmapped ? "value_map" : "format",
-                              system.status().message(), ""};
+          *issue =
+              FieldIssue{field, unmapped ? "value_map" : "format", system.status().message(), ""};
         }
         return system.status();
       }

@@ -365,15 +365,28 @@ void AppendPadded(std::string* out, int value, int width) {
 
 std::string FormatDate(const CivilDate& d) {
   // By hand rather than snprintf: this is on every date and timestamp, and printf's format
-  // interpretation costs more than the rest of the normalizer.
-  std::string out;
-  out.reserve(10);
-  AppendPadded(&out, d.year, 4);
-  out.push_back('-');
-  AppendPadded(&out, d.month, 2);
-  out.push_back('-');
-  AppendPadded(&out, d.day, 2);
-  return out;
+  // interpretation costs more than the rest of the normalizer. Years 1-9999 (IsValidDate) in
+  // place; others through AppendPadded.
+  if (d.year < 1 || d.year > 9999 || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) {
+    std::string out;
+    AppendPadded(&out, d.year, 4);
+    out.push_back('-');
+    AppendPadded(&out, d.month, 2);
+    out.push_back('-');
+    AppendPadded(&out, d.day, 2);
+    return out;
+  }
+  char buf[10] = {static_cast<char>('0' + d.year / 1000),
+                  static_cast<char>('0' + d.year / 100 % 10),
+                  static_cast<char>('0' + d.year / 10 % 10),
+                  static_cast<char>('0' + d.year % 10),
+                  '-',
+                  static_cast<char>('0' + d.month / 10),
+                  static_cast<char>('0' + d.month % 10),
+                  '-',
+                  static_cast<char>('0' + d.day / 10),
+                  static_cast<char>('0' + d.day % 10)};
+  return std::string(buf, sizeof buf);
 }
 
 std::string FormatOffset(int seconds) {

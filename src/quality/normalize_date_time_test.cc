@@ -520,9 +520,9 @@ TEST(ZoneTest, LocalToUtcAsEveryCandidateChecked) {
 TEST(ZoneTest, OffsetAtAsIcu) {
   using quality_internal::Zone;
   std::mt19937_64 rng(1991);
-  for (const char* name : {"Asia/Shanghai", "Asia/Kolkata", "Asia/Tokyo", "America/New_York",
-                           "Australia/Lord_Howe", "Europe/Istanbul", "Europe/Kyiv", "Asia/Seoul",
-                           "UTC", "Etc/GMT-8"}) {
+  for (const char* name :
+       {"Asia/Shanghai", "Asia/Kolkata", "Asia/Tokyo", "America/New_York", "Australia/Lord_Howe",
+        "Europe/Istanbul", "Europe/Kyiv", "Asia/Seoul", "UTC", "Etc/GMT-8"}) {
     SCOPED_TRACE(name);
     auto zone = Zone::Create(name);
     ASSERT_NE(zone, nullptr);

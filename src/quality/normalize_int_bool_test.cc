@@ -78,7 +78,7 @@ TEST(NormalizeBoolTest, Cases) {
       Ok(T("否"), I(0)),
       Ok(T(" 是 "), I(1)),
       Ok(T("\xe3\x80\x80否"), I(0)),  // an ideographic space first
-      Ok(T("Ｙ"), I(1)),  // full-width
+      Ok(T("Ｙ"), I(1)),              // full-width
       Ok(T("ｆａｌｓｅ"), I(0)),
       Ok(Value::Null(), Value::Null()),
       Bad(I(2), what + "2"),

@@ -212,6 +212,7 @@ class LazyRegion {
 
 // A country calling code: its regions in libphonenumber's order (the main country first).
 struct CallingCode {
+  bool known = false;  // libphonenumber has regions for this code
   std::vector<const LazyRegion*> regions;
   bool ok = true;  // every region's metadata found, with this code
 };
@@ -238,6 +239,7 @@ class Plan {
       util.GetRegionCodesForCountryCallingCode(code, &ids);
       if (ids.empty()) continue;
       CallingCode& cc = by_code_[code];
+      cc.known = true;
       for (const std::string& id : ids) {
         const LazyRegion* r = nullptr;
         if (id == "001") {
@@ -258,15 +260,17 @@ class Plan {
   }
   // nullptr for a code libphonenumber does not know.
   const CallingCode* ForCode(int code) const {
-    auto it = by_code_.find(code);
-    return it == by_code_.end() ? nullptr : &it->second;
+    if (code < 0 || code >= kCodes || !by_code_[code].known) return nullptr;
+    return &by_code_[code];
   }
 
  private:
   PhoneMetadataCollection collection_;
   std::vector<std::unique_ptr<LazyRegion>> regions_;
   std::unordered_map<std::string, const LazyRegion*> by_id_;
-  std::unordered_map<int, CallingCode> by_code_;
+  // Indexed by the code (1-999): several lookups per number, each a load rather than a hash.
+  static constexpr int kCodes = 1000;
+  std::vector<CallingCode> by_code_ = std::vector<CallingCode>(kCodes);
 };
 
 const Plan& ThePlan() {
@@ -392,8 +396,8 @@ std::optional<std::string> PhoneE164FastPath(std::string_view text, const std::s
     // region decided on here and the national prefix does not match again (`stripped`), nothing
     // is stripped: every later step sees what this call saw and gives the same answer.
     bool same = !stripped && cc->regions.front()->Get() == metadata;
-    const std::string_view code_digits = std::string_view(e164).substr(1, e164.size() - 1 -
-                                                                          national.size());
+    const std::string_view code_digits =
+        std::string_view(e164).substr(1, e164.size() - 1 - national.size());
     for (size_t i = 1; same && i < code_digits.size(); ++i) {
       int candidate = 0;
       for (size_t k = 0; k < i; ++k) candidate = candidate * 10 + (code_digits[k] - '0');

@@ -36,8 +36,8 @@ std::optional<std::string> Reference(const std::string& text, const std::string&
 
 struct Tally {
   size_t inputs = 0;
-  size_t fast = 0;       // answered by the fast path
-  size_t reference = 0;  // accepted by libphonenumber
+  size_t fast = 0;        // answered by the fast path
+  size_t reference = 0;   // accepted by libphonenumber
   size_t reads_back = 0;  // answered with reads_back (the read-back skipped)
 };
 
@@ -55,7 +55,8 @@ void Compare(const std::string& text, const std::string& region, Tally* tally) {
   EXPECT_EQ(fast, reference) << "input \"" << text << "\", region " << region;
   if (reads_back) {
     ++tally->reads_back;
-    EXPECT_EQ(PhoneE164FastPath(*fast, "ZZ"), fast) << "input \"" << text << "\", region " << region;
+    EXPECT_EQ(PhoneE164FastPath(*fast, "ZZ"), fast)
+        << "input \"" << text << "\", region " << region;
   }
 }
 

@@ -22,7 +22,7 @@ using quality_internal::Utf8Length;
 
 // Three-way comparison in std::string's order (bytes as unsigned), in line: field names are
 // short, and a call into memcmp per step was most of what a walk cost.
-int CompareNames(std::string_view a, std::string_view b) {
+[[gnu::always_inline]] inline int CompareNames(std::string_view a, std::string_view b) {
   const size_t n = std::min(a.size(), b.size());
   for (size_t k = 0; k < n; ++k) {
     if (a[k] != b[k]) {
@@ -105,10 +105,10 @@ void CheckPattern(const FieldSpec& field, const Value& v, std::vector<FieldIssue
   const RE2* re = CompiledPattern(field.pattern);
   if (!re->ok()) {
     // The loader refuses such a pattern; this guards specs built in code.
-    issues->push_back({field.name, "pattern",
-                       "pattern \"" + field.pattern + "\" is not a regular expression (" +
-                           re->error() + ")",
-                       "fix the data dictionary"});
+    issues->push_back(
+        {field.name, "pattern",
+         "pattern \"" + field.pattern + "\" is not a regular expression (" + re->error() + ")",
+         "fix the data dictionary"});
     return;
   }
   if (!RE2::PartialMatch(v.text(), *re)) {
@@ -204,8 +204,8 @@ void CheckRange(const FieldSpec& field, const Value& v, const std::optional<Plai
       }
       std::optional<quality_internal::Decimal> value_number = number;
       if (!value_number) {
-        value_number = quality_internal::ParseDecimal(v.kind() == ValueKind::kInt ? v.ToString()
-                                                                                  : v.text());
+        value_number =
+            quality_internal::ParseDecimal(v.kind() == ValueKind::kInt ? v.ToString() : v.text());
       }
       sign = quality_internal::CompareDecimals(*value_number, *limit_number);
     }
