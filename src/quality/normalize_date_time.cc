@@ -204,8 +204,9 @@ std::string FormatTime(const DateTime& t, char sep) {
 
 // "YYYY-MM-DDTHH:MM:SS[.f]" and `suffix`, built in one string (this is on every timestamp).
 std::string Iso(const DateTime& t, std::string_view suffix = "") {
-  std::string out = FormatDate(t.date);
+  std::string out;
   out.reserve(20 + t.fraction.size() + suffix.size());
+  out += FormatDate(t.date);
   AppendTime(&out, t, 'T');
   out += suffix;
   return out;

@@ -111,7 +111,10 @@ void CheckPattern(const FieldSpec& field, const Value& v, std::vector<FieldIssue
          "fix the data dictionary"});
     return;
   }
-  if (!RE2::PartialMatch(v.text(), *re)) {
+  // PartialMatch without arguments, without its argument handling.
+  const std::string& text = v.text();
+  if (!re->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED,
+                 nullptr, 0)) {
     issues->push_back({field.name, "pattern",
                        DisplayValue(field, v) + " does not match pattern " + field.pattern,
                        "fix the value in the source system, or the field's pattern"});
