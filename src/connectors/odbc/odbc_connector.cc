@@ -4,6 +4,8 @@
 // quoted with the driver's SQL_IDENTIFIER_QUOTE_CHAR. See README.md in this folder.
 #include "connectors/odbc/odbc_connector.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -143,6 +145,14 @@ class OdbcConnection : public Connection, public Source, public Sink {
   Result<Key> InsertGenerated(OdbcStmt* st, const TableRef& t, const TableMeta& meta,
                               const std::vector<std::pair<const ColumnMeta*, const Value*>>& set,
                               const std::string& ctx);
+  // Whether INSERT ... VALUES (...), (...) works (not Oracle before 23, not unknown databases).
+  bool MultiRowValues() const;
+  // The batched part of Apply: the upserts of rows whose key the table does not hold yet go in as
+  // multi-row INSERTs (one SELECT finds which keys exist). Marks the ops it wrote in `*done` and
+  // their keys in `*keys`; the rest go one by one. Does nothing when two ops share a key.
+  Status InsertNewRows(OdbcStmt* st, const TableRef& t, const TableMeta& meta,
+                       const std::vector<WriteOp>& ops, std::vector<Key>* keys,
+                       std::vector<bool>* done, const std::string& ctx);
   // Names the column of a data error where the database named none (22001: too long).
   Status WriteError(const Status& s, const TableRef& t, const TableMeta& meta, size_t op_index,
                     const WriteOp& op, const OdbcDiag& diag);
@@ -660,6 +670,122 @@ Status OdbcConnection::WriteError(const Status& s, const TableRef& t, const Tabl
                               " of " + EncodeKey(op.key) + ")");
 }
 
+bool OdbcConnection::MultiRowValues() const {
+  const std::string& d = conn_->dbms_name();
+  for (const char* name : {"PostgreSQL", "MySQL", "MariaDB", "SQLite", "SQL Server", "DB2"}) {
+    if (d.find(name) != std::string::npos) return true;
+  }
+  return false;
+}
+
+Status OdbcConnection::InsertNewRows(OdbcStmt* st, const TableRef& t, const TableMeta& meta,
+                                     const std::vector<WriteOp>& ops, std::vector<Key>* keys,
+                                     std::vector<bool>* done, const std::string& ctx) {
+  // SQL Server takes at most 2,100 parameters and 1,000 rows of VALUES per statement.
+  constexpr size_t kMaxParams = 2000, kMaxRows = 1000, kKeysPerLookup = 200;
+  // A key as the database will compare it back: its values' text.
+  auto key_text = [](const Key& key) {
+    std::string out;
+    for (const Value& v : key) out += v.ToString() + '\x1f';
+    return out;
+  };
+  std::vector<size_t> candidates;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const WriteOp& op = ops[i];
+    Key key = op.key;
+    if (key.empty()) {
+      for (const std::string& k : t.key_columns) {
+        auto it = op.values.find(k);
+        if (it == op.values.end()) break;  // a generated key: one by one
+        key.push_back(it->second);
+      }
+      if (key.size() != t.key_columns.size()) continue;
+    }
+    if (!seen.insert(key_text(key)).second) return Status::Ok();  // order matters: one by one
+    (*keys)[i] = std::move(key);
+    if (op.kind == WriteOp::Kind::kUpsert) candidates.push_back(i);
+  }
+  if (candidates.size() < 2) return Status::Ok();
+
+  // Which of the candidates' keys the table already holds.
+  std::set<std::string> existing;
+  std::vector<std::string> quoted_keys;
+  for (const std::string& k : t.key_columns) {
+    ASSIGN_OR_RETURN(std::string q, conn_->Quote(k));
+    quoted_keys.push_back(q);
+  }
+  for (size_t begin = 0; begin < candidates.size(); begin += kKeysPerLookup) {
+    size_t end = std::min(candidates.size(), begin + kKeysPerLookup);
+    std::string select, where;
+    for (size_t j = 0; j < quoted_keys.size(); ++j) select += (j ? ", " : "") + quoted_keys[j];
+    std::vector<Value> params;
+    std::vector<OdbcStmt::ParamType> types;
+    for (size_t c = begin; c < end; ++c) {
+      ASSIGN_OR_RETURN(std::string one, KeyEquals(t, meta, (*keys)[candidates[c]], &params, &types));
+      where += (where.empty() ? "(" : " OR (") + one + ")";
+    }
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     Query("SELECT " + select + " FROM " + meta.quoted + " WHERE " + where, params,
+                           types, ctx));
+    for (const Row& row : rows) {
+      Key key;
+      for (const std::string& k : t.key_columns) {
+        // Drivers may report the name in another case.
+        auto it = std::find_if(row.begin(), row.end(), [&](const auto& kv) {
+          return strcasecmp(kv.first.c_str(), k.c_str()) == 0;
+        });
+        key.push_back(it == row.end() ? Value::Null() : it->second);
+      }
+      existing.insert(key_text(key));
+    }
+  }
+
+  // The new rows, grouped by the columns they set (key columns first), in op order.
+  std::map<std::vector<std::string>, std::vector<size_t>> groups;
+  for (size_t i : candidates) {
+    if (existing.count(key_text((*keys)[i]))) continue;  // an UPDATE, one by one
+    std::vector<std::string> columns = t.key_columns;
+    for (const auto& [name, v] : ops[i].values) {
+      if (std::find(t.key_columns.begin(), t.key_columns.end(), name) == t.key_columns.end()) {
+        columns.push_back(name);
+      }
+    }
+    groups[columns].push_back(i);
+  }
+  for (const auto& [columns, members] : groups) {
+    std::string cols, row_marks;
+    std::vector<const ColumnMeta*> described;
+    for (const std::string& c : columns) {
+      ASSIGN_OR_RETURN(const ColumnMeta* m, Column(t, meta, c));
+      ASSIGN_OR_RETURN(std::string q, conn_->Quote(m->name));
+      cols += (cols.empty() ? "" : ", ") + q;
+      row_marks += row_marks.empty() ? "(?" : ", ?";
+      described.push_back(m);
+    }
+    row_marks += ")";
+    const size_t per_statement =
+        std::max<size_t>(1, std::min(kMaxRows, kMaxParams / columns.size()));
+    for (size_t begin = 0; begin < members.size(); begin += per_statement) {
+      size_t end = std::min(members.size(), begin + per_statement);
+      std::string sql = "INSERT INTO " + meta.quoted + " (" + cols + ") VALUES ";
+      std::vector<Value> params;
+      std::vector<OdbcStmt::ParamType> types;
+      for (size_t m = begin; m < end; ++m) {
+        const size_t i = members[m];
+        sql += (m == begin ? "" : ", ") + row_marks;
+        for (size_t c = 0; c < columns.size(); ++c) {
+          params.push_back(c < t.key_columns.size() ? (*keys)[i][c] : ops[i].values.at(columns[c]));
+          types.push_back(TypeOf(described[c]));
+        }
+      }
+      RETURN_IF_ERROR(st->Execute(sql, params, types, ctx));
+      for (size_t m = begin; m < end; ++m) (*done)[members[m]] = true;
+    }
+  }
+  return Status::Ok();
+}
+
 Result<ApplyResult> OdbcConnection::Apply(const TableRef& t, const std::vector<WriteOp>& ops,
                                           std::string_view origin) {
   ASSIGN_OR_RETURN(const TableMeta* meta, Meta(t));
@@ -684,10 +810,14 @@ Result<ApplyResult> OdbcConnection::Apply(const TableRef& t, const std::vector<W
     }
   }
   ApplyResult result;
-  RETURN_IF_ERROR(conn_->BeginTransaction());
-  auto body = [&]() -> Status {
+  // `batched`: new rows by multi-row INSERTs first (InsertNewRows), the rest one by one.
+  auto body = [&](bool batched) -> Status {
     ASSIGN_OR_RETURN(std::unique_ptr<OdbcStmt> st, Stmt());
+    std::vector<Key> keys(ops.size());
+    std::vector<bool> done(ops.size(), false);
+    if (batched) RETURN_IF_ERROR(InsertNewRows(st.get(), t, *meta, ops, &keys, &done, ctx));
     for (size_t i = 0; i < ops.size(); ++i) {
+      if (done[i]) continue;
       const WriteOp& op = ops[i];
       auto failed = [&](const Status& s) {
         return WriteError(s, t, *meta, i, op, MainDiag(Diagnostics(SQL_HANDLE_STMT, st->h())));
@@ -704,7 +834,7 @@ Result<ApplyResult> OdbcConnection::Apply(const TableRef& t, const std::vector<W
         for (const auto& [name, v] : op.values) set.emplace_back(meta->Find(name), &v);
         Result<Key> made = InsertGenerated(st.get(), t, *meta, set, ctx);
         if (!made.ok()) return failed(made.status());
-        result.keys.push_back(std::move(*made));
+        keys[i] = std::move(*made);
         continue;
       }
       Key key = op.key;
@@ -717,7 +847,7 @@ Result<ApplyResult> OdbcConnection::Apply(const TableRef& t, const std::vector<W
       if (op.kind == WriteOp::Kind::kDelete) {
         RETURN_IF_ERROR(run("DELETE FROM " + meta->quoted + " WHERE " + where, key_params,
                             key_types));
-        result.keys.push_back(key);
+        keys[i] = key;
         continue;
       }
       // Upsert: UPDATE, and INSERT when no row has the key (there is no portable upsert).
@@ -772,11 +902,23 @@ Result<ApplyResult> OdbcConnection::Apply(const TableRef& t, const std::vector<W
                               params, types));
         }
       }
-      result.keys.push_back(std::move(key));
+      keys[i] = std::move(key);
     }
+    result.keys = std::move(keys);
     return Status::Ok();
   };
-  Status s = body();
+  const bool batched = ops.size() > 1 && MultiRowValues();
+  RETURN_IF_ERROR(conn_->BeginTransaction());
+  Status s = body(batched);
+  if (!s.ok() && batched && !s.IsRetryable()) {
+    // The database refused a multi-row statement (a value that does not fit, a key it compares
+    // differently): again one by one, which names the op.
+    conn_->EndTransaction(false).IgnoreError();
+    meta_.clear();
+    ASSIGN_OR_RETURN(meta, Meta(t));
+    RETURN_IF_ERROR(conn_->BeginTransaction());
+    s = body(false);
+  }
   if (!s.ok()) {
     conn_->EndTransaction(false).IgnoreError();
     meta_.clear();

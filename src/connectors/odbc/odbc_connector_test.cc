@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -194,6 +195,58 @@ TEST_P(OdbcTest, UpsertUpdatesOrInsertsAndDeleteRemoves) {
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ(rows->at(0).at("name"), T("renamed"));
   EXPECT_EQ(rows->at(0).at("balance"), T("10.50"));  // untouched by the update, exact
+}
+
+// A batch of upserts: the new rows go in as multi-row INSERTs (more than one statement's worth),
+// rows already there are updated, a delete in the same batch applies, and the keys come back in
+// op order. A value the database refuses fails the whole batch, naming the op; nothing is written.
+TEST_P(OdbcTest, BatchInsertsNewRowsUpdatesExistingOnesAndIsAllOrNothing) {
+  ASSERT_TRUE(sink()->Apply(Accounts(), {Upsert({I(5), T("a")}, {{"name", T("old")}}),
+                                         Upsert({I(6), T("a")}, {{"name", T("gone")}})}, "crm")
+                  .ok());
+  std::vector<WriteOp> ops;
+  for (int i = 1; i <= 1500; ++i) {
+    Row values = {{"name", T("n" + std::to_string(i))}};
+    if (i % 2) values["balance"] = T(std::to_string(i) + ".25");  // two column sets
+    ops.push_back(Upsert({I(i), T("a")}, values));
+  }
+  WriteOp del;
+  del.kind = WriteOp::Kind::kDelete;
+  del.key = {I(6), T("b")};  // not there: fine
+  ops.push_back(del);
+  del.key = {I(6000), T("a")};
+  ops.push_back(del);
+  ops[5].kind = WriteOp::Kind::kDelete;  // 6/a: there, deleted
+  ops[5].values.clear();
+  auto r = sink()->Apply(Accounts(), ops, "crm");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->keys.size(), ops.size());
+  for (size_t i = 0; i < 1500; ++i) EXPECT_EQ(r->keys[i], (Key{I(static_cast<int64_t>(i + 1)), T("a")}));
+  auto count = source()->CountRows(Accounts());
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 1499);
+  auto rows = source()->ReadRows(Accounts(), {{I(5), T("a")}, {I(6), T("a")}, {I(7), T("a")},
+                                              {I(1500), T("a")}});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 3u);
+  std::map<int64_t, Row> by_id;
+  for (Row& row : *rows) by_id[row.at("id").int_value()] = std::move(row);
+  ASSERT_EQ(by_id.count(5), 1u);
+  EXPECT_EQ(by_id[5].at("name"), T("n5"));  // updated, not inserted twice
+  EXPECT_EQ(by_id[5].at("balance"), T("5.25"));
+  EXPECT_EQ(by_id[7].at("name"), T("n7"));
+  EXPECT_EQ(by_id[1500].at("balance"), Value::Null());
+
+  // One value too long among new rows: nothing of the batch is written, and the op is named.
+  std::vector<WriteOp> bad;
+  for (int i = 2001; i <= 2010; ++i) bad.push_back(Upsert({I(i), T("a")}, {{"name", T("ok")}}));
+  bad[7].values["name"] = T(std::string(30, 'x'));
+  auto refused = sink()->Apply(Accounts(), bad, "crm");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("op 8"));
+  count = source()->CountRows(Accounts());
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 1499);
 }
 
 // A binding that does not map the target's key (an ERP's generated id): the row is inserted
