@@ -133,6 +133,27 @@ TEST(ValidateRecordTest, IssuesComeInDeclarationOrder) {
   EXPECT_EQ(Strings(ValidateRecord(e, r, {"aa", "mm", "yy", "not_a_field"})),
             (std::vector<std::string>{"zz_key|key|required but missing", "yy|max|2 is above max 1",
                                       "mm|max|2 is above max 1", "aa|max|2 is above max 1"}));
+  // Long names that share their first eight bytes, or differ only after them.
+  EntitySpec l;
+  l.name = "long";
+  l.key = {"customer_zz"};
+  for (const char* name : {"customer_zz", "customer_name_long", "customer_code_long",
+                           "customer_code_lon", "customer", "customeq_x", "customer_code_longer"}) {
+    FieldSpec f = MakeField(name, FieldType::kInt);
+    f.max = "1";
+    l.fields.push_back(f);
+  }
+  Record lr;
+  for (const FieldSpec& f : l.fields) lr[f.name] = Value::Int(2);
+  lr.erase("customer_code_lon");
+  std::set<std::string> lp;
+  for (const FieldSpec& f : l.fields) lp.insert(f.name);
+  lp.erase("customeq_x");
+  EXPECT_EQ(Strings(ValidateRecord(l, lr, lp)),
+            (std::vector<std::string>{
+                "customer_zz|max|2 is above max 1", "customer_name_long|max|2 is above max 1",
+                "customer_code_long|max|2 is above max 1", "customer|max|2 is above max 1",
+                "customer_code_longer|max|2 is above max 1"}));
 }
 
 TEST(ValidateRecordTest, EntitiesOfTheSameSizeInTurn) {
