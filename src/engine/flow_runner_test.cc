@@ -404,6 +404,44 @@ TEST_F(FlowRunnerTest, InitialCopyIntoAnEmptyTargetWritesEveryRow) {
   EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\n");
 }
 
+// Into an empty target the copy writes a chunk while it resolves the next. A chunk the target
+// refuses (locked) is not recorded and the checkpoint stays; the chunk resolved ahead is dropped
+// and done again, and the copy completes with every row once.
+TEST_F(FlowRunnerTest, InitialCopyResumesAfterALockedTargetWithEveryRowOnce) {
+  crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
+             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL);");
+  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 2}\n",
+       ", busy_timeout_ms: 50");
+  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  {
+    Db locker(dir_ + "/erp.db");
+    ASSERT_TRUE(locker.Exec("BEGIN EXCLUSIVE;"));
+    auto r = Runner(kCustomerFlow).Step(true);
+    ASSERT_FALSE(r.ok()) << "copied " << *r << " while erp was locked";
+    EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+    auto cp = state_->GetCheckpoint(kCustomerFlow);
+    ASSERT_TRUE(cp.ok());
+    EXPECT_EQ(cp->phase, "snapshot");
+    EXPECT_EQ(cp->snapshot_after_key, K("C2"));
+    EXPECT_EQ(Audit(kCustomerFlow), 2);
+    ASSERT_TRUE(locker.Exec("COMMIT;"));
+  }
+  crm_->Exec("UPDATE accounts SET account_name = 'C again' WHERE account_no = 'C3';");
+  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  EXPECT_EQ(StepOk(kCustomerFlow), 1);
+  // The copy completes, then the update's captured change streams: already in the target.
+  EXPECT_EQ(StepOk(kCustomerFlow), 1);
+  auto cp = state_->GetCheckpoint(kCustomerFlow);
+  ASSERT_TRUE(cp.ok());
+  EXPECT_EQ(cp->phase, "streaming");
+  EXPECT_EQ(cp->applied_total, 5);
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 5);
+  EXPECT_EQ(Audit(kCustomerFlow, "unchanged"), 1);
+  EXPECT_EQ(Audit(kCustomerFlow), 6);
+  // Read again after the failure: the update made meanwhile is in the copy.
+  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C again\nC4|D\nC5|E\n");
+}
+
 // (c) max_batch_delay_ms: a partial batch waits for the delay (measured from when it was first
 // seen) unless flushed; a full batch goes at once.
 TEST_F(FlowRunnerTest, PartialBatchWaitsForMaxBatchDelay) {

@@ -1021,7 +1021,9 @@ Status SqliteStateStore::AddAudits(const std::vector<AuditEntry>& entries) {
     sqlite3* db = db_->raw();
     if (audit_rows_.stmt == nullptr) {
       std::string sql = "INSERT INTO audit (" CONCORD_AUDIT_COLS ") VALUES ";
-      for (int r = 0; r < kAuditRowsPerInsert; ++r) sql += r ? ",(?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?)";
+      for (int r = 0; r < kAuditRowsPerInsert; ++r) {
+        sql += r ? ",(?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?)";
+      }
       int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &audit_rows_.stmt,
                                   nullptr);
       if (rc != SQLITE_OK) return Ctx(db_->LastError(rc, "preparing the audit insert"));
