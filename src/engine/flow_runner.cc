@@ -128,8 +128,6 @@ std::set<std::string> CarriedFields(const FlowSpec& flow, const BindingMapper& f
   return out;
 }
 
-FlowRunner::~FlowRunner() = default;
-
 FlowRunner::FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool* pool,
                        StateStore* state, const MapperSet* mappers, const Clock* clock)
     : spec_(spec),
@@ -220,127 +218,66 @@ Result<int64_t> FlowRunner::Step(bool flush) {
 Result<int64_t> FlowRunner::SnapshotStep() {
   ASSIGN_OR_RETURN(FlowCheckpoint cp, state_->GetCheckpoint(id_));
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  std::optional<Key> after;
+  if (!cp.snapshot_after_key.empty()) {
+    ASSIGN_OR_RETURN(Key k, DecodeKey(cp.snapshot_after_key));
+    after = std::move(k);
+  }
   Source* source = src->source();
   const size_t chunk = static_cast<size_t>(flow_.snapshot_batch_rows);
-  using Clock = std::chrono::steady_clock;
-  // The chunk after `after_text` (an encoded key; "" = the first): the rows read ahead when they
-  // are that chunk, else read from the source now.
-  auto take_rows = [&](const std::string& after_text) -> Result<std::vector<Row>> {
-    std::optional<Prefetched> ready = std::move(prefetched_);
-    prefetched_.reset();
-    if (ready && ready->after_key == after_text) return std::move(ready->rows);
-    std::optional<Key> after;
-    if (!after_text.empty()) {
-      ASSIGN_OR_RETURN(Key k, DecodeKey(after_text));
-      after = std::move(k);
-    }
-    auto started = Clock::now();
+  std::vector<Row> rows;
+  if (prefetched_ && prefetched_->after_key == cp.snapshot_after_key) {
+    rows = std::move(prefetched_->rows);
+  } else {
+    auto read_started = std::chrono::steady_clock::now();
     auto read = source->ReadChunk(from_->table(), after, chunk);
-    copy_times_.read_s += SecondsSince(started);
-    if (!read.ok()) pool_->Drop(flow_.from);
-    return read;
-  };
-
-  std::vector<Item> items;
-  const bool resolved = resolved_ahead_ && resolved_ahead_->after_key == cp.snapshot_after_key;
-  if (resolved) items = std::move(resolved_ahead_->items);
-  resolved_ahead_.reset();
-  if (!resolved) {
-    ASSIGN_OR_RETURN(std::vector<Row> rows, take_rows(cp.snapshot_after_key));
-    if (rows.empty()) {
-      cp.phase = "streaming";
-      RETURN_IF_ERROR(state_->PutCheckpoint(cp));
-      const CopyTimes& t = copy_times_;
-      log_->info("initial copy complete; streaming changes ({} rows this run; waited for the "
-                 "source {:.2f} s; resolve {:.2f} s, apply {:.2f} s, commit {:.2f} s)",
-                 t.rows, t.read_s, t.resolve_s, t.apply_s, t.commit_s);
-      return 0;
+    copy_times_.read_s += SecondsSince(read_started);
+    if (!read.ok()) {
+      pool_->Drop(flow_.from);
+      return read.status();
     }
-    if (cp.snapshot_after_key.empty()) copy_into_empty_ = contested_.empty() && TargetIsEmpty();
-    items = RowItems(rows, /*snapshot=*/true);
+    rows = std::move(*read);
   }
-  const std::string last_key = items.back().source_key_text;
-  const bool more = items.size() == chunk;  // a shorter chunk is the last
+  prefetched_.reset();
+  if (rows.empty()) {
+    cp.phase = "streaming";
+    RETURN_IF_ERROR(state_->PutCheckpoint(cp));
+    const CopyTimes& t = copy_times_;
+    log_->info("initial copy complete; streaming changes ({} rows this run; waited for the "
+               "source {:.2f} s; resolve {:.2f} s, apply {:.2f} s, commit {:.2f} s)",
+               t.rows, t.read_s, t.resolve_s, t.apply_s, t.commit_s);
+    return 0;
+  }
+  if (cp.snapshot_after_key.empty()) copy_into_empty_ = contested_.empty() && TargetIsEmpty();
+  std::vector<Item> items = RowItems(rows, /*snapshot=*/true);
+  std::string last_key = items.back().source_key_text;
   stats_.read += static_cast<int64_t>(items.size());
   copy_times_.rows += static_cast<int64_t>(items.size());
-  auto dst = pool_->Get(flow_.to);
-  if (!dst.ok()) return dst.status();
-  Sink* sink = (*dst)->sink();
-  if (sink == nullptr) return InvalidArgument(flow_.to + ": its connector cannot be written to");
 
-  // Work on the next chunk overlaps this one's. Its rows are read on a second thread while this
-  // chunk is resolved, written and committed; and when resolving touches neither the target nor
-  // the state store (ResolveIsLocal, into an empty target), this chunk is written on a second
-  // thread while the next one is resolved here. Each connection is used by one thread at a time
-  // (a flow's two systems are never one), every thread is joined before this step returns, and the
-  // checkpoint moves only with the commit of this chunk, after its write. What was done ahead is
-  // used by the next step only if the checkpoint then says that chunk comes next.
+  // The next chunk is read on a second thread while this one is resolved, written and
+  // committed. The source connection is that thread's alone until it is joined below, before this
+  // step returns (the flow's own stages use the target and the state store; a flow's two systems
+  // are never one). The checkpoint moves only with the commit of this chunk; the rows read ahead
+  // are used by the next step only if the checkpoint then says they come next.
+  std::future<Result<std::vector<Row>>> next;
+  if (rows.size() == chunk) {
+    next = std::async(std::launch::async,
+                      [source, table = from_->table(), after = items.back().source_key, chunk] {
+                        return source->ReadChunk(table, after, chunk);
+                      });
+  }
   skip_target_read_ = copy_into_empty_.value_or(false);
-  const bool overlap = skip_target_read_ && ResolveIsLocal();
-  std::future<Result<std::vector<Row>>> ahead;
-  std::string ahead_after;  // the key the rows read ahead follow
-  auto read_ahead = [&](const Key& after_key, const std::string& after_text) {
-    ahead_after = after_text;
-    ahead = std::async(std::launch::async, [source, table = from_->table(), after_key, chunk] {
-      return source->ReadChunk(table, after_key, chunk);
-    });
-  };
-  if (!overlap && more && !(prefetched_ && prefetched_->after_key == last_key)) {
-    read_ahead(items.back().source_key, last_key);
-  }
-  auto started = Clock::now();
-  Status s = resolved ? Status::Ok() : Resolve(items, source, sink);
-  copy_times_.resolve_s += SecondsSince(started);
-  std::future<Status> applying;
-  auto apply_started = Clock::now();
-  if (s.ok() && overlap) {
-    applying =
-        std::async(std::launch::async, [this, &items, sink] { return ApplyWrites(items, sink); });
-  } else if (s.ok()) {
-    s = ApplyWrites(items, sink);
-  }
-  std::optional<Resolved> next;
-  if (applying.valid() && more) {
-    // A failed read or resolve is left to the next step, which does it again and reports it.
-    auto next_rows = take_rows(last_key);
-    if (next_rows.ok() && !next_rows->empty()) {
-      std::vector<Item> next_items = RowItems(*next_rows, /*snapshot=*/true);
-      if (next_items.size() == chunk) {
-        read_ahead(next_items.back().source_key, next_items.back().source_key_text);
-      }
-      started = Clock::now();
-      Status r = Resolve(next_items, /*source=*/nullptr, /*sink=*/nullptr);
-      copy_times_.resolve_s += SecondsSince(started);
-      if (r.ok()) next = Resolved{last_key, std::move(next_items)};
-    }
-  }
-  if (applying.valid()) s = applying.get();
-  copy_times_.apply_s += SecondsSince(apply_started);
+  Status s = ProcessItems(items, {}, last_key);
   skip_target_read_ = false;
-  if (!s.ok()) {
-    pool_->Drop(flow_.to);
-    return s;  // `ahead` is joined as it goes out of scope
-  }
-  started = Clock::now();
-  s = Commit(items, {}, last_key);
-  copy_times_.commit_s += SecondsSince(started);
-  if (ahead.valid()) {
-    started = Clock::now();
-    Result<std::vector<Row>> rows = ahead.get();
-    copy_times_.read_s += SecondsSince(started);
-    if (s.ok() && rows.ok()) prefetched_ = Prefetched{ahead_after, std::move(*rows)};
+  if (next.valid()) {
+    auto wait_started = std::chrono::steady_clock::now();
+    Result<std::vector<Row>> ahead = next.get();
+    copy_times_.read_s += SecondsSince(wait_started);
+    // A failed read is left to the next step, which reads again and reports it.
+    if (s.ok() && ahead.ok()) prefetched_ = Prefetched{last_key, std::move(*ahead)};
   }
   RETURN_IF_ERROR(s);
-  resolved_ahead_ = std::move(next);
   return static_cast<int64_t>(items.size());
-}
-
-bool FlowRunner::ResolveIsLocal() const {
-  if (poll_ || !contested_.empty() || !unique_fields_.empty()) return false;
-  if (!from_->key_is_mapped() || !to_->key_is_mapped()) return false;
-  return std::none_of(entity_->fields.begin(), entity_->fields.end(), [&](const FieldSpec& f) {
-    return f.type == FieldType::kReference && carried_.count(f.name);
-  });
 }
 
 bool FlowRunner::TargetIsEmpty() {
@@ -646,7 +583,6 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
     if (pm.key_is_mapped()) {
       std::optional<Key> tkey = pm.SystemKeyFromCanonical(parent_key);
       if (!tkey) continue;
-      if (sink == nullptr) return Internal("resolving without the target: " + flow_.to);
       auto rows = sink->ReadRows(pm.table(), {*tkey});
       if (!rows.ok()) return rows.status();
       if (rows->empty()) {
@@ -793,7 +729,6 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
           natural.key_columns.push_back(m->column);
         }
         if (!natural.key_columns.empty()) {
-          if (sink == nullptr) return Internal("resolving without the target: " + flow_.to);
           auto rows = sink->ReadRows(natural, {item.canon_key});
           if (!rows.ok()) return rows.status();
           if (!rows->empty()) item.target_key = to_->SystemKeyOfRow(rows->front());
@@ -818,7 +753,6 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
   }
   std::map<std::string, Row> target_rows;
   if (!target_keys.empty()) {
-    if (sink == nullptr) return Internal("resolving without the target: " + flow_.to);
     auto rows = sink->ReadRows(to_->table(), target_keys);
     if (!rows.ok()) return rows.status();
     for (Row& row : *rows) target_rows[EncodeKey(to_->SystemKeyOfRow(row))] = std::move(row);
@@ -1024,7 +958,7 @@ Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
   writers.reserve(items.size());
   for (Item& item : items) {
     if (item.write && item.outcome.empty()) {
-      ops.push_back(std::move(item.op_to_apply));  // moved back below
+      ops.push_back(std::move(item.op_to_apply));  // nothing reads it after this
       writers.push_back(&item);
     }
   }
@@ -1060,10 +994,6 @@ Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
   }
   int64_t took = clock_->NowMs() - started;
   if (stats_.apply_ms.size() < kMaxLatencySamples) stats_.apply_ms.push_back(took);
-  // Back to their items, to be freed with them: during the initial copy this may run on another
-  // thread than the one that allocated the rows, and freeing them here would contend with it
-  // for the allocator's arena.
-  for (size_t i = 0; i < writers.size(); ++i) writers[i]->op_to_apply = std::move(ops[i]);
   return Status::Ok();
 }
 
@@ -1245,13 +1175,24 @@ Status FlowRunner::ProcessItems(std::vector<Item>& items, const std::vector<int6
   if (!dst.ok()) return dst.status();
   Sink* sink = (*dst)->sink();
   if (sink == nullptr) return InvalidArgument(flow_.to + ": its connector cannot be written to");
+  // Stage times are kept for the initial copy's closing log line.
+  const bool copy = !snapshot_after_key.empty();
+  auto started = std::chrono::steady_clock::now();
   Status s = Resolve(items, src->source(), sink);
-  if (s.ok()) s = ApplyWrites(items, sink);
+  if (copy) copy_times_.resolve_s += SecondsSince(started);
+  if (s.ok()) {
+    started = std::chrono::steady_clock::now();
+    s = ApplyWrites(items, sink);
+    if (copy) copy_times_.apply_s += SecondsSince(started);
+  }
   if (!s.ok()) {
     pool_->Drop(flow_.to);
     return s;
   }
-  return Commit(items, acks, snapshot_after_key);
+  started = std::chrono::steady_clock::now();
+  s = Commit(items, acks, snapshot_after_key);
+  if (copy) copy_times_.commit_s += SecondsSince(started);
+  return s;
 }
 
 Result<std::string> FlowRunner::TakeSourceSide(const std::string& canonical_key) {

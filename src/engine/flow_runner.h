@@ -16,10 +16,9 @@
 //  - Parents first: a record whose referenced parent is not yet in the target is parked and
 //    retried with backoff, then sent to the DLQ after `max_parent_wait_s`.
 //
-// Threading: one thread, except during the initial copy, which reads its next chunk from the
-// source on a second thread and, into an empty target, writes a chunk on a third while it
-// resolves the next (SnapshotStep); both are joined before Step returns, so between calls the
-// runner holds no thread and no connection is in use. The runner borrows the pool,
+// Threading: one thread, except that the initial copy reads its next chunk from the source on a
+// second thread while the current one is written; that thread is joined before Step returns, so
+// between calls the runner holds no thread and uses no connection. The runner borrows the pool,
 // state store, clock and mappers; they must outlive it.
 #pragma once
 
@@ -82,8 +81,6 @@ class FlowRunner {
   FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool* pool, StateStore* state,
              const MapperSet* mappers, const Clock* clock);
 
-  ~FlowRunner();
-
   const FlowSpec& flow() const { return flow_; }
   const std::string& id() const { return id_; }
   const FlowStats& stats() const { return stats_; }
@@ -132,11 +129,6 @@ class FlowRunner {
   Result<int64_t> SnapshotStep();
   // Whether the target table holds no row at all; false when that cannot be read.
   bool TargetIsEmpty();
-  // Whether Resolve of an initial-copy chunk into an empty target (skip_target_read_) touches
-  // neither the state store nor the target: no xref to look up on either side (both keys mapped),
-  // no parents, no contested or unique fields, no poll state. Such a chunk can be resolved while
-  // the one before it is written.
-  bool ResolveIsLocal() const;
   // One item per row read from the source: a snapshot row, or a row poll capture read.
   std::vector<Item> RowItems(std::vector<Row>& rows, bool snapshot);
   // One item per key: seqs to apply, echo seqs to skip, the newest log time.
@@ -201,13 +193,6 @@ class FlowRunner {
     std::vector<Row> rows;
   };
   std::optional<Prefetched> prefetched_;
-  // The initial copy's next chunk, already resolved while the previous one was written: the
-  // items after `after_key`, used only if the checkpoint says they come next.
-  struct Resolved {
-    std::string after_key;
-    std::vector<Item> items;
-  };
-  std::optional<Resolved> resolved_ahead_;
   // Where the initial copy spent its time (wall seconds per stage), logged when it completes.
   struct CopyTimes {
     double read_s = 0, resolve_s = 0, apply_s = 0, commit_s = 0;

@@ -404,9 +404,9 @@ TEST_F(FlowRunnerTest, InitialCopyIntoAnEmptyTargetWritesEveryRow) {
   EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\n");
 }
 
-// Into an empty target the copy writes a chunk while it resolves the next. A chunk the target
-// refuses (locked) is not recorded and the checkpoint stays; the chunk resolved ahead is dropped
-// and done again, and the copy completes with every row once.
+// The copy reads its next chunk ahead. A chunk the target refuses (locked) is not recorded and
+// the checkpoint stays; the rows read ahead are dropped and read again, and the copy completes
+// with every row once.
 TEST_F(FlowRunnerTest, InitialCopyResumesAfterALockedTargetWithEveryRowOnce) {
   crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
              "('C3','C',NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL);");
