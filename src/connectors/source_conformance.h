@@ -14,16 +14,22 @@
 // ExpectFindByColumnAndCountRowsConform: the lookups `unique:` fields make (FindByColumn: every
 // holder of a value, with its key, over lists longer than one statement takes) and the row count
 // `concord profile` shows as its progress total (CountRows).
+//
+// ExpectSnapshotChunksVisitEveryRowOnce: the snapshot's keyset read (Source::ReadChunk) over a
+// two-column key, at limits from 1 to more than the table holds: every row once, in key order,
+// in the fewest chunks, and a NULL key part to start after is InvalidArgument.
 #pragma once
-
-#include <algorithm>
-
-#include <functional>
-#include <string>
-#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "connectors/connector.h"
 
@@ -165,6 +171,48 @@ inline void ExpectReadChangedSinceOrdersByColumnThenKey(
   ASSERT_FALSE(typo.ok());
   EXPECT_EQ(typo.status().code(), Code::kNotFound);
   EXPECT_THAT(typo.status().message(), ::testing::HasSubstr("did you mean \"updated_at\""));
+}
+
+// `app` runs SQL as an application would; the table `stock` must not exist yet. `create` is the
+// dialect's CREATE TABLE stock (site text, sku integer, qty integer, PRIMARY KEY (site, sku));
+// `fill` inserts its 1,000 rows: for i in 0..999, site = the letter 65 + i % 7, sku = i,
+// qty = i * 2.
+inline void ExpectSnapshotChunksVisitEveryRowOnce(
+    Source* source, const std::function<void(const std::string&)>& app, const std::string& create,
+    const std::string& fill) {
+  app(create);
+  app(fill);
+  TableRef stock{"stock", {"site", "sku"}, {"qty"}};
+  for (size_t limit : {1u, 7u, 333u, 1000u, 5000u}) {
+    SCOPED_TRACE(limit);
+    std::set<std::pair<std::string, int64_t>> seen;
+    std::optional<Key> after;
+    std::optional<std::pair<std::string, int64_t>> last;
+    int chunks = 0;
+    while (true) {
+      auto rows = source->ReadChunk(stock, after, limit);
+      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+      if (rows->empty()) break;
+      ASSERT_LE(rows->size(), limit);
+      ++chunks;
+      for (const Row& row : *rows) {
+        std::pair<std::string, int64_t> k{row.at("site").text(), row.at("sku").int_value()};
+        EXPECT_TRUE(seen.insert(k).second) << "visited twice";
+        if (last) {
+          EXPECT_LT(*last, k) << "not in key order";
+        }
+        last = k;
+        EXPECT_EQ(row.at("qty").int_value(), k.second * 2);
+      }
+      const Row& tail = rows->back();
+      after = Key{tail.at("site"), tail.at("sku")};
+    }
+    EXPECT_EQ(seen.size(), 1000u);
+    EXPECT_EQ(chunks, static_cast<int>((1000 + limit - 1) / limit));
+  }
+  auto bad = source->ReadChunk(stock, Key{Value::Null(), Value::Int(1)}, 10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
 }
 
 }  // namespace concord::testing

@@ -4,10 +4,8 @@
 // separate libpq connection. Replication slots are cluster-wide: every test drops its own.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <chrono>
-#include <map>
 #include <ostream>
 #include <string>
 #include <thread>
@@ -15,7 +13,7 @@
 
 #include "connectors/postgres/pg_logical.h"
 #include "connectors/postgres/postgres_connector.h"
-#include "servers/postgres_server.h"
+#include "connectors/postgres/postgres_test_env.h"
 
 namespace concord {
 
@@ -25,31 +23,14 @@ void PrintTo(const Value& v, std::ostream* os) {
 
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using postgres_connector::LogicalSlotName;
 using postgres_connector::OriginName;
 using postgres_connector::ParsePgOutput;
 using postgres_connector::SystemOfOrigin;
-
-test_servers::PostgresServer* g_server = nullptr;
-
-class PostgresEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    std::string error;
-    server_ = test_servers::PostgresServer::Start(&error);
-    ASSERT_NE(server_, nullptr) << "could not start a PostgreSQL server for the tests: " << error;
-    g_server = server_.get();
-  }
-  void TearDown() override {
-    g_server = nullptr;
-    server_.reset();
-  }
-
- private:
-  std::unique_ptr<test_servers::PostgresServer> server_;
-};
+using postgres_testing::Client;
+using postgres_testing::g_server;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 Value T(std::string s) { return Value::Text(std::move(s)); }
 Value I(int64_t v) { return Value::Int(v); }
@@ -62,39 +43,6 @@ WriteOp Upsert(Key key, Row values) {
   return op;
 }
 
-class Client {
- public:
-  explicit Client(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
-    PQsetNoticeProcessor(
-        conn_, [](void*, const char*) {}, nullptr);
-  }
-  ~Client() { PQfinish(conn_); }
-  std::string Try(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    ExecStatusType st = PQresultStatus(r);
-    std::string err =
-        (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? "" : PQerrorMessage(conn_);
-    PQclear(r);
-    return err;
-  }
-  void Exec(const std::string& sql) { EXPECT_EQ(Try(sql), "") << sql; }
-  std::string Scalar(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    std::string out;
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-      ADD_FAILURE() << sql << ": " << PQerrorMessage(conn_);
-    } else if (PQntuples(r) > 0) {
-      out = PQgetisnull(r, 0, 0) ? "NULL" : PQgetvalue(r, 0, 0);
-    }
-    PQclear(r);
-    return out;
-  }
-
- private:
-  PGconn* conn_;
-};
-
 std::string Ops(const std::vector<SourceChange>& changes) {
   std::string out;
   for (const SourceChange& c : changes) {
@@ -104,51 +52,27 @@ std::string Ops(const std::vector<SourceChange>& changes) {
   return out;
 }
 
-class PostgresLogicalTest : public ::testing::Test {
+class PostgresLogicalTest : public postgres_testing::PostgresDatabaseTest {
  protected:
-  void SetUp() override {
-    ASSERT_NE(g_server, nullptr);
-    static int counter = 0;
-    db_ = "l" + std::to_string(++counter);
-    Client(g_server->url()).Exec("CREATE DATABASE " + db_);
-    url_ = g_server->UrlFor(db_);
-    app_ = std::make_unique<Client>(url_);
-    App("CREATE TABLE accounts(account_no text PRIMARY KEY, name text NOT NULL, level text)");
-    conn_ = Open();
-    ASSERT_NE(conn_, nullptr);
-  }
+  PostgresLogicalTest() : PostgresDatabaseTest("l", "logical") {}
 
   void TearDown() override {
     conn_.reset();
     app_.reset();
-    if (!g_server) return;
-    Client admin(g_server->url());
-    // A slot is released when its walsender notices the closed connection: retry briefly.
-    for (int i = 0; i < 50; ++i) {
-      std::string err = admin.Try(
-          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-          "WHERE database = '" + db_ + "'");
-      if (err.empty()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_server) {
+      Client admin(g_server->url());
+      // A slot is released when its walsender notices the closed connection: retry briefly.
+      for (int i = 0; i < 50; ++i) {
+        std::string err = admin.Try(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+            "WHERE database = '" +
+            db_ + "'");
+        if (err.empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
     }
-    admin.Exec("DROP DATABASE " + db_ + " WITH (FORCE)");
+    PostgresDatabaseTest::TearDown();  // drops the database
   }
-
-  ConnectionParams Params(std::map<std::string, std::string> options = {}) {
-    ConnectionParams p;
-    p.system = "crm";
-    p.options = {{"url", url_}};
-    for (auto& [k, v] : options) p.options[k] = v;
-    return p;
-  }
-  std::unique_ptr<Connection> Open(std::map<std::string, std::string> options = {}) {
-    auto c = PostgresConnectorDescriptor().open(Params(std::move(options)));
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() ? std::move(*c) : nullptr;
-  }
-  void App(const std::string& sql) { app_->Exec(sql); }
-  std::string Scalar(const std::string& sql) { return app_->Scalar(sql); }
-  Source* source() { return conn_->source(); }
 
   // Reads until at least `n` changes are pending (waiting on the stream between reads), then
   // returns them all; fails after 10 s.
@@ -190,15 +114,7 @@ class PostgresLogicalTest : public ::testing::Test {
     return std::stoll(Scalar("SELECT count(*) FROM pg_replication_slots WHERE database = '" +
                              db_ + "'"));
   }
-  int64_t Publications() {
-    return std::stoll(Scalar("SELECT count(*) FROM pg_publication"));
-  }
-
-  std::string db_;
-  std::string url_;
-  std::unique_ptr<Client> app_;
-  std::unique_ptr<Connection> conn_;
-  TableRef accounts_{"accounts", {"account_no"}, {"account_no", "name", "level"}, "logical"};
+  int64_t Publications() { return std::stoll(Scalar("SELECT count(*) FROM pg_publication")); }
 };
 
 // --- pure functions ---
@@ -572,8 +488,4 @@ TEST_F(PostgresLogicalTest, ABigTransactionIsConfirmedOnlyWhenWhollyApplied) {
 }  // namespace
 }  // namespace concord
 
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ::testing::AddGlobalTestEnvironment(new concord::PostgresEnvironment);
-  return RUN_ALL_TESTS();
-}
+int main(int argc, char** argv) { return concord::postgres_testing::RunAllTests(argc, argv); }

@@ -1,4 +1,3 @@
-#include "connectors/source_conformance.h"
 #include "connectors/sqlite/sqlite_connector.h"
 
 #include <gmock/gmock.h>
@@ -13,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "connectors/capture_conformance.h"
+#include "connectors/source_conformance.h"
 #include "connectors/sqlite/sqlite_db.h"
 
 namespace concord {
@@ -115,6 +116,12 @@ class SqliteConnectorTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
+  // This database as the shared conformance checks (capture_conformance.h) see it.
+  concord::testing::CaptureDb Db() {
+    return {source(), sink(), [this](const std::string& sql) { App(sql); },
+            [this](const std::string& sql) { return Count(sql); }};
+  }
+
   std::string dir_;
   std::string db_path_;
   std::unique_ptr<SqliteDb> app_;
@@ -206,143 +213,22 @@ TEST_F(SqliteConnectorTest, DescribeAndListTables) {
 // --- trigger capture ---
 
 TEST_F(SqliteConnectorTest, CapturesInsertUpdateDeleteWithCurrentImage) {
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
-  App("INSERT INTO accounts VALUES ('A1', 'Acme', 'VIP')");
-  App("INSERT INTO accounts VALUES ('A2', 'Beta', NULL)");
-  App("UPDATE accounts SET name = 'Acme Ltd' WHERE account_no = 'A1'");
-  App("DELETE FROM accounts WHERE account_no = 'A2'");
-
-  auto changes = Read(accounts_, "f1");
-  ASSERT_EQ(changes.size(), 4u);
-  struct Want {
-    ChangeOp op;
-    Key key;
-    bool has_row;
-  };
-  std::vector<Want> want = {{ChangeOp::kInsert, {T("A1")}, true},
-                            {ChangeOp::kInsert, {T("A2")}, false},
-                            {ChangeOp::kUpdate, {T("A1")}, true},
-                            {ChangeOp::kDelete, {T("A2")}, false}};
-  for (size_t i = 0; i < want.size(); ++i) {
-    SCOPED_TRACE(i);
-    EXPECT_EQ(changes[i].op, want[i].op);
-    EXPECT_EQ(changes[i].key, want[i].key);
-    EXPECT_EQ(changes[i].row.has_value(), want[i].has_row);
-    EXPECT_EQ(changes[i].origin, "");
-    EXPECT_GT(changes[i].at_ms, 1600000000000);  // ms since the epoch, not seconds
-    if (i) {
-      EXPECT_GT(changes[i].seq, changes[i - 1].seq);
-    }
-  }
-  // Every change of a key carries the key's latest image.
-  Row a1 = {{"account_no", T("A1")}, {"name", T("Acme Ltd")}, {"level", T("VIP")}};
-  EXPECT_EQ(*changes[0].row, a1);
-  EXPECT_EQ(*changes[2].row, a1);
-
-  // Reading does not consume; max limits, oldest first.
-  auto again = Read(accounts_, "f1", 2);
-  ASSERT_EQ(again.size(), 2u);
-  EXPECT_EQ(again[0].seq, changes[0].seq);
-  EXPECT_EQ(again[1].seq, changes[1].seq);
-
-  auto backlog = source()->PendingChanges("f1");
-  ASSERT_TRUE(backlog.ok());
-  EXPECT_EQ(backlog->count, 4);
-  EXPECT_EQ(backlog->oldest_at_ms, changes[0].at_ms);
-
-  Ack("f1", again);
-  auto rest = Read(accounts_, "f1");
-  ASSERT_EQ(rest.size(), 2u);
-  EXPECT_EQ(rest[0].seq, changes[2].seq);
-  Ack("f1", rest);
-  EXPECT_TRUE(Read(accounts_, "f1").empty());
-  backlog = source()->PendingChanges("f1");
-  ASSERT_TRUE(backlog.ok());
-  EXPECT_EQ(backlog->count, 0);
-  EXPECT_EQ(backlog->oldest_at_ms, 0);
+  concord::testing::ExpectCapturesInsertUpdateDeleteWithCurrentImage(Db());
 }
 
 TEST_F(SqliteConnectorTest, KeyChangeLogsDeleteAndInsert) {
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
-  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
-  Ack("f1", Read(accounts_, "f1"));
-  App("UPDATE accounts SET account_no = 'A9' WHERE account_no = 'A1'");
-  auto changes = Read(accounts_, "f1");
-  ASSERT_EQ(changes.size(), 2u);
-  EXPECT_EQ(changes[0].op, ChangeOp::kDelete);
-  EXPECT_EQ(changes[0].key, Key{T("A1")});
-  EXPECT_FALSE(changes[0].row.has_value());
-  EXPECT_EQ(changes[1].op, ChangeOp::kInsert);
-  EXPECT_EQ(changes[1].key, Key{T("A9")});
-  ASSERT_TRUE(changes[1].row.has_value());
-  EXPECT_EQ(changes[1].row->at("name"), T("Acme"));
+  concord::testing::ExpectKeyChangeLogsDeleteAndInsert(Db());
 }
 
 TEST_F(SqliteConnectorTest, CompositeKeys) {
-  App("CREATE TABLE lines(order_id INTEGER, line_no INTEGER, sku TEXT, qty REAL, "
+  concord::testing::ExpectCompositeKeysAreCaptured(
+      Db(),
+      "CREATE TABLE order_lines(order_id INTEGER, line_no INTEGER, sku TEXT, qty REAL, "
       "PRIMARY KEY(order_id, line_no))");
-  TableRef lines{"lines", {"order_id", "line_no"}, {"order_id", "line_no", "sku", "qty"}};
-  ASSERT_TRUE(source()->InstallCapture(lines, "f1").ok());
-  App("INSERT INTO lines VALUES (1, 1, 'X', 2.5), (1, 2, 'Y', 1), (2, 1, 'Z', 3)");
-  App("UPDATE lines SET qty = 4 WHERE order_id = 1 AND line_no = 2");
-  App("UPDATE lines SET line_no = 3 WHERE order_id = 2 AND line_no = 1");  // one key part moves
-  App("DELETE FROM lines WHERE order_id = 1 AND line_no = 1");
-
-  auto changes = Read(lines, "f1");
-  struct Want {
-    ChangeOp op;
-    Key key;
-    std::optional<Value> qty;  // nullopt: no row
-  };
-  std::vector<Want> want = {
-      {ChangeOp::kInsert, {I(1), I(1)}, std::nullopt},
-      {ChangeOp::kInsert, {I(1), I(2)}, Value::Real(4)},
-      {ChangeOp::kInsert, {I(2), I(1)}, std::nullopt},
-      {ChangeOp::kUpdate, {I(1), I(2)}, Value::Real(4)},
-      {ChangeOp::kDelete, {I(2), I(1)}, std::nullopt},
-      {ChangeOp::kInsert, {I(2), I(3)}, Value::Real(3)},
-      {ChangeOp::kDelete, {I(1), I(1)}, std::nullopt},
-  };
-  ASSERT_EQ(changes.size(), want.size());
-  for (size_t i = 0; i < want.size(); ++i) {
-    SCOPED_TRACE(i);
-    EXPECT_EQ(changes[i].op, want[i].op);
-    EXPECT_EQ(changes[i].key, want[i].key);
-    ASSERT_EQ(changes[i].row.has_value(), want[i].qty.has_value());
-    if (want[i].qty) {
-      EXPECT_EQ(changes[i].row->at("qty"), *want[i].qty);
-      EXPECT_EQ(changes[i].row->at("order_id"), want[i].key[0]);
-      EXPECT_EQ(changes[i].row->at("line_no"), want[i].key[1]);
-    }
-  }
 }
 
 TEST_F(SqliteConnectorTest, ConsumersGetTheirOwnRowsAndAckIndependently) {
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "to_erp").ok());
-  App("INSERT INTO accounts VALUES ('A0', 'Before', NULL)");  // before to_shop registered
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "to_shop").ok());
-  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
-  App("UPDATE accounts SET level = 'B' WHERE account_no = 'A1'");
-
-  auto erp = Read(accounts_, "to_erp");
-  auto shop = Read(accounts_, "to_shop");
-  ASSERT_EQ(erp.size(), 3u);
-  ASSERT_EQ(shop.size(), 2u);
-  EXPECT_EQ(shop[0].key, Key{T("A1")});
-  EXPECT_EQ(shop[1].op, ChangeOp::kUpdate);
-  std::set<int64_t> erp_seqs, shop_seqs;
-  for (auto& c : erp) erp_seqs.insert(c.seq);
-  for (auto& c : shop) EXPECT_EQ(erp_seqs.count(c.seq), 0u) << "rows are per consumer";
-
-  Ack("to_erp", erp);
-  // Acking another consumer's seqs deletes nothing of this one.
-  Ack("to_erp", shop);
-  EXPECT_TRUE(Read(accounts_, "to_erp").empty());
-  EXPECT_EQ(Read(accounts_, "to_shop").size(), 2u);
-  EXPECT_EQ(source()->PendingChanges("to_erp")->count, 0);
-  EXPECT_EQ(source()->PendingChanges("to_shop")->count, 2);
-  Ack("to_shop", shop);
-  EXPECT_TRUE(Read(accounts_, "to_shop").empty());
+  concord::testing::ExpectConsumersReadAndAckIndependently(Db());
 }
 
 TEST_F(SqliteConnectorTest, InstallAndRemoveAreIdempotent) {
@@ -437,56 +323,21 @@ TEST_F(SqliteConnectorTest, ReadChangesExplainsBrokenCapture) {
 }
 
 TEST_F(SqliteConnectorTest, ManyKeysAreFetchedAndAckedInChunks) {
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
-  App("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234) "
+  concord::testing::ExpectManyKeysAreFetchedAndAcked(
+      Db(),
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234) "
       "INSERT INTO accounts SELECT printf('K%05d', i), 'name ' || i, NULL FROM n");
-  App("UPDATE accounts SET level = 'A'");
-  auto changes = Read(accounts_, "f1", 5000);
-  ASSERT_EQ(changes.size(), 2468u);
-  for (const auto& c : changes) {
-    ASSERT_TRUE(c.row.has_value()) << c.key[0].ToString();
-    EXPECT_EQ(c.row->at("account_no"), c.key[0]);
-    EXPECT_EQ(c.row->at("level"), T("A"));
-  }
-  Ack("f1", changes);
-  EXPECT_EQ(source()->PendingChanges("f1")->count, 0);
 }
 
 // --- sink ---
 
 TEST_F(SqliteConnectorTest, ApplyUpsertAndDelete) {
-  App("INSERT INTO accounts VALUES ('A1', 'Old', 'C')");
-  std::vector<WriteOp> ops = {
-      Upsert({T("A1")}, {{"name", T("Acme")}}),                           // update, level kept
-      Upsert({T("A2")}, {{"account_no", T("A2")}, {"name", T("Beta")}}),  // insert
-      Upsert({T("A3")}, {{"name", T("Gamma")}, {"level", T("B")}}),       // insert, key from op
-      Delete({T("A3")}),
-      Delete({T("nope")}),  // a missing row is fine
-  };
-  auto r = sink()->Apply(accounts_, ops, "erp");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->keys, (std::vector<Key>{{T("A1")}, {T("A2")}, {T("A3")}, {T("A3")}, {T("nope")}}));
-
-  auto rows = sink()->ReadRows(accounts_, {{T("A1")}, {T("A2")}, {T("A3")}, {T("A1")}});
-  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-  ASSERT_EQ(rows->size(), 2u);
-  EXPECT_EQ((*rows)[0], (Row{{"account_no", T("A1")}, {"name", T("Acme")}, {"level", T("C")}}));
-  EXPECT_EQ((*rows)[1],
-            (Row{{"account_no", T("A2")}, {"name", T("Beta")}, {"level", Value::Null()}}));
-
-  // Applying the same batch again changes nothing (idempotent).
-  ASSERT_TRUE(sink()->Apply(accounts_, ops, "erp").ok());
-  EXPECT_EQ(Count("SELECT count(*) FROM accounts"), 2);
+  concord::testing::ExpectApplyUpsertAndDelete(Db());
 }
 
 TEST_F(SqliteConnectorTest, ApplyKeyOnlyInsertsWhenMissing) {
-  App("CREATE TABLE tags(tag TEXT PRIMARY KEY, note TEXT DEFAULT 'd')");
-  TableRef tags{"tags", {"tag"}, {"tag", "note"}};
-  App("INSERT INTO tags VALUES ('x', 'kept')");
-  auto r = sink()->Apply(tags, {Upsert({T("x")}, {{"tag", T("x")}}), Upsert({T("y")}, {})}, "");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(Count("SELECT count(*) FROM tags WHERE tag = 'x' AND note = 'kept'"), 1);
-  EXPECT_EQ(Count("SELECT count(*) FROM tags WHERE tag = 'y' AND note = 'd'"), 1);
+  concord::testing::ExpectApplyKeyOnlyInsertsWhenMissing(
+      Db(), "tags", "CREATE TABLE tags(tag TEXT PRIMARY KEY, note TEXT DEFAULT 'd')");
 }
 
 TEST_F(SqliteConnectorTest, ApplyReturnsGeneratedKeys) {
@@ -528,55 +379,16 @@ TEST_F(SqliteConnectorTest, ApplyTagsChangelogRowsWithOrigin) {
 }
 
 TEST_F(SqliteConnectorTest, LatestPendingMsIgnoresConcordsOwnWrites) {
-  App("CREATE TABLE parts(site TEXT, no INTEGER, note, PRIMARY KEY(site, no))");
-  TableRef parts{"parts", {"site", "no"}, {}};
-  ASSERT_TRUE(source()->InstallCapture(parts, "erp_to_crm").ok());
-  App("INSERT INTO parts VALUES ('S\"1', 1, 'app')");   // the application: counts
-  App("UPDATE parts SET note = 'again' WHERE no = 1");  // newer change of the same key
-  ASSERT_TRUE(sink()->Apply(parts, {Upsert({T("S\"1"), I(2)}, {{"note", T("x")}})}, "crm").ok());
-  App("INSERT INTO parts VALUES ('S3', 3, NULL)");
-  auto changes = Read(parts, "erp_to_crm");
-  ASSERT_EQ(changes.size(), 4u);
-
-  auto latest = source()->LatestPendingMs(
-      parts, "erp_to_crm", {{T("S\"1"), I(1)}, {T("S\"1"), I(2)}, {T("S3"), I(3)}, {T("S9"), I(9)}},
-      "crm");
-  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
-  std::map<std::string, int64_t> want = {{EncodeKey({T("S\"1"), I(1)}), changes[1].at_ms},
-                                         {EncodeKey({T("S3"), I(3)}), changes[3].at_ms}};
-  EXPECT_EQ(*latest, want);  // S"1/2 was concord's write from crm; S9 has no change
-
-  auto other = source()->LatestPendingMs(parts, "someone_else", {{T("S3"), I(3)}}, "crm");
-  ASSERT_TRUE(other.ok());
-  EXPECT_TRUE(other->empty());
-  Ack("erp_to_crm", changes);
-  latest = source()->LatestPendingMs(parts, "erp_to_crm", {{T("S3"), I(3)}}, "crm");
-  ASSERT_TRUE(latest.ok());
-  EXPECT_TRUE(latest->empty());
+  concord::testing::ExpectLatestPendingMsIgnoresConcordsOwnWrites(
+      Db(), "CREATE TABLE parts(site TEXT, no INTEGER, note, PRIMARY KEY(site, no))",
+      "UPDATE parts SET note = 'again' WHERE no = 1", I(3));
 }
 
 TEST_F(SqliteConnectorTest, ApplyRollsBackOnConstraintFailure) {
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
-  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
-  Ack("f1", Read(accounts_, "f1"));
-  std::vector<WriteOp> ops = {
-      Upsert({T("A1")}, {{"name", T("changed")}}),
-      Upsert({T("A2")}, {{"name", T("Beta")}}),
-      Upsert({T("A3")}, {{"level", T("B")}}),  // name is NOT NULL
-      Upsert({T("A4")}, {{"name", T("Delta")}}),
-  };
-  auto r = sink()->Apply(accounts_, ops, "erp");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(r.status().message(),
-            "crm.accounts: NOT NULL constraint failed: accounts.name (op 3 of 4; nothing was "
-            "written)");
-  EXPECT_EQ(Count("SELECT count(*) FROM accounts"), 1);
-  EXPECT_EQ(Count("SELECT count(*) FROM accounts WHERE name = 'Acme'"), 1);
-  EXPECT_EQ(Count("SELECT count(*) FROM _concord_changelog"), 0);
-  // The connection is usable afterwards.
-  ASSERT_TRUE(sink()->Apply(accounts_, {ops[1]}, "erp").ok());
-  EXPECT_EQ(Count("SELECT count(*) FROM accounts"), 2);
+  concord::testing::ExpectApplyRollsBackOnConstraintFailure(
+      Db(),
+      "crm.accounts: NOT NULL constraint failed: accounts.name (op 3 of 4; nothing was "
+      "written)");
 }
 
 TEST_F(SqliteConnectorTest, ApplyRejectsWrongKeyArity) {
@@ -663,14 +475,8 @@ TEST_F(SqliteConnectorTest, BlobAndNumericKeysAreCaptured) {
 }
 
 TEST_F(SqliteConnectorTest, ReadRowsMatchesLikeTheDatabaseCompares) {
-  App("CREATE TABLE nums(id INTEGER PRIMARY KEY, v TEXT)");
-  App("INSERT INTO nums VALUES (17, 'seventeen')");
-  TableRef nums{"nums", {"id"}, {"id", "v"}};
-  // The key as text finds the integer row, as UPDATE ... WHERE id = '17' would.
-  auto rows = sink()->ReadRows(nums, {{T("17")}, {I(18)}});
-  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-  ASSERT_EQ(rows->size(), 1u);
-  EXPECT_EQ((*rows)[0].at("id"), I(17));
+  concord::testing::ExpectReadRowsMatchesLikeTheDatabaseCompares(
+      Db(), "CREATE TABLE nums(id INTEGER PRIMARY KEY, v TEXT)");
 }
 
 // --- failures ---
@@ -710,82 +516,17 @@ TEST_F(SqliteConnectorTest, LockedDatabaseIsUnavailable) {
 }
 
 TEST_F(SqliteConnectorTest, MissingTableOrColumnIsNotFound) {
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
-  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
-  App("ALTER TABLE accounts RENAME COLUMN level TO grade");
-
-  struct Case {
-    std::string what;
-    Status status;
-    std::string message;
-  };
-  std::vector<Case> cases;
-  cases.push_back({"ReadChanges", source()->ReadChanges(accounts_, "f1", 10).status(),
-                   "crm.accounts: column \"level\" does not exist"});
-  cases.push_back({"ReadChunk", source()->ReadChunk(accounts_, std::nullopt, 10).status(),
-                   "crm.accounts: column \"level\" does not exist"});
-  cases.push_back({"ReadRows", sink()->ReadRows(accounts_, {{T("A1")}}).status(),
-                   "crm.accounts: column \"level\" does not exist"});
-  cases.push_back({"Apply update",
-                   sink()->Apply(accounts_, {Upsert({T("A1")}, {{"level", T("A")}})}, "").status(),
-                   "crm.accounts: column \"level\" does not exist (op 1 of 1; nothing was "
-                   "written)"});
-  cases.push_back({"Apply insert typo",
-                   sink()->Apply(accounts_, {Upsert({}, {{"nme", T("x")}})}, "").status(),
-                   "crm.accounts: column \"nme\" does not exist (did you mean \"name\"?) (op 1 "
-                   "of 1; nothing was written)"});
-  App("DROP TABLE accounts");
-  cases.push_back({"Apply dropped",
-                   sink()->Apply(accounts_, {Upsert({T("A1")}, {{"name", T("x")}})}, "").status(),
-                   "crm.accounts: table \"accounts\" does not exist (op 1 of 1; nothing was "
-                   "written)"});
-  cases.push_back({"ReadChanges dropped", source()->ReadChanges(accounts_, "f1", 10).status(),
-                   "crm.accounts: table \"accounts\" does not exist"});
-  cases.push_back({"ReadChunk dropped", source()->ReadChunk(accounts_, std::nullopt, 10).status(),
-                   "crm.accounts: table \"accounts\" does not exist"});
-  for (const Case& c : cases) {
-    EXPECT_EQ(c.status.code(), Code::kNotFound) << c.what << ": " << c.status.ToString();
-    EXPECT_EQ(c.status.message(), c.message) << c.what;
-  }
+  concord::testing::ExpectMissingTableOrColumnIsNotFound(Db(), "crm", {});
 }
 
 // --- snapshot ---
 
 TEST_F(SqliteConnectorTest, SnapshotChunksVisitEveryRowOnce) {
-  App("CREATE TABLE stock(site TEXT, sku INTEGER, qty INTEGER, PRIMARY KEY(site, sku))");
-  App("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999) "
+  concord::testing::ExpectSnapshotChunksVisitEveryRowOnce(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE stock(site TEXT, sku INTEGER, qty INTEGER, PRIMARY KEY(site, sku))",
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999) "
       "INSERT INTO stock SELECT char(65 + i % 7), i, i * 2 FROM n");
-  TableRef stock{"stock", {"site", "sku"}, {"qty"}};
-  for (size_t limit : {1u, 7u, 333u, 1000u, 5000u}) {
-    SCOPED_TRACE(limit);
-    std::set<std::pair<std::string, int64_t>> seen;
-    std::optional<Key> after;
-    std::optional<std::pair<std::string, int64_t>> last;
-    int chunks = 0;
-    while (true) {
-      auto rows = source()->ReadChunk(stock, after, limit);
-      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-      if (rows->empty()) break;
-      ASSERT_LE(rows->size(), limit);
-      ++chunks;
-      for (const Row& row : *rows) {
-        std::pair<std::string, int64_t> k{row.at("site").text(), row.at("sku").int_value()};
-        EXPECT_TRUE(seen.insert(k).second) << "visited twice";
-        if (last) {
-          EXPECT_LT(*last, k) << "not in key order";
-        }
-        last = k;
-        EXPECT_EQ(row.at("qty").int_value(), k.second * 2);
-      }
-      const Row& tail = rows->back();
-      after = Key{tail.at("site"), tail.at("sku")};
-    }
-    EXPECT_EQ(seen.size(), 1000u);
-    EXPECT_EQ(chunks, static_cast<int>((1000 + limit - 1) / limit));
-  }
-  auto bad = source()->ReadChunk(stock, Key{Value::Null(), I(1)}, 10);
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
 }
 
 // --- lookups by column (unique:) and row counts (profile) ---
