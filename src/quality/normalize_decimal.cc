@@ -178,8 +178,21 @@ Result<Value> NormalizeDecimal(const FieldSpec& field, const Value& raw, const C
     case ValueKind::kText: {
       // Plain numbers ("1234.5", "-1,234.50", "1000") need neither NFKC nor the currency marks
       // (StripCurrency leaves them as they are), and fit in 64-bit integers: computed so, exactly.
-      if (auto plain = PlainDecimal(TrimAscii(raw.text()), field.scale, field.rounding)) {
+      const std::string_view trimmed = TrimAscii(raw.text());
+      if (auto plain = PlainDecimal(trimmed, field.scale, field.rounding)) {
         return Value::Text(std::move(*plain));
+      }
+      // A currency mark right before a plain number ("¥5000", "RMB12.50"): the marks are text NFKC
+      // leaves as it is, so StripCurrency would take the first that starts the text and leave the
+      // number as it is.
+      if (field.currency) {
+        for (std::string_view p : kPrefixes) {
+          if (trimmed.substr(0, p.size()) != p) continue;
+          if (auto plain = PlainDecimal(trimmed.substr(p.size()), field.scale, field.rounding)) {
+            return Value::Text(std::move(*plain));
+          }
+          break;
+        }
       }
       text = Canonicalish(raw.text());
       if (field.currency) {

@@ -250,6 +250,27 @@ TEST(CompareDecimalTest, Exact) {
   EXPECT_EQ(bad.status().message(), "expected a decimal number, found \"x1\"");
 }
 
+TEST(NormalizeDecimalTest, CurrencyMarkBeforeAPlainNumber) {
+  // "¥" + a plain number is answered without NFKC and StripCurrency; "￥" (full width) + the same
+  // number takes that path: the answers are the same, refusals included.
+  FieldSpec f = MakeField("amount", FieldType::kDecimal, 2);
+  f.currency = true;
+  const std::pair<const char*, const char*> kMarks[] = {
+      {"¥", "￥"}, {"$", "＄"}, {"RMB", "ＲＭＢ"}, {"US$", "ＵＳ＄"}, {"HK$", "ＨＫ＄"}};
+  std::mt19937 rng(12);
+  const std::string alphabet = "0123456789,.-+ (";
+  for (int k = 0; k < 20000; ++k) {
+    std::string number;
+    for (size_t j = rng() % 10; j > 0; --j) number += alphabet[rng() % alphabet.size()];
+    for (const auto& [mark, wide] : kMarks) {
+      auto fast = NormalizeValue(f, T((mark + number).c_str()));
+      auto slow = NormalizeValue(f, T((wide + number).c_str()));
+      ASSERT_EQ(fast.ok(), slow.ok()) << mark << number;
+      if (fast.ok()) ASSERT_EQ(*fast, *slow) << mark << number;
+    }
+  }
+}
+
 TEST(NormalizeDecimalTest, PlainDecimalAgreesWithTheDigitStrings) {
   // The 64-bit path against ParseDecimal + FormatDecimal: wherever it answers, the same text.
   using quality_internal::FormatDecimal;
