@@ -15,6 +15,7 @@
 // Not thread-safe: gtest runs one test at a time.
 #pragma once
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -41,6 +42,9 @@ struct CaptureDb {
   std::function<void(const std::string&)> app;
   // The first column of the first row of a query, as an integer.
   std::function<int64_t(const std::string&)> count;
+  // Checks that the connector's capture objects (its triggers, and functions where it has them)
+  // are on the database for the one table captured when `installed`, and that none are otherwise.
+  std::function<void(bool installed)> expect_capture_objects;
 };
 
 namespace capture_internal {
@@ -442,6 +446,121 @@ inline void ExpectApplyRollsBackOnConstraintFailure(const CaptureDb& db,
   // The connection is usable afterwards.
   ASSERT_TRUE(db.sink->Apply(accounts, {ops[1]}, "erp").ok());
   EXPECT_EQ(db.count("SELECT COUNT(*) FROM accounts"), 2);
+}
+
+// Installing capture again for a consumer changes nothing (one change logged however often
+// installed); removing a consumer, twice, keeps the capture objects for the other consumer and
+// drops only its own rows (reading it then is NotFound); the last consumer leaving drops the
+// objects and application writes are no longer logged.
+inline void ExpectInstallAndRemoveAreIdempotent(const CaptureDb& db) {
+  using namespace capture_internal;
+  const TableRef& accounts = Accounts();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
+  ASSERT_TRUE(db.source->InstallCapture(accounts, "f2").ok());
+  {
+    SCOPED_TRACE("installed for f1 and f2");
+    db.expect_capture_objects(true);
+  }
+  EXPECT_EQ(db.count("SELECT COUNT(*) FROM _concord_consumers"), 2);
+  db.app("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  EXPECT_EQ(Read(db.source, accounts, "f1").size(), 1u) << "logged once however often installed";
+
+  // Removing one consumer keeps the capture objects for the other and drops only its rows.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(db.source->RemoveCapture(accounts, "f1").ok());
+  {
+    SCOPED_TRACE("f1 removed, f2 left");
+    db.expect_capture_objects(true);
+  }
+  EXPECT_EQ(db.count("SELECT COUNT(*) FROM _concord_changelog WHERE consumer = 'f1'"), 0);
+  EXPECT_EQ(db.count("SELECT COUNT(*) FROM _concord_changelog WHERE consumer = 'f2'"), 1);
+  auto gone = db.source->ReadChanges(accounts, "f1", 10);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().code(), Code::kNotFound);
+  EXPECT_THAT(gone.status().message(),
+              ::testing::HasSubstr("capture is not installed for consumer \"f1\""));
+
+  // The last consumer leaving drops the objects; application writes are no longer logged.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(db.source->RemoveCapture(accounts, "f2").ok());
+  {
+    SCOPED_TRACE("f1 and f2 removed");
+    db.expect_capture_objects(false);
+  }
+  db.app("INSERT INTO accounts VALUES ('A2', 'Beta', NULL)");
+  EXPECT_EQ(db.count("SELECT COUNT(*) FROM _concord_changelog"), 0);
+}
+
+// Installing capture again with another key replaces what the first install set up: changes are
+// logged by the new key, with the new binding's columns. `create` is the dialect's CREATE TABLE
+// items (id integer key, code text UNIQUE).
+inline void ExpectReinstallWithAnotherKeyLogsTheNewKey(const CaptureDb& db,
+                                                       const std::string& create) {
+  using namespace capture_internal;
+  db.app(create);
+  ASSERT_TRUE(db.source->InstallCapture({"items", {"id"}, {}}, "f1").ok());
+  TableRef by_code{"items", {"code"}, {"code"}};
+  ASSERT_TRUE(db.source->InstallCapture(by_code, "f1").ok());
+  db.expect_capture_objects(true);
+  db.app("INSERT INTO items VALUES (7, 'X7')");
+  auto changes = Read(db.source, by_code, "f1");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, Key{T("X7")});
+  EXPECT_EQ(*changes[0].row, (Row{{"code", T("X7")}}));
+}
+
+// InstallCapture on a misspelt table or key column is NotFound with the message pinned, and
+// installs nothing. `table_message` is the connector's message for the table "acounts";
+// `system` the fixture's system name.
+inline void ExpectInstallCaptureChecksTableAndKey(const CaptureDb& db,
+                                                  const std::string& table_message,
+                                                  const std::string& system) {
+  Status s = db.source->InstallCapture({"acounts", {"account_no"}, {}}, "f1");
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(), table_message);
+  s = db.source->InstallCapture({"accounts", {"acount_no"}, {}}, "f1");
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(), system +
+                             ".accounts: key column \"acount_no\" does not exist (did you mean "
+                             "\"account_no\"?)");
+  db.expect_capture_objects(false);
+}
+
+// ReadChanges without capture installed is NotFound; after a migration recreates the table (its
+// capture objects gone with it) it is DataLoss with `lost_message` in it, never an empty read;
+// reinstalling repairs it. `create_accounts` is the dialect's CREATE TABLE accounts as the
+// fixture made it; `system` the fixture's system name.
+inline void ExpectReadChangesExplainsBrokenCapture(const CaptureDb& db, const std::string& system,
+                                                   const std::string& create_accounts,
+                                                   const std::string& lost_message) {
+  using namespace capture_internal;
+  const TableRef& accounts = Accounts();
+  auto none = db.source->ReadChanges(accounts, "f1", 10);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), Code::kNotFound);
+  EXPECT_THAT(none.status().message(),
+              ::testing::StartsWith(system + ".accounts: capture is not installed"));
+
+  ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
+  // A migration that recreates the table drops its capture objects.
+  db.app("DROP TABLE accounts");
+  db.app(create_accounts);
+  auto lost = db.source->ReadChanges(accounts, "f1", 10);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.status().code(), Code::kDataLoss);
+  EXPECT_THAT(lost.status().message(), ::testing::HasSubstr(lost_message));
+  // Reinstalling repairs it.
+  ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
+  db.app("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
+  EXPECT_EQ(Read(db.source, accounts, "f1").size(), 1u);
+}
+
+// An upsert whose key has more values than the table's key is InvalidArgument, naming the table.
+inline void ExpectApplyRejectsWrongKeyArity(const CaptureDb& db, const std::string& system) {
+  using namespace capture_internal;
+  auto r = db.sink->Apply(Accounts(), {Upsert({T("A"), T("B")}, {{"name", T("x")}})}, "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(r.status().message(),
+              ::testing::StartsWith(system + ".accounts: upsert key has 2 values"));
 }
 
 }  // namespace concord::testing

@@ -185,7 +185,11 @@ class MysqlConnectorTest : public ::testing::Test {
   // This database as the shared conformance checks (capture_conformance.h) see it.
   concord::testing::CaptureDb Db() {
     return {source(), sink(), [this](const std::string& sql) { App(sql); },
-            [this](const std::string& sql) { return Count(sql); }};
+            [this](const std::string& sql) { return Count(sql); },
+            [this](bool installed) {
+              // Three triggers (insert, update, delete) on the captured table.
+              EXPECT_EQ(Triggers(), installed ? 3 : 0);
+            }};
   }
 
   int64_t Triggers() {
@@ -429,27 +433,7 @@ TEST_F(MysqlConnectorTest, InstallAndRemoveAreIdempotent) {
   App("DO SLEEP(0.05)");
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
   EXPECT_EQ(created(), first) << "current triggers are left alone (no DDL on the table)";
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "f2").ok());
-  EXPECT_EQ(Triggers(), 3);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_consumers"), 2);
-  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
-  EXPECT_EQ(Read(accounts_, "f1").size(), 1u) << "logged once however often installed";
-
-  // Removing one consumer keeps the triggers for the other and drops only its rows.
-  for (int i = 0; i < 2; ++i) ASSERT_TRUE(source()->RemoveCapture(accounts_, "f1").ok());
-  EXPECT_EQ(Triggers(), 3);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_changelog WHERE consumer = 'f1'"), 0);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_changelog WHERE consumer = 'f2'"), 1);
-  auto gone = source()->ReadChanges(accounts_, "f1", 10);
-  ASSERT_FALSE(gone.ok());
-  EXPECT_EQ(gone.status().code(), Code::kNotFound);
-  EXPECT_THAT(gone.status().message(), HasSubstr("capture is not installed for consumer \"f1\""));
-
-  // The last consumer leaving drops the triggers; application writes are no longer logged.
-  for (int i = 0; i < 2; ++i) ASSERT_TRUE(source()->RemoveCapture(accounts_, "f2").ok());
-  EXPECT_EQ(Triggers(), 0);
-  App("INSERT INTO accounts VALUES ('A2', 'Beta', NULL)");
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM _concord_changelog"), 0);
+  concord::testing::ExpectInstallAndRemoveAreIdempotent(Db());
 
   // Removing from a database that never had capture is fine too.
   App("CREATE TABLE other(id INT PRIMARY KEY)");
@@ -488,50 +472,21 @@ TEST_F(MysqlConnectorTest, SchemaChangesWhileCapturedLoseNoChange) {
 }
 
 TEST_F(MysqlConnectorTest, ReinstallWithAnotherKeyRecreatesTriggers) {
-  App("CREATE TABLE items(id INT PRIMARY KEY, code VARCHAR(10) UNIQUE)");
-  ASSERT_TRUE(source()->InstallCapture({"items", {"id"}, {}}, "f1").ok());
-  TableRef by_code{"items", {"code"}, {"code"}};
-  ASSERT_TRUE(source()->InstallCapture(by_code, "f1").ok());
-  EXPECT_EQ(Triggers(), 3);
-  App("INSERT INTO items VALUES (7, 'X7')");
-  auto changes = Read(by_code, "f1");
-  ASSERT_EQ(changes.size(), 1u);
-  EXPECT_EQ(changes[0].key, Key{T("X7")});
-  EXPECT_EQ(*changes[0].row, (Row{{"code", T("X7")}}));
+  concord::testing::ExpectReinstallWithAnotherKeyLogsTheNewKey(
+      Db(), "CREATE TABLE items(id INT PRIMARY KEY, code VARCHAR(10) UNIQUE)");
 }
 
 TEST_F(MysqlConnectorTest, InstallCaptureChecksTableAndKey) {
-  Status s = source()->InstallCapture({"acounts", {"account_no"}, {}}, "f1");
-  EXPECT_EQ(s.code(), Code::kNotFound);
-  EXPECT_EQ(s.message(), "shop: table \"acounts\" does not exist");
-  s = source()->InstallCapture({"accounts", {"acount_no"}, {}}, "f1");
-  EXPECT_EQ(s.code(), Code::kNotFound);
-  EXPECT_EQ(s.message(),
-            "shop.accounts: key column \"acount_no\" does not exist (did you mean "
-            "\"account_no\"?)");
-  EXPECT_EQ(Triggers(), 0);
+  concord::testing::ExpectInstallCaptureChecksTableAndKey(
+      Db(), "shop: table \"acounts\" does not exist", "shop");
 }
 
 TEST_F(MysqlConnectorTest, ReadChangesExplainsBrokenCapture) {
-  auto none = source()->ReadChanges(accounts_, "f1", 10);
-  ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.status().code(), Code::kNotFound);
-  EXPECT_THAT(none.status().message(), StartsWith("shop.accounts: capture is not installed"));
-
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
-  // A migration that recreates the table drops its triggers.
-  App("DROP TABLE accounts");
-  App("CREATE TABLE accounts(account_no VARCHAR(20) PRIMARY KEY, name VARCHAR(100) NOT NULL, "
-      "level VARCHAR(10))");
-  auto lost = source()->ReadChanges(accounts_, "f1", 10);
-  ASSERT_FALSE(lost.ok());
-  EXPECT_EQ(lost.status().code(), Code::kDataLoss);
-  EXPECT_THAT(lost.status().message(),
-              HasSubstr("shop.accounts: the capture triggers are missing"));
-  // Reinstalling repairs it.
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "f1").ok());
-  App("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
-  EXPECT_EQ(Read(accounts_, "f1").size(), 1u);
+  concord::testing::ExpectReadChangesExplainsBrokenCapture(
+      Db(), "shop",
+      "CREATE TABLE accounts(account_no VARCHAR(20) PRIMARY KEY, name VARCHAR(100) NOT NULL, "
+      "level VARCHAR(10))",
+      "shop.accounts: the capture triggers are missing");
 }
 
 TEST_F(MysqlConnectorTest, ManyKeysAreFetchedAndAckedInChunks) {
@@ -693,10 +648,7 @@ TEST_F(MysqlConnectorTest, UpsertOfSomeColumnsUpdatesARowWithRequiredColumns) {
 }
 
 TEST_F(MysqlConnectorTest, ApplyRejectsWrongKeyArity) {
-  auto r = sink()->Apply(accounts_, {Upsert({T("A"), T("B")}, {{"name", T("x")}})}, "");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
-  EXPECT_THAT(r.status().message(), StartsWith("shop.accounts: upsert key has 2 values"));
+  concord::testing::ExpectApplyRejectsWrongKeyArity(Db(), "shop");
 }
 
 // --- MariaDB values ---
