@@ -86,10 +86,8 @@ class BindingMapper {
 
   // ToCanonical's plan, resolved once here rather than per record: the mappings in the order of
   // their canonical field names (stable, so the first mapping of a field still wins), which lets
-  // each value be appended at the end of the record's tree; and in the order of their column
-  // names, which lets one walk of the row (itself sorted) find every column.
+  // each value be appended at the end of the record's tree.
   std::vector<uint32_t> by_field_;
-  std::vector<uint32_t> by_column_;
 
   // Canonical → system value of mapping `i`.
   Result<Value> ToSystem(size_t i, const Value& v) const;
