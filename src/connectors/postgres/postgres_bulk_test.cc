@@ -249,6 +249,44 @@ TEST_F(PostgresBulkTest, TheOriginTagsEveryChangelogRow) {
 // --gtest_filter='*Throughput*'): rows/s of Apply by batch size, on a plain and on a captured
 // table. Build postgres_sink.cc with -DCONCORD_PG_COPY_MIN_OPS=1 (every batch by COPY) and with
 // a huge value (never) to compare the two paths at each size.
+// Reading rows by key (the sink's look at the target, ReadRows) keeps using the key's index after
+// the table grew from empty in the same session: a plan cached while it was small would scan the
+// whole table on every lookup. Counted with the server's statistics (flushed when the session
+// ends), not timed: the lookups on the empty table may scan it (one scan each), those on the
+// full table (300,000 rows, where the planner prefers the index) must use the index.
+TEST_F(PostgresBulkTest, KeyLookupsUseTheIndexAfterTheTableGrewFromEmpty) {
+  constexpr int kLookups = 8;  // more than the five runs after which a generic plan may be kept
+  Sql("CREATE TABLE grows (code text PRIMARY KEY, name text)");
+  const TableRef t{"grows", {"code"}, {"code", "name"}};
+  for (int i = 0; i < kLookups; ++i) {
+    auto rows = conn_->sink()->ReadRows(t, {{T("C1")}, {T("C2")}});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_TRUE(rows->empty());
+  }
+  Sql("INSERT INTO grows SELECT 'C' || s, 'n' || s FROM generate_series(1, 300000) s");
+  for (int i = 0; i < kLookups; ++i) {
+    auto rows = conn_->sink()->ReadRows(t, {{T("C7")}, {T("C299999")}});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ(rows->size(), 2u);
+  }
+  conn_.reset();
+  // The session's counts are flushed as its backend exits.
+  for (int i = 0; i < 200 && Sql("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db_ +
+                                 "' AND pid <> pg_backend_pid()") != "0";
+       ++i) {
+    usleep(50000);
+  }
+  std::string counts = Sql("SELECT seq_scan || ' ' || coalesce(idx_scan, 0) FROM "
+                           "pg_stat_user_tables WHERE relname = 'grows'");
+  std::istringstream in(counts);
+  int64_t seq = -1, idx = -1;
+  in >> seq >> idx;
+  EXPECT_GE(idx, kLookups) << "lookups of the full table did not use the key's index (seq idx: "
+                           << counts << ")";
+  EXPECT_LT(seq, 2 * kLookups) << "lookups of the full table scanned it (seq idx: " << counts
+                               << ")";
+}
+
 TEST_F(PostgresBulkTest, DISABLED_ApplyThroughputByBatchSize) {
   Sql("CREATE TABLE bench (id bigint PRIMARY KEY, name text NOT NULL, city text, "
       "credit numeric(12,2), updated timestamptz)");

@@ -328,7 +328,8 @@ Result<std::vector<SourceChange>> PostgresSource::ReadChanges(const TableRef& t,
       },
       {kTextOid, kTextOid, kInt8Oid},
       {std::string(consumer), meta.quoted,
-       std::to_string(std::min<size_t>(max, static_cast<size_t>(INT64_MAX)))});
+       std::to_string(std::min<size_t>(max, static_cast<size_t>(INT64_MAX)))},
+      PostgresConnection::Planning::kEachRun);
   if (!r.ok()) {
     if (conn_->pg().last_error().sqlstate == "42P01") {
       Result<PgResult> installed = conn_->pg().Query("SELECT to_regclass($1) IS NOT NULL",
@@ -466,7 +467,8 @@ Result<std::map<std::string, int64_t>> PostgresSource::LatestPendingMs(
                " WHERE c.origin IS DISTINCT FROM $4 GROUP BY v.i";
       },
       {kJsonbOid, kTextOid, kTextOid, kTextOid},
-      {json, std::string(consumer), meta.quoted, std::string(ignore_origin)});
+      {json, std::string(consumer), meta.quoted, std::string(ignore_origin)},
+      PostgresConnection::Planning::kEachRun);
   if (!r.ok()) {
     if (conn_->pg().last_error().sqlstate == "42P01") return latest;  // capture never installed
     return conn_->TableError(r.status(), t, Access::kRead);

@@ -455,7 +455,8 @@ Status PostgresConnection::TrimStatementCache() {
 Result<PgResult> PostgresConnection::Run(const std::string& signature,
                                          const std::function<std::string()>& build,
                                          const std::vector<Oid>& types,
-                                         const std::vector<PgParam>& params) {
+                                         const std::vector<PgParam>& params, Planning planning) {
+  if (planning == Planning::kEachRun) return pg_->Query(build(), params, types);
   for (int attempt = 0;; ++attempt) {
     const std::string* cached = FindStatement(signature);
     std::string name;
@@ -646,7 +647,7 @@ Result<std::vector<std::optional<Row>>> PostgresConnection::LookupRows(
                    " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS v(k, i) JOIN " +
                    meta.quoted + " AS t ON " + KeyJoin(t, meta, "t", "v.k");
           },
-          {kJsonbOid}, {json});
+          {kJsonbOid}, {json}, Planning::kEachRun);
   if (!r.ok()) return TableError(r.status(), t, Access::kRead);
   for (int row = 0; row < PQntuples(r->get()); ++row) {
     int64_t i = std::strtoll(PQgetvalue(r->get(), row, 0), nullptr, 10) - 1;

@@ -197,7 +197,7 @@ Result<std::vector<Row>> PostgresSource::FindByColumn(const TableRef& t, const s
                " AS t WHERE t." + QuoteIdent(c->name) + (textual ? "" : "::text") +
                " IN (SELECT v.k ->> 0 FROM jsonb_array_elements($1::jsonb) AS v(k))";
       },
-      {kJsonbOid}, {json});
+      {kJsonbOid}, {json}, PostgresConnection::Planning::kEachRun);
   if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
   rows.reserve(static_cast<size_t>(PQntuples(r->get())));
   for (int row = 0; row < PQntuples(r->get()); ++row) {
