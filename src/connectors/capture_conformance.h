@@ -47,8 +47,8 @@ struct CaptureDb {
   std::function<void(bool installed)> expect_capture_objects;
 };
 
-namespace capture_internal {
-
+// Helpers for these checks that the connectors' tests use as well: values, write ops, and
+// reading and acking changes where a failure fails the test.
 inline Value T(std::string s) { return Value::Text(std::move(s)); }
 inline Value I(int64_t v) { return Value::Int(v); }
 
@@ -68,20 +68,22 @@ inline WriteOp Delete(Key key) {
 }
 
 // The pending changes of `consumer` (at most `max`); a failed read fails the test and gives none.
-inline std::vector<SourceChange> Read(Source* source, const TableRef& t, std::string_view consumer,
-                                      size_t max = 1000) {
+inline std::vector<SourceChange> ReadChangesOrFail(Source* source, const TableRef& t,
+                                                   std::string_view consumer, size_t max = 1000) {
   auto r = source->ReadChanges(t, consumer, max);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? *r : std::vector<SourceChange>{};
 }
 
-inline void Ack(Source* source, std::string_view consumer,
-                const std::vector<SourceChange>& changes) {
+inline void AckChangesOrFail(Source* source, std::string_view consumer,
+                             const std::vector<SourceChange>& changes) {
   std::vector<int64_t> seqs;
   for (const auto& c : changes) seqs.push_back(c.seq);
   Status s = source->AckChanges(consumer, seqs);
   ASSERT_TRUE(s.ok()) << s.ToString();
 }
+
+namespace capture_internal {
 
 inline const TableRef& Accounts() {
   static const TableRef accounts{"accounts", {"account_no"}, {"account_no", "name", "level"}};
@@ -98,13 +100,13 @@ inline const TableRef& Accounts() {
 inline void ExpectCapturesInsertUpdateDeleteWithCurrentImage(const CaptureDb& db) {
   using namespace capture_internal;
   const TableRef& accounts = Accounts();
-  ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
+  ASSERT_EQ(db.source->InstallCapture(accounts, "f1").ToString(), "OK");
   db.app("INSERT INTO accounts VALUES ('A1', 'Acme', 'VIP')");
   db.app("INSERT INTO accounts VALUES ('A2', 'Beta', NULL)");
   db.app("UPDATE accounts SET name = 'Acme Ltd' WHERE account_no = 'A1'");
   db.app("DELETE FROM accounts WHERE account_no = 'A2'");
 
-  auto changes = Read(db.source, accounts, "f1");
+  auto changes = ReadChangesOrFail(db.source, accounts, "f1");
   ASSERT_EQ(changes.size(), 4u);
   struct Want {
     ChangeOp op;
@@ -138,7 +140,7 @@ inline void ExpectCapturesInsertUpdateDeleteWithCurrentImage(const CaptureDb& db
   EXPECT_EQ(*changes[2].row, a1);
 
   // Reading does not consume; max limits, oldest first.
-  auto again = Read(db.source, accounts, "f1", 2);
+  auto again = ReadChangesOrFail(db.source, accounts, "f1", 2);
   ASSERT_EQ(again.size(), 2u);
   EXPECT_EQ(again[0].seq, changes[0].seq);
   EXPECT_EQ(again[1].seq, changes[1].seq);
@@ -148,12 +150,12 @@ inline void ExpectCapturesInsertUpdateDeleteWithCurrentImage(const CaptureDb& db
   EXPECT_EQ(backlog->count, 4);
   EXPECT_EQ(backlog->oldest_at_ms, changes[0].at_ms);
 
-  Ack(db.source, "f1", again);
-  auto rest = Read(db.source, accounts, "f1");
+  AckChangesOrFail(db.source, "f1", again);
+  auto rest = ReadChangesOrFail(db.source, accounts, "f1");
   ASSERT_EQ(rest.size(), 2u);
   EXPECT_EQ(rest[0].seq, changes[2].seq);
-  Ack(db.source, "f1", rest);
-  EXPECT_TRUE(Read(db.source, accounts, "f1").empty());
+  AckChangesOrFail(db.source, "f1", rest);
+  EXPECT_TRUE(ReadChangesOrFail(db.source, accounts, "f1").empty());
   backlog = db.source->PendingChanges("f1");
   ASSERT_TRUE(backlog.ok());
   EXPECT_EQ(backlog->count, 0);
@@ -164,11 +166,11 @@ inline void ExpectCapturesInsertUpdateDeleteWithCurrentImage(const CaptureDb& db
 inline void ExpectKeyChangeLogsDeleteAndInsert(const CaptureDb& db) {
   using namespace capture_internal;
   const TableRef& accounts = Accounts();
-  ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
+  ASSERT_EQ(db.source->InstallCapture(accounts, "f1").ToString(), "OK");
   db.app("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
-  Ack(db.source, "f1", Read(db.source, accounts, "f1"));
+  AckChangesOrFail(db.source, "f1", ReadChangesOrFail(db.source, accounts, "f1"));
   db.app("UPDATE accounts SET account_no = 'A9' WHERE account_no = 'A1'");
-  auto changes = Read(db.source, accounts, "f1");
+  auto changes = ReadChangesOrFail(db.source, accounts, "f1");
   ASSERT_EQ(changes.size(), 2u);
   EXPECT_EQ(changes[0].op, ChangeOp::kDelete);
   EXPECT_EQ(changes[0].key, Key{T("A1")});
@@ -187,13 +189,13 @@ inline void ExpectCompositeKeysAreCaptured(const CaptureDb& db, const std::strin
   using namespace capture_internal;
   db.app(create);
   TableRef lines{"order_lines", {"order_id", "line_no"}, {"order_id", "line_no", "sku", "qty"}};
-  ASSERT_TRUE(db.source->InstallCapture(lines, "f1").ok());
+  ASSERT_EQ(db.source->InstallCapture(lines, "f1").ToString(), "OK");
   db.app("INSERT INTO order_lines VALUES (1, 1, 'X', 2.5), (1, 2, 'Y', 1), (2, 1, 'Z', 3)");
   db.app("UPDATE order_lines SET qty = 4 WHERE order_id = 1 AND line_no = 2");
   db.app("UPDATE order_lines SET line_no = 3 WHERE order_id = 2 AND line_no = 1");  // a part moves
   db.app("DELETE FROM order_lines WHERE order_id = 1 AND line_no = 1");
 
-  auto changes = Read(db.source, lines, "f1");
+  auto changes = ReadChangesOrFail(db.source, lines, "f1");
   struct Want {
     ChangeOp op;
     Key key;
@@ -227,14 +229,14 @@ inline void ExpectCompositeKeysAreCaptured(const CaptureDb& db, const std::strin
 inline void ExpectConsumersReadAndAckIndependently(const CaptureDb& db) {
   using namespace capture_internal;
   const TableRef& accounts = Accounts();
-  ASSERT_TRUE(db.source->InstallCapture(accounts, "to_erp").ok());
+  ASSERT_EQ(db.source->InstallCapture(accounts, "to_erp").ToString(), "OK");
   db.app("INSERT INTO accounts VALUES ('A0', 'Before', NULL)");  // before to_shop registered
-  ASSERT_TRUE(db.source->InstallCapture(accounts, "to_shop").ok());
+  ASSERT_EQ(db.source->InstallCapture(accounts, "to_shop").ToString(), "OK");
   db.app("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
   db.app("UPDATE accounts SET level = 'B' WHERE account_no = 'A1'");
 
-  auto erp = Read(db.source, accounts, "to_erp");
-  auto shop = Read(db.source, accounts, "to_shop");
+  auto erp = ReadChangesOrFail(db.source, accounts, "to_erp");
+  auto shop = ReadChangesOrFail(db.source, accounts, "to_shop");
   ASSERT_EQ(erp.size(), 3u);
   ASSERT_EQ(shop.size(), 2u);
   EXPECT_EQ(shop[0].key, Key{T("A1")});
@@ -243,15 +245,15 @@ inline void ExpectConsumersReadAndAckIndependently(const CaptureDb& db) {
   for (auto& c : erp) erp_seqs.insert(c.seq);
   for (auto& c : shop) EXPECT_EQ(erp_seqs.count(c.seq), 0u) << "rows are per consumer";
 
-  Ack(db.source, "to_erp", erp);
+  AckChangesOrFail(db.source, "to_erp", erp);
   // Acking another consumer's seqs deletes nothing of this one.
-  Ack(db.source, "to_erp", shop);
-  EXPECT_TRUE(Read(db.source, accounts, "to_erp").empty());
-  EXPECT_EQ(Read(db.source, accounts, "to_shop").size(), 2u);
+  AckChangesOrFail(db.source, "to_erp", shop);
+  EXPECT_TRUE(ReadChangesOrFail(db.source, accounts, "to_erp").empty());
+  EXPECT_EQ(ReadChangesOrFail(db.source, accounts, "to_shop").size(), 2u);
   EXPECT_EQ(db.source->PendingChanges("to_erp")->count, 0);
   EXPECT_EQ(db.source->PendingChanges("to_shop")->count, 2);
-  Ack(db.source, "to_shop", shop);
-  EXPECT_TRUE(Read(db.source, accounts, "to_shop").empty());
+  AckChangesOrFail(db.source, "to_shop", shop);
+  EXPECT_TRUE(ReadChangesOrFail(db.source, accounts, "to_shop").empty());
 }
 
 // More keys than one statement takes: 2,468 changes (1,234 inserts, then one UPDATE of them
@@ -260,17 +262,17 @@ inline void ExpectConsumersReadAndAckIndependently(const CaptureDb& db) {
 inline void ExpectManyKeysAreFetchedAndAcked(const CaptureDb& db, const std::string& insert_1234) {
   using namespace capture_internal;
   const TableRef& accounts = Accounts();
-  ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
+  ASSERT_EQ(db.source->InstallCapture(accounts, "f1").ToString(), "OK");
   db.app(insert_1234);
   db.app("UPDATE accounts SET level = 'A'");
-  auto changes = Read(db.source, accounts, "f1", 5000);
+  auto changes = ReadChangesOrFail(db.source, accounts, "f1", 5000);
   ASSERT_EQ(changes.size(), 2468u);
   for (const auto& c : changes) {
     ASSERT_TRUE(c.row.has_value()) << c.key[0].ToString();
     EXPECT_EQ(c.row->at("account_no"), c.key[0]);
     EXPECT_EQ(c.row->at("level"), T("A"));
   }
-  Ack(db.source, "f1", changes);
+  AckChangesOrFail(db.source, "f1", changes);
   EXPECT_EQ(db.source->PendingChanges("f1")->count, 0);
 }
 
@@ -344,7 +346,7 @@ inline void ExpectMissingTableOrColumnIsNotFound(const CaptureDb& db, const std:
                                                  const Key& typo_key) {
   using namespace capture_internal;
   const TableRef& accounts = Accounts();
-  ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
+  ASSERT_EQ(db.source->InstallCapture(accounts, "f1").ToString(), "OK");
   db.app("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
   db.app("ALTER TABLE accounts RENAME COLUMN level TO grade");
 
@@ -395,12 +397,12 @@ inline void ExpectLatestPendingMsIgnoresConcordsOwnWrites(const CaptureDb& db,
   using namespace capture_internal;
   db.app(create);
   TableRef parts{"parts", {"site", "no"}, {}};
-  ASSERT_TRUE(db.source->InstallCapture(parts, "erp_to_crm").ok());
+  ASSERT_EQ(db.source->InstallCapture(parts, "erp_to_crm").ToString(), "OK");
   db.app("INSERT INTO parts VALUES ('S\"1', 1, 'app')");  // the application: counts
   db.app(newer_update);                                   // newer change of the same key
   ASSERT_TRUE(db.sink->Apply(parts, {Upsert({T("S\"1"), I(2)}, {{"note", T("x")}})}, "crm").ok());
   db.app("INSERT INTO parts VALUES ('S3', 3, NULL)");
-  auto changes = Read(db.source, parts, "erp_to_crm");
+  auto changes = ReadChangesOrFail(db.source, parts, "erp_to_crm");
   ASSERT_EQ(changes.size(), 4u);
 
   auto latest = db.source->LatestPendingMs(
@@ -414,7 +416,7 @@ inline void ExpectLatestPendingMsIgnoresConcordsOwnWrites(const CaptureDb& db,
   auto other = db.source->LatestPendingMs(parts, "someone_else", {{T("S3"), I(3)}}, "crm");
   ASSERT_TRUE(other.ok());
   EXPECT_TRUE(other->empty());
-  Ack(db.source, "erp_to_crm", changes);
+  AckChangesOrFail(db.source, "erp_to_crm", changes);
   latest = db.source->LatestPendingMs(parts, "erp_to_crm", {{T("S3"), I(3)}}, "crm");
   ASSERT_TRUE(latest.ok());
   EXPECT_TRUE(latest->empty());
@@ -427,9 +429,9 @@ inline void ExpectApplyRollsBackOnConstraintFailure(const CaptureDb& db,
                                                     const std::string& message) {
   using namespace capture_internal;
   const TableRef& accounts = Accounts();
-  ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
+  ASSERT_EQ(db.source->InstallCapture(accounts, "f1").ToString(), "OK");
   db.app("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
-  Ack(db.source, "f1", Read(db.source, accounts, "f1"));
+  AckChangesOrFail(db.source, "f1", ReadChangesOrFail(db.source, accounts, "f1"));
   std::vector<WriteOp> ops = {
       Upsert({T("A1")}, {{"name", T("changed")}}),
       Upsert({T("A2")}, {{"name", T("Beta")}}),
@@ -455,18 +457,19 @@ inline void ExpectApplyRollsBackOnConstraintFailure(const CaptureDb& db,
 inline void ExpectInstallAndRemoveAreIdempotent(const CaptureDb& db) {
   using namespace capture_internal;
   const TableRef& accounts = Accounts();
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
-  ASSERT_TRUE(db.source->InstallCapture(accounts, "f2").ok());
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(db.source->InstallCapture(accounts, "f1").ToString(), "OK");
+  ASSERT_EQ(db.source->InstallCapture(accounts, "f2").ToString(), "OK");
   {
     SCOPED_TRACE("installed for f1 and f2");
     db.expect_capture_objects(true);
   }
   EXPECT_EQ(db.count("SELECT COUNT(*) FROM _concord_consumers"), 2);
   db.app("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
-  EXPECT_EQ(Read(db.source, accounts, "f1").size(), 1u) << "logged once however often installed";
+  EXPECT_EQ(ReadChangesOrFail(db.source, accounts, "f1").size(), 1u)
+      << "logged once however often installed";
 
   // Removing one consumer keeps the capture objects for the other and drops only its rows.
-  for (int i = 0; i < 2; ++i) ASSERT_TRUE(db.source->RemoveCapture(accounts, "f1").ok());
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(db.source->RemoveCapture(accounts, "f1").ToString(), "OK");
   {
     SCOPED_TRACE("f1 removed, f2 left");
     db.expect_capture_objects(true);
@@ -480,7 +483,7 @@ inline void ExpectInstallAndRemoveAreIdempotent(const CaptureDb& db) {
               ::testing::HasSubstr("capture is not installed for consumer \"f1\""));
 
   // The last consumer leaving drops the objects; application writes are no longer logged.
-  for (int i = 0; i < 2; ++i) ASSERT_TRUE(db.source->RemoveCapture(accounts, "f2").ok());
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(db.source->RemoveCapture(accounts, "f2").ToString(), "OK");
   {
     SCOPED_TRACE("f1 and f2 removed");
     db.expect_capture_objects(false);
@@ -496,12 +499,12 @@ inline void ExpectReinstallWithAnotherKeyLogsTheNewKey(const CaptureDb& db,
                                                        const std::string& create) {
   using namespace capture_internal;
   db.app(create);
-  ASSERT_TRUE(db.source->InstallCapture({"items", {"id"}, {}}, "f1").ok());
+  ASSERT_EQ(db.source->InstallCapture({"items", {"id"}, {}}, "f1").ToString(), "OK");
   TableRef by_code{"items", {"code"}, {"code"}};
-  ASSERT_TRUE(db.source->InstallCapture(by_code, "f1").ok());
+  ASSERT_EQ(db.source->InstallCapture(by_code, "f1").ToString(), "OK");
   db.expect_capture_objects(true);
   db.app("INSERT INTO items VALUES (7, 'X7')");
-  auto changes = Read(db.source, by_code, "f1");
+  auto changes = ReadChangesOrFail(db.source, by_code, "f1");
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].key, Key{T("X7")});
   EXPECT_EQ(*changes[0].row, (Row{{"code", T("X7")}}));
@@ -539,7 +542,7 @@ inline void ExpectReadChangesExplainsBrokenCapture(const CaptureDb& db, const st
   EXPECT_THAT(none.status().message(),
               ::testing::StartsWith(system + ".accounts: capture is not installed"));
 
-  ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
+  ASSERT_EQ(db.source->InstallCapture(accounts, "f1").ToString(), "OK");
   // A migration that recreates the table drops its capture objects.
   db.app("DROP TABLE accounts");
   db.app(create_accounts);
@@ -548,9 +551,9 @@ inline void ExpectReadChangesExplainsBrokenCapture(const CaptureDb& db, const st
   EXPECT_EQ(lost.status().code(), Code::kDataLoss);
   EXPECT_THAT(lost.status().message(), ::testing::HasSubstr(lost_message));
   // Reinstalling repairs it.
-  ASSERT_TRUE(db.source->InstallCapture(accounts, "f1").ok());
+  ASSERT_EQ(db.source->InstallCapture(accounts, "f1").ToString(), "OK");
   db.app("INSERT INTO accounts VALUES ('A1', 'Acme', NULL)");
-  EXPECT_EQ(Read(db.source, accounts, "f1").size(), 1u);
+  EXPECT_EQ(ReadChangesOrFail(db.source, accounts, "f1").size(), 1u);
 }
 
 // An upsert whose key has more values than the table's key is InvalidArgument, naming the table.
@@ -561,6 +564,36 @@ inline void ExpectApplyRejectsWrongKeyArity(const CaptureDb& db, const std::stri
   EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
   EXPECT_THAT(r.status().message(),
               ::testing::StartsWith(system + ".accounts: upsert key has 2 values"));
+}
+
+// The changelog rows of concord's own writes carry the origin Apply was given; the application's
+// writes, before and after, carry none. The origin does not stick to the connection: a failed
+// Apply with an origin, then an Apply without one, leave the next write untagged.
+inline void ExpectApplyTagsChangelogRowsWithOrigin(const CaptureDb& db) {
+  using namespace capture_internal;
+  const TableRef& accounts = Accounts();
+  ASSERT_EQ(db.source->InstallCapture(accounts, "to_erp").ToString(), "OK");
+  db.app("INSERT INTO accounts VALUES ('A0', 'app', NULL)");  // untagged, before concord's write
+  auto r = db.sink->Apply(accounts,
+                          {Upsert({T("A1")}, {{"name", T("from erp")}}), Delete({T("A0")})}, "erp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  db.app("UPDATE accounts SET level = 'A' WHERE account_no = 'A1'");  // the application again
+  // A failed Apply (name is NOT NULL) and an Apply without origin leave nothing tagged behind.
+  ASSERT_FALSE(db.sink->Apply(accounts, {Upsert({T("A2")}, {{"level", T("x")}})}, "erp").ok());
+  ASSERT_TRUE(db.sink->Apply(accounts, {Upsert({T("A3")}, {{"name", T("n")}})}, "").ok());
+
+  auto changes = ReadChangesOrFail(db.source, accounts, "to_erp");
+  ASSERT_EQ(changes.size(), 5u);
+  std::vector<std::pair<ChangeOp, std::string>> want = {{ChangeOp::kInsert, ""},
+                                                        {ChangeOp::kInsert, "erp"},
+                                                        {ChangeOp::kDelete, "erp"},
+                                                        {ChangeOp::kUpdate, ""},
+                                                        {ChangeOp::kInsert, ""}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(changes[i].op, want[i].first) << i;
+    EXPECT_EQ(changes[i].origin, want[i].second) << i;
+  }
+  EXPECT_EQ(db.count("SELECT COUNT(*) FROM _concord_changelog WHERE origin IS NULL"), 3);
 }
 
 }  // namespace concord::testing

@@ -30,6 +30,10 @@ void PrintTo(Code code, std::ostream* os) { *os << CodeName(code); }
 
 namespace {
 
+using concord::testing::Delete;
+using concord::testing::I;
+using concord::testing::T;
+using concord::testing::Upsert;
 using postgres_testing::Client;
 using postgres_testing::g_server;
 using ::testing::EndsWith;
@@ -37,40 +41,17 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-Value T(std::string s) { return Value::Text(std::move(s)); }
-Value I(int64_t v) { return Value::Int(v); }
 Value B(std::string s) { return Value::Blob(std::move(s)); }
-
-WriteOp Upsert(Key key, Row values) {
-  WriteOp op;
-  op.kind = WriteOp::Kind::kUpsert;
-  op.key = std::move(key);
-  op.values = std::move(values);
-  return op;
-}
-
-WriteOp Delete(Key key) {
-  WriteOp op;
-  op.kind = WriteOp::Kind::kDelete;
-  op.key = std::move(key);
-  return op;
-}
 
 class PostgresConnectorTest : public postgres_testing::PostgresDatabaseTest {
  protected:
   PostgresConnectorTest() : PostgresDatabaseTest("t") {}
 
   std::vector<SourceChange> Read(const TableRef& t, std::string_view consumer, size_t max = 1000) {
-    auto r = source()->ReadChanges(t, consumer, max);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : std::vector<SourceChange>{};
+    return concord::testing::ReadChangesOrFail(source(), t, consumer, max);
   }
-
   void Ack(std::string_view consumer, const std::vector<SourceChange>& changes) {
-    std::vector<int64_t> seqs;
-    for (const auto& c : changes) seqs.push_back(c.seq);
-    Status s = source()->AckChanges(consumer, seqs);
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    concord::testing::AckChangesOrFail(source(), consumer, changes);
   }
 
   // This database as the shared conformance checks (capture_conformance.h) see it.
@@ -407,28 +388,7 @@ TEST_F(PostgresConnectorTest, ApplyReturnsGeneratedKeys) {
 }
 
 TEST_F(PostgresConnectorTest, ApplyTagsChangelogRowsWithOrigin) {
-  ASSERT_TRUE(source()->InstallCapture(accounts_, "crm_to_erp").ok());
-  App("INSERT INTO accounts VALUES ('A0', 'app', NULL)");  // untagged, before concord's write
-  auto r = sink()->Apply(accounts_,
-                         {Upsert({T("A1")}, {{"name", T("from erp")}}), Delete({T("A0")})}, "erp");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  App("UPDATE accounts SET level = 'A' WHERE account_no = 'A1'");  // the application again
-  // The origin does not stick to the connection: a later write without one is untagged.
-  r = sink()->Apply(accounts_, {Upsert({T("A2")}, {{"name", T("n")}})}, "");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-
-  auto changes = Read(accounts_, "crm_to_erp");
-  ASSERT_EQ(changes.size(), 5u);
-  std::vector<std::pair<ChangeOp, std::string>> want = {{ChangeOp::kInsert, ""},
-                                                        {ChangeOp::kInsert, "erp"},
-                                                        {ChangeOp::kDelete, "erp"},
-                                                        {ChangeOp::kUpdate, ""},
-                                                        {ChangeOp::kInsert, ""}};
-  for (size_t i = 0; i < want.size(); ++i) {
-    EXPECT_EQ(changes[i].op, want[i].first) << i;
-    EXPECT_EQ(changes[i].origin, want[i].second) << i;
-  }
-  EXPECT_EQ(Count("SELECT count(*) FROM _concord_changelog WHERE origin IS NULL"), 3);
+  concord::testing::ExpectApplyTagsChangelogRowsWithOrigin(Db());
 }
 
 TEST_F(PostgresConnectorTest, LatestPendingMsIgnoresConcordsOwnWrites) {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/capture_conformance.h"
 #include "connectors/postgres/pg_logical.h"
 #include "connectors/postgres/postgres_connector.h"
 #include "connectors/postgres/postgres_test_env.h"
@@ -23,6 +24,9 @@ void PrintTo(const Value& v, std::ostream* os) {
 
 namespace {
 
+using concord::testing::I;
+using concord::testing::T;
+using concord::testing::Upsert;
 using postgres_connector::LogicalSlotName;
 using postgres_connector::OriginName;
 using postgres_connector::ParsePgOutput;
@@ -31,17 +35,6 @@ using postgres_testing::Client;
 using postgres_testing::g_server;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-Value T(std::string s) { return Value::Text(std::move(s)); }
-Value I(int64_t v) { return Value::Int(v); }
-
-WriteOp Upsert(Key key, Row values) {
-  WriteOp op;
-  op.kind = WriteOp::Kind::kUpsert;
-  op.key = std::move(key);
-  op.values = std::move(values);
-  return op;
-}
 
 std::string Ops(const std::vector<SourceChange>& changes) {
   std::string out;
