@@ -270,6 +270,10 @@ struct ApplyResult {
   // One entry per op, in order: the key of the row written (generated where it was), or the
   // op's key for deletes.
   std::vector<Key> keys;
+  // What the operator may want to know about how the batch was written, though it was (a bulk
+  // path the server refused, and the slower path taken instead). Connectors do not log; the
+  // engine logs each distinct note once per flow.
+  std::vector<std::string> notes;
 };
 
 class Sink {

@@ -966,6 +966,11 @@ Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
   int64_t started = clock_->NowMs();
   auto result = sink->Apply(to_->table(), ops, flow_.from);
   if (result.ok()) {
+    for (const std::string& note : result->notes) {
+      if (notes_logged_.insert(note).second) {
+        log_->warn("{}.{}: {}", flow_.to, to_->table().table, note);
+      }
+    }
     for (size_t i = 0; i < writers.size(); ++i) {
       writers[i]->written_key = i < result->keys.size() ? result->keys[i] : Key{};
       writers[i]->outcome = writers[i]->held_fields.empty() ? "applied" : "applied";

@@ -169,6 +169,7 @@ class FlowRunner {
   const EntitySpec* entity_;
   std::set<std::string> carried_;
   std::set<std::string> contested_;  // carried by this flow and by the reverse flow
+  std::set<std::string> notes_logged_;  // the sink's ApplyResult::notes, each logged once
   std::vector<const FieldSpec*> unique_fields_;  // `unique:` fields it writes to the target
   // The flow's Lua (a Lua when, the entity's rules, computed fields), compiled at construction;
   // a compile failure is kept in lua_status_ and returned by Prepare.

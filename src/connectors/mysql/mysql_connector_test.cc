@@ -748,6 +748,11 @@ TEST_F(MysqlConnectorTest, BulkLoadRefusedByTheServerFallsBackToMultiRowInserts)
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(Count("SELECT COUNT(*) FROM accounts WHERE name = 'm'"), 1200);
+  // The refusal is a note for the engine to log (connectors do not log), said once.
+  ASSERT_EQ(r->notes.size(), 1u);
+  EXPECT_THAT(r->notes[0], StartsWith("bulk load (LOAD DATA LOCAL) not used: the server refused"));
+  EXPECT_THAT(r->notes[0], HasSubstr("local_infile=ON"));
+  EXPECT_TRUE(again->notes.empty());
 }
 
 TEST_F(MysqlConnectorTest, DecimalIsExact) {

@@ -243,7 +243,9 @@ class Applier {
   // (LOAD DATA LOCAL turns data errors into warnings, so any warning counts) — the caller then
   // writes the same ops with multi-row INSERTs, which name the op that fails. Errors only for
   // failures that end the transaction (connection, deadlock).
-  Result<bool> LoadData(size_t begin, size_t end, const std::vector<Plan>& plans);
+  // `*why`: when it returns false after trying, the reason, for ApplyResult::notes.
+  Result<bool> LoadData(size_t begin, size_t end, const std::vector<Plan>& plans,
+                        std::string* why);
   Status UpdateThenInsert(size_t i, const Plan& plan, ApplyResult* result);
   Status Generate(size_t i, ApplyResult* result);
   // A multi-row statement over ops[from, to) failed with `failure`, which does not say which
@@ -481,10 +483,15 @@ Status Applier::OnDuplicateKey(size_t begin, size_t end, const std::vector<Plan>
       std::max<size_t>(1, std::min(kMaxRowsPerInsert, kMaxPlaceholders / (nk + nc)));
   const std::string base = ShapeSignature("odku", shape);
   if (end - begin >= kLoadDataMinRows && !conn_->local_infile_refused()) {
-    ASSIGN_OR_RETURN(bool loaded, LoadData(begin, end, plans));
+    std::string why;
+    ASSIGN_OR_RETURN(bool loaded, LoadData(begin, end, plans, &why));
     if (loaded) {
       for (size_t i = begin; i < end; ++i) result->keys.push_back(plans[i].key);
       return Status::Ok();
+    }
+    if (!why.empty()) {
+      result->notes.push_back("bulk load (LOAD DATA LOCAL) not used: " + why +
+                              "; large batches are written with multi-row INSERTs instead");
     }
   }
   // One multi-row INSERT ... ON DUPLICATE KEY UPDATE for ops[from, to).
@@ -545,7 +552,8 @@ Status Applier::OnDuplicateKey(size_t begin, size_t end, const std::vector<Plan>
   return Status::Ok();
 }
 
-Result<bool> Applier::LoadData(size_t begin, size_t end, const std::vector<Plan>& plans) {
+Result<bool> Applier::LoadData(size_t begin, size_t end, const std::vector<Plan>& plans,
+                               std::string* why) {
   const Plan& shape = plans[begin];
   const size_t nk = t_.key_columns.size();
   std::vector<const ColumnMeta*> cols;
@@ -596,6 +604,13 @@ Result<bool> Applier::LoadData(size_t begin, size_t end, const std::vector<Plan>
     if (!s.ok() && (MysqlDb::IsLocalInfileRefused(db.last_error().number) ||
                     s.code() == Code::kPermissionDenied)) {
       conn_->set_local_infile_refused();
+      *why = "the server refused it (" + s.message() +
+             "); allow it with local_infile=ON on the server and the grants for temporary "
+             "tables";
+    } else if (s.ok()) {
+      *why = "the server reported warnings for a batch (a value it would change to fit)";
+    } else {
+      *why = s.message();
     }
     db.Exec("DROP TEMPORARY TABLE IF EXISTS " + temp).IgnoreError();
     return false;
