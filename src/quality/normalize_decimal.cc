@@ -99,34 +99,39 @@ constexpr int kMaxFastDigits = 18;  // 10^18 fits in uint64_t
 
 }  // namespace
 
-std::optional<std::string> PlainDecimal(std::string_view s, int scale, Rounding rounding) {
-  if (scale < 0 || scale > kMaxFastDigits) return std::nullopt;
+std::optional<PlainNumber> ReadPlainNumber(std::string_view s) {
   const size_t n = s.size();
   size_t i = 0;
-  bool negative = false;
+  PlainNumber p;
   if (i < n && (s[i] == '+' || s[i] == '-')) {
-    negative = s[i] == '-';
+    p.negative = s[i] == '-';
     ++i;
   }
-  // As ParseDecimal reads it: the integer part with optional separators, then '.' and the
-  // fraction.
-  uint64_t m = 0;  // every digit read, as one integer
-  int int_len = 0, frac_len = 0;
   i = ReadIntegerPart(s, i, [&](char c) {
-    if (int_len == kMaxFastDigits) return false;
-    m = m * 10 + static_cast<uint64_t>(c - '0');
-    ++int_len;
+    if (p.int_len == kMaxFastDigits) return false;
+    p.digits = p.digits * 10 + static_cast<uint64_t>(c - '0');
+    ++p.int_len;
     return true;
   });
   if (i == std::string_view::npos) return std::nullopt;
   if (i < n && s[i] == '.') {
     for (++i; i < n && s[i] >= '0' && s[i] <= '9'; ++i) {
-      if (int_len + frac_len == kMaxFastDigits) return std::nullopt;
-      m = m * 10 + static_cast<uint64_t>(s[i] - '0');
-      ++frac_len;
+      if (p.int_len + p.scale == kMaxFastDigits) return std::nullopt;
+      p.digits = p.digits * 10 + static_cast<uint64_t>(s[i] - '0');
+      ++p.scale;
     }
   }
-  if (i != n || (int_len == 0 && frac_len == 0)) return std::nullopt;  // exponent, blanks, …
+  if (i != n || (p.int_len == 0 && p.scale == 0)) return std::nullopt;  // exponent, blanks, …
+  return p;
+}
+
+std::optional<std::string> PlainDecimal(std::string_view s, int scale, Rounding rounding) {
+  if (scale < 0 || scale > kMaxFastDigits) return std::nullopt;
+  const std::optional<PlainNumber> plain = ReadPlainNumber(s);
+  if (!plain) return std::nullopt;
+  const bool negative = plain->negative;
+  const uint64_t m = plain->digits;  // every digit read, as one integer
+  const int int_len = plain->int_len, frac_len = plain->scale;
   // Rounded to `scale` digits after the point, as FormatDecimal rounds.
   uint64_t q;
   if (frac_len <= scale) {

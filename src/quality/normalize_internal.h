@@ -201,6 +201,18 @@ std::string FormatDecimal(Decimal d, int scale, Rounding rounding = Rounding::kH
 // -1, 0, 1; -0 equals 0.
 int CompareDecimals(const Decimal& a, const Decimal& b);
 
+// A number as ParseDecimal reads it — an optional sign, digits with optional thousands
+// separators, an optional '.' and fraction — of at most 18 digits in all: its sign, every digit as
+// one integer, and how many of them come before and after the point. nullopt for anything else
+// (more digits, blanks, an exponent): then ask ParseDecimal. normalize_decimal.cc.
+struct PlainNumber {
+  bool negative = false;
+  uint64_t digits = 0;
+  int int_len = 0;
+  int scale = 0;  // digits after the point
+};
+std::optional<PlainNumber> ReadPlainNumber(std::string_view s);
+
 // FormatDecimal(*ParseDecimal(s), scale, rounding) for the common case, computed in 64-bit
 // integers: `s` of an optional sign, digits with optional thousands separators, an optional '.'
 // and fraction, at most 18 digits in all, nothing else (no blanks, no exponent), and a result of

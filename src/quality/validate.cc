@@ -145,45 +145,17 @@ std::string Join(const std::vector<std::string>& values) {
   return out;
 }
 
-// A number as canonical values and bounds mostly are — "-1234.50", "0", an Int — as an integer
-// and its digits after the point, compared without building digit strings. Exactly what
-// ParseDecimal and CompareDecimals give for these; other texts take that path.
-struct PlainNumber {
-  bool negative = false;
-  uint64_t digits = 0;
-  int scale = 0;
-};
-
-// "-"? digits ("." digits)?, at most 18 digits; nullopt for anything else.
-std::optional<PlainNumber> ReadPlain(std::string_view s) {
-  PlainNumber p;
-  size_t i = 0, total = 0;
-  if (i < s.size() && s[i] == '-') {
-    p.negative = true;
-    ++i;
-  }
-  auto digits = [&] {
-    size_t n = 0;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++n) {
-      if (++total > 18) return std::string_view::npos;
-      p.digits = p.digits * 10 + static_cast<uint64_t>(s[i] - '0');
-    }
-    return n;
-  };
-  const size_t int_len = digits();
-  if (int_len == 0 || int_len == std::string_view::npos) return std::nullopt;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    const size_t frac_len = digits();
-    if (frac_len == 0 || frac_len == std::string_view::npos) return std::nullopt;
-    p.scale = static_cast<int>(frac_len);
-  }
-  if (i != s.size()) return std::nullopt;
-  return p;
-}
+// Numbers as canonical values and bounds mostly are ("-1234.50", "0", an Int) are compared as
+// integers (quality_internal::ReadPlainNumber), without building digit strings: exactly what
+// ParseDecimal and CompareDecimals give for them; other texts take that path.
+using quality_internal::PlainNumber;
+using quality_internal::ReadPlainNumber;
 
 PlainNumber PlainOf(int64_t v) {
-  return {v < 0, v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v), 0};
+  PlainNumber p;
+  p.negative = v < 0;
+  p.digits = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  return p;
 }
 
 // -1, 0, 1; -0 equals 0. Magnitudes below 2^64 scaled by at most 10^18 fit in 128 bits.
@@ -208,7 +180,7 @@ void CheckRange(const FieldSpec& field, const Value& v, const std::optional<Plai
     if (!limit) return;
     int sign;
     std::optional<PlainNumber> plain_limit;
-    if (plain && (plain_limit = ReadPlain(*limit))) {
+    if (plain && (plain_limit = ReadPlainNumber(*limit))) {
       sign = ComparePlain(*plain, *plain_limit);
     } else {
       auto limit_number = quality_internal::ParseDecimal(*limit);
@@ -254,7 +226,7 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
   std::optional<PlainNumber> plain;
   std::optional<quality_internal::Decimal> number;
   if (field.type == FieldType::kDecimal && v->kind() == ValueKind::kText) {
-    plain = ReadPlain(v->text());
+    plain = ReadPlainNumber(v->text());
     if (!plain) number = quality_internal::ParseDecimal(v->text());
   } else if (field.type == FieldType::kInt && v->kind() == ValueKind::kInt) {
     plain = PlainOf(v->int_value());

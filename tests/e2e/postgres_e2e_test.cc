@@ -106,6 +106,21 @@ class PostgresSyncTest : public ::testing::Test {
 
   std::string Erp(const std::string& sql) { return Psql(db_, sql); }
 
+  // Two customers in the CRM (one hostile name), one in the ERP with an 18-digit limit, one run:
+  // the names reach the ERP, and the ERP's limit (it owns it) reaches the CRM's text column exactly.
+  void FirstSyncBothWays() {
+    crm_->Exec("INSERT INTO accounts VALUES ('C1','上海华联贸易','13800000001',NULL),"
+               "('C2','O''Brien \"Ltd\" 😀','13800000002',NULL);");
+    Erp("INSERT INTO erp.customers VALUES ('C1','old name','1',123456789012345678.25);");
+    SyncOnce();
+    EXPECT_EQ(
+        Erp("SELECT cust_code, cust_name, mobile, credit_limit FROM erp.customers ORDER BY 1"),
+        "C1|上海华联贸易|13800000001|123456789012345678.25\n"
+        "C2|O'Brien \"Ltd\" 😀|13800000002|0.00\n");
+    EXPECT_EQ(crm_->Scalar("SELECT credit FROM accounts WHERE account_no='C1'"),
+              "123456789012345678.25");
+  }
+
   static inline int counter_ = 0;
   TempDir dir_;
   std::string db_;
@@ -113,16 +128,7 @@ class PostgresSyncTest : public ::testing::Test {
 };
 
 TEST_F(PostgresSyncTest, BothWaysWithoutEcho) {
-  crm_->Exec("INSERT INTO accounts VALUES ('C1','上海华联贸易','13800000001',NULL),"
-             "('C2','O''Brien \"Ltd\" 😀','13800000002',NULL);");
-  Erp("INSERT INTO erp.customers VALUES ('C1','old name','1',123456789012345678.25);");
-  SyncOnce();
-  EXPECT_EQ(Erp("SELECT cust_code, cust_name, mobile, credit_limit FROM erp.customers ORDER BY 1"),
-            "C1|上海华联贸易|13800000001|123456789012345678.25\n"
-            "C2|O'Brien \"Ltd\" 😀|13800000002|0.00\n");
-  // The ERP owns the limit: exact, 18 digits before the point, into the CRM's text column.
-  EXPECT_EQ(crm_->Scalar("SELECT credit FROM accounts WHERE account_no='C1'"),
-            "123456789012345678.25");
+  FirstSyncBothWays();
 
   crm_->Exec("UPDATE accounts SET account_name='Shanghai Hualian' WHERE account_no='C1';"
              "DELETE FROM accounts WHERE account_no='C2';");
@@ -146,15 +152,7 @@ TEST_F(PostgresSyncTest, BothWaysWithoutEcho) {
 // showing the slot, `concord uninstall` dropping it.
 TEST_F(PostgresSyncTest, LogicalCaptureBothWaysWithoutEcho) {
   WriteFile(dir_ / "concord.yaml", Config(g_server->UrlFor(db_), "logical"));
-  crm_->Exec("INSERT INTO accounts VALUES ('C1','上海华联贸易','13800000001',NULL),"
-             "('C2','O''Brien \"Ltd\" 😀','13800000002',NULL);");
-  Erp("INSERT INTO erp.customers VALUES ('C1','old name','1',123456789012345678.25);");
-  SyncOnce();
-  EXPECT_EQ(Erp("SELECT cust_code, cust_name, mobile, credit_limit FROM erp.customers ORDER BY 1"),
-            "C1|上海华联贸易|13800000001|123456789012345678.25\n"
-            "C2|O'Brien \"Ltd\" 😀|13800000002|0.00\n");
-  EXPECT_EQ(crm_->Scalar("SELECT credit FROM accounts WHERE account_no='C1'"),
-            "123456789012345678.25");
+  FirstSyncBothWays();
   EXPECT_EQ(Erp("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()"),
             "1\n");
   EXPECT_EQ(Erp("SELECT to_regclass('erp._concord_changelog') IS NULL AND "
