@@ -1,8 +1,9 @@
 // Benchmark of `concord check`: N customers (default 1,000,000) in MariaDB (the CRM) and in
 // PostgreSQL (the ERP, other column names, phones in another layout), compared (a) identical and
 // (b) with 100 scattered differences, which must all be found — each the first time (every row
-// read and mapped) and with the memo of the previous check (reconcile/check_memo.h: only the
-// buckets whose database-computed summary changed are read). In the same run it measures the
+// read and mapped) and with the memo of the previous check (reconcile/check_memo.h: each
+// database first sums its whole table; an identical pair is decided there, and a changed side is
+// summarized by bucket and only its changed buckets are read). In the same run it measures the
 // floor: the time each database takes to scan and hash the table by itself (PostgreSQL
 // `sum(hashtext(row::text))`, MariaDB `SUM(CRC32(CONCAT_WS(...)))`), and reports the check's time
 // as a multiple of the slower side's floor.
@@ -117,6 +118,20 @@ int main(int argc, char** argv) {
   if (!error.empty()) Die(error);
   double sums_my = Seconds(t);
 
+  // What a check with the memo asks first (Source::TableSum): each database's whole-table totals
+  // over the same row hashes, without grouping. An unchanged side needs nothing more.
+  t = std::chrono::steady_clock::now();
+  Pg(*pg, "erp",
+     "SELECT count(*), sum(hashtextextended(ROW(t.cust_code, t.cust_name, t.mobile, t.email, "
+     "t.credit_limit, t.opened, t.level)::text, 1)) FROM customers AS t");
+  double totals_pg = Seconds(t);
+  t = std::chrono::steady_clock::now();
+  my->Query("SELECT COUNT(*), SUM(CRC32(" + quoted_text + ")), SUM(CRC32C(" + plain_text +
+                ")) FROM crm.accounts AS t",
+            &error);
+  if (!error.empty()) Die(error);
+  double totals_my = Seconds(t);
+
   WriteFile(dir / "concord.yaml", R"(version: 1
 state: sqlite:state.db
 systems:
@@ -154,7 +169,7 @@ bindings:
     return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
   };
   auto check = [&](const char* label, int expect_exit, long expect_diffs, double* cpu,
-                   bool full = false) {
+                   bool full = false, bool expect_decided_by_totals = false) {
     double cpu0 = child_cpu();
     auto t0 = std::chrono::steady_clock::now();
     std::vector<std::string> args = {"check", "customer", "--between", "crm,erp", "--json",
@@ -169,20 +184,25 @@ bindings:
     }
     long found = j["differing"].get<long>() + j["missing_left"].get<long>() +
                  j["missing_right"].get<long>();
+    if (j["decided_by_totals"].get<bool>() != expect_decided_by_totals) {
+      Die(std::string(label) + ": decided_by_totals is " + j["decided_by_totals"].dump());
+    }
     if (found != expect_diffs) {
       Die(std::string(label) + ": found " + std::to_string(found) + " differences, expected " +
           std::to_string(expect_diffs));
     }
     return s;
   };
-  double cpu_identical = 0, cpu_memo = 0, cpu_hundred = 0, cpu_hundred_full = 0;
+  double cpu_identical = 0, cpu_memo = 0, cpu_hundred = 0, cpu_again = 0, cpu_hundred_full = 0;
   double identical = check("identical", 0, 0, &cpu_identical);  // no memo yet
-  double memo = check("identical, memo", 0, 0, &cpu_memo);
+  double memo = check("identical, memo", 0, 0, &cpu_memo, false, true);
   // 100 scattered differences: every (rows/100)-th customer's credit changes in the ERP.
   Pg(*pg, "erp", "UPDATE customers SET credit_limit = credit_limit + 0.01 WHERE "
                  "substr(cust_code, 2)::int % " + std::to_string(std::max(1L, rows / 100)) +
                  " = 7");
   double hundred = check("100 differences", 3, std::min(100L, rows), &cpu_hundred);
+  // Checked again with no change since: both sides unchanged, but their memos differ.
+  double again = check("100 differences, again", 3, std::min(100L, rows), &cpu_again);
   double hundred_full =
       check("100 differences, --full", 3, std::min(100L, rows), &cpu_hundred_full, true);
 
@@ -198,12 +218,17 @@ bindings:
               sums_pg, rows / sums_pg);
   std::printf("| bucket summaries: MariaDB (what the memo waits for) | %.2f | | %.0f | |\n",
               sums_my, rows / sums_my);
+  std::printf("| whole-table totals: PostgreSQL (asked first) | %.2f | | %.0f | |\n", totals_pg,
+              rows / totals_pg);
+  std::printf("| whole-table totals: MariaDB (asked first) | %.2f | | %.0f | |\n", totals_my,
+              rows / totals_my);
   auto line = [&](const char* what, double s, double cpu) {
     std::printf("| %s | %.2f | %.2f | %.0f | %.1f× |\n", what, s, cpu, rows / s, s / floor);
   };
   line("concord check, identical, first check (every row mapped)", identical, cpu_identical);
-  line("concord check, identical, with the memo", memo, cpu_memo);
+  line("concord check, identical, with the memo (decided by the totals)", memo, cpu_memo);
   line("concord check, 100 differences (all found), with the memo", hundred, cpu_hundred);
+  line("concord check, 100 differences (all found), again (no change since)", again, cpu_again);
   line("concord check, 100 differences (all found), --full", hundred_full, cpu_hundred_full);
   return 0;
 }

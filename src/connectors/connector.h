@@ -201,8 +201,8 @@ class Source {
   // For `concord check`'s memo (core/row_buckets.h): the summary of each of `buckets` buckets
   // (a power of two, IsBucketCount) of `t`'s rows (index = bucket), over the key columns and
   // `t.columns`. The defaults compute buckets and hashes in concord over ReadChunk; a connector
-  // whose database can compute them itself overrides all three, so that only the summaries
-  // cross the wire.
+  // whose database can compute them itself overrides all four (with TableSum and ReadBuckets),
+  // so that only the summaries cross the wire.
   virtual bool BucketsInDatabase() const { return false; }
   virtual Result<std::vector<BucketSum>> BucketSums(const TableRef& t, uint32_t buckets) {
     std::vector<BucketSum> sums(buckets);
@@ -214,6 +214,14 @@ class Source {
       for (const HashedRow& r : *rows) sums[r.bucket].Add(r.hash1, r.hash2);
       after = KeyOf(t, rows->back().row);
     }
+  }
+  // The summary of all of `t`'s rows as one bucket: equal to the sum of BucketSums' buckets
+  // (same row hashes), and, in a database, about as cheap as scanning the table once (no
+  // grouping). The default sums BucketSums of one bucket.
+  virtual Result<BucketSum> TableSum(const TableRef& t) {
+    auto sums = BucketSums(t, 1);
+    if (!sums.ok()) return sums.status();
+    return (*sums)[0];
   }
   // Up to `limit` rows of `t` in the buckets `which` (sorted; every bucket when empty) whose key
   // is after `after`, ordered by key (ReadChunk's paging), each with its bucket and raw hash as

@@ -5,7 +5,7 @@
 // memo trusts to tell whether a bucket's rows changed — the summaries equal the sums of the rows
 // ReadBuckets returns, ReadBuckets keeps to the buckets asked for, and each kind of change
 // (NULL → '', '' → a value, an amount, a new row, a deleted row) changes the summary of exactly
-// one bucket.
+// one bucket; the whole table's summary (TableSum) is the buckets' added up, and moves with them.
 //
 // ExpectReadChangedSinceOrdersByColumnThenKey: poll capture's read (Source::ReadChangedSince, a
 // keyset read ordered by the change column, then the key): the server orders and compares,
@@ -91,10 +91,23 @@ inline void ExpectBucketSumsConform(Source* source,
   app("INSERT INTO memo (id, name, amount) VALUES " + values);
   const TableRef t{"memo", {"id"}, {"id", "name", "amount"}};
   constexpr uint32_t kBuckets = 16;
+  // The whole table's summary (TableSum) is always the buckets' added up.
   auto sums = [&] {
     auto s = source->BucketSums(t, kBuckets);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
-    return s.ok() ? *s : std::vector<BucketSum>();
+    if (!s.ok()) return std::vector<BucketSum>();
+    BucketSum all;
+    for (const BucketSum& b : *s) {
+      all.rows += b.rows;
+      all.sum1 += b.sum1;
+      all.sum2 += b.sum2;
+    }
+    auto total = source->TableSum(t);
+    EXPECT_TRUE(total.ok()) << total.status().ToString();
+    if (total.ok()) {
+      EXPECT_EQ(*total, all);
+    }
+    return *s;
   };
   // Every row, in pages of 70, summed here.
   auto read = [&](const std::vector<uint32_t>& which) {
@@ -144,6 +157,11 @@ inline void ExpectBucketSumsConform(Source* source,
     EXPECT_EQ(moved, 1) << change;
     before = after;
   }
+  // An empty table sums to nothing.
+  app("DELETE FROM memo");
+  auto empty = source->TableSum(t);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(*empty, BucketSum{});
 }
 
 // `app` runs SQL as an application would; `create` makes `events` (id integer key, updated_at a

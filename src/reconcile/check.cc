@@ -105,10 +105,10 @@ class Checker {
     std::vector<Candidate> candidates;
     {
       SideScan left, right;
-      RETURN_IF_ERROR(ScanBoth(&left, &right));
+      ASSIGN_OR_RETURN(bool decided, ScanBoth(&left, &right));
       // A difference involving only memo entries has no key yet: read those buckets and compare
       // again. Each pass turns memo buckets into read ones, so this ends.
-      while (true) {
+      while (!decided) {
         std::set<uint32_t> need_left, need_right;
         candidates = CompareSegments(left, right, &need_left, &need_right);
         if (need_left.empty() && need_right.empty()) break;
@@ -274,7 +274,13 @@ class Checker {
     std::vector<bool> read;  // by bucket: read by this check (its rows are in `entries`)
     std::set<uint32_t> changed;
     bool rebuilt = false;
+    bool memo_found = false;  // a memo under this fingerprint is stored (LoadMemo reads it)
+    std::optional<MemoTotals> memo_totals;  // its totals, when stored and readable
+    std::future<Result<BucketSum>> pending_total;              // TableSum under way
     std::future<Result<std::vector<BucketSum>>> pending_sums;  // BucketSums under way
+    std::optional<std::vector<BucketSum>> sums_now;  // BucketSums' answer, once taken
+    std::optional<BucketSum> total_now;  // the whole table now (TableSum, or BucketSums added up)
+    bool unchanged = false;              // total_now equals memo_totals: no bucket summaries
     CheckReport::SideScanInfo info;
   };
 
@@ -354,10 +360,12 @@ class Checker {
   }
 
   // Looks up the memo of `side` in the state store and, when there is one made under this
-  // fingerprint (config, build, fields, filter), asks the database for its bucket summaries
-  // (SideScan::pending_sums) — for both sides before either reads its memo (LoadMemo), so that
-  // both databases work while concord decodes.
+  // fingerprint (config, build, fields, filter), asks the database for its whole-table totals
+  // (SideScan::pending_total; TakeTotals waits for them) — or, for a connector that hashes in
+  // concord or a memo without totals, for its bucket summaries (SideScan::pending_sums) — for
+  // both sides at once.
   Status BeginMemo(const Side& side, SideScan* out) {
+    out->info.hashed_in = side.source->BucketsInDatabase() ? "database" : "concord";
     std::vector<std::string> fields(compared_.begin(), compared_.end());
     out->memo_name = MemoName(entity_->name, side.system, fields, options_.where);
     out->fingerprint = MemoFingerprint(config_text_, entity_->name, side.system,
@@ -370,16 +378,98 @@ class Checker {
       return Status::Ok();
     }
     out->buckets = header->buckets;
-    out->pending_sums = std::async(std::launch::async, [&side, buckets = header->buckets] {
+    out->memo_found = true;
+    ASSIGN_OR_RETURN(auto totals_header, state_->GetCheckMemo(MemoTotalsName(out->memo_name)));
+    if (totals_header && totals_header->fingerprint == out->fingerprint) {
+      RETURN_IF_ERROR(state_->ForEachCheckMemoBucket(
+          MemoTotalsName(out->memo_name), [&](uint32_t, std::string_view data) {
+            auto decoded = DecodeMemoTotals(data);
+            if (decoded.ok()) out->memo_totals = std::move(*decoded);
+          }));
+    }
+    lock.unlock();
+    if (out->memo_totals && side.source->BucketsInDatabase()) {
+      // The totals first: an unchanged side then needs no bucket summaries.
+      out->pending_total = std::async(std::launch::async, [&side] {
+        return side.source->TableSum(side.mapper->table());
+      });
+    } else {
+      StartBucketSums(side, out);
+    }
+    return Status::Ok();
+  }
+
+  void StartBucketSums(const Side& side, SideScan* out) {
+    out->info.bucket_summaries = true;
+    out->pending_sums = std::async(std::launch::async, [&side, buckets = out->buckets] {
       return side.source->BucketSums(side.mapper->table(), buckets);
     });
-    return Status::Ok();
+  }
+
+  // Waits for what BeginMemo asked of the database of a side with memo totals: its whole-table
+  // totals (the bucket summaries' sum, for a connector that computes them in concord), and
+  // whether they equal the memo's. Each side on a thread of its own.
+  void TakeTotals(const Side& side, SideScan* out) {
+    if (!out->status.ok() || !out->memo_totals) return;
+    if (out->pending_total.valid()) {
+      auto total = out->pending_total.get();
+      if (!total.ok()) {
+        out->status = total.status().WithContext(
+            fmt::format("summing {}.{}", side.system, side.mapper->table().table));
+        return;
+      }
+      out->total_now = *total;
+    } else if (out->pending_sums.valid()) {
+      auto sums = out->pending_sums.get();
+      if (!sums.ok()) {
+        out->status = sums.status().WithContext(
+            fmt::format("summarizing {}.{}", side.system, side.mapper->table().table));
+        return;
+      }
+      BucketSum all;
+      for (const BucketSum& b : *sums) Accumulate(b, &all);
+      out->total_now = all;
+      out->sums_now = std::move(*sums);
+    }
+    out->unchanged = out->total_now && *out->total_now == out->memo_totals->raw;
+    out->info.unchanged_by_totals = out->unchanged;
+    // A changed side is summarized by bucket at once (while the other side's totals, if still
+    // under way, finish).
+    if (!out->unchanged && !out->sums_now) StartBucketSums(side, out);
+  }
+
+  static void Accumulate(const BucketSum& b, BucketSum* into) {
+    into->rows += b.rows;
+    into->sum1 += b.sum1;
+    into->sum2 += b.sum2;
+  }
+
+  // Both sides unchanged since their memos, which agree: the check is decided by the totals
+  // alone (see check_memo.h for the odds), and reports them.
+  bool DecideFromTotals(SideScan* l, SideScan* r) {
+    for (const SideScan* s : {l, r}) {
+      if (!s->unchanged || !s->memo_totals->complete) return false;
+    }
+    const MemoTotals& lt = *l->memo_totals;
+    const MemoTotals& rt = *r->memo_totals;
+    if (lt.rows != rt.rows || lt.digest != rt.digest) return false;
+    for (SideScan* s : {l, r}) {
+      s->totals.rows = s->memo_totals->rows;
+      FinishAmounts(*entity_, s->memo_totals->sums, &s->totals);
+      s->info.memo = true;
+      s->info.buckets = s->buckets;
+      s->info.buckets_reused = s->buckets;
+    }
+    report_.decided_by_totals = true;
+    report_.segments = static_cast<int>(SegmentsFor(lt.rows));
+    report_.differing_segments = 0;
+    return true;
   }
 
   // Reads and decodes the memo BeginMemo found (out->memo stays empty when there is none, or when
   // it cannot be used: a bucket this build cannot read, an interrupted write).
   Status LoadMemo(SideScan* out) {
-    if (!out->pending_sums.valid()) return Status::Ok();
+    if (!out->memo_found) return Status::Ok();
     std::vector<MemoBucket> memo(out->buckets);
     size_t stored = 0;
     bool usable = true;
@@ -433,9 +523,28 @@ class Checker {
     return true;
   }
 
+  // The bucket summaries of a side with a memo: the database's, or, for a side its totals showed
+  // unchanged, the memo's own — when they add up to those totals (they do unless writing the
+  // memo was interrupted between its buckets and its totals; then the database is asked).
+  Result<std::vector<BucketSum>> SumsNow(const Side& side, SideScan* out) {
+    if (out->sums_now) return std::move(*out->sums_now);
+    if (out->unchanged) {
+      std::vector<BucketSum> sums(out->buckets);
+      BucketSum all;
+      for (uint32_t b = 0; b < out->buckets; ++b) {
+        sums[b] = out->memo[b].raw;
+        Accumulate(sums[b], &all);
+      }
+      if (all == *out->total_now) return sums;
+      out->unchanged = false;
+      out->info.unchanged_by_totals = false;
+      StartBucketSums(side, out);
+    }
+    return out->pending_sums.get();
+  }
+
   Status ScanSide(const Side& side, SideScan* out) {
     const TableRef& table = side.mapper->table();
-    out->info.hashed_in = side.source->BucketsInDatabase() ? "database" : "concord";
     RETURN_IF_ERROR(out->status);  // from BeginMemo
     RETURN_IF_ERROR(LoadMemo(out));
     std::vector<uint32_t> stale;
@@ -443,7 +552,7 @@ class Checker {
     if (out->pending_sums.valid() && out->memo.empty()) out->pending_sums.wait();
     if (!out->memo.empty()) {
       ASSIGN_OR_RETURN(auto xref, XrefNow(side, out->memo));  // while the database sums
-      auto sums = out->pending_sums.get();
+      auto sums = SumsNow(side, out);
       if (!sums.ok()) {
         return sums.status().WithContext(
             fmt::format("summarizing {}.{}", side.system, table.table));
@@ -589,33 +698,67 @@ class Checker {
   // The header is written by every check that used or made the memo (its time says when it was
   // last used), and memos unused for kMemoKeptDays are dropped: each --where/--fields
   // combination has its own, about 24 bytes per row per side.
+  // The totals (MemoTotals) are written after the buckets, from the same buckets; a check
+  // decided by the totals writes the headers only.
   Status SaveMemo(const Side& side, const SideScan& scan) {
     if (scan.memo_name.empty() || (!scan.rebuilt && !scan.info.memo)) return Status::Ok();
-    std::vector<CheckMemoBucket> buckets;
+    const bool decided = report_.decided_by_totals;
+    std::vector<CheckMemoBucket> buckets, totals;
     auto add = [&](uint32_t b) { buckets.push_back({b, EncodeMemoBucket(scan.memo[b])}); };
     if (scan.rebuilt) {
       for (uint32_t b = 0; b < scan.buckets; ++b) add(b);
     } else {
       for (uint32_t b : scan.changed) add(b);
     }
-    CheckMemoHeader header{scan.fingerprint, scan.buckets,
-                           std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count()};
+    if (!decided) totals.push_back({0, EncodeMemoTotals(TotalsOf(scan.memo))});
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    CheckMemoHeader header{scan.fingerprint, scan.buckets, now};
     std::lock_guard<std::mutex> lock(state_mu_);
-    RETURN_IF_ERROR(state_->PutCheckMemo(scan.memo_name, header, buckets, scan.rebuilt)
-                        .WithContext("saving the check memo of " + side.system));
-    return state_->DropCheckMemosUnusedSince(header.updated_ms - kMemoKeptDays * 86400000LL)
+    const std::string what = "saving the check memo of " + side.system;
+    RETURN_IF_ERROR(
+        state_->PutCheckMemo(scan.memo_name, header, buckets, scan.rebuilt).WithContext(what));
+    RETURN_IF_ERROR(state_
+                        ->PutCheckMemo(MemoTotalsName(scan.memo_name),
+                                       {scan.fingerprint, 1, now}, totals, !decided)
+                        .WithContext(what));
+    return state_->DropCheckMemosUnusedSince(now - kMemoKeptDays * 86400000LL)
         .WithContext("dropping old check memos");
   }
 
+  // The totals of a side's memo buckets, as the memo keeps them.
+  static MemoTotals TotalsOf(const std::vector<MemoBucket>& memo) {
+    MemoTotals t;
+    for (const MemoBucket& b : memo) {
+      Accumulate(b.raw, &t.raw);
+      t.complete = t.complete && b.reusable;
+      t.rows += static_cast<int64_t>(b.entries.size());
+      for (const MemoBucket::Entry& e : b.entries) {
+        t.digest += EntryDigest(e.key_hash, e.row_hash);
+        t.complete = t.complete && e.xref == 0;
+      }
+      MergeAmounts(b.sums, &t.sums);
+    }
+    return t;
+  }
+
   // Scans both sides at once, then merges their totals, groups and examples into the report.
-  Status ScanBoth(SideScan* l, SideScan* r) {
+  // Returns true when the memos' totals decided the check (DecideFromTotals): nothing was read.
+  Result<bool> ScanBoth(SideScan* l, SideScan* r) {
     l->status = BeginMemo(left_, l);
     r->status = BeginMemo(right_, r);
-    std::thread right([&] { Scan(right_, r); });
-    Scan(left_, l);
-    right.join();
+    {
+      std::thread right([&] { TakeTotals(right_, r); });
+      TakeTotals(left_, l);
+      right.join();
+    }
+    bool decided = l->status.ok() && r->status.ok() && DecideFromTotals(l, r);
+    if (!decided) {
+      std::thread right([&] { Scan(right_, r); });
+      Scan(left_, l);
+      right.join();
+    }
     if (!l->status.ok()) pool_->Drop(left_.system);
     if (!r->status.ok()) pool_->Drop(right_.system);
     RETURN_IF_ERROR(l->status);
@@ -634,7 +777,7 @@ class Checker {
                                          s->unmappable_examples.begin(),
                                          s->unmappable_examples.end());
     }
-    return Status::Ok();
+    return decided;
   }
 
   void Progress(std::string_view phase, int64_t done, int64_t total) {
@@ -652,19 +795,12 @@ class Checker {
     auto ckey_of = [](const SideScan& s, const Entry& e) -> const std::string& {
       return s.keys[e.keys].canonical_key;
     };
-    int64_t rows = std::max(left_scan.totals.rows, right_scan.totals.rows);
-    size_t segments = options_.segments > 0 ? static_cast<size_t>(options_.segments) : 1;
-    if (options_.segments <= 0) {
-      while (static_cast<int64_t>(segments) * 1024 < rows && segments < 65536) segments *= 2;
-    }
+    size_t segments = SegmentsFor(std::max(left_scan.totals.rows, right_scan.totals.rows));
     report_.segments = static_cast<int>(segments);
     // Each side's segment checksums: sums, so the entries need no order.
     auto checksums = [segments](const SideScan& scan) {
       std::vector<uint64_t> sums(segments, 0);
-      auto add = [&](const Entry& e) {
-        uint64_t pair[2] = {e.key_hash, e.row_hash};
-        sums[e.key_hash % segments] += XXH3_64bits(pair, sizeof pair);
-      };
+      auto add = [&](const Entry& e) { sums[e.key_hash % segments] += EntryDigest(e.key_hash, e.row_hash); };
       for (const Entry& e : scan.entries) add(e);
       ForEachMemoEntry(scan, add);
       return sums;
@@ -746,6 +882,14 @@ class Checker {
       }
     }
     return out;
+  }
+
+  // Segments of the comparison: as asked, or about 1,024 rows each.
+  size_t SegmentsFor(int64_t rows) const {
+    if (options_.segments > 0) return static_cast<size_t>(options_.segments);
+    size_t segments = 1;
+    while (static_cast<int64_t>(segments) * 1024 < rows && segments < 65536) segments *= 2;
+    return segments;
   }
 
   // Whether the system key of `canonical_key` on `side` follows from the binding's key mapping.

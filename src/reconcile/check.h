@@ -17,8 +17,10 @@
 //
 // Checksums are computed in concord over the canonical form (CheckReport::computed_in says so).
 // Each side's rows are read in key-hash buckets (Source::ReadBuckets), and a memo of each bucket
-// is kept in the state store (check_memo.h): a later check asks the databases for the bucket
-// summaries (Source::BucketSums) and reads and maps only the buckets that changed.
+// is kept in the state store (check_memo.h): a later check asks the databases for their
+// whole-table totals (Source::TableSum); an unchanged side needs nothing more, and when both are
+// unchanged and their memos agree the check is decided there. A changed side is asked for its
+// bucket summaries (Source::BucketSums), and only the buckets that changed are read and mapped.
 //
 // Threading: one thread; uses the connections of the SystemPool it is given.
 #pragma once
@@ -106,8 +108,14 @@ struct CheckReport {
     uint32_t buckets = 0;
     uint32_t buckets_reused = 0;  // buckets unchanged since the memo was written
     int64_t rows_mapped = 0;      // rows read and mapped to canonical form
+    // The whole-table totals equal the memo's: the side is unchanged since (no bucket summaries).
+    bool unchanged_by_totals = false;
+    bool bucket_summaries = false;  // the side was summarized by bucket (Source::BucketSums)
   };
   SideScanInfo left_scan, right_scan;
+  // Both sides were unchanged since their memos, which agree: decided by the totals alone, no
+  // row or bucket was read.
+  bool decided_by_totals = false;
   SideTotals left_totals, right_totals;
   std::vector<GroupTotals> groups;      // when group_by was given, ordered by group
   int segments = 0;

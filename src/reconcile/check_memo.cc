@@ -15,6 +15,7 @@ namespace concord {
 namespace {
 
 constexpr uint8_t kFormat = 2;
+constexpr uint8_t kTotalsFormat = 1;
 
 void Put(std::string* out, const void* p, size_t n) { out->append(static_cast<const char*>(p), n); }
 template <typename T>
@@ -90,6 +91,51 @@ const std::string& BuildIdentity() {
   return identity;
 }
 
+// What a bucket and the totals begin with: the format, the raw summary, a flag.
+void PutHead(std::string* out, uint8_t format, const BucketSum& raw, bool flag) {
+  PutPod(out, format);
+  PutPod(out, raw.rows);
+  PutPod(out, raw.sum1);
+  PutPod(out, raw.sum2);
+  PutPod(out, static_cast<uint8_t>(flag));
+}
+
+bool ReadHead(Reader* r, uint8_t expected_format, BucketSum* raw, uint8_t* flag) {
+  uint8_t format = 0;
+  return r->Pod(&format) && format == expected_format && r->Pod(&raw->rows) &&
+         r->Pod(&raw->sum1) && r->Pod(&raw->sum2) && r->Pod(flag);
+}
+
+// Amount sums, field by field: count, then (name length, name, total, overflow, invalid) each.
+void PutSums(std::string* out, const AmountSums& sums) {
+  PutPod(out, static_cast<uint32_t>(sums.size()));
+  for (const auto& [field, s] : sums) {
+    PutPod(out, static_cast<uint32_t>(field.size()));
+    *out += field;
+    PutPod(out, s.total);
+    PutPod(out, static_cast<uint8_t>(s.overflow));
+    PutPod(out, s.invalid);
+  }
+}
+
+bool ReadSums(Reader* r, AmountSums* sums) {
+  uint32_t n = 0;
+  if (!r->Pod(&n)) return false;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t len = 0;
+    std::string_view field;
+    AmountSum s;
+    uint8_t overflow = 0;
+    if (!r->Pod(&len) || !r->Bytes(len, &field) || !r->Pod(&s.total) || !r->Pod(&overflow) ||
+        !r->Pod(&s.invalid)) {
+      return false;
+    }
+    s.overflow = overflow != 0;
+    (*sums)[std::string(field)] = s;
+  }
+  return true;
+}
+
 std::string Hex128(const std::string& text) {
   XXH128_hash_t h = XXH3_128bits(text.data(), text.size());
   return fmt::format("{:016x}{:016x}", h.high64, h.low64);
@@ -106,32 +152,20 @@ std::string Joined(const std::vector<std::string>& parts) {
 std::string EncodeMemoBucket(const MemoBucket& b) {
   std::string out;
   out.reserve(48 + b.entries.size() * sizeof(MemoBucket::Entry));
-  PutPod(&out, kFormat);
-  PutPod(&out, b.raw.rows);
-  PutPod(&out, b.raw.sum1);
-  PutPod(&out, b.raw.sum2);
-  PutPod(&out, static_cast<uint8_t>(b.reusable));
+  PutHead(&out, kFormat, b.raw, b.reusable);
   PutPod(&out, static_cast<uint32_t>(b.entries.size()));
   Put(&out, b.entries.data(), b.entries.size() * sizeof(MemoBucket::Entry));
-  PutPod(&out, static_cast<uint32_t>(b.sums.size()));
-  for (const auto& [field, s] : b.sums) {
-    PutPod(&out, static_cast<uint32_t>(field.size()));
-    out += field;
-    PutPod(&out, s.total);
-    PutPod(&out, static_cast<uint8_t>(s.overflow));
-    PutPod(&out, s.invalid);
-  }
+  PutSums(&out, b.sums);
   return out;
 }
 
 Result<MemoBucket> DecodeMemoBucket(std::string_view data) {
   Reader r(data);
   MemoBucket b;
-  uint8_t format = 0, reusable = 0;
+  uint8_t reusable = 0;
   uint32_t n = 0;
   auto bad = [] { return DataLoss("check memo: a bucket is not in the format this build writes"); };
-  if (!r.Pod(&format) || format != kFormat || !r.Pod(&b.raw.rows) || !r.Pod(&b.raw.sum1) ||
-      !r.Pod(&b.raw.sum2) || !r.Pod(&reusable) || !r.Pod(&n)) {
+  if (!ReadHead(&r, kFormat, &b.raw, &reusable) || !r.Pod(&n)) {
     return bad();
   }
   b.reusable = reusable != 0;
@@ -139,21 +173,29 @@ Result<MemoBucket> DecodeMemoBucket(std::string_view data) {
   if (!r.Bytes(static_cast<size_t>(n) * sizeof(MemoBucket::Entry), &bytes)) return bad();
   b.entries.resize(n);
   std::memcpy(b.entries.data(), bytes.data(), bytes.size());
-  if (!r.Pod(&n)) return bad();
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t len = 0;
-    std::string_view field;
-    AmountSum s;
-    uint8_t overflow = 0;
-    if (!r.Pod(&len) || !r.Bytes(len, &field) || !r.Pod(&s.total) || !r.Pod(&overflow) ||
-        !r.Pod(&s.invalid)) {
-      return bad();
-    }
-    s.overflow = overflow != 0;
-    b.sums[std::string(field)] = s;
-  }
-  if (!r.Done()) return bad();
+  if (!ReadSums(&r, &b.sums) || !r.Done()) return bad();
   return b;
+}
+
+std::string EncodeMemoTotals(const MemoTotals& t) {
+  std::string out;
+  PutHead(&out, kTotalsFormat, t.raw, t.complete);
+  PutPod(&out, t.rows);
+  PutPod(&out, t.digest);
+  PutSums(&out, t.sums);
+  return out;
+}
+
+Result<MemoTotals> DecodeMemoTotals(std::string_view data) {
+  Reader r(data);
+  MemoTotals t;
+  uint8_t complete = 0;
+  if (!ReadHead(&r, kTotalsFormat, &t.raw, &complete) || !r.Pod(&t.rows) || !r.Pod(&t.digest) ||
+      !ReadSums(&r, &t.sums) || !r.Done()) {
+    return DataLoss("check memo: the totals are not in the format this build writes");
+  }
+  t.complete = complete != 0;
+  return t;
 }
 
 std::string MemoName(const std::string& entity, const std::string& system,
@@ -169,6 +211,13 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
   return Hex128(Joined({BuildIdentity(), config_text, entity, system,
                         hashed_in_database ? "database" : "concord", Joined(compared_fields),
                         where}));
+}
+
+std::string MemoTotalsName(const std::string& memo_name) { return memo_name + "/totals"; }
+
+uint64_t EntryDigest(uint64_t key_hash, uint64_t row_hash) {
+  uint64_t pair[2] = {key_hash, row_hash};
+  return XXH3_64bits(pair, sizeof pair);
 }
 
 uint64_t XrefHash(const std::string& system_key) {

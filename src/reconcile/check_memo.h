@@ -10,6 +10,14 @@
 // database for the bucket summaries only; a bucket whose summary is unchanged contributes its
 // memo, the others are read and mapped again.
 //
+// Next to its buckets each side's memo keeps its totals (MemoTotals, under MemoTotalsName): the
+// sum of the buckets' raw summaries, and the digest of the side's canonical rows. A check first
+// asks each database for its whole-table totals only (Source::TableSum: one aggregate without
+// GROUP BY, over the same row hashes as the buckets). A side whose totals equal its memo's is
+// unchanged: it needs no bucket summaries. When both sides are unchanged and their digests,
+// row counts and amount sums agree, the check is decided by the totals alone (nothing else is
+// read); otherwise only the changed sides are summarized by bucket.
+//
 // Soundness: a memo is used only under the fingerprint it was made with — the config file's
 // bytes, the concord build, the system, entity, compared fields and filter — so a changed
 // mapping or normalizer setting drops it. A row whose canonical key came from the xref (which
@@ -17,7 +25,16 @@
 // reused only while the xref still maps that key to the same canonical key. A bucket holding a
 // row without a usable key is never reused. A summary
 // collision needs two different bucket contents with equal 64-bit hash sums (about 2^-64, the
-// odds the check already takes with its 64-bit canonical row hashes). `--full` ignores the memo.
+// odds the check already takes with its 64-bit canonical row hashes). The whole-table totals
+// take the same odds over the whole table instead of one bucket: a changed table passes for
+// unchanged only if its row count is equal and the changes' hash differences cancel in every
+// sum, modulo 2^64 — for PostgreSQL one 64-bit sum (about 2^-64); for MariaDB two sums of 32-bit
+// CRCs of two different texts, which cancel by chance with odds of about 2^-64 too (each sum of k
+// changes spreads over about 2^32·√k values), though CRCs being linear, edits crafted to cancel
+// are easier to make than for a cryptographic hash (the bucket summaries share that). The digest
+// is the sum over rows of a 64-bit hash of (key hash, canonical row hash) — the segment
+// checksums added up — so two different sides agree by chance with odds of about 2^-64.
+// `--full` ignores the memo.
 //
 // Threading: plain data and functions; the check serializes its use of the state store.
 #pragma once
@@ -50,6 +67,24 @@ std::string EncodeMemoBucket(const MemoBucket& b);
 // DataLoss when `data` is not a bucket this build wrote (the memo is then rebuilt).
 Result<MemoBucket> DecodeMemoBucket(std::string_view data);
 
+// What the memo keeps of a whole side (see above), written with its buckets.
+struct MemoTotals {
+  BucketSum raw;  // the sum of the buckets' raw summaries (as Source::TableSum computes it)
+  // false: a row had no usable key or was keyed through the xref (which changes apart from the
+  // rows); the check then never decides from the totals alone.
+  bool complete = true;
+  int64_t rows = 0;     // rows that passed the filter
+  uint64_t digest = 0;  // the sum of EntryDigest over those rows (wrapping)
+  AmountSums sums;      // their amount fields
+};
+
+std::string EncodeMemoTotals(const MemoTotals& t);
+// DataLoss when `data` is not totals this build wrote.
+Result<MemoTotals> DecodeMemoTotals(std::string_view data);
+
+// What one row adds to a side's digest and to its segment's checksum.
+uint64_t EntryDigest(uint64_t key_hash, uint64_t row_hash);
+
 // The memo's name in the state store for one side of a check, and the fingerprint it must carry
 // to be used (see above). `config_text` is the config file's content.
 std::string MemoName(const std::string& entity, const std::string& system,
@@ -58,6 +93,9 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
                             const std::string& system, bool hashed_in_database,
                             const std::vector<std::string>& compared_fields,
                             const std::string& where);
+
+// Where the totals of the memo `memo_name` are kept (a memo of one bucket).
+std::string MemoTotalsName(const std::string& memo_name);
 
 // The hash of an encoded system key as the memo keeps it for a row keyed through the xref (never
 // 0).

@@ -4,6 +4,7 @@
 
 #include "config/config.h"
 #include "reconcile/amounts.h"
+#include "reconcile/check_memo.h"
 #include "reconcile/compared_fields.h"
 
 namespace concord {
@@ -138,6 +139,37 @@ TEST(Amounts, NegativeTotalsAndFieldsTheSideDoesNotMap) {
   AddAmounts(e, {{"name", Value::Text("x")}}, &totals, &sums);  // no credit: nothing added
   FinishAmounts(e, sums, &totals);
   EXPECT_EQ(totals.sums["credit"], "-0.01");
+}
+
+// A side's totals come back from the memo exactly as written; anything else is DataLoss (the
+// check then summarizes by bucket instead of trusting them).
+TEST(CheckMemo, TotalsRoundTripAndRefuseOtherBytes) {
+  MemoTotals t;
+  t.raw = {1000000, 0xfedcba9876543210ULL, 7};
+  t.complete = false;
+  t.rows = 999999;
+  t.digest = 0x0123456789abcdefULL;
+  t.sums["credit"] = {static_cast<__int128>(-12345) << 70, true, 3};
+  auto back = DecodeMemoTotals(EncodeMemoTotals(t));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->raw, t.raw);
+  EXPECT_EQ(back->complete, false);
+  EXPECT_EQ(back->rows, t.rows);
+  EXPECT_EQ(back->digest, t.digest);
+  ASSERT_EQ(back->sums.count("credit"), 1u);
+  EXPECT_TRUE(back->sums["credit"].total == t.sums["credit"].total);
+  EXPECT_EQ(back->sums["credit"].overflow, true);
+  EXPECT_EQ(back->sums["credit"].invalid, 3);
+  std::string bytes = EncodeMemoTotals(t);
+  for (std::string bad : {std::string(), bytes.substr(0, bytes.size() - 1), bytes + "x",
+                          EncodeMemoBucket(MemoBucket{})}) {
+    auto r = DecodeMemoTotals(bad);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::kDataLoss);
+  }
+  // A row's digest depends on both its key hash and its row hash.
+  EXPECT_NE(EntryDigest(1, 2), EntryDigest(2, 1));
+  EXPECT_NE(EntryDigest(1, 2), EntryDigest(1, 3));
 }
 
 }  // namespace

@@ -47,11 +47,16 @@ std::vector<std::array<std::string, 3>> TotalsRows(const CheckReport& r) {
   return rows;
 }
 
-// "crm: 1,000,000 rows read and mapped" or "erp: 16,380 of 16,384 buckets unchanged since the
-// last check (summed in the database), 244 rows read and mapped".
+// "crm: 1,000,000 rows read and mapped", "erp: 16,380 of 16,384 buckets unchanged since the
+// last check (summed in the database), 244 rows read and mapped", or "crm: unchanged since the
+// last check (table totals summed in the database)".
 std::string ScanLine(const std::string& system, const CheckReport::SideScanInfo& s) {
   if (!s.memo) {
     return fmt::format("{}: {} rows read and mapped", system, Thousands(s.rows_mapped));
+  }
+  if (s.unchanged_by_totals && s.rows_mapped == 0) {
+    return fmt::format("{}: unchanged since the last check (table totals summed in {})", system,
+                       s.hashed_in);
   }
   return fmt::format("{}: {} of {} buckets unchanged since the last check (summed in {}), {} rows "
                      "read and mapped",
@@ -64,7 +69,9 @@ nlohmann::json ScanJson(const CheckReport::SideScanInfo& s) {
           {"summed_in", s.hashed_in},
           {"buckets", s.buckets},
           {"buckets_unchanged", s.buckets_reused},
-          {"rows_mapped", s.rows_mapped}};
+          {"rows_mapped", s.rows_mapped},
+          {"unchanged_by_totals", s.unchanged_by_totals},
+          {"bucket_summaries", s.bucket_summaries}};
 }
 
 std::string TotalsMark(const SideTotals& a, const SideTotals& b) {
@@ -142,6 +149,7 @@ std::string CheckReportJson(const CheckReport& r) {
   j["compared_fields"] = r.compared_fields;
   j["computed_in"] = r.computed_in;
   j["scan"] = {{r.left, ScanJson(r.left_scan)}, {r.right, ScanJson(r.right_scan)}};
+  j["decided_by_totals"] = r.decided_by_totals;
   j["totals"] = {{r.left, TotalsJson(r.left_totals)}, {r.right, TotalsJson(r.right_totals)}};
   j["groups"] = nlohmann::json::array();
   for (const auto& g : r.groups) {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <csignal>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -129,13 +130,14 @@ std::string ErpDdl(Kind k) {
          ", status VARCHAR(10))";
 }
 
+// The start of a config: the state store and the two systems.
+std::string ConfigHead(const Store& crm, const Store& erp) {
+  return "version: 1\nstate: sqlite:state.db\nsystems:\n  crm: " + crm.SystemYaml() +
+         "\n  erp: " + erp.SystemYaml() + "\n";
+}
+
 std::string Config(const Store& crm, const Store& erp) {
-  return R"(version: 1
-state: sqlite:state.db
-systems:
-  crm: )" + crm.SystemYaml() + R"(
-  erp: )" + erp.SystemYaml() + R"(
-entities:
+  return ConfigHead(crm, erp) + R"(entities:
   customer:
     key: code
     fields:
@@ -293,6 +295,13 @@ TEST_P(CheckTest, TheMemoSeesEveryChangeMadeAfterIt) {
   ASSERT_EQ(first["equal"], true) << first.dump(2);
   EXPECT_EQ(first["scan"]["crm"]["memo"], false);
   EXPECT_EQ(first["scan"]["crm"]["rows_mapped"], 60);
+  // Nothing changed, and the totals show it; but the ERP is keyed through the xref (which
+  // changes apart from the rows), so the totals alone never decide.
+  nlohmann::json again = CheckJson();
+  EXPECT_EQ(again["equal"], true) << again.dump(2);
+  EXPECT_EQ(again["decided_by_totals"], false) << again.dump(2);
+  EXPECT_EQ(again["scan"]["crm"]["unchanged_by_totals"], true) << again.dump(2);
+  EXPECT_EQ(again["scan"]["erp"]["unchanged_by_totals"], true) << again.dump(2);
   SeedDifferences();
   nlohmann::json second = CheckJson();
   ExpectTheSeededDifferences(second);
@@ -361,6 +370,178 @@ TEST_P(CheckTest, RepairMakesTheNextCheckEqual) {
 INSTANTIATE_TEST_SUITE_P(Pairings, CheckTest,
                          ::testing::Values(Pairing{Kind::kSqlite, Kind::kSqlite},
                                            Pairing{Kind::kSqlite, Kind::kPostgres},
+                                           Pairing{Kind::kPostgres, Kind::kMysql},
+                                           Pairing{Kind::kMysql, Kind::kSqlite}),
+                         [](const ::testing::TestParamInfo<Pairing>& p) {
+                           return KindName(p.param.crm) + "_to_" + KindName(p.param.erp);
+                         });
+
+// The memos' whole-table totals (check_memo.h): two sides keyed alike (no xref), compared
+// without a flow. An unchanged pair is decided by the totals alone; a changed side alone is
+// summarized by bucket; totals that do not match their memo's buckets (a write interrupted
+// between them) are not trusted.
+class CheckTotalsTest : public ::testing::TestWithParam<Pairing> {
+ protected:
+  void SetUp() override {
+    crm_ = std::make_unique<Store>(GetParam().crm, dir_, "crm");
+    erp_ = std::make_unique<Store>(GetParam().erp, dir_, "erp");
+    std::string rows;
+    for (int i = 1; i <= 200; ++i) {
+      rows += (i > 1 ? ", " : "") + std::string("('K") + std::to_string(1000 + i) + "', 'n" +
+              std::to_string(i) + "', " + std::to_string(i) + ".50)";
+    }
+    for (Store* s : {crm_.get(), erp_.get()}) {
+      std::string dec = s->kind() == Kind::kSqlite ? "NUMERIC" : "DECIMAL(12,2)";
+      s->Exec("CREATE TABLE clients (code VARCHAR(20) PRIMARY KEY, name VARCHAR(100), credit " +
+              dec + ")");
+      s->Exec("INSERT INTO clients VALUES " + rows);
+    }
+    WriteFile(dir_ / "concord.yaml", ConfigHead(*crm_, *erp_) + R"(entities:
+  customer:
+    key: code
+    fields:
+      code:   {type: string, required: true}
+      name:   {type: string}
+      credit: {type: decimal, scale: 2, sum: true}
+bindings:
+  crm.customer: {table: clients, key: code, fields: {code: code, name: name, credit: credit}}
+  erp.customer: {table: clients, key: code, fields: {code: code, name: name, credit: credit}}
+)");
+  }
+
+  nlohmann::json CheckJson() {
+    ProcResult r = RunConcord(dir_.path(), {"check", "customer", "--between", "crm,erp", "--json",
+                                            "--settle-ms", "0", "-q"});
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.err;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+    return j;
+  }
+
+  // Whether `side` was summarized by bucket: a connector that hashes in concord (sqlite) gets
+  // its totals by adding its bucket summaries up, so it always is.
+  static bool Summarized(const Store& s, bool changed) { return changed || s.kind() == Kind::kSqlite; }
+
+  // The erp row changes the tests make, and their undoing.
+  void ChangeErp() {
+    erp_->Exec("UPDATE clients SET name = 'changed' WHERE code = 'K1050'");
+    erp_->Exec("DELETE FROM clients WHERE code = 'K1100'");
+    erp_->Exec("INSERT INTO clients VALUES ('K9999', 'new', 1.00)");
+  }
+  void UndoErp() {
+    erp_->Exec("UPDATE clients SET name = 'n50' WHERE code = 'K1050'");
+    erp_->Exec("INSERT INTO clients VALUES ('K1100', 'n100', 100.50)");
+    erp_->Exec("DELETE FROM clients WHERE code = 'K9999'");
+  }
+  static void ExpectErpChanges(const nlohmann::json& j) {
+    EXPECT_EQ(j["differing"], 1) << j.dump(2);
+    EXPECT_EQ(j["missing_left"], 1) << j.dump(2);   // K9999, only in erp
+    EXPECT_EQ(j["missing_right"], 1) << j.dump(2);  // K1100, only in crm
+    std::set<std::string> keys;
+    for (const auto& d : j["differences"]) keys.insert(d["key"][0].get<std::string>());
+    EXPECT_EQ(keys, (std::set<std::string>{"K1050", "K1100", "K9999"})) << j.dump(2);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> crm_, erp_;
+};
+
+TEST_P(CheckTotalsTest, DecideAnUnchangedPairAndSummarizeOnlyTheChangedSide) {
+  nlohmann::json first = CheckJson();
+  ASSERT_EQ(first["equal"], true) << first.dump(2);
+  EXPECT_EQ(first["decided_by_totals"], false);
+  EXPECT_EQ(first["scan"]["crm"]["memo"], false);
+  // Nothing changed: decided by the totals, nothing read, no bucket summaries from a database.
+  nlohmann::json second = CheckJson();
+  EXPECT_EQ(second["equal"], true) << second.dump(2);
+  EXPECT_EQ(second["decided_by_totals"], true) << second.dump(2);
+  for (auto [side, store] : {std::pair{"crm", crm_.get()}, std::pair{"erp", erp_.get()}}) {
+    const nlohmann::json& scan = second["scan"][side];
+    EXPECT_EQ(scan["unchanged_by_totals"], true) << second.dump(2);
+    EXPECT_EQ(scan["bucket_summaries"], Summarized(*store, false)) << second.dump(2);
+    EXPECT_EQ(scan["rows_mapped"], 0) << second.dump(2);
+  }
+  EXPECT_EQ(second["totals"]["crm"]["rows"], 200);
+  EXPECT_EQ(second["totals"]["erp"]["rows"], 200);
+  // 1.50 + 2.50 + ... + 200.50 = 200 * 201 / 2 + 200 * 0.5
+  EXPECT_EQ(second["totals"]["crm"]["sums"]["credit"], "20200.00");
+  EXPECT_EQ(second["totals"]["erp"]["sums"]["credit"], "20200.00");
+  // One side changes: only it is summarized by bucket, and its differences are found exactly.
+  ChangeErp();
+  nlohmann::json third = CheckJson();
+  ExpectErpChanges(third);
+  EXPECT_EQ(third["decided_by_totals"], false);
+  EXPECT_EQ(third["scan"]["crm"]["unchanged_by_totals"], true) << third.dump(2);
+  EXPECT_EQ(third["scan"]["crm"]["bucket_summaries"], Summarized(*crm_, false)) << third.dump(2);
+  EXPECT_EQ(third["scan"]["erp"]["unchanged_by_totals"], false) << third.dump(2);
+  EXPECT_EQ(third["scan"]["erp"]["bucket_summaries"], true) << third.dump(2);
+  EXPECT_GT(third["scan"]["erp"]["rows_mapped"].get<int>(), 0) << third.dump(2);
+  EXPECT_LT(third["scan"]["erp"]["rows_mapped"].get<int>(), 100) << third.dump(2);
+  EXPECT_EQ(third["totals"]["erp"]["sums"]["credit"], "20100.50") << third.dump(2);
+  // Both unchanged since, but their memos differ: not decided by the totals; the differences
+  // (memo entries on both sides) are read again and found exactly.
+  nlohmann::json fourth = CheckJson();
+  ExpectErpChanges(fourth);
+  EXPECT_EQ(fourth["decided_by_totals"], false);
+  for (auto [side, store] : {std::pair{"crm", crm_.get()}, std::pair{"erp", erp_.get()}}) {
+    EXPECT_EQ(fourth["scan"][side]["unchanged_by_totals"], true) << fourth.dump(2);
+    EXPECT_EQ(fourth["scan"][side]["bucket_summaries"], Summarized(*store, false))
+        << fourth.dump(2);
+  }
+  // Undone: equal again, then decided by the totals again.
+  UndoErp();
+  EXPECT_EQ(CheckJson()["equal"], true);
+  EXPECT_EQ(CheckJson()["decided_by_totals"], true);
+}
+
+TEST_P(CheckTotalsTest, TotalsThatDoNotMatchTheirBucketsAreNotTrusted) {
+  ASSERT_EQ(CheckJson()["equal"], true);
+  // Keep the erp totals of the equal tables, then change erp (its memo follows), undo the change
+  // behind the memo's back and put the kept totals back: the totals match the table, but the
+  // memo's buckets hold the changed rows — as when writing the memo stopped between the two.
+  Db state(dir_ / "state.db");
+  state.Exec("CREATE TABLE kept AS SELECT data FROM check_memo_buckets WHERE name LIKE "
+             "'customer@erp#%/totals'");
+  ASSERT_EQ(state.Int("SELECT count(*) FROM kept"), 1);
+  ChangeErp();
+  ExpectErpChanges(CheckJson());
+  UndoErp();
+  state.Exec("UPDATE check_memo_buckets SET data = (SELECT data FROM kept) WHERE name LIKE "
+             "'customer@erp#%/totals'");
+  // With crm unchanged the kept totals alone decide (they describe the table as it is).
+  nlohmann::json decided = CheckJson();
+  EXPECT_EQ(decided["equal"], true) << decided.dump(2);
+  EXPECT_EQ(decided["decided_by_totals"], true) << decided.dump(2);
+  // With crm changed too, erp's buckets are needed: they do not add up to the totals, so erp is
+  // summarized by bucket, and only the crm change is found.
+  ChangeErp();
+  ExpectErpChanges(CheckJson());  // memo: the changed rows again
+  UndoErp();
+  state.Exec("UPDATE check_memo_buckets SET data = (SELECT data FROM kept) WHERE name LIKE "
+             "'customer@erp#%/totals'");
+  crm_->Exec("UPDATE clients SET credit = 7.77 WHERE code = 'K1007'");
+  nlohmann::json j = CheckJson();
+  EXPECT_EQ(j["decided_by_totals"], false) << j.dump(2);
+  // (sqlite's totals are its bucket summaries added up: it was summarized by bucket anyway.)
+  if (erp_->kind() != Kind::kSqlite) {
+    EXPECT_EQ(j["scan"]["erp"]["unchanged_by_totals"], false) << j.dump(2);
+  }
+  EXPECT_EQ(j["scan"]["erp"]["bucket_summaries"], true) << j.dump(2);
+  EXPECT_EQ(j["differing"], 1) << j.dump(2);
+  EXPECT_EQ(j["missing_left"], 0) << j.dump(2);
+  EXPECT_EQ(j["missing_right"], 0) << j.dump(2);
+  ASSERT_EQ(j["differences"].size(), 1u) << j.dump(2);
+  EXPECT_EQ(j["differences"][0]["key"][0], "K1007") << j.dump(2);
+  // Totals this build cannot read are ignored the same way.
+  state.Exec("UPDATE check_memo_buckets SET data = x'00' WHERE name LIKE '%/totals'");
+  nlohmann::json unread = CheckJson();
+  EXPECT_EQ(unread["differing"], 1) << unread.dump(2);
+  EXPECT_EQ(unread["scan"]["crm"]["bucket_summaries"], true) << unread.dump(2);
+  EXPECT_EQ(unread["scan"]["erp"]["bucket_summaries"], true) << unread.dump(2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Pairings, CheckTotalsTest,
+                         ::testing::Values(Pairing{Kind::kSqlite, Kind::kPostgres},
                                            Pairing{Kind::kPostgres, Kind::kMysql},
                                            Pairing{Kind::kMysql, Kind::kSqlite}),
                          [](const ::testing::TestParamInfo<Pairing>& p) {

@@ -79,6 +79,7 @@ class MysqlSource final : public Source {
   // CRC32C of the row's text, else the first 64 bits of its MD5 (about twice as slow).
   Result<bool> HasCrc32c();
   Result<std::vector<BucketSum>> BucketSums(const TableRef& t, uint32_t buckets) override;
+  Result<BucketSum> TableSum(const TableRef& t) override;
   Result<std::vector<HashedRow>> ReadBuckets(const TableRef& t, uint32_t buckets,
                                              const std::vector<uint32_t>& which,
                                              const std::optional<Key>& after,

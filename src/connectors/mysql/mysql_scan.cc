@@ -1,7 +1,8 @@
 // Snapshot reads for MariaDB/MySQL (the Source side): keyset pages of a table (ReadChunk) and,
 // for `concord check`'s memo (core/row_buckets.h), the same pages with each row's bucket and raw
-// hash (ReadBuckets) and per-bucket summaries computed by the server (BucketSums), so that a
-// check of an unchanged table moves one small row per bucket instead of the table.
+// hash (ReadBuckets) and per-bucket summaries computed by the server (BucketSums) or the whole
+// table's (TableSum: the same row hashes, no grouping), so that a check of an unchanged table
+// moves one row instead of the table.
 //
 // Bucket: CRC32 of the key columns' QUOTE()d values joined by 0x1f, mod buckets. Raw hash, where
 // the server has CRC32C (MariaDB 10.8+), 64 bits from two polynomials over two texts of the row:
@@ -276,6 +277,24 @@ Result<std::vector<BucketSum>> MysqlSource::BucketSums(const TableRef& t, uint32
     sums[b].sum2 = Wrap(row[3]);
   }
   return sums;
+}
+
+Result<BucketSum> MysqlSource::TableSum(const TableRef& t) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  auto columns = HashedColumns(conn_, t);
+  if (!columns.ok()) return conn_->TableError(columns.status(), t.table);
+  ASSIGN_OR_RETURN(bool crc32c, HasCrc32c());
+  auto [h1, h2] = HashExprs(*columns, crc32c);
+  auto rows = conn_->db().Query("SELECT COUNT(*), SUM(" + h1 + "), SUM(" + h2 + ") FROM " +
+                                QuoteIdent(t.table) + " AS t");
+  if (!rows.ok()) return conn_->TableError(rows.status(), t.table);
+  BucketSum sum;
+  if (rows->size() == 1 && rows->front().size() == 3) {  // SUMs of no rows are NULL: 0
+    sum.rows = static_cast<int64_t>(Wrap((*rows)[0][0]));
+    sum.sum1 = Wrap((*rows)[0][1]);
+    sum.sum2 = Wrap((*rows)[0][2]);
+  }
+  return sum;
 }
 
 Result<bool> MysqlSource::HasCrc32c() {

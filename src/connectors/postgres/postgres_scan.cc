@@ -1,7 +1,8 @@
 // Snapshot reads for PostgreSQL (the Source side): keyset pages of a table (ReadChunk) and, for
 // `concord check`'s memo (core/row_buckets.h), the same pages with each row's bucket and raw
-// hash (ReadBuckets) and per-bucket summaries computed by the server (BucketSums), so that a
-// check of an unchanged table moves one small row per bucket instead of the table.
+// hash (ReadBuckets) and per-bucket summaries computed by the server (BucketSums) or the whole
+// table's (TableSum: the same row hashes, no grouping, so PostgreSQL may scan in parallel), so
+// that a check of an unchanged table moves one row instead of the table.
 //
 // Bucket: the low bits of hashtextextended(key text, 0), the key text being the column's own text
 // for a one-column key (NULL as '') and ROW(key columns)::text for more (bucket counts are powers
@@ -242,6 +243,19 @@ Result<std::vector<BucketSum>> PostgresSource::BucketSums(const TableRef& t, uin
     sums[b].sum1 = WrapToUint64(PQgetvalue(r->get(), row, 2));
   }
   return sums;
+}
+
+Result<BucketSum> PostgresSource::TableSum(const TableRef& t) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
+  std::string sql = "SELECT count(*), sum(hashtextextended(" + RowText(t) + ", 1)) FROM " +
+                    meta->quoted + " AS t";
+  Result<PgResult> r = conn_->pg().Query(sql, {});
+  if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
+  BucketSum sum;
+  sum.rows = static_cast<int64_t>(WrapToUint64(PQgetvalue(r->get(), 0, 0)));
+  sum.sum1 = WrapToUint64(PQgetvalue(r->get(), 0, 1));  // "" (NULL) for an empty table: 0
+  return sum;
 }
 
 }  // namespace concord::postgres_connector
