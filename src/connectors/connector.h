@@ -232,9 +232,12 @@ class Source {
                                                      size_t limit) {
     std::vector<HashedRow> out;
     std::optional<Key> at = after;
+    const size_t chunk = std::max<size_t>(limit, 5000);  // a small page of some buckets
     while (out.size() < limit) {
-      auto rows = ReadChunk(t, at, limit);
+      auto rows = ReadChunk(t, at, chunk);
       if (!rows.ok()) return rows.status();
+      if (rows->empty()) break;
+      Key last = KeyOf(t, rows->back());  // before the rows are moved out
       for (Row& row : *rows) {
         Key key = KeyOf(t, row);
         uint32_t b = BucketOfKey(key, buckets);
@@ -246,8 +249,8 @@ class Source {
         out.push_back(std::move(h));
         if (out.size() == limit) return out;
       }
-      if (rows->size() < limit) break;
-      at = KeyOf(t, rows->back());
+      if (rows->size() < chunk) break;
+      at = std::move(last);
     }
     return out;
   }

@@ -109,17 +109,17 @@ inline void ExpectBucketSumsConform(Source* source,
     }
     return *s;
   };
-  // Every row, in pages of 70, summed here.
-  auto read = [&](const std::vector<uint32_t>& which) {
+  // Every row, in pages of `page` (70), summed here.
+  auto read = [&](const std::vector<uint32_t>& which, size_t page_rows = 70) {
     std::vector<HashedRow> out;
     std::optional<Key> after;
     while (true) {
-      auto page = source->ReadBuckets(t, kBuckets, which, after, 70);
+      auto page = source->ReadBuckets(t, kBuckets, which, after, page_rows);
       EXPECT_TRUE(page.ok()) << page.status().ToString();
       if (!page.ok() || page->empty()) break;
       for (HashedRow& h : *page) out.push_back(std::move(h));
       after = Source::KeyOf(t, out.back().row);
-      if (page->size() < 70) break;
+      if (page->size() < page_rows) break;
     }
     return out;
   };
@@ -141,6 +141,17 @@ inline void ExpectBucketSumsConform(Source* source,
   std::vector<HashedRow> some = read({3, 7});
   EXPECT_EQ(static_cast<int64_t>(some.size()), before[3].rows + before[7].rows);
   for (const HashedRow& h : some) EXPECT_TRUE(h.bucket == 3 || h.bucket == 7) << h.bucket;
+  // One bucket at a time in pages of a few rows (as a check reads the buckets that changed,
+  // in pages sized to their rows): every row of the bucket, each once.
+  for (size_t page_rows : {size_t{1}, size_t{4}}) {
+    for (uint32_t b = 0; b < kBuckets; ++b) {
+      std::vector<HashedRow> rows = read({b}, page_rows);
+      std::set<std::string> keys;
+      for (const HashedRow& h : rows) keys.insert(EncodeKey(Source::KeyOf(t, h.row)));
+      EXPECT_EQ(static_cast<int64_t>(rows.size()), before[b].rows) << b << " " << page_rows;
+      EXPECT_EQ(keys.size(), rows.size()) << b << " " << page_rows;
+    }
+  }
   // Each change moves exactly one bucket's summary.
   for (const std::string& change :
        {std::string("UPDATE memo SET name = NULL WHERE id = 5"),

@@ -326,11 +326,16 @@ class Checker {
   }
 
   // Reads and maps the rows of `which` (every bucket when empty) among `buckets` of `side`, in
-  // key order, each into (*memo)[its bucket].
+  // key order, each into (*memo)[its bucket]. `expected` rows of `which` (when known, else 0)
+  // are asked for in one page: a page of some buckets walks the table's key order from its
+  // position until it has its rows, so each page costs up to a scan of the table.
   Status ReadAndMap(const Side& side, uint32_t buckets, const std::vector<uint32_t>& which,
-                    std::vector<MemoBucket>* memo, SideScan* out, int64_t total) {
+                    std::vector<MemoBucket>* memo, SideScan* out, int64_t total,
+                    int64_t expected = 0) {
     std::optional<Key> after;
-    PageSize page(kPageRows, kMinPageRows, kMaxPageRows, kPageTargetMs);
+    size_t first = kPageRows;
+    if (!which.empty() && expected > 0) first = static_cast<size_t>(expected + expected / 8 + 16);
+    PageSize page(first, kMinPageRows, kMaxPageRows, kPageTargetMs);
     const std::string phase = "reading " + side.system;
     while (true) {
       if (options_.stop_requested && options_.stop_requested()) {
@@ -548,7 +553,7 @@ class Checker {
     RETURN_IF_ERROR(out->status);  // from BeginMemo
     RETURN_IF_ERROR(LoadMemo(out));
     std::vector<uint32_t> stale;
-    int64_t total = -1;
+    int64_t total = -1, stale_rows = 0;
     if (out->pending_sums.valid() && out->memo.empty()) out->pending_sums.wait();
     if (!out->memo.empty()) {
       ASSIGN_OR_RETURN(auto xref, XrefNow(side, out->memo));  // while the database sums
@@ -563,6 +568,7 @@ class Checker {
         if (!out->memo[b].reusable || out->memo[b].raw != (*sums)[b] ||
             !XrefUnchanged(out->memo[b], xref)) {
           stale.push_back(b);
+          stale_rows += (*sums)[b].rows;
         }
       }
       // Mostly changed: one full read costs no more than reading the changed buckets.
@@ -600,7 +606,8 @@ class Checker {
       }
       out->info.buckets_reused = out->buckets - static_cast<int64_t>(stale.size());
       if (!stale.empty()) {
-        RETURN_IF_ERROR(ReadAndMap(side, out->buckets, stale, &out->memo, out, total));
+        RETURN_IF_ERROR(
+            ReadAndMap(side, out->buckets, stale, &out->memo, out, total, stale_rows));
       }
     }
     out->info.buckets = out->buckets;
@@ -653,14 +660,16 @@ class Checker {
     if (which.empty()) return Status::Ok();
     std::vector<Entry>& entries = scan->entries;
     SideScan read;  // totals stay as scanned; only entries and the memo are replaced
+    int64_t expected = 0;
     for (uint32_t b : which) {
+      expected += scan->memo[b].raw.rows;
       scan->read[b] = true;
       scan->memo[b] = MemoBucket{};
       scan->changed.insert(b);
       --scan->info.buckets_reused;
     }
     RETURN_IF_ERROR(ReadAndMap(side, scan->buckets, {which.begin(), which.end()}, &scan->memo,
-                               &read, -1));
+                               &read, -1, expected));
     scan->info.rows_mapped += read.info.rows_mapped;
     const uint32_t offset = static_cast<uint32_t>(scan->keys.size());
     for (Entry e : read.entries) {

@@ -129,9 +129,19 @@ Result<PgResult> KeysetPage(PostgresConnection* conn, const TableRef& t,
             where += (where.empty() ? "" : " AND ") + bucket + " = ANY(" + which_param + ")";
           }
         }
-        return "SELECT " + select + " FROM " + meta.quoted + " AS t" +
-               (where.empty() ? "" : " WHERE " + where) + " ORDER BY " + order + " LIMIT $" +
-               std::to_string(types.size());
+        std::string sql = "SELECT " + select + " FROM " + meta.quoted + " AS t" +
+                          (where.empty() ? "" : " WHERE " + where);
+        const std::string limit = " LIMIT $" + std::to_string(types.size());
+        if (which_param.empty()) return sql + " ORDER BY " + order + limit;
+        // Some buckets: their rows are found by a scan of the table (in parallel where the
+        // server may) and then sorted by key, by position (the key columns follow the bucket
+        // and hash; `t.*` may repeat them). Without the OFFSET 0 fence the planner walks the
+        // key's index over the whole table for them, fetching every row: about twice the time.
+        std::string by;
+        for (size_t i = 0; i < t.key_columns.size(); ++i) {
+          by += (i ? ", " : "") + std::to_string(3 + i);
+        }
+        return "SELECT * FROM (" + sql + " OFFSET 0) AS t ORDER BY " + by + limit;
       },
       types, params);
   if (!r.ok()) return conn->TableError(r.status(), t, Access::kRead);
