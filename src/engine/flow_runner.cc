@@ -624,7 +624,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
         item.outcome = "unchanged";  // never synced: nothing to delete in the target
         continue;
       }
-      item.canon_key = *ck;
+      item.canon_key = std::move(*ck);
     } else {
       BindingMapper::Canonical c = from_->ToCanonical(*item.image);
       item.canon = std::move(c.record);
@@ -647,7 +647,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
                    "; hint: every record needs its key; check that the source fills it");
         continue;
       }
-      item.canon_key = *ck;
+      item.canon_key = std::move(*ck);
       if (flow_.when) {
         WhenResult w;
         if (flow_.when->lua && lua_) {
@@ -769,10 +769,13 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
     }
   }
 
+  // The target key's text is needed only to find what was read for it.
+  const bool key_text_needed = !target_rows.empty() || !target_pending_ms.empty();
   for (Item& item : items) {
     if (!item.outcome.empty()) continue;
-    std::string target_key_text = item.target_key ? EncodeKey(*item.target_key) : "";
-    if (item.target_key) {
+    std::string target_key_text =
+        item.target_key && key_text_needed ? EncodeKey(*item.target_key) : "";
+    if (item.target_key && !target_rows.empty()) {
       auto it = target_rows.find(target_key_text);
       if (it != target_rows.end()) {
         item.target_row = it->second;
@@ -972,7 +975,7 @@ Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
       }
     }
     for (size_t i = 0; i < writers.size(); ++i) {
-      writers[i]->written_key = i < result->keys.size() ? result->keys[i] : Key{};
+      writers[i]->written_key = i < result->keys.size() ? std::move(result->keys[i]) : Key{};
       writers[i]->outcome = writers[i]->held_fields.empty() ? "applied" : "applied";
     }
   } else if (result.status().IsRetryable()) {
@@ -1012,15 +1015,16 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
     // Most batches have nothing waiting or rejected: then skip the per-record look-ups.
     ASSIGN_OR_RETURN(int64_t open_dlq, state_->CountOpenDlq(id_));
     ASSIGN_OR_RETURN(int64_t waiting, state_->CountParked(id_));
-    std::vector<AuditEntry> audits;  // written together after the loop, in this order
-    audits.reserve(items.size());
+    // Written together after the loop, in this order. The entries of the previous batch are
+    // overwritten in place: their strings keep their capacity, so a batch allocates nothing here.
+    size_t audit_count = 0;
     for (Item& item : items) {
-      const std::string op(ChangeOpName(item.is_delete ? ChangeOp::kDelete : item.op));
+      const std::string_view op = ChangeOpName(item.is_delete ? ChangeOp::kDelete : item.op);
       std::optional<ParkedChange> parked;
-      if (item.outcome != "echo" && waiting > 0) {
+      if (waiting > 0 && item.outcome != "echo") {
         ASSIGN_OR_RETURN(parked, state_->ParkedFor(id_, item.source_key_text));
       }
-      if (item.outcome == "parked" && parked &&
+      if (parked && item.outcome == "parked" &&
           now - parked->first_seen_ms >= flow_.max_parent_wait_s * 1000) {
         // Waited long enough: the parent is not coming. Give it to a person.
         FieldIssue issue{item.park_field, "reference",
@@ -1031,17 +1035,25 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
         Reject(item, "reference", item.park_field, issue.ToString());
       }
       // Audit: one entry per consumed change; snapshot and retried rows get one with seq 0.
-      auto audit = [&](int64_t seq, std::string outcome) {
-        audits.push_back(
-            AuditEntry{id_, flow_.entity, item.source_key_text, seq, op, std::move(outcome), now});
+      auto audit = [&](int64_t seq, std::string_view prefix, std::string_view outcome) {
+        if (audit_count == audits_.size()) audits_.emplace_back();
+        AuditEntry& e = audits_[audit_count++];
+        e.flow.assign(id_);
+        e.entity.assign(flow_.entity);
+        e.source_key.assign(item.source_key_text);
+        e.seq = seq;
+        e.op.assign(op);
+        e.outcome.assign(prefix);
+        e.outcome.append(outcome);
+        e.at_ms = now;
       };
-      for (int64_t seq : item.echo_seqs) audit(seq, "echo");
+      for (int64_t seq : item.echo_seqs) audit(seq, "", "echo");
       stats_.echo += static_cast<int64_t>(item.echo_seqs.size());  // one per skipped change
       if (item.outcome == "echo") continue;
       if (item.seqs.empty()) {
-        audit(0, item.snapshot ? "snapshot:" + item.outcome : item.audit_prefix + item.outcome);
+        audit(0, item.snapshot ? "snapshot:" : item.audit_prefix, item.outcome);
       }
-      for (int64_t seq : item.seqs) audit(seq, item.outcome);
+      for (int64_t seq : item.seqs) audit(seq, "", item.outcome);
 
       const std::string& o = item.outcome;
       if (o == "applied" || o == "unchanged" || o == "conflict") {
@@ -1112,7 +1124,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
         e.flow = id_;
         e.entity = flow_.entity;
         e.source_key = item.source_key_text;
-        e.op = op;
+        e.op = std::string(op);
         e.seq = item.seqs.empty() ? 0 : item.seqs.back();
         e.reason = item.reason;
         e.field = item.field;
@@ -1129,7 +1141,8 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
       else if (o == "filtered") ++stats_.filtered;
     }
     stats_.rejected += rejected;
-    RETURN_IF_ERROR(state_->AddAudits(audits));
+    audits_.resize(audit_count);
+    RETURN_IF_ERROR(state_->AddAudits(audits_));
     if (!acks.empty()) {
       RETURN_IF_ERROR(state_->AddPendingAcks(id_, acks));
       cp.last_seq = std::max(cp.last_seq, *std::max_element(acks.begin(), acks.end()));

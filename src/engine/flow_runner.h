@@ -200,6 +200,8 @@ class FlowRunner {
     int64_t rows = 0;
   };
   CopyTimes copy_times_;
+  // Commit's audit entries, reused from batch to batch (their strings keep their capacity).
+  std::vector<AuditEntry> audits_;
 };
 
 }  // namespace concord

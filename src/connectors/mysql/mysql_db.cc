@@ -205,6 +205,7 @@ Status MysqlStmt::SetUpResult() {
   if (meta == nullptr) {
     out_.clear();
     out_binds_.clear();
+    by_name_.clear();
     result_bound_ = false;
     return Status::Ok();
   }
@@ -283,6 +284,10 @@ Status MysqlStmt::SetUpResult() {
     }
   }
   mysql_free_result(meta);
+  by_name_.resize(n);
+  for (unsigned c = 0; c < n; ++c) by_name_[c] = static_cast<int>(c);
+  std::stable_sort(by_name_.begin(), by_name_.end(),
+                   [this](int a, int b) { return out_[a].name < out_[b].name; });
   if (mysql_stmt_bind_result(stmt_, out_binds_.data())) return Fail();
   result_bound_ = true;
   return Status::Ok();

@@ -84,6 +84,9 @@ class MysqlStmt {
   Result<bool> Fetch();
   int ColumnCount() const;
   const std::string& ColumnName(int i) const;
+  // The column indexes ordered by name (stable: equal names keep their order), so a Row can be
+  // filled at its end instead of searched per column.
+  const std::vector<int>& ColumnsByName() const { return by_name_; }
   // The value of column `i` of the current row (valid after Fetch() returned true).
   Value Column(int i) const;
 
@@ -101,6 +104,7 @@ class MysqlStmt {
   MYSQL_STMT* stmt_;
   std::vector<Out> out_;
   std::vector<MYSQL_BIND> out_binds_;
+  std::vector<int> by_name_;
   bool result_bound_ = false;
 };
 

@@ -14,6 +14,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <deque>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -50,8 +51,10 @@ struct Shape {
 };
 
 struct PlannedOp {
-  Shape shape;
-  std::string signature;
+  // The op's shape and Signature(), owned by the Planner that planned it (one per distinct
+  // shape, so a batch of one shape holds one, not one per op).
+  const Shape* shape = nullptr;
+  const std::string* signature = nullptr;
   std::vector<PgParam> params;  // keys, then cols
   Key key;                      // the key reported (kGenerated: read from RETURNING)
 };
@@ -166,6 +169,8 @@ std::string FullSql(const TableMeta& meta, const TableRef& t, const Shape& s) {
   return sql;
 }
 
+// Plans a batch's ops. The plans point into the planner (their shape and signature): it must
+// outlive them.
 class Planner {
  public:
   Planner(PostgresConnection* conn, const TableRef& t, const TableMeta& meta)
@@ -177,16 +182,20 @@ class Planner {
   Result<PlannedOp> Plan(const WriteOp& op) {
     PlannedOp p;
     const size_t nk = keys_.size();
+    Shape& shape = scratch_;
+    shape.kind = ShapeKind::kDelete;
+    shape.keys.clear();
+    shape.cols.clear();
+    shape.overriding = false;
     if (op.kind == WriteOp::Kind::kDelete) {
       if (op.key.size() != nk) {
         return InvalidArgument(ctx_ + ": delete needs a key of " + std::to_string(nk) +
                                " values, got " + std::to_string(op.key.size()));
       }
-      p.shape.kind = ShapeKind::kDelete;
-      p.shape.keys = keys_;
+      shape.keys = keys_;
       p.key = op.key;
-      RETURN_IF_ERROR(AddParams(p.shape.keys, p.key, &p.params));
-      p.signature = SignatureOf(p.shape);
+      RETURN_IF_ERROR(AddParams(shape.keys, p.key, &p.params));
+      Intern(&p);
       return p;
     }
     Key key = op.key;
@@ -204,68 +213,82 @@ class Planner {
       }
       if (key.size() != nk) {
         key.clear();
-        p.shape.kind = ShapeKind::kGenerated;
+        shape.kind = ShapeKind::kGenerated;
         std::vector<Value> values;
         for (const auto& [name, value] : op.values) {
           ASSIGN_OR_RETURN(const ColumnMeta* c, conn_->Column(t_, meta_, name));
-          p.shape.cols.push_back(c);
+          shape.cols.push_back(c);
           values.push_back(value);
-          p.shape.overriding |= c->identity_always;
+          shape.overriding |= c->identity_always;
         }
-        RETURN_IF_ERROR(AddParams(p.shape.cols, values, &p.params));
-        p.signature = SignatureOf(p.shape);
+        RETURN_IF_ERROR(AddParams(shape.cols, values, &p.params));
+        Intern(&p);
         return p;
       }
     }
     // An upsert by key. The op's key is authoritative; key columns among the values are ignored.
-    // A batch repeats one column list op after op: what follows from it alone (NOT NULL columns
+    // A batch repeats one column list op after op: the columns are looked up only when a name
+    // differs from the previous op's, and what follows from the list alone (NOT NULL columns
     // left out, the signature) is worked out once per list.
-    p.shape.keys = keys_;
-    std::vector<const Value*> values;
-    values.reserve(op.values.size());
+    shape.keys = keys_;
+    values_.clear();
+    size_t i = 0;
     for (const auto& [name, value] : op.values) {
       if (std::find(t_.key_columns.begin(), t_.key_columns.end(), name) != t_.key_columns.end()) {
         continue;
       }
-      ASSIGN_OR_RETURN(const ColumnMeta* c, conn_->Column(t_, meta_, name));
-      p.shape.cols.push_back(c);
-      values.push_back(&value);
+      if (i < last_names_.size() && last_names_[i] == name) {
+        shape.cols.push_back(last_cols_[i]);
+      } else {
+        ASSIGN_OR_RETURN(const ColumnMeta* c, conn_->Column(t_, meta_, name));
+        shape.cols.push_back(c);
+        last_names_.resize(i);
+        last_names_.push_back(name);
+        last_cols_.resize(i);
+        last_cols_.push_back(c);
+      }
+      ++i;
+      values_.push_back(&value);
     }
-    for (const ColumnMeta* c : p.shape.keys) p.shape.overriding |= c->identity_always;
-    for (const ColumnMeta* c : p.shape.cols) p.shape.overriding |= c->identity_always;
-    if (!omits_known_ || p.shape.cols != omits_cols_) {
+    for (const ColumnMeta* c : shape.keys) shape.overriding |= c->identity_always;
+    for (const ColumnMeta* c : shape.cols) shape.overriding |= c->identity_always;
+    if (!omits_known_ || shape.cols != omits_cols_) {
       // INSERT ... ON CONFLICT checks NOT NULL on the proposed row before it looks for a
       // conflict, so an update that leaves out a NOT NULL column without a default would fail
       // even though the row exists: such ops take UPDATE-then-INSERT, which fails only when the
       // row is new.
       std::set<std::string> provided(t_.key_columns.begin(), t_.key_columns.end());
-      for (const ColumnMeta* c : p.shape.cols) provided.insert(c->name);
+      for (const ColumnMeta* c : shape.cols) provided.insert(c->name);
       omits_required_ =
           std::any_of(meta_.columns.begin(), meta_.columns.end(), [&](const ColumnMeta& c) {
             return c.not_null && !c.has_default && !provided.count(c.name);
           });
-      omits_cols_ = p.shape.cols;
+      omits_cols_ = shape.cols;
       omits_known_ = true;
     }
     if (unique_ && !omits_required_) {
-      p.shape.kind = ShapeKind::kOnConflict;
+      shape.kind = ShapeKind::kOnConflict;
     } else {
-      p.shape.kind =
-          p.shape.cols.empty() ? ShapeKind::kInsertIfMissing : ShapeKind::kUpdateThenInsert;
+      shape.kind = shape.cols.empty() ? ShapeKind::kInsertIfMissing : ShapeKind::kUpdateThenInsert;
     }
-    p.params.reserve(key.size() + values.size());
-    RETURN_IF_ERROR(AddParams(p.shape.keys, key, &p.params));
-    if (p.shape.kind != ShapeKind::kInsertIfMissing) {
-      for (size_t i = 0; i < values.size(); ++i) {
-        RETURN_IF_ERROR(AddParam(p.shape.cols[i], *values[i], &p.params));
+    p.params.reserve(key.size() + values_.size());
+    RETURN_IF_ERROR(AddParams(shape.keys, key, &p.params));
+    if (shape.kind != ShapeKind::kInsertIfMissing) {
+      for (size_t v = 0; v < values_.size(); ++v) {
+        RETURN_IF_ERROR(AddParam(shape.cols[v], *values_[v], &p.params));
       }
     }
     p.key = std::move(key);
-    p.signature = SignatureOf(p.shape);
+    Intern(&p);
     return p;
   }
 
  private:
+  struct Planned {
+    Shape shape;
+    std::string signature;
+  };
+
   Status AddParam(const ColumnMeta* col, const Value& value, std::vector<PgParam>* out) {
     Result<PgParam> p = ParamFromValue(value, col->base_oid);
     if (!p.ok()) {
@@ -281,15 +304,23 @@ class Planner {
     return Status::Ok();
   }
 
-  // Signature(), remembered for the last shape: consecutive ops of a batch mostly share one.
-  const std::string& SignatureOf(const Shape& s) {
-    if (!signed_ || s.kind != signed_shape_.kind || s.overriding != signed_shape_.overriding ||
-        s.keys != signed_shape_.keys || s.cols != signed_shape_.cols) {
-      signature_ = Signature(meta_, t_, s);
-      signed_shape_ = s;
-      signed_ = true;
+  // Points `p` at the planned shape equal to scratch_ (one of the last few; consecutive ops of a
+  // batch mostly share one), or at a new one with its Signature().
+  void Intern(PlannedOp* p) {
+    const Shape& s = scratch_;
+    constexpr size_t kLookBack = 4;
+    for (size_t n = 0; n < kLookBack && n < planned_.size(); ++n) {
+      const Planned& c = planned_[planned_.size() - 1 - n];
+      if (c.shape.kind == s.kind && c.shape.overriding == s.overriding && c.shape.keys == s.keys &&
+          c.shape.cols == s.cols) {
+        p->shape = &c.shape;
+        p->signature = &c.signature;
+        return;
+      }
     }
-    return signature_;
+    planned_.push_back({s, Signature(meta_, t_, s)});
+    p->shape = &planned_.back().shape;
+    p->signature = &planned_.back().signature;
   }
 
   PostgresConnection* conn_;
@@ -301,22 +332,27 @@ class Planner {
   // The last column list whose NOT NULL check was worked out, and its answer.
   bool omits_known_ = false, omits_required_ = false;
   std::vector<const ColumnMeta*> omits_cols_;
-  // SignatureOf's last shape and signature.
-  bool signed_ = false;
-  Shape signed_shape_;
-  std::string signature_;
+  // The previous upsert's non-key column names (in the previous op, which outlives planning) and
+  // their columns.
+  std::vector<std::string_view> last_names_;
+  std::vector<const ColumnMeta*> last_cols_;
+  // Reused from op to op: the shape being planned, the values of its columns.
+  Shape scratch_;
+  std::vector<const Value*> values_;
+  // Every distinct shape planned, with its signature; a deque, so plans can point into it.
+  std::deque<Planned> planned_;
 };
 
 // The columns and parameters of `p`, so that a data error can name its column.
 std::vector<std::pair<const ColumnMeta*, const PgParam*>> ValuesOf(const PlannedOp& p) {
   std::vector<std::pair<const ColumnMeta*, const PgParam*>> out;
   size_t i = 0;
-  if (p.shape.kind != ShapeKind::kGenerated) {
-    for (const ColumnMeta* c : p.shape.keys) {
+  if (p.shape->kind != ShapeKind::kGenerated) {
+    for (const ColumnMeta* c : p.shape->keys) {
       if (i < p.params.size()) out.emplace_back(c, &p.params[i++]);
     }
   }
-  for (const ColumnMeta* c : p.shape.cols) {
+  for (const ColumnMeta* c : p.shape->cols) {
     if (i < p.params.size()) out.emplace_back(c, &p.params[i++]);
   }
   return out;
@@ -330,7 +366,9 @@ std::vector<std::pair<const ColumnMeta*, const PgParam*>> ValuesOf(const Planned
 bool CopyPaysOff(const std::vector<PlannedOp>& plans) {
   if (plans.size() < kCopyMinOps) return false;
   for (const PlannedOp& p : plans) {
-    if (p.shape.kind != ShapeKind::kOnConflict || p.signature != plans[0].signature) return false;
+    if (p.shape->kind != ShapeKind::kOnConflict || *p.signature != *plans[0].signature) {
+      return false;
+    }
   }
   return true;
 }
@@ -338,29 +376,38 @@ bool CopyPaysOff(const std::vector<PlannedOp>& plans) {
 // Appends one field in COPY's text format: \N for NULL; backslash, tab, newline and carriage
 // return escaped with a backslash (the delimiter is a tab). In UTF-8 no byte of a multi-byte
 // character is one of these, so escaping byte by byte is exact.
+// Runs without a special byte (most values) are appended whole.
 void AppendCopyField(std::string* out, const PgParam& p) {
   if (!p) {
     out->append("\\N");
     return;
   }
-  for (char c : *p) {
-    switch (c) {
+  const char* run = p->data();
+  const char* const end = run + p->size();
+  for (const char* c = run; c != end; ++c) {
+    char escaped;
+    switch (*c) {
       case '\\':
-        out->append("\\\\");
+        escaped = '\\';
         break;
       case '\t':
-        out->append("\\t");
+        escaped = 't';
         break;
       case '\n':
-        out->append("\\n");
+        escaped = 'n';
         break;
       case '\r':
-        out->append("\\r");
+        escaped = 'r';
         break;
       default:
-        out->push_back(c);
+        continue;
     }
+    out->append(run, c);
+    out->push_back('\\');
+    out->push_back(escaped);
+    run = c + 1;
   }
+  out->append(run, end);
 }
 
 // The session temp table for one shape: c0.. typed as the target columns (keys, then the others)
@@ -411,26 +458,40 @@ std::string MergeSql(const TableMeta& meta, const Shape& s, const std::string& t
 // sends the batch to the pipelined path. (Deduplicating in SQL, DISTINCT ON ... ORDER BY, costs
 // a sort of every batch: measured +65% on the merge.)
 std::vector<const PlannedOp*> LastOpPerKey(const std::vector<PlannedOp>& plans) {
-  const size_t nk = plans[0].shape.keys.size();
-  std::unordered_map<std::string, size_t> last;
+  const size_t nk = plans[0].shape->keys.size();
+  // A one-column key (the usual case) is compared as its own text, a NULL one apart; a longer
+  // key as its parts, length-prefixed. Every key of the batch has the same columns.
+  std::deque<std::string> texts;
+  std::unordered_map<std::string_view, size_t> last;
+  std::optional<size_t> last_null;
   last.reserve(plans.size());
-  std::string text;
   for (size_t i = 0; i < plans.size(); ++i) {
-    text.clear();
+    const std::vector<PgParam>& params = plans[i].params;
+    if (nk == 1) {
+      if (params[0]) {
+        last[*params[0]] = i;
+      } else {
+        last_null = i;
+      }
+      continue;
+    }
+    std::string text;
     for (size_t k = 0; k < nk; ++k) {
-      const PgParam& p = plans[i].params[k];
+      const PgParam& p = params[k];
       if (p) AppendSignature(&text, *p);
       text += p ? ";" : "N;";
     }
-    last[text] = i;
+    last[texts.emplace_back(std::move(text))] = i;
   }
   std::vector<const PlannedOp*> out;
-  if (last.size() == plans.size()) {
+  out.reserve(plans.size());
+  if (last.size() + (last_null ? 1 : 0) == plans.size()) {
     for (const PlannedOp& p : plans) out.push_back(&p);
     return out;
   }
   std::vector<size_t> keep;
   for (const auto& [key, i] : last) keep.push_back(i);
+  if (last_null) keep.push_back(*last_null);
   std::sort(keep.begin(), keep.end());
   for (size_t i : keep) out.push_back(&plans[i]);
   return out;
@@ -486,7 +547,7 @@ Result<bool> ApplyByCopy(PostgresConnection* conn, const TableMeta& meta,
                          const std::vector<PlannedOp>& plans, std::string_view origin,
                          const std::string& ctx) {
   PgConn& pg = conn->pg();
-  const Shape& shape = plans[0].shape;
+  const Shape& shape = *plans[0].shape;
   const std::string temp = TempTableName(shape);
   const std::vector<const PlannedOp*> rows = LastOpPerKey(plans);
   auto steps = [&]() -> Status {
@@ -546,15 +607,18 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
   // again once before calling it missing.
   TableMeta meta;
   std::vector<PlannedOp> plans;
+  std::optional<Planner> planner;  // the plans point into it
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(const TableMeta* cached, conn_->Meta(t));
-    meta = *cached;
     plans.clear();
-    Planner planner(conn_, t, meta);
+    planner.reset();
+    meta = *cached;
+    planner.emplace(conn_, t, meta);
+    plans.reserve(n);
     Status failed;
     size_t failed_op = 0;
     for (size_t i = 0; i < n && failed.ok(); ++i) {
-      Result<PlannedOp> p = planner.Plan(ops[i]);
+      Result<PlannedOp> p = planner->Plan(ops[i]);
       if (p.ok()) {
         plans.push_back(std::move(*p));
       } else {
@@ -577,7 +641,8 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
   if (CopyPaysOff(plans)) {
     ASSIGN_OR_RETURN(bool committed, ApplyByCopy(conn_, meta, plans, origin, ctx));
     if (committed) {
-      for (const PlannedOp& p : plans) result.keys.push_back(p.key);
+      result.keys.reserve(plans.size());
+      for (PlannedOp& p : plans) result.keys.push_back(std::move(p.key));
       return result;
     }
     // Refused: the pipelined path below sends the same ops and names the one that fails.
@@ -626,21 +691,21 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
     for (; sent && next < end; ++next) {
       const PlannedOp& p = plans[next];
       std::string name;
-      if (const std::string* cached = conn_->FindStatement(p.signature)) {
+      if (const std::string* cached = conn_->FindStatement(*p.signature)) {
         name = *cached;
-      } else if (auto it = preparing.find(p.signature); it != preparing.end()) {
+      } else if (auto it = preparing.find(*p.signature); it != preparing.end()) {
         name = it->second;
       } else {
         name = conn_->NewStatementName();
-        std::string sql = FullSql(meta, t, p.shape);
-        std::vector<Oid> types = ShapeTypes(p.shape);
+        std::string sql = FullSql(meta, t, *p.shape);
+        std::vector<Oid> types = ShapeTypes(*p.shape);
         if (!PQsendPrepare(pc, name.c_str(), sql.c_str(), static_cast<int>(types.size()),
                            types.data())) {
           sent = false;
           break;
         }
-        queue.push_back({Entry::kPrepare, next, p.signature, name});
-        preparing[p.signature] = name;
+        queue.push_back({Entry::kPrepare, next, *p.signature, name});
+        preparing[*p.signature] = name;
       }
       std::vector<const char*> values;
       values.reserve(p.params.size());
@@ -686,7 +751,7 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
         preparing.erase(e.signature);
       } else if (e.kind == Entry::kOp) {
         const PlannedOp& p = plans[e.op];
-        if (p.shape.kind != ShapeKind::kGenerated) {
+        if (p.shape->kind != ShapeKind::kGenerated) {
           result.keys[e.op] = p.key;
           continue;
         }
