@@ -393,7 +393,7 @@ class Checker {
           }));
     }
     lock.unlock();
-    if (out->memo_totals && side.source->BucketsInDatabase()) {
+    if (out->memo_totals && side.source->BucketsInDatabase() && !out->memo_totals->changed) {
       // The totals first: an unchanged side then needs no bucket summaries.
       out->pending_total = std::async(std::launch::async, [&side] {
         return side.source->TableSum(side.mapper->table());
@@ -719,7 +719,11 @@ class Checker {
     } else {
       for (uint32_t b : scan.changed) add(b);
     }
-    if (!decided) totals.push_back({0, EncodeMemoTotals(TotalsOf(scan.memo))});
+    if (!decided) {
+      MemoTotals t = TotalsOf(scan.memo);
+      t.changed = scan.info.memo && !scan.unchanged;
+      totals.push_back({0, EncodeMemoTotals(t)});
+    }
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();

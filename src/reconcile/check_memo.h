@@ -16,7 +16,10 @@
 // GROUP BY, over the same row hashes as the buckets). A side whose totals equal its memo's is
 // unchanged: it needs no bucket summaries. When both sides are unchanged and their digests,
 // row counts and amount sums agree, the check is decided by the totals alone (nothing else is
-// read); otherwise only the changed sides are summarized by bucket.
+// read); otherwise only the changed sides are summarized by bucket. A side that had changed at
+// the check that wrote its memo is expected to change again (a table being synced): it is asked
+// for its bucket summaries at once, which also tell whether it is unchanged, rather than for
+// totals and then summaries — two scans of a busy table instead of one.
 //
 // Soundness: a memo is used only under the fingerprint it was made with — the config file's
 // bytes, the concord build, the system, entity, compared fields and filter — so a changed
@@ -73,6 +76,9 @@ struct MemoTotals {
   // false: a row had no usable key or was keyed through the xref (which changes apart from the
   // rows); the check then never decides from the totals alone.
   bool complete = true;
+  // The side had changed since the memo before it (its summaries differed): the next check
+  // expects it to change again and asks for its bucket summaries at once, skipping the totals.
+  bool changed = false;
   int64_t rows = 0;     // rows that passed the filter
   uint64_t digest = 0;  // the sum of EntryDigest over those rows (wrapping)
   AmountSums sums;      // their amount fields

@@ -147,6 +147,7 @@ TEST(CheckMemo, TotalsRoundTripAndRefuseOtherBytes) {
   MemoTotals t;
   t.raw = {1000000, 0xfedcba9876543210ULL, 7};
   t.complete = false;
+  t.changed = true;
   t.rows = 999999;
   t.digest = 0x0123456789abcdefULL;
   t.sums["credit"] = {static_cast<__int128>(-12345) << 70, true, 3};
@@ -154,6 +155,7 @@ TEST(CheckMemo, TotalsRoundTripAndRefuseOtherBytes) {
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->raw, t.raw);
   EXPECT_EQ(back->complete, false);
+  EXPECT_EQ(back->changed, true);
   EXPECT_EQ(back->rows, t.rows);
   EXPECT_EQ(back->digest, t.digest);
   ASSERT_EQ(back->sums.count("credit"), 1u);
