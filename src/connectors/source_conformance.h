@@ -97,11 +97,7 @@ inline void ExpectBucketSumsConform(Source* source,
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     if (!s.ok()) return std::vector<BucketSum>();
     BucketSum all;
-    for (const BucketSum& b : *s) {
-      all.rows += b.rows;
-      all.sum1 += b.sum1;
-      all.sum2 += b.sum2;
-    }
+    for (const BucketSum& b : *s) all.Merge(b);
     auto total = source->TableSum(t);
     EXPECT_TRUE(total.ok()) << total.status().ToString();
     if (total.ok()) {

@@ -30,6 +30,12 @@ struct BucketSum {
     sum1 += h1;
     sum2 += h2;
   }
+  // Adds another bucket's summary (the summary of both buckets' rows).
+  void Merge(const BucketSum& b) {
+    rows += b.rows;
+    sum1 += b.sum1;
+    sum2 += b.sum2;
+  }
 };
 
 // A row with its bucket and its raw hash.

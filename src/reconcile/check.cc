@@ -432,7 +432,7 @@ class Checker {
         return;
       }
       BucketSum all;
-      for (const BucketSum& b : *sums) Accumulate(b, &all);
+      for (const BucketSum& b : *sums) all.Merge(b);
       out->total_now = all;
       out->sums_now = std::move(*sums);
     }
@@ -441,12 +441,6 @@ class Checker {
     // A changed side is summarized by bucket at once (while the other side's totals, if still
     // under way, finish).
     if (!out->unchanged && !out->sums_now) StartBucketSums(side, out);
-  }
-
-  static void Accumulate(const BucketSum& b, BucketSum* into) {
-    into->rows += b.rows;
-    into->sum1 += b.sum1;
-    into->sum2 += b.sum2;
   }
 
   // Both sides unchanged since their memos, which agree: the check is decided by the totals
@@ -538,7 +532,7 @@ class Checker {
       BucketSum all;
       for (uint32_t b = 0; b < out->buckets; ++b) {
         sums[b] = out->memo[b].raw;
-        Accumulate(sums[b], &all);
+        all.Merge(sums[b]);
       }
       if (all == *out->total_now) return sums;
       out->unchanged = false;
@@ -586,9 +580,7 @@ class Checker {
       for (uint32_t b = 0; b < kReadBuckets; ++b) {
         MemoBucket& into = out->memo[b % out->buckets];
         MemoBucket& from = read[b];
-        into.raw.rows += from.raw.rows;
-        into.raw.sum1 += from.raw.sum1;
-        into.raw.sum2 += from.raw.sum2;
+        into.raw.Merge(from.raw);
         into.reusable = into.reusable && from.reusable;
         into.entries.insert(into.entries.end(), from.entries.begin(), from.entries.end());
         MergeAmounts(from.sums, &into.sums);
@@ -744,7 +736,7 @@ class Checker {
   static MemoTotals TotalsOf(const std::vector<MemoBucket>& memo) {
     MemoTotals t;
     for (const MemoBucket& b : memo) {
-      Accumulate(b.raw, &t.raw);
+      t.raw.Merge(b.raw);
       t.complete = t.complete && b.reusable;
       t.rows += static_cast<int64_t>(b.entries.size());
       for (const MemoBucket::Entry& e : b.entries) {
