@@ -9,7 +9,7 @@ PACKAGES=(
   libmariadb-dev mariadb-server openssl
   libpq-dev postgresql
   unixodbc-dev odbc-postgresql odbc-mariadb
-  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
+  libboost-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
   libphonenumber-dev libicu-dev libopencc-dev libopencc-data
   libluajit-5.1-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev

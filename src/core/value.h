@@ -7,8 +7,9 @@
 // data: copy freely, share nothing.
 #pragma once
 
+#include <boost/container/flat_map.hpp>
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -74,10 +75,19 @@ class Value {
 
 std::string_view ValueKindName(ValueKind kind);
 
-// A row as a connector sees it: column name → value. Ordered, so iteration is deterministic.
-using Row = std::map<std::string, Value>;
+// Rows and records are small maps (a few to a few dozen fields) built once and read many times:
+// a sorted vector, so that a row is one allocation, a lookup is a binary search through
+// contiguous memory and iteration is in name order (deterministic, as std::map's). Like any
+// vector, inserting may move the elements: a reference into a row does not survive adding a
+// field to it. `std::less<>` lets a field be found by a std::string_view or a literal without
+// building a std::string.
+template <typename V>
+using NameMap = boost::container::flat_map<std::string, V, std::less<>>;
+
+// A row as a connector sees it: column name → value.
+using Row = NameMap<Value>;
 
 // A record in canonical form: entity field name → canonical value.
-using Record = std::map<std::string, Value>;
+using Record = NameMap<Value>;
 
 }  // namespace concord

@@ -55,6 +55,7 @@ BindingMapper::BindingMapper(const EntitySpec& entity, const BindingSpec& bindin
     format_errors_.push_back(format.ok() ? "" : format.status().message());
   }
   for (uint32_t i = 0; i < binding.fields.size(); ++i) by_field_.push_back(i);
+  column_at_ = std::make_unique<std::atomic<uint32_t>[]>(binding.fields.size());
   std::stable_sort(by_field_.begin(), by_field_.end(), [&](uint32_t a, uint32_t b) {
     return binding.fields[a].field < binding.fields[b].field;
   });
@@ -81,8 +82,21 @@ const std::string* Forward(const FieldMapping& m, const Value& system_value) {
 
 }  // namespace
 
-bool BindingMapper::MapField(size_t i, const Value* raw_value, Record* record,
-                             FieldIssue* issue) const {
+const Value* BindingMapper::ColumnValue(const Row& row, size_t i) const {
+  const std::string& column = binding_->fields[i].column;
+  uint32_t at = column_at_[i].load(std::memory_order_relaxed);
+  if (at < row.size()) {
+    auto it = row.nth(at);
+    if (it->first == column) return &it->second;
+  }
+  auto it = row.find(column);
+  if (it == row.end()) return nullptr;
+  column_at_[i].store(static_cast<uint32_t>(it - row.begin()), std::memory_order_relaxed);
+  return &it->second;
+}
+
+std::optional<Value> BindingMapper::MapField(size_t i, const Value* raw_value,
+                                             FieldIssue* issue) const {
   const FieldMapping& m = binding_->fields[i];
   const FieldSpec* spec = field_specs_[i];
   if (spec == nullptr) {
@@ -90,18 +104,18 @@ bool BindingMapper::MapField(size_t i, const Value* raw_value, Record* record,
         m.field, "type",
         "not a field of entity " + entity_->name + " (mapped from column \"" + m.column + "\")",
         "declare the field in the data dictionary or remove the mapping"};
-    return false;
+    return std::nullopt;
   }
   if (!format_errors_[i].empty()) {
     *issue = {m.field, "format", format_errors_[i],
               "fix the binding's format, timezone or encoding"};
-    return false;
+    return std::nullopt;
   }
   if (raw_value == nullptr) {
     *issue = {m.field, "type",
               "column \"" + m.column + "\" of " + binding_->table + " is missing from the row",
               "check that the table has this column and the binding names it"};
-    return false;
+    return std::nullopt;
   }
   Value decoded_text;  // what DecodeValue decodes into, when there is anything to decode
   auto decoded = DecodeValue(*spec, *raw_value, formats_[i], &decoded_text);
@@ -115,7 +129,7 @@ bool BindingMapper::MapField(size_t i, const Value* raw_value, Record* record,
                         " holds bytes that are not " +
                         std::string(TextEncodingName(formats_[i].encoding())) +
                         "; fix the value in the source system, or the binding's encoding"};
-    return false;
+    return std::nullopt;
   }
   const Value* raw = *decoded;
   Value mapped;
@@ -129,7 +143,7 @@ bool BindingMapper::MapField(size_t i, const Value* raw_value, Record* record,
           m.field, "value_map",
           DisplayValue(*spec, *raw) + " of column \"" + m.column + "\" is not in the value map",
           "mapped values: " + ListValues(m, false) + "; add this value to the binding's map"};
-      return false;
+      return std::nullopt;
     }
     mapped = Value::Text(*canonical);
     raw = &mapped;
@@ -139,20 +153,17 @@ bool BindingMapper::MapField(size_t i, const Value* raw_value, Record* record,
     *issue = {m.field, "type", normalized.status().message(),
               "column \"" + m.column + "\" of " + binding_->table +
                   " holds a value the data dictionary's type does not accept"};
-    return false;
+    return std::nullopt;
   }
-  // Mappings come in field order, so the new field belongs at the end; a field mapped twice is
-  // kept from its first mapping (emplace_hint leaves an existing key alone).
-  record->emplace_hint(record->end(), m.field, std::move(normalized).value());
-  return true;
+  return std::move(normalized).value();
 }
 
 BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
   Canonical out;
   const size_t n = binding_->fields.size();
-  // The row's value of each mapping's column, all looked up before any is mapped. One walk of the
-  // row in key order measured slower on rows not in cache: it is one chain of dependent loads,
-  // where separate searches fetch their nodes from memory side by side.
+  // The row's value of each mapping's column, all looked up before any is mapped, so that
+  // fetching the row's long texts from memory overlaps rather than waiting, one by one, for each
+  // normalizer to read its own.
   constexpr size_t kInline = 32;
   const Value* inline_found[kInline];
   std::vector<const Value*> heap_found;
@@ -162,18 +173,27 @@ BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
     found = heap_found.data();
   }
   for (size_t i = 0; i < n; ++i) {
-    auto it = row.find(binding_->fields[i].column);
-    found[i] = it == row.end() ? nullptr : &it->second;
-    // A long text lives apart from its node: ask for it now, so that fetching the row's texts
-    // from memory overlaps rather than waiting, one by one, for each normalizer to read its own.
+    found[i] = ColumnValue(row, i);
     if (found[i] != nullptr) __builtin_prefetch(found[i]->text().data());
   }
+  // The record is built as its sorted sequence: the mappings come in field-name order, so each
+  // field is appended at the end (no search, no shifting); a field mapped twice is kept from its
+  // first mapping.
+  Record::sequence_type fields = out.record.extract_sequence();
+  fields.reserve(n);
   // Issues are reported in mapping order, whatever order the fields were mapped in.
   std::vector<std::pair<uint32_t, FieldIssue>> issues;
   for (uint32_t i : by_field_) {
+    const std::string& name = binding_->fields[i].field;
     FieldIssue issue;
-    if (!MapField(i, found[i], &out.record, &issue)) issues.emplace_back(i, std::move(issue));
+    std::optional<Value> value = MapField(i, found[i], &issue);
+    if (value) {
+      if (fields.empty() || fields.back().first != name) fields.emplace_back(name, std::move(*value));
+    } else {
+      issues.emplace_back(i, std::move(issue));
+    }
   }
+  out.record.adopt_sequence(boost::container::ordered_unique_range, std::move(fields));
   if (!issues.empty()) {
     std::sort(issues.begin(), issues.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });

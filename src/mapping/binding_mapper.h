@@ -7,7 +7,9 @@
 // ConfigSpec, which must outlive it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -88,12 +90,19 @@ class BindingMapper {
   // their canonical field names (stable, so the first mapping of a field still wins), which lets
   // each value be appended at the end of the record's tree.
   std::vector<uint32_t> by_field_;
+  // Parallel to binding().fields: where in the last row seen its column was. A source sends its
+  // rows with the same columns every time, so the column is almost always at the same position
+  // again: one equality test instead of a binary search by name. A hint that is wrong only costs
+  // the search, so threads sharing the mapper may overwrite each other's hints (relaxed atomics).
+  std::unique_ptr<std::atomic<uint32_t>[]> column_at_;
 
+  // The row's value of mapping `i`'s column, or nullptr when the row lacks it.
+  const Value* ColumnValue(const Row& row, size_t i) const;
   // Canonical → system value of mapping `i`.
   Result<Value> ToSystem(size_t i, const Value& v) const;
-  // One mapping of ToCanonical: `raw` is the row's value of its column (nullptr: missing). Adds
-  // the field to `record` (at its end) or returns false with `*issue` set.
-  bool MapField(size_t i, const Value* raw, Record* record, FieldIssue* issue) const;
+  // One mapping of ToCanonical: `raw` is the row's value of its column (nullptr: missing). Returns
+  // the field's canonical value, or nullopt with `*issue` set.
+  std::optional<Value> MapField(size_t i, const Value* raw, FieldIssue* issue) const;
 };
 
 }  // namespace concord

@@ -446,6 +446,7 @@ std::string MysqlConnection::SelectList(const TableRef& t, std::string_view pref
 Row MysqlConnection::ReadRow(const MysqlStmt& stmt, int first) {
   // In name order, each column goes in at the end of the map: no search per column.
   Row row;
+  row.reserve(stmt.ColumnCount() > first ? stmt.ColumnCount() - first : 0);
   for (int i : stmt.ColumnsByName()) {
     if (i >= first) row.emplace_hint(row.end(), stmt.ColumnName(i), stmt.Column(i));
   }

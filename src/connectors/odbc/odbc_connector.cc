@@ -535,6 +535,7 @@ Result<std::vector<Row>> OdbcConnection::Query(const std::string& sql,
     ASSIGN_OR_RETURN(bool more, st->Fetch(cols, &values, context));
     if (!more) break;
     Row row;
+    row.reserve(cols.size());
     for (size_t i = 0; i < cols.size(); ++i) row.emplace(cols[i].name, std::move(values[i]));
     out.push_back(std::move(row));
   }

@@ -610,6 +610,7 @@ std::string PostgresConnection::KeyJoin(const TableRef& t, const TableMeta& meta
 Row PostgresConnection::ReadRow(const PGresult* r, int row, int first) {
   Row out;
   int n = PQnfields(r);
+  out.reserve(n > first ? n - first : 0);
   for (int i = first; i < n; ++i) {
     out.emplace(PQfname(r, i), ValueFromText(PQgetvalue(r, row, i), PQgetlength(r, row, i),
                                              PQgetisnull(r, row, i), PQftype(r, i)));

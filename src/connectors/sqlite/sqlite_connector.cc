@@ -247,6 +247,7 @@ std::string SqliteConnection::SelectList(const TableRef& t, std::string_view pre
 Row SqliteConnection::ReadRow(const SqliteStmt& stmt, int first) {
   Row row;
   int n = stmt.ColumnCount();
+  row.reserve(n > first ? n - first : 0);
   for (int i = first; i < n; ++i) row.emplace(stmt.ColumnName(i), stmt.Column(i));
   return row;
 }
