@@ -15,6 +15,7 @@
 #include "connectors/capture_conformance.h"
 #include "connectors/source_conformance.h"
 #include "connectors/sqlite/sqlite_db.h"
+#include "core/row_buckets.h"
 
 namespace concord {
 
@@ -473,6 +474,39 @@ TEST_F(SqliteConnectorTest, FindByColumnAndCountRowsConform) {
   concord::testing::ExpectFindByColumnAndCountRowsConform(
       source(), [this](const std::string& sql) { App(sql); },
       "CREATE TABLE holders (code TEXT PRIMARY KEY, level TEXT)");
+}
+
+// Source's own ReadBuckets (SQLite computes buckets in concord) reads the table in chunks and
+// keeps the rows of the buckets asked for. When a chunk's last row is one of them, the next chunk
+// must still start after it: the position was once taken from that row after it had been moved
+// into the result, so the next chunk started at [NULL] and the read failed. Many buckets, so that
+// the two rows asked for are (nearly) alone in theirs and the read must cross the chunk boundary.
+TEST_F(SqliteConnectorTest, ReadBucketsContinuesAfterAChunkWhoseLastRowWasKept) {
+  App("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)");
+  App("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000) "
+      "INSERT INTO items SELECT i, 'n' || i FROM n");
+  const TableRef t{"items", {"id"}, {"id", "name"}};
+  constexpr uint32_t kBuckets = 1u << 20;
+  constexpr size_t kLimit = 4;
+  auto bucket = [&](int id) { return BucketOfKey(Key{Value::Int(id)}, kBuckets); };
+  // Row 5,000 ends the first chunk (Source reads at least 5,000 rows at a time); row 9,000 is
+  // in the second.
+  std::vector<uint32_t> which = {bucket(5000), bucket(9000)};
+  std::sort(which.begin(), which.end());
+  which.erase(std::unique(which.begin(), which.end()), which.end());
+  std::vector<int64_t> expected;
+  for (int id = 1; id <= 12000 && expected.size() < kLimit; ++id) {
+    if (std::binary_search(which.begin(), which.end(), bucket(id))) expected.push_back(id);
+  }
+  // The first chunk must not fill the page by itself, or the second would not be read.
+  ASSERT_LT(std::count_if(expected.begin(), expected.end(), [](int64_t id) { return id <= 5000; }),
+            static_cast<long>(kLimit));
+  ASSERT_GT(expected.back(), 5000);
+  auto page = source()->ReadBuckets(t, kBuckets, which, std::nullopt, kLimit);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  std::vector<int64_t> ids;
+  for (const HashedRow& h : *page) ids.push_back(h.row.at("id").int_value());
+  EXPECT_EQ(ids, expected);
 }
 
 }  // namespace concord
