@@ -236,6 +236,7 @@ Result<Value> BindingMapper::ToSystem(size_t i, const Value& v) const {
 Result<Row> BindingMapper::FromCanonical(const Record& record, const std::set<std::string>& fields,
                                          FieldIssue* issue) const {
   Row row;
+  row.reserve(std::min(fields.size(), binding_->fields.size()));
   for (const std::string& field : fields) {
     auto it = record.find(field);
     if (it == record.end()) continue;
