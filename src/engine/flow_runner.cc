@@ -976,7 +976,7 @@ Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
     }
     for (size_t i = 0; i < writers.size(); ++i) {
       writers[i]->written_key = i < result->keys.size() ? std::move(result->keys[i]) : Key{};
-      writers[i]->outcome = writers[i]->held_fields.empty() ? "applied" : "applied";
+      writers[i]->outcome = "applied";
     }
   } else if (result.status().IsRetryable()) {
     return result.status();

@@ -188,7 +188,9 @@ BindingMapper::Canonical BindingMapper::ToCanonical(const Row& row) const {
     FieldIssue issue;
     std::optional<Value> value = MapField(i, found[i], &issue);
     if (value) {
-      if (fields.empty() || fields.back().first != name) fields.emplace_back(name, std::move(*value));
+      if (fields.empty() || fields.back().first != name) {
+        fields.emplace_back(name, std::move(*value));
+      }
     } else {
       issues.emplace_back(i, std::move(issue));
     }

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "e2e/check_report.h"
 #include "e2e/harness.h"
 #include "servers/mariadb_server.h"
 #include "servers/postgres_server.h"
@@ -250,14 +251,7 @@ void ExpectTheSeededDifferences(const nlohmann::json& j) {
   EXPECT_EQ(j["missing_right"], 1) << j.dump(2);
   EXPECT_EQ(j["missing_left"], 1) << j.dump(2);
   EXPECT_EQ(j["differing"], 4) << j.dump(2);
-  std::map<std::string, std::string> found;
-  for (const auto& d : j["differences"]) {
-    std::string what = d["kind"];
-    if (d.contains("fields")) {
-      for (const auto& f : d["fields"]) what += " " + f["field"].get<std::string>();
-    }
-    found[d["key"][0].get<std::string>()] = what;
-  }
+  std::map<std::string, std::string> found = DifferencesByKey(j);
   std::map<std::string, std::string> expected = {
       {"C900", "missing_right"},  {"C010", "missing_left"},   {"C020", "differs name"},
       {"C030", "differs credit"}, {"C040", "differs note"},   {"C043", "differs updated"}};

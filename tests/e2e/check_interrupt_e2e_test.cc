@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "e2e/check_report.h"
 #include "e2e/harness.h"
 
 namespace concord::e2e {
@@ -76,14 +77,7 @@ void ExpectTheSeededDifferences(const ProcResult& r, const std::string& after) {
   ASSERT_EQ(r.exit_code, 3) << after << "\n" << r.out << r.err;
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << after << "\n" << r.out << r.err;
-  std::map<std::string, std::string> found;
-  for (const auto& d : j["differences"]) {
-    std::string what = d["kind"];
-    if (d.contains("fields")) {
-      for (const auto& f : d["fields"]) what += " " + f["field"].get<std::string>();
-    }
-    found[d["key"][0].get<std::string>()] = what;
-  }
+  std::map<std::string, std::string> found = DifferencesByKey(j);
   std::map<std::string, std::string> expected = {{"C000777", "missing_right"},
                                                  {"C012345", "differs name"},
                                                  {"C054321", "differs credit"}};
