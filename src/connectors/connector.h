@@ -223,6 +223,14 @@ class Source {
     if (!sums.ok()) return sums.status();
     return (*sums)[0];
   }
+  // A mark of how far `t` has been written, as the database counts it without reading the table
+  // (PostgreSQL's row counters, MariaDB's last update time): a mark that differs from an earlier
+  // one says the table was written since; an equal mark proves nothing (counters lag, a second's
+  // resolution, a restart). nullopt when the database keeps no such mark (the default). A check
+  // uses it only to choose the cheaper first query for a side, never to decide a result.
+  virtual Result<std::optional<std::string>> WriteMark(const TableRef&) {
+    return std::optional<std::string>();
+  }
   // Up to `limit` rows of `t` in the buckets `which` (sorted; every bucket when empty) whose key
   // is after `after`, ordered by key (ReadChunk's paging), each with its bucket and raw hash as
   // BucketSums computes them. Fewer than `limit` rows only at the end of the table.

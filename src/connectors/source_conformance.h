@@ -7,6 +7,10 @@
 // (NULL → '', '' → a value, an amount, a new row, a deleted row) changes the summary of exactly
 // one bucket; the whole table's summary (TableSum) is the buckets' added up, and moves with them.
 //
+// ExpectWriteMarkMovesWithWrites: a database's mark of writes to a table (Source::WriteMark), by
+// which a check chooses its first query: stays put while nobody writes, moves after a write
+// (within the lag the database reports with), and is nullopt where the connector keeps none.
+//
 // ExpectReadChangedSinceOrdersByColumnThenKey: poll capture's read (Source::ReadChangedSince, a
 // keyset read ordered by the change column, then the key): the server orders and compares,
 // microseconds included, and a misspelt column is NotFound with a suggestion.
@@ -24,10 +28,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -169,6 +175,54 @@ inline void ExpectBucketSumsConform(Source* source,
   auto empty = source->TableSum(t);
   ASSERT_TRUE(empty.ok()) << empty.status().ToString();
   EXPECT_EQ(*empty, BucketSum{});
+}
+
+// `app` runs SQL as an application would; `create` makes `marked` (id integer key, note text).
+// `keeps_marks`: whether the database has a mark at all.
+inline void ExpectWriteMarkMovesWithWrites(Source* source,
+                                           const std::function<void(const std::string&)>& app,
+                                           const std::string& create, bool keeps_marks) {
+  app(create);
+  app("INSERT INTO marked (id, note) VALUES (1, 'a'), (2, 'b')");
+  const TableRef t{"marked", {"id"}, {"id", "note"}};
+  auto mark = [&] {
+    auto m = source->WriteMark(t);
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return m.ok() ? *m : std::nullopt;
+  };
+  // Waits (up to 30 s: PostgreSQL reports a session's counters when it has been idle for up to
+  // 10 s) until the mark is present and differs from `from`; returns it.
+  auto moved_from = [&](const std::optional<std::string>& from) {
+    std::optional<std::string> now = mark();
+    for (int i = 0; i < 300 && (!now || now == from); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      now = mark();
+    }
+    return now;
+  };
+  if (!keeps_marks) {
+    EXPECT_EQ(mark(), std::nullopt);
+    return;
+  }
+  std::optional<std::string> first = moved_from(std::nullopt);
+  ASSERT_TRUE(first.has_value()) << "no write mark after an insert";
+  // MariaDB's mark is the update time to the second: the writes below land in a later second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // Moves with an update and a delete, each alone.
+  for (const std::string& write : {std::string("UPDATE marked SET note = 'c' WHERE id = 1"),
+                                   std::string("DELETE FROM marked WHERE id = 2")}) {
+    std::optional<std::string> before = mark();
+    app(write);
+    std::optional<std::string> after = moved_from(before);
+    EXPECT_NE(after, before) << write;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  }
+  // Stays put while nobody writes (reads included).
+  std::optional<std::string> settled = mark();
+  auto rows = source->ReadChunk(t, std::nullopt, 10);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(mark(), settled);
 }
 
 // `app` runs SQL as an application would; `create` makes `events` (id integer key, updated_at a

@@ -18,6 +18,7 @@
 #include "core/did_you_mean.h"
 #include "core/hash.h"
 #include "core/page_size.h"
+#include "engine/logging.h"
 #include "engine/when_filter.h"
 #include "quality/normalize.h"
 #include "reconcile/amounts.h"
@@ -94,7 +95,7 @@ class Checker {
         progress_(progress) {}
 
   Result<CheckReport> Run() {
-    int64_t started = NowMs();
+    const int64_t started = started_ms_;
     RETURN_IF_ERROR(Resolve());
     {
       std::ifstream in(spec_.path, std::ios::binary);
@@ -106,26 +107,40 @@ class Checker {
     {
       SideScan left, right;
       ASSIGN_OR_RETURN(bool decided, ScanBoth(&left, &right));
+      Trace("both sides scanned{}", decided ? ": decided by the totals" : "");
       // A difference involving only memo entries has no key yet: read those buckets and compare
       // again. Each pass turns memo buckets into read ones, so this ends.
       while (!decided) {
         std::set<uint32_t> need_left, need_right;
         candidates = CompareSegments(left, right, &need_left, &need_right);
+        Trace("compared: {} candidates, memo buckets to read: {} left, {} right",
+              candidates.size(), need_left.size(), need_right.size());
         if (need_left.empty() && need_right.empty()) break;
         RETURN_IF_ERROR(ReadBucketsAgain(left_, &left, need_left));
         RETURN_IF_ERROR(ReadBucketsAgain(right_, &right, need_right));
       }
       RETURN_IF_ERROR(SaveMemo(left_, left));
       RETURN_IF_ERROR(SaveMemo(right_, right));
+      Trace("memos saved");
       report_.left_scan = left.info;
       report_.right_scan = right.info;
     }
     RETURN_IF_ERROR(Reread(candidates));
+    Trace("differences re-read");
     report_.elapsed_ms = NowMs() - started;
     return std::move(report_);
   }
 
  private:
+  // A debug line (`concord -v check`) with the milliseconds since the check began: where the
+  // time of a check goes, side by side.
+  template <typename... Args>
+  void Trace(fmt::format_string<Args...> format, Args&&... args) {
+    if (!log_->should_log(spdlog::level::debug)) return;
+    log_->debug("+{} ms: {}", NowMs() - started_ms_,
+                fmt::format(format, std::forward<Args>(args)...));
+  }
+
   // What one look at a key found on each side: the row's hash, or nullopt when it was absent.
   struct Observation {
     std::optional<uint64_t> left, right;
@@ -276,6 +291,7 @@ class Checker {
     bool rebuilt = false;
     bool memo_found = false;  // a memo under this fingerprint is stored (LoadMemo reads it)
     std::optional<MemoTotals> memo_totals;  // its totals, when stored and readable
+    std::string write_mark;  // Source::WriteMark as this check began (empty: none)
     std::future<Result<BucketSum>> pending_total;              // TableSum under way
     std::future<Result<std::vector<BucketSum>>> pending_sums;  // BucketSums under way
     std::optional<std::vector<BucketSum>> sums_now;  // BucketSums' answer, once taken
@@ -375,6 +391,10 @@ class Checker {
     out->memo_name = MemoName(entity_->name, side.system, fields, options_.where);
     out->fingerprint = MemoFingerprint(config_text_, entity_->name, side.system,
                                        side.source->BucketsInDatabase(), fields, options_.where);
+    // A hint only (it orders the queries): a database that cannot tell gives no mark.
+    if (auto mark = side.source->WriteMark(side.mapper->table()); mark.ok() && *mark) {
+      out->write_mark = std::move(**mark);
+    }
     // With --by the memo is not read (it keeps no groups), but it is written.
     if (options_.full || group_) return Status::Ok();
     std::unique_lock<std::mutex> lock(state_mu_);
@@ -393,7 +413,14 @@ class Checker {
           }));
     }
     lock.unlock();
-    if (out->memo_totals && side.source->BucketsInDatabase() && !out->memo_totals->changed) {
+    // Whether the side is expected to have changed since its memo: its write mark says so where
+    // both marks are known; otherwise it had changed at the check before.
+    bool expect_changed = out->memo_totals && out->memo_totals->changed;
+    if (out->memo_totals && !out->write_mark.empty() && !out->memo_totals->write_mark.empty()) {
+      expect_changed = out->write_mark != out->memo_totals->write_mark;
+      out->info.written_since = expect_changed;
+    }
+    if (out->memo_totals && side.source->BucketsInDatabase() && !expect_changed) {
       // The totals first: an unchanged side then needs no bucket summaries.
       out->pending_total = std::async(std::launch::async, [&side] {
         return side.source->TableSum(side.mapper->table());
@@ -546,6 +573,7 @@ class Checker {
     const TableRef& table = side.mapper->table();
     RETURN_IF_ERROR(out->status);  // from BeginMemo
     RETURN_IF_ERROR(LoadMemo(out));
+    Trace("{}: memo {}", side.system, out->memo.empty() ? "not used" : "loaded");
     std::vector<uint32_t> stale;
     int64_t total = -1, stale_rows = 0;
     if (out->pending_sums.valid() && out->memo.empty()) out->pending_sums.wait();
@@ -565,6 +593,8 @@ class Checker {
           stale_rows += (*sums)[b].rows;
         }
       }
+      Trace("{}: summaries compared, {} buckets ({} rows) changed", side.system, stale.size(),
+            stale_rows);
       // Mostly changed: one full read costs no more than reading the changed buckets.
       if (stale.size() > out->buckets / 4) out->memo.clear();
     }
@@ -600,6 +630,7 @@ class Checker {
       if (!stale.empty()) {
         RETURN_IF_ERROR(
             ReadAndMap(side, out->buckets, stale, &out->memo, out, total, stale_rows));
+        Trace("{}: changed buckets read and mapped", side.system);
       }
     }
     out->info.buckets = out->buckets;
@@ -714,6 +745,13 @@ class Checker {
     if (!decided) {
       MemoTotals t = TotalsOf(scan.memo);
       t.changed = scan.info.memo && !scan.unchanged;
+      t.write_mark = scan.write_mark;
+      totals.push_back({0, EncodeMemoTotals(t)});
+    } else if (scan.memo_totals && scan.memo_totals->write_mark != scan.write_mark) {
+      // Written, but to the same rows (or its counters moved): the new mark is kept so that the
+      // next check asks for the totals first again.
+      MemoTotals t = *scan.memo_totals;
+      t.write_mark = scan.write_mark;
       totals.push_back({0, EncodeMemoTotals(t)});
     }
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -726,7 +764,7 @@ class Checker {
         state_->PutCheckMemo(scan.memo_name, header, buckets, scan.rebuilt).WithContext(what));
     RETURN_IF_ERROR(state_
                         ->PutCheckMemo(MemoTotalsName(scan.memo_name),
-                                       {scan.fingerprint, 1, now}, totals, !decided)
+                                       {scan.fingerprint, 1, now}, totals, !totals.empty())
                         .WithContext(what));
     return state_->DropCheckMemosUnusedSince(now - kMemoKeptDays * 86400000LL)
         .WithContext("dropping old check memos");
@@ -753,17 +791,31 @@ class Checker {
   Result<bool> ScanBoth(SideScan* l, SideScan* r) {
     l->status = BeginMemo(left_, l);
     r->status = BeginMemo(right_, r);
-    {
-      std::thread right([&] { TakeTotals(right_, r); });
-      TakeTotals(left_, l);
-      right.join();
-    }
-    bool decided = l->status.ok() && r->status.ok() && DecideFromTotals(l, r);
-    if (!decided) {
-      std::thread right([&] { Scan(right_, r); });
-      Scan(left_, l);
-      right.join();
-    }
+    // Each side on a thread of its own: its totals, then its scan. A side that the totals show
+    // changed (or that has none) rules out a decision by the totals, so it goes on at once,
+    // without waiting for the other side's totals; an unchanged side waits for the decision,
+    // made here once both sides' totals are in (only then are both threads waiting).
+    std::promise<bool> left_may, right_may, decision;
+    std::shared_future<bool> decided_by_totals = decision.get_future().share();
+    auto side = [&](const Side& which, SideScan* scan, std::promise<bool>* may_decide) {
+      TakeTotals(which, scan);
+      Trace("{}: {}", which.system,
+            !scan->memo_totals        ? "no memo totals"
+            : scan->info.written_since ? "written since its memo: summaries asked at once"
+            : scan->unchanged          ? "totals unchanged"
+                                       : "totals changed: summaries asked");
+      const bool may = scan->status.ok() && scan->unchanged && scan->memo_totals->complete;
+      may_decide->set_value(may);
+      if (may && decided_by_totals.get()) return;
+      Scan(which, scan);
+    };
+    std::thread right([&] { side(right_, r, &right_may); });
+    std::thread left([&] { side(left_, l, &left_may); });
+    const bool both_may = left_may.get_future().get() & right_may.get_future().get();
+    const bool decided = both_may && DecideFromTotals(l, r);
+    decision.set_value(decided);
+    left.join();
+    right.join();
     if (!l->status.ok()) pool_->Drop(left_.system);
     if (!r->status.ok()) pool_->Drop(right_.system);
     RETURN_IF_ERROR(l->status);
@@ -1065,6 +1117,8 @@ class Checker {
   std::mutex state_mu_;     // the state store is read by both scanning threads (xref, memo)
   std::mutex progress_mu_;
   CheckReport report_;
+  const int64_t started_ms_ = NowMs();
+  std::shared_ptr<spdlog::logger> log_ = ComponentLogger("check");
 };
 
 }  // namespace

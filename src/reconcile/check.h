@@ -111,6 +111,9 @@ struct CheckReport {
     // The whole-table totals equal the memo's: the side is unchanged since (no bucket summaries).
     bool unchanged_by_totals = false;
     bool bucket_summaries = false;  // the side was summarized by bucket (Source::BucketSums)
+    // The database's write mark differs from the memo's (Source::WriteMark): the side was
+    // written since, so it was summarized by bucket at once, without asking for its totals.
+    bool written_since = false;
   };
   SideScanInfo left_scan, right_scan;
   // Both sides were unchanged since their memos, which agree: decided by the totals alone, no

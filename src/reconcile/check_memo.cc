@@ -15,7 +15,7 @@ namespace concord {
 namespace {
 
 constexpr uint8_t kFormat = 2;
-constexpr uint8_t kTotalsFormat = 2;
+constexpr uint8_t kTotalsFormat = 3;
 
 void Put(std::string* out, const void* p, size_t n) { out->append(static_cast<const char*>(p), n); }
 template <typename T>
@@ -181,6 +181,8 @@ std::string EncodeMemoTotals(const MemoTotals& t) {
   std::string out;
   PutHead(&out, kTotalsFormat, t.raw, t.complete);
   PutPod(&out, static_cast<uint8_t>(t.changed));
+  PutPod(&out, static_cast<uint32_t>(t.write_mark.size()));
+  Put(&out, t.write_mark.data(), t.write_mark.size());
   PutPod(&out, t.rows);
   PutPod(&out, t.digest);
   PutSums(&out, t.sums);
@@ -191,13 +193,16 @@ Result<MemoTotals> DecodeMemoTotals(std::string_view data) {
   Reader r(data);
   MemoTotals t;
   uint8_t complete = 0, changed = 0;
-  if (!ReadHead(&r, kTotalsFormat, &t.raw, &complete) || !r.Pod(&changed) || !r.Pod(&t.rows) ||
-      !r.Pod(&t.digest) ||
-      !ReadSums(&r, &t.sums) || !r.Done()) {
+  uint32_t mark_size = 0;
+  std::string_view mark;
+  if (!ReadHead(&r, kTotalsFormat, &t.raw, &complete) || !r.Pod(&changed) ||
+      !r.Pod(&mark_size) || !r.Bytes(mark_size, &mark) || !r.Pod(&t.rows) ||
+      !r.Pod(&t.digest) || !ReadSums(&r, &t.sums) || !r.Done()) {
     return DataLoss("check memo: the totals are not in the format this build writes");
   }
   t.complete = complete != 0;
   t.changed = changed != 0;
+  t.write_mark = std::string(mark);
   return t;
 }
 

@@ -19,7 +19,11 @@
 // read); otherwise only the changed sides are summarized by bucket. A side that had changed at
 // the check that wrote its memo is expected to change again (a table being synced): it is asked
 // for its bucket summaries at once, which also tell whether it is unchanged, rather than for
-// totals and then summaries — two scans of a busy table instead of one.
+// totals and then summaries — two scans of a busy table instead of one. Where the database keeps
+// a cheap mark of writes to the table (Source::WriteMark: PostgreSQL's row counters, MariaDB's
+// update time), the mark decides instead: a side written since its memo is summarized at once, a
+// side whose mark is unchanged is asked for its totals first. The mark only orders the queries;
+// what the check reports never depends on it.
 //
 // Soundness: a memo is used only under the fingerprint it was made with — the config file's
 // bytes, the concord build, the system, entity, compared fields and filter — so a changed
@@ -79,6 +83,11 @@ struct MemoTotals {
   // The side had changed since the memo before it (its summaries differed): the next check
   // expects it to change again and asks for its bucket summaries at once, skipping the totals.
   bool changed = false;
+  // The database's write mark of the table when the check that wrote the memo began
+  // (Source::WriteMark; empty when it keeps none). A different mark now says the side was written
+  // since: it is asked for its bucket summaries at once. An equal mark proves nothing: the totals
+  // are asked for first, as for a side without a mark.
+  std::string write_mark;
   int64_t rows = 0;     // rows that passed the filter
   uint64_t digest = 0;  // the sum of EntryDigest over those rows (wrapping)
   AmountSums sums;      // their amount fields

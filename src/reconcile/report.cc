@@ -71,7 +71,8 @@ nlohmann::json ScanJson(const CheckReport::SideScanInfo& s) {
           {"buckets_unchanged", s.buckets_reused},
           {"rows_mapped", s.rows_mapped},
           {"unchanged_by_totals", s.unchanged_by_totals},
-          {"bucket_summaries", s.bucket_summaries}};
+          {"bucket_summaries", s.bucket_summaries},
+          {"written_since", s.written_since}};
 }
 
 std::string TotalsMark(const SideTotals& a, const SideTotals& b) {

@@ -1242,6 +1242,12 @@ TEST_F(MysqlConnectorTest, BucketSumsMatchTheRowsAndMoveWithEveryChange) {
       "CREATE TABLE memo (id INT PRIMARY KEY, name TEXT, amount DECIMAL(10,2))");
 }
 
+TEST_F(MysqlConnectorTest, WriteMarkMovesWithWritesOnly) {
+  concord::testing::ExpectWriteMarkMovesWithWrites(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE marked (id INT PRIMARY KEY, note TEXT)", true);
+}
+
 TEST_F(MysqlConnectorTest, FindByColumnAndCountRows) {
   concord::testing::ExpectFindByColumnAndCountRowsConform(
       source(), [this](const std::string& sql) { App(sql); },

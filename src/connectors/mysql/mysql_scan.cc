@@ -279,6 +279,21 @@ Result<std::vector<BucketSum>> MysqlSource::BucketSums(const TableRef& t, uint32
   return sums;
 }
 
+// The table's last update time, to the second (InnoDB keeps it in memory: NULL after a restart
+// until the next write): nullopt when NULL.
+Result<std::optional<std::string>> MysqlSource::WriteMark(const TableRef& t) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  auto rows = conn_->db().Query(
+      "SELECT CAST(update_time AS CHAR) FROM information_schema.tables "
+      "WHERE table_schema = DATABASE() AND table_name = ?",
+      {Value::Text(t.table)});
+  if (!rows.ok()) return conn_->TableError(rows.status(), t.table);
+  if (rows->size() != 1 || rows->front().empty() || rows->front()[0].is_null()) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(rows->front()[0].ToString());
+}
+
 Result<BucketSum> MysqlSource::TableSum(const TableRef& t) {
   RETURN_IF_ERROR(conn_->CheckTableRef(t));
   auto columns = HashedColumns(conn_, t);

@@ -881,6 +881,12 @@ TEST_F(PostgresConnectorTest, BucketSumsMatchTheRowsAndMoveWithEveryChange) {
       "CREATE TABLE memo (id integer PRIMARY KEY, name text, amount numeric(10,2))");
 }
 
+TEST_F(PostgresConnectorTest, WriteMarkMovesWithWritesOnly) {
+  concord::testing::ExpectWriteMarkMovesWithWrites(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE marked (id integer PRIMARY KEY, note text)", true);
+}
+
 TEST_F(PostgresConnectorTest, FindByColumnAndCountRows) {
   concord::testing::ExpectFindByColumnAndCountRowsConform(
       source(), [this](const std::string& sql) { App(sql); },

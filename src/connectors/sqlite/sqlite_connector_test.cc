@@ -470,6 +470,12 @@ TEST_F(SqliteConnectorTest, BucketSumsMatchTheRowsAndMoveWithEveryChange) {
       "CREATE TABLE memo (id INTEGER PRIMARY KEY, name TEXT, amount NUMERIC)");
 }
 
+TEST_F(SqliteConnectorTest, WriteMarkMovesWithWritesOnly) {
+  concord::testing::ExpectWriteMarkMovesWithWrites(
+      source(), [this](const std::string& sql) { App(sql); },
+      "CREATE TABLE marked (id INTEGER PRIMARY KEY, note TEXT)", false);
+}
+
 TEST_F(SqliteConnectorTest, FindByColumnAndCountRowsConform) {
   concord::testing::ExpectFindByColumnAndCountRowsConform(
       source(), [this](const std::string& sql) { App(sql); },
