@@ -443,6 +443,10 @@ Result<int64_t> FlowRunner::StreamStep(bool flush) {
   }
   if (changes->empty()) {
     partial_since_ms_ = 0;
+    if (!acked_.empty()) {  // idle: the acks of the last batch leave the state now
+      RETURN_IF_ERROR(state_->ClearPendingAcks(id_, acked_));
+      acked_.clear();
+    }
     return 0;
   }
   int64_t now = clock_->NowMs();
@@ -1011,6 +1015,8 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
   ASSIGN_OR_RETURN(FlowCheckpoint cp, state_->GetCheckpoint(id_));
   RETURN_IF_ERROR(state_->Begin());
   auto body = [&]() -> Status {
+    // The previous batch's acks, acknowledged at the source since its commit.
+    if (!acked_.empty()) RETURN_IF_ERROR(state_->ClearPendingAcks(id_, acked_));
     int64_t applied = 0, rejected = 0, newest_source_ms = 0;
     // Most batches have nothing waiting or rejected: then skip the per-record look-ups.
     ASSIGN_OR_RETURN(int64_t open_dlq, state_->CountOpenDlq(id_));
@@ -1167,6 +1173,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
     return s;
   }
   RETURN_IF_ERROR(state_->Commit());
+  acked_.clear();
   CrashPoint("after_state_commit");
   ++stats_.batches;
 
@@ -1181,7 +1188,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
       return ack;
     }
     CrashPoint("after_source_ack");
-    RETURN_IF_ERROR(state_->ClearPendingAcks(id_, acks));
+    acked_.insert(acked_.end(), acks.begin(), acks.end());
   }
   return Status::Ok();
 }

@@ -170,6 +170,11 @@ class FlowRunner {
   std::set<std::string> carried_;
   std::set<std::string> contested_;  // carried by this flow and by the reverse flow
   std::set<std::string> notes_logged_;  // the sink's ApplyResult::notes, each logged once
+  // Changes acknowledged at the source (deleted from its changelog) whose pending acks are still
+  // in the state: cleared inside the next batch's state transaction, or when the source has
+  // nothing new, so that a batch costs one state transaction (one fsync), not two. Until then
+  // a restart acknowledges them again, which is harmless (AckChanges is idempotent).
+  std::vector<int64_t> acked_;
   std::vector<const FieldSpec*> unique_fields_;  // `unique:` fields it writes to the target
   // The flow's Lua (a Lua when, the entity's rules, computed fields), compiled at construction;
   // a compile failure is kept in lua_status_ and returned by Prepare.
