@@ -292,6 +292,8 @@ class Checker {
     bool memo_found = false;  // a memo under this fingerprint is stored (LoadMemo reads it)
     std::optional<MemoTotals> memo_totals;  // its totals, when stored and readable
     std::string write_mark;  // Source::WriteMark as this check began (empty: none)
+    bool expect_changed = false;  // BeginMemo asked for bucket summaries at once (see there)
+    bool memo_loaded = false;     // LoadMemo ran
     std::future<Result<BucketSum>> pending_total;              // TableSum under way
     std::future<Result<std::vector<BucketSum>>> pending_sums;  // BucketSums under way
     std::optional<std::vector<BucketSum>> sums_now;  // BucketSums' answer, once taken
@@ -415,7 +417,8 @@ class Checker {
     lock.unlock();
     // Whether the side is expected to have changed since its memo: its write mark says so where
     // both marks are known; otherwise it had changed at the check before.
-    bool expect_changed = out->memo_totals && out->memo_totals->changed;
+    bool& expect_changed = out->expect_changed;
+    expect_changed = out->memo_totals && out->memo_totals->changed;
     if (out->memo_totals && !out->write_mark.empty() && !out->memo_totals->write_mark.empty()) {
       expect_changed = out->write_mark != out->memo_totals->write_mark;
       out->info.written_since = expect_changed;
@@ -495,7 +498,8 @@ class Checker {
   // Reads and decodes the memo BeginMemo found (out->memo stays empty when there is none, or when
   // it cannot be used: a bucket this build cannot read, an interrupted write).
   Status LoadMemo(SideScan* out) {
-    if (!out->memo_found) return Status::Ok();
+    if (!out->memo_found || out->memo_loaded) return Status::Ok();
+    out->memo_loaded = true;
     std::vector<MemoBucket> memo(out->buckets);
     size_t stored = 0;
     bool usable = true;
@@ -797,7 +801,15 @@ class Checker {
     // made here once both sides' totals are in (only then are both threads waiting).
     std::promise<bool> left_may, right_may, decision;
     std::shared_future<bool> decided_by_totals = decision.get_future().share();
+    // When the totals cannot decide the check (a side lacks them, or is expected to have
+    // changed), both memos will be needed: each is loaded while its database is still summing.
+    bool totals_may_decide = true;
+    for (const SideScan* s : {l, r}) {
+      totals_may_decide = totals_may_decide && s->status.ok() && s->memo_totals &&
+                          s->memo_totals->complete && !s->expect_changed;
+    }
     auto side = [&](const Side& which, SideScan* scan, std::promise<bool>* may_decide) {
+      if (!totals_may_decide && scan->status.ok()) scan->status = LoadMemo(scan);
       TakeTotals(which, scan);
       Trace("{}: {}", which.system,
             !scan->memo_totals        ? "no memo totals"

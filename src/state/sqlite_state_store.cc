@@ -170,6 +170,20 @@ CREATE TABLE check_memo_buckets (
   PRIMARY KEY (name, bucket)
 ) WITHOUT ROWID;
 )sql"},
+    {5, R"sql(
+-- The memo's buckets in a rowid table: a bucket (about 1.5 KB for 64 rows) then fits on its
+-- b-tree page. A WITHOUT ROWID table keeps at most about 1 KB of a row on its page, so every
+-- bucket spilled to an overflow page, which SQLite copies into a fresh allocation on each read:
+-- most of the time a check spent loading a memo. Memos are a cache: the next check rebuilds them.
+DROP TABLE check_memo_buckets;
+DELETE FROM check_memos;
+CREATE TABLE check_memo_buckets (
+  name   TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  data   BLOB NOT NULL
+);
+CREATE UNIQUE INDEX check_memo_buckets_by_name ON check_memo_buckets (name, bucket);
+)sql"},
 };
 
 static_assert(std::size(kStateMigrations) == kStateSchemaVersion,
