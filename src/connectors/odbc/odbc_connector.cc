@@ -148,11 +148,21 @@ class OdbcConnection : public Connection, public Source, public Sink {
   // Whether INSERT ... VALUES (...), (...) works (not Oracle before 23, not unknown databases).
   bool MultiRowValues() const;
   // The batched part of Apply: the upserts of rows whose key the table does not hold yet go in as
-  // multi-row INSERTs (one SELECT finds which keys exist). Marks the ops it wrote in `*done` and
-  // their keys in `*keys`; the rest go one by one. Does nothing when two ops share a key.
+  // multi-row INSERTs (one SELECT finds which keys exist), those of rows it holds as multi-row
+  // UPDATEs (UpdateExistingRows). Marks the ops it wrote in `*done` and their keys in `*keys`;
+  // the rest go one by one. Does nothing when two ops share a key.
   Status InsertNewRows(OdbcStmt* st, const TableRef& t, const TableMeta& meta,
                        const std::vector<WriteOp>& ops, std::vector<Key>* keys,
                        std::vector<bool>* done, const std::string& ctx);
+  // The updates of rows `members` of `ops` (rows the table holds, each setting `columns`), as
+  // UPDATE ... SET c = CASE WHEN <key> THEN ? ... ELSE c END WHERE <keys>, as many rows per
+  // statement as 2,000 parameters allow: portable SQL, where array binding is not. A statement
+  // that updates fewer rows than it names leaves its ops to the one-by-one path.
+  Status UpdateExistingRows(OdbcStmt* st, const TableRef& t, const TableMeta& meta,
+                            const std::vector<WriteOp>& ops, const std::vector<Key>& keys,
+                            const std::vector<std::string>& columns,
+                            const std::vector<size_t>& members, std::vector<bool>* done,
+                            const std::string& ctx);
   // Names the column of a data error where the database named none (22001: too long).
   Status WriteError(const Status& s, const TableRef& t, const TableMeta& meta, size_t op_index,
                     const WriteOp& op, const OdbcDiag& diag);
@@ -742,10 +752,20 @@ Status OdbcConnection::InsertNewRows(OdbcStmt* st, const TableRef& t, const Tabl
     }
   }
 
-  // The new rows, grouped by the columns they set (key columns first), in op order.
-  std::map<std::vector<std::string>, std::vector<size_t>> groups;
+  // The new rows, grouped by the columns they set (key columns first), in op order; the rows
+  // the table holds, grouped by the other columns they set, for UpdateExistingRows.
+  std::map<std::vector<std::string>, std::vector<size_t>> groups, updates;
   for (size_t i : candidates) {
-    if (existing.count(key_text((*keys)[i]))) continue;  // an UPDATE, one by one
+    if (existing.count(key_text((*keys)[i]))) {
+      std::vector<std::string> columns;
+      for (const auto& [name, v] : ops[i].values) {
+        if (std::find(t.key_columns.begin(), t.key_columns.end(), name) == t.key_columns.end()) {
+          columns.push_back(name);
+        }
+      }
+      if (!columns.empty()) updates[columns].push_back(i);
+      continue;
+    }
     std::vector<std::string> columns = t.key_columns;
     for (const auto& [name, v] : ops[i].values) {
       if (std::find(t.key_columns.begin(), t.key_columns.end(), name) == t.key_columns.end()) {
@@ -783,6 +803,75 @@ Status OdbcConnection::InsertNewRows(OdbcStmt* st, const TableRef& t, const Tabl
       RETURN_IF_ERROR(st->Execute(sql, params, types, ctx));
       for (size_t m = begin; m < end; ++m) (*done)[members[m]] = true;
     }
+  }
+  for (const auto& [columns, members] : updates) {
+    RETURN_IF_ERROR(UpdateExistingRows(st, t, meta, ops, *keys, columns, members, done, ctx));
+  }
+  return Status::Ok();
+}
+
+Status OdbcConnection::UpdateExistingRows(OdbcStmt* st, const TableRef& t, const TableMeta& meta,
+                                          const std::vector<WriteOp>& ops,
+                                          const std::vector<Key>& keys,
+                                          const std::vector<std::string>& columns,
+                                          const std::vector<size_t>& members,
+                                          std::vector<bool>* done, const std::string& ctx) {
+  constexpr size_t kMaxParams = 2000;  // SQL Server takes at most 2,100 per statement
+  // Each row's CASE looks through the statement's WHENs, so the cost per row grows with the rows
+  // per statement: 50 measured best with psqlODBC and MariaDB's driver (about 20,000 updates/s
+  // each, against 6,800-9,200 one statement per row; 250 rows: 15,000-19,000).
+  constexpr size_t kMaxRows = 50;
+  std::vector<const ColumnMeta*> described;
+  std::vector<std::string> quoted;
+  for (const std::string& c : columns) {
+    ASSIGN_OR_RETURN(const ColumnMeta* m, Column(t, meta, c));
+    ASSIGN_OR_RETURN(std::string q, conn_->Quote(m->name));
+    described.push_back(m);
+    quoted.push_back(std::move(q));
+  }
+  // Per row: each column's WHEN (the key) and THEN, and the key once more in the WHERE.
+  const size_t nk = t.key_columns.size();
+  const size_t per_row = columns.size() * (nk + 1) + nk;
+  const size_t per_statement = std::max<size_t>(1, std::min(kMaxRows, kMaxParams / per_row));
+  for (size_t begin = 0; begin < members.size(); begin += per_statement) {
+    const size_t end = std::min(members.size(), begin + per_statement);
+    // The key conditions of the rows, with their parameters (the same for every column).
+    std::vector<std::string> conditions;
+    std::vector<std::vector<Value>> key_params(end - begin);
+    std::vector<std::vector<OdbcStmt::ParamType>> key_types(end - begin);
+    for (size_t m = begin; m < end; ++m) {
+      ASSIGN_OR_RETURN(std::string one, KeyEquals(t, meta, keys[members[m]],
+                                                  &key_params[m - begin], &key_types[m - begin]));
+      conditions.push_back(std::move(one));
+    }
+    std::string sql = "UPDATE " + meta.quoted + " SET ";
+    std::vector<Value> params;
+    std::vector<OdbcStmt::ParamType> types;
+    for (size_t c = 0; c < columns.size(); ++c) {
+      // ELSE the column itself: the CASE then takes the column's type, whatever type the
+      // driver gives the parameters.
+      sql += (c ? ", " : "") + quoted[c] + " = CASE";
+      for (size_t m = begin; m < end; ++m) {
+        sql += " WHEN " + conditions[m - begin] + " THEN ?";
+        params.insert(params.end(), key_params[m - begin].begin(), key_params[m - begin].end());
+        types.insert(types.end(), key_types[m - begin].begin(), key_types[m - begin].end());
+        params.push_back(ops[members[m]].values.at(columns[c]));
+        types.push_back(TypeOf(described[c]));
+      }
+      sql += " ELSE " + quoted[c] + " END";
+    }
+    sql += " WHERE ";
+    for (size_t m = begin; m < end; ++m) {
+      sql += (m == begin ? "(" : " OR (") + conditions[m - begin] + ")";
+      params.insert(params.end(), key_params[m - begin].begin(), key_params[m - begin].end());
+      types.insert(types.end(), key_types[m - begin].begin(), key_types[m - begin].end());
+    }
+    RETURN_IF_ERROR(st->Execute(sql, params, types, ctx));
+    ASSIGN_OR_RETURN(int64_t updated, st->RowCount(ctx));
+    // Fewer rows than asked: a row vanished since the look-up, or the driver counts only the
+    // rows whose values changed. These rows then go one by one, which inserts a vanished row.
+    if (updated != static_cast<int64_t>(end - begin)) continue;
+    for (size_t m = begin; m < end; ++m) (*done)[members[m]] = true;
   }
   return Status::Ok();
 }
@@ -914,11 +1003,18 @@ Result<ApplyResult> OdbcConnection::Apply(const TableRef& t, const std::vector<W
   if (!s.ok() && batched && !s.IsRetryable()) {
     // The database refused a multi-row statement (a value that does not fit, a key it compares
     // differently): again one by one, which names the op.
+    const std::string refused = s.message();
     conn_->EndTransaction(false).IgnoreError();
     meta_.clear();
     ASSIGN_OR_RETURN(meta, Meta(t));
     RETURN_IF_ERROR(conn_->BeginTransaction());
     s = body(false);
+    // Row by row went through where the multi-row statements did not: say so (the engine logs
+    // it once), since every batch like it now costs a statement per row.
+    if (s.ok()) {
+      result.notes.push_back("multi-row statements refused (" + refused +
+                             "); the batch was written row by row");
+    }
   }
   if (!s.ok()) {
     conn_->EndTransaction(false).IgnoreError();
