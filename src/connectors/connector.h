@@ -262,6 +262,25 @@ class Source {
     }
     return out;
   }
+  // The rows of `t` with the keys `keys` (those that exist, in any order), each with its bucket
+  // and raw hash as BucketSums computes them: a check reads a changed bucket by the keys its
+  // memo remembers, and keeps the result only when the rows add up to the bucket's summary (a
+  // row added since is not among the keys; the bucket is then read by ReadBuckets).
+  virtual Result<std::vector<HashedRow>> ReadBucketRows(const TableRef& t, uint32_t buckets,
+                                                        const std::vector<Key>& keys) {
+    auto rows = ReadRows(t, keys);
+    if (!rows.ok()) return rows.status();
+    std::vector<HashedRow> out;
+    out.reserve(rows->size());
+    for (Row& row : *rows) {
+      HashedRow h;
+      h.bucket = BucketOfKey(KeyOf(t, row), buckets);
+      RawRowHash(row, &h.hash1, &h.hash2);
+      h.row = std::move(row);
+      out.push_back(std::move(h));
+    }
+    return out;
+  }
   // The key of a row of `t` (its key columns' values, in order).
   static Key KeyOf(const TableRef& t, const Row& row) {
     Key key;

@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -153,6 +154,31 @@ inline void ExpectBucketSumsConform(Source* source,
       EXPECT_EQ(static_cast<int64_t>(rows.size()), before[b].rows) << b << " " << page_rows;
       EXPECT_EQ(keys.size(), rows.size()) << b << " " << page_rows;
     }
+  }
+  // The rows of some keys (two buckets' worth, and a key that is not there), by key: the same
+  // buckets and hashes as the scan gave them, so that they add up to those buckets' summaries.
+  {
+    std::vector<Key> keys;
+    std::map<std::string, const HashedRow*> scanned;
+    for (const HashedRow& h : some) {
+      keys.push_back(Source::KeyOf(t, h.row));
+      scanned[EncodeKey(keys.back())] = &h;
+    }
+    keys.push_back({Value::Int(100000)});
+    auto by_key = source->ReadBucketRows(t, kBuckets, keys);
+    ASSERT_TRUE(by_key.ok()) << by_key.status().ToString();
+    ASSERT_EQ(by_key->size(), some.size());
+    BucketSum three, seven;
+    for (const HashedRow& h : *by_key) {
+      auto it = scanned.find(EncodeKey(Source::KeyOf(t, h.row)));
+      ASSERT_NE(it, scanned.end());
+      EXPECT_EQ(h.bucket, it->second->bucket);
+      EXPECT_EQ(h.hash1, it->second->hash1);
+      EXPECT_EQ(h.hash2, it->second->hash2);
+      (h.bucket == 3 ? three : seven).Add(h.hash1, h.hash2);
+    }
+    EXPECT_EQ(three, before[3]);
+    EXPECT_EQ(seven, before[7]);
   }
   // Each change moves exactly one bucket's summary.
   for (const std::string& change :

@@ -81,6 +81,8 @@ class MysqlSource final : public Source {
   Result<std::vector<BucketSum>> BucketSums(const TableRef& t, uint32_t buckets) override;
   Result<BucketSum> TableSum(const TableRef& t) override;
   Result<std::optional<std::string>> WriteMark(const TableRef& t) override;
+  Result<std::vector<HashedRow>> ReadBucketRows(const TableRef& t, uint32_t buckets,
+                                                const std::vector<Key>& keys) override;
   Result<std::vector<HashedRow>> ReadBuckets(const TableRef& t, uint32_t buckets,
                                              const std::vector<uint32_t>& which,
                                              const std::optional<Key>& after,

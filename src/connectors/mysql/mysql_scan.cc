@@ -279,6 +279,63 @@ Result<std::vector<BucketSum>> MysqlSource::BucketSums(const TableRef& t, uint32
   return sums;
 }
 
+// In statements of up to 500 keys: `k IN (?, ...)` for a one-column key, an OR of
+// `(k1 = ? AND k2 = ?)` otherwise (the key's index serves both).
+Result<std::vector<HashedRow>> MysqlSource::ReadBucketRows(const TableRef& t, uint32_t buckets,
+                                                           const std::vector<Key>& keys) {
+  std::vector<HashedRow> rows;
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  if (buckets == 0) return InvalidArgument(conn_->Context(t.table) + ": zero buckets");
+  if (keys.empty()) return rows;
+  auto columns = HashedColumns(conn_, t);
+  if (!columns.ok()) return conn_->TableError(columns.status(), t.table);
+  ASSIGN_OR_RETURN(bool crc32c, HasCrc32c());
+  auto [h1, h2] = HashExprs(*columns, crc32c);
+  const size_t nk = t.key_columns.size();
+  constexpr size_t kKeysPerStatement = 500;
+  for (size_t begin = 0; begin < keys.size(); begin += kKeysPerStatement) {
+    const size_t end = std::min(keys.size(), begin + kKeysPerStatement);
+    std::string where;
+    std::vector<Value> params;
+    for (size_t i = begin; i < end; ++i) {
+      if (keys[i].size() != nk) {
+        return InvalidArgument(conn_->Context(t.table) + ": a key of " +
+                               std::to_string(keys[i].size()) + " values for a key of " +
+                               std::to_string(nk) + " columns");
+      }
+      if (nk == 1) {
+        where += i == begin ? "t." + QuoteIdent(t.key_columns[0]) + " IN (?" : ", ?";
+      } else {
+        where += i == begin ? "(" : " OR (";
+        for (size_t j = 0; j < nk; ++j) {
+          where += (j ? " AND t." : "t.") + QuoteIdent(t.key_columns[j]) + " = ?";
+        }
+        where += ")";
+      }
+      params.insert(params.end(), keys[i].begin(), keys[i].end());
+    }
+    if (nk == 1) where += ")";
+    auto stmt = conn_->db().Prepare("SELECT " + BucketExpr(t, buckets) + ", " + h1 + ", " + h2 +
+                                    ", " + MysqlConnection::SelectList(t, "t.") + " FROM " +
+                                    QuoteIdent(t.table) + " AS t WHERE " + where);
+    if (!stmt.ok()) return conn_->TableError(stmt.status(), t.table);
+    Status s = (*stmt)->Execute(params);
+    if (!s.ok()) return conn_->TableError(s, t.table);
+    while (true) {
+      Result<bool> more = (*stmt)->Fetch();
+      if (!more.ok()) return conn_->TableError(more.status(), t.table);
+      if (!*more) break;
+      HashedRow h;
+      h.bucket = static_cast<uint32_t>(Wrap((*stmt)->Column(0)));
+      h.hash1 = Wrap((*stmt)->Column(1));
+      h.hash2 = Wrap((*stmt)->Column(2));
+      h.row = MysqlConnection::ReadRow(**stmt, 3);
+      rows.push_back(std::move(h));
+    }
+  }
+  return rows;
+}
+
 // The table's last update time, to the second (InnoDB keeps it in memory: NULL after a restart
 // until the next write): nullopt when NULL.
 Result<std::optional<std::string>> MysqlSource::WriteMark(const TableRef& t) {
