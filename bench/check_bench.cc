@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -175,10 +176,14 @@ bindings:
     auto t0 = std::chrono::steady_clock::now();
     std::vector<std::string> args = {"check", "customer", "--between", "crm,erp", "--json",
                                      "-q", "--settle-ms", "0"};
+    // CHECK_BENCH_TRACE=1: each check's `concord -v` timeline on stderr.
+    const bool trace = std::getenv("CHECK_BENCH_TRACE") != nullptr;
+    if (trace) args.insert(args.begin(), "-v");
     if (full) args.push_back("--full");
     ProcResult r = RunConcord(dir.path(), args);
     double s = Seconds(t0);
     *cpu = child_cpu() - cpu0;
+    if (trace) std::fprintf(stderr, "%s\n%s", label, r.err.c_str());
     auto j = nlohmann::json::parse(r.out, nullptr, false);
     if (r.exit_code != expect_exit || j.is_discarded()) {
       Die(std::string(label) + ": exit " + std::to_string(r.exit_code) + "\n" + r.out + r.err);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <map>
 #include <set>
 #include <sstream>
 #include <mutex>
@@ -308,6 +309,7 @@ class Checker {
   // memo of the row's bucket being rebuilt.
   Status MapRow(const Side& side, const HashedRow& h, MemoBucket* bucket, SideScan* out) {
     bucket->raw.Add(h.hash1, h.hash2);
+    bucket->system_keys.push_back(EncodeKey(side.mapper->SystemKeyOfRow(h.row)));
     ++out->info.rows_mapped;
     BindingMapper::Canonical canon = side.mapper->ToCanonical(h.row);
     std::string why;
@@ -319,7 +321,7 @@ class Checker {
       if (out->unmappable_examples.size() < 10) {
         out->unmappable_examples.push_back(fmt::format(
             "{} row {}: {}", side.system,
-            KeyForDisplay(EncodeKey(side.mapper->SystemKeyOfRow(h.row))), why));
+            KeyForDisplay(bucket->system_keys.back()), why));
       }
       return Status::Ok();
     }
@@ -327,7 +329,7 @@ class Checker {
     Entry e;
     e.key_hash = XXH3_64bits(ckey->data(), ckey->size());
     e.keys = static_cast<uint32_t>(out->keys.size());
-    out->keys.push_back({std::move(*ckey), EncodeKey(side.mapper->SystemKeyOfRow(h.row))});
+    out->keys.push_back({std::move(*ckey), bucket->system_keys.back()});
     // Keyed through the xref: the memo keeps the system key's hash, to see the xref change.
     uint64_t xref = via_xref ? XrefHash(out->keys.back().system_key) : 0;
     e.row_hash = RowHash(canon);
@@ -579,6 +581,7 @@ class Checker {
     RETURN_IF_ERROR(LoadMemo(out));
     Trace("{}: memo {}", side.system, out->memo.empty() ? "not used" : "loaded");
     std::vector<uint32_t> stale;
+    std::vector<BucketSum> sums_now;  // the database's bucket summaries, when asked for
     int64_t total = -1, stale_rows = 0;
     if (out->pending_sums.valid() && out->memo.empty()) out->pending_sums.wait();
     if (!out->memo.empty()) {
@@ -597,6 +600,7 @@ class Checker {
           stale_rows += (*sums)[b].rows;
         }
       }
+      sums_now = std::move(*sums);
       Trace("{}: summaries compared, {} buckets ({} rows) changed", side.system, stale.size(),
             stale_rows);
       // Mostly changed: one full read costs no more than reading the changed buckets.
@@ -617,6 +621,7 @@ class Checker {
         into.raw.Merge(from.raw);
         into.reusable = into.reusable && from.reusable;
         into.entries.insert(into.entries.end(), from.entries.begin(), from.entries.end());
+        for (std::string& k : from.system_keys) into.system_keys.push_back(std::move(k));
         MergeAmounts(from.sums, &into.sums);
       }
       for (Entry& e : out->entries) e.bucket %= out->buckets;
@@ -632,9 +637,17 @@ class Checker {
       }
       out->info.buckets_reused = out->buckets - static_cast<int64_t>(stale.size());
       if (!stale.empty()) {
-        RETURN_IF_ERROR(
-            ReadAndMap(side, out->buckets, stale, &out->memo, out, total, stale_rows));
-        Trace("{}: changed buckets read and mapped", side.system);
+        std::vector<uint32_t> rest;
+        RETURN_IF_ERROR(ReadByKeys(side, stale, sums_now, out, &rest));
+        Trace("{}: {} of {} changed buckets read by their keys", side.system,
+              stale.size() - rest.size(), stale.size());
+        if (!rest.empty()) {
+          int64_t rest_rows = 0;
+          for (uint32_t b : rest) rest_rows += sums_now[b].rows;
+          RETURN_IF_ERROR(
+              ReadAndMap(side, out->buckets, rest, &out->memo, out, total, rest_rows));
+          Trace("{}: {} buckets read by a scan", side.system, rest.size());
+        }
       }
     }
     out->info.buckets = out->buckets;
@@ -681,22 +694,92 @@ class Checker {
     return Status::Ok();
   }
 
+  // Reads the buckets `which` (sorted) of `side` by the system keys its memo kept for them
+  // (MemoKeysName), mapping their rows into (*memo)[bucket] (the scan's own memo when null) and
+  // `out`, as ReadAndMap does. A bucket whose rows read by key do not add up to `sums_now[b]`
+  // (a row was added to it, or its keys were not kept) maps nothing and goes to *rest, to be read
+  // by a scan.
+  Status ReadByKeys(const Side& side, const std::vector<uint32_t>& which,
+                    const std::vector<BucketSum>& sums_now, SideScan* out,
+                    std::vector<uint32_t>* rest, std::vector<MemoBucket>* memo = nullptr) {
+    if (memo == nullptr) memo = &out->memo;
+    std::map<uint32_t, std::vector<std::string>> kept;
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      RETURN_IF_ERROR(state_->ForEachCheckMemoBucketOf(
+          MemoKeysName(out->memo_name), which, [&](uint32_t b, std::string_view data) {
+            auto keys = DecodeMemoKeys(data);
+            if (keys.ok()) kept[b] = std::move(*keys);
+          }));
+    }
+    std::vector<Key> keys;
+    for (uint32_t b : which) {
+      auto it = kept.find(b);
+      if (it == kept.end()) continue;
+      for (const std::string& encoded : it->second) {
+        auto key = DecodeKey(encoded);
+        if (!key.ok()) {
+          kept.erase(it);  // read by a scan
+          break;
+        }
+        keys.push_back(std::move(*key));
+      }
+    }
+    std::vector<HashedRow> rows;
+    if (!keys.empty()) {
+      // sums_now has one summary per bucket of the memo.
+      auto read = side.source->ReadBucketRows(side.mapper->table(),
+                                              static_cast<uint32_t>(sums_now.size()), keys);
+      if (!read.ok()) {
+        return read.status().WithContext(
+            fmt::format("reading {}.{} by key", side.system, side.mapper->table().table));
+      }
+      rows = std::move(*read);
+    }
+    std::map<uint32_t, std::vector<const HashedRow*>> by_bucket;
+    for (const HashedRow& h : rows) by_bucket[h.bucket].push_back(&h);
+    for (uint32_t b : which) {
+      if (!kept.count(b)) {
+        rest->push_back(b);
+        continue;
+      }
+      BucketSum got;
+      for (const HashedRow* h : by_bucket[b]) got.Add(h->hash1, h->hash2);
+      if (!(got == sums_now[b])) {
+        rest->push_back(b);
+        continue;
+      }
+      for (const HashedRow* h : by_bucket[b]) RETURN_IF_ERROR(MapRow(side, *h, &(*memo)[b], out));
+      ++out->info.buckets_read_by_key;
+    }
+    return Status::Ok();
+  }
+
   // Reads the memo buckets `which` of `side` again, replacing their memo entries with read ones
   // (and their memo, which is then written back).
   Status ReadBucketsAgain(const Side& side, SideScan* scan, const std::set<uint32_t>& which) {
     if (which.empty()) return Status::Ok();
     std::vector<Entry>& entries = scan->entries;
     SideScan read;  // totals stay as scanned; only entries and the memo are replaced
-    int64_t expected = 0;
+    read.memo_name = scan->memo_name;  // where ReadByKeys finds the buckets' keys
+    // The memo's summaries are the buckets' now (these buckets did not change).
+    std::vector<BucketSum> sums(scan->buckets);
     for (uint32_t b : which) {
-      expected += scan->memo[b].raw.rows;
+      sums[b] = scan->memo[b].raw;
       scan->read[b] = true;
       scan->memo[b] = MemoBucket{};
       scan->changed.insert(b);
       --scan->info.buckets_reused;
     }
-    RETURN_IF_ERROR(ReadAndMap(side, scan->buckets, {which.begin(), which.end()}, &scan->memo,
-                               &read, -1, expected));
+    std::vector<uint32_t> rest;
+    RETURN_IF_ERROR(ReadByKeys(side, {which.begin(), which.end()}, sums, &read, &rest,
+                               &scan->memo));
+    scan->info.buckets_read_by_key += read.info.buckets_read_by_key;
+    if (!rest.empty()) {
+      int64_t expected = 0;
+      for (uint32_t b : rest) expected += sums[b].rows;
+      RETURN_IF_ERROR(ReadAndMap(side, scan->buckets, rest, &scan->memo, &read, -1, expected));
+    }
     scan->info.rows_mapped += read.info.rows_mapped;
     const uint32_t offset = static_cast<uint32_t>(scan->keys.size());
     for (Entry e : read.entries) {
@@ -739,8 +822,11 @@ class Checker {
   Status SaveMemo(const Side& side, const SideScan& scan) {
     if (scan.memo_name.empty() || (!scan.rebuilt && !scan.info.memo)) return Status::Ok();
     const bool decided = report_.decided_by_totals;
-    std::vector<CheckMemoBucket> buckets, totals;
-    auto add = [&](uint32_t b) { buckets.push_back({b, EncodeMemoBucket(scan.memo[b])}); };
+    std::vector<CheckMemoBucket> buckets, totals, keys;
+    auto add = [&](uint32_t b) {
+      buckets.push_back({b, EncodeMemoBucket(scan.memo[b])});
+      keys.push_back({b, EncodeMemoKeys(scan.memo[b].system_keys)});
+    };
     if (scan.rebuilt) {
       for (uint32_t b = 0; b < scan.buckets; ++b) add(b);
     } else {
@@ -764,6 +850,9 @@ class Checker {
     CheckMemoHeader header{scan.fingerprint, scan.buckets, now};
     std::lock_guard<std::mutex> lock(state_mu_);
     const std::string what = "saving the check memo of " + side.system;
+    RETURN_IF_ERROR(
+        state_->PutCheckMemo(MemoKeysName(scan.memo_name), header, keys, scan.rebuilt)
+            .WithContext(what));
     RETURN_IF_ERROR(
         state_->PutCheckMemo(scan.memo_name, header, buckets, scan.rebuilt).WithContext(what));
     RETURN_IF_ERROR(state_

@@ -114,6 +114,9 @@ struct CheckReport {
     // The database's write mark differs from the memo's (Source::WriteMark): the side was
     // written since, so it was summarized by bucket at once, without asking for its totals.
     bool written_since = false;
+    // Changed buckets read by the keys the memo kept for them (Source::ReadBucketRows) rather
+    // than by a scan of the table.
+    int64_t buckets_read_by_key = 0;
   };
   SideScanInfo left_scan, right_scan;
   // Both sides were unchanged since their memos, which agree: decided by the totals alone, no

@@ -16,6 +16,7 @@ namespace {
 
 constexpr uint8_t kFormat = 2;
 constexpr uint8_t kTotalsFormat = 3;
+constexpr uint8_t kKeysFormat = 1;
 
 void Put(std::string* out, const void* p, size_t n) { out->append(static_cast<const char*>(p), n); }
 template <typename T>
@@ -222,6 +223,40 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
 }
 
 std::string MemoTotalsName(const std::string& memo_name) { return memo_name + "/totals"; }
+
+std::string MemoKeysName(const std::string& memo_name) { return memo_name + "/keys"; }
+
+std::string EncodeMemoKeys(const std::vector<std::string>& keys) {
+  std::string out;
+  size_t size = 8;
+  for (const std::string& k : keys) size += 4 + k.size();
+  out.reserve(size);
+  PutPod(&out, kKeysFormat);
+  PutPod(&out, static_cast<uint32_t>(keys.size()));
+  for (const std::string& k : keys) {
+    PutPod(&out, static_cast<uint32_t>(k.size()));
+    Put(&out, k.data(), k.size());
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> DecodeMemoKeys(std::string_view data) {
+  Reader r(data);
+  uint8_t format = 0;
+  uint32_t n = 0;
+  auto bad = [] { return DataLoss("check memo: a key list is not in the format this build writes"); };
+  if (!r.Pod(&format) || format != kKeysFormat || !r.Pod(&n)) return bad();
+  std::vector<std::string> keys;
+  keys.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t size = 0;
+    std::string_view bytes;
+    if (!r.Pod(&size) || !r.Bytes(size, &bytes)) return bad();
+    keys.emplace_back(bytes);
+  }
+  if (!r.Done()) return bad();
+  return keys;
+}
 
 uint64_t EntryDigest(uint64_t key_hash, uint64_t row_hash) {
   uint64_t pair[2] = {key_hash, row_hash};

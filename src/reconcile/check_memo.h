@@ -68,6 +68,11 @@ struct MemoBucket {
   };
   std::vector<Entry> entries;  // rows that passed the filter
   AmountSums sums;             // their amount fields
+  // The system key (EncodeKey) of every row the summary covers, filtered out or not: kept apart
+  // (MemoKeysName) and loaded only for a bucket that changed, which is then read by these keys
+  // (Source::ReadBucketRows) rather than by a scan — kept when the rows read add up to the
+  // bucket's summary now (no row was added to it). Filled only for the buckets a check read.
+  std::vector<std::string> system_keys;
 };
 
 std::string EncodeMemoBucket(const MemoBucket& b);
@@ -111,6 +116,11 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
 
 // Where the totals of the memo `memo_name` are kept (a memo of one bucket).
 std::string MemoTotalsName(const std::string& memo_name);
+// Where the system keys of its buckets are kept (MemoBucket::system_keys), by bucket.
+std::string MemoKeysName(const std::string& memo_name);
+std::string EncodeMemoKeys(const std::vector<std::string>& keys);
+// DataLoss when `data` is not a key list this build wrote.
+Result<std::vector<std::string>> DecodeMemoKeys(std::string_view data);
 
 // The hash of an encoded system key as the memo keeps it for a row keyed through the xref (never
 // 0).

@@ -72,7 +72,8 @@ nlohmann::json ScanJson(const CheckReport::SideScanInfo& s) {
           {"rows_mapped", s.rows_mapped},
           {"unchanged_by_totals", s.unchanged_by_totals},
           {"bucket_summaries", s.bucket_summaries},
-          {"written_since", s.written_since}};
+          {"written_since", s.written_since},
+          {"buckets_read_by_key", s.buckets_read_by_key}};
 }
 
 std::string TotalsMark(const SideTotals& a, const SideTotals& b) {

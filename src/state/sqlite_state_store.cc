@@ -1196,6 +1196,20 @@ Status SqliteStateStore::ForEachCheckMemoBucket(
   }
 }
 
+Status SqliteStateStore::ForEachCheckMemoBucketOf(
+    const std::string& name, const std::vector<uint32_t>& which,
+    const std::function<void(uint32_t, std::string_view)>& fn) {
+  for (uint32_t bucket : which) {
+    ASSIGN_OR_RETURN(Lease lease,
+                     Use("SELECT data FROM check_memo_buckets WHERE name = ?1 AND bucket = ?2",
+                         {Text(name), Int(bucket)}));
+    auto row = lease->Step();
+    if (!row.ok()) return Ctx(row.status());
+    if (*row) fn(bucket, lease->ColumnBytes(0));
+  }
+  return Status::Ok();
+}
+
 Status SqliteStateStore::PutCheckMemo(const std::string& name, const CheckMemoHeader& header,
                                       const std::vector<CheckMemoBucket>& buckets,
                                       bool replace_all) {

@@ -108,6 +108,8 @@ class SqliteStateStore : public StateStore {
       const std::string& entity, const std::string& system,
       const std::function<void(const std::string&, const std::string&)>& fn) override;
   Result<std::optional<CheckMemoHeader>> GetCheckMemo(const std::string& name) override;
+  Status ForEachCheckMemoBucketOf(const std::string& name, const std::vector<uint32_t>& which,
+                                  const std::function<void(uint32_t, std::string_view)>& fn) override;
   Status ForEachCheckMemoBucket(
       const std::string& name,
       const std::function<void(uint32_t, std::string_view)>& fn) override;

@@ -310,6 +310,10 @@ class StateStore {
   // during the call (read in place: a memo holds ~24 bytes per row, and it is read whole).
   virtual Status ForEachCheckMemoBucket(
       const std::string& name, const std::function<void(uint32_t, std::string_view)>& fn) = 0;
+  // The same for the buckets `which` only (those stored).
+  virtual Status ForEachCheckMemoBucketOf(
+      const std::string& name, const std::vector<uint32_t>& which,
+      const std::function<void(uint32_t, std::string_view)>& fn) = 0;
   // Writes the header and `buckets` (replacing those buckets; all others first when
   // `replace_all`) in one transaction.
   virtual Status PutCheckMemo(const std::string& name, const CheckMemoHeader& header,

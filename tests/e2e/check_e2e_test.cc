@@ -481,6 +481,9 @@ TEST_P(CheckTotalsTest, DecideAnUnchangedPairAndSummarizeOnlyTheChangedSide) {
   EXPECT_GT(third["scan"]["erp"]["rows_mapped"].get<int>(), 0) << third.dump(2);
   EXPECT_LT(third["scan"]["erp"]["rows_mapped"].get<int>(), 100) << third.dump(2);
   EXPECT_EQ(third["totals"]["erp"]["sums"]["credit"], "20100.50") << third.dump(2);
+  // The buckets of the update and the delete are read by the keys the memo kept (the new row's,
+  // which those keys miss, by a scan).
+  EXPECT_GE(third["scan"]["erp"]["buckets_read_by_key"].get<int>(), 1) << third.dump(2);
   // Both unchanged since, but their memos differ: not decided by the totals; the differences
   // (memo entries on both sides) are read again and found exactly. The erp, changed last time,
   // is expected to change again where no write mark says otherwise (sqlite: summarized by
@@ -495,6 +498,11 @@ TEST_P(CheckTotalsTest, DecideAnUnchangedPairAndSummarizeOnlyTheChangedSide) {
   }
   EXPECT_EQ(fourth["scan"]["crm"]["bucket_summaries"], Summarized(*crm_, false)) << fourth.dump(2);
   EXPECT_EQ(fourth["scan"]["erp"]["bucket_summaries"], Summarized(*erp_, false)) << fourth.dump(2);
+  // The memo entries behind the differences are read by the keys the memo kept for their buckets.
+  EXPECT_GE(fourth["scan"]["crm"]["buckets_read_by_key"].get<int>() +
+                fourth["scan"]["erp"]["buckets_read_by_key"].get<int>(),
+            1)
+      << fourth.dump(2);
   // Unchanged again: the erp is asked for its totals first again.
   nlohmann::json fifth = CheckJson();
   ExpectErpChanges(fifth);
