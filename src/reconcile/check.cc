@@ -309,7 +309,8 @@ class Checker {
   // memo of the row's bucket being rebuilt.
   Status MapRow(const Side& side, const HashedRow& h, MemoBucket* bucket, SideScan* out) {
     bucket->raw.Add(h.hash1, h.hash2);
-    bucket->system_keys.push_back(EncodeKey(side.mapper->SystemKeyOfRow(h.row)));
+    std::string system_key = EncodeKey(side.mapper->SystemKeyOfRow(h.row));
+    bucket->AddSystemKey(system_key);
     ++out->info.rows_mapped;
     BindingMapper::Canonical canon = side.mapper->ToCanonical(h.row);
     std::string why;
@@ -321,7 +322,7 @@ class Checker {
       if (out->unmappable_examples.size() < 10) {
         out->unmappable_examples.push_back(fmt::format(
             "{} row {}: {}", side.system,
-            KeyForDisplay(bucket->system_keys.back()), why));
+            KeyForDisplay(system_key), why));
       }
       return Status::Ok();
     }
@@ -329,7 +330,7 @@ class Checker {
     Entry e;
     e.key_hash = XXH3_64bits(ckey->data(), ckey->size());
     e.keys = static_cast<uint32_t>(out->keys.size());
-    out->keys.push_back({std::move(*ckey), bucket->system_keys.back()});
+    out->keys.push_back({std::move(*ckey), std::move(system_key)});
     // Keyed through the xref: the memo keeps the system key's hash, to see the xref change.
     uint64_t xref = via_xref ? XrefHash(out->keys.back().system_key) : 0;
     e.row_hash = RowHash(canon);
@@ -621,7 +622,8 @@ class Checker {
         into.raw.Merge(from.raw);
         into.reusable = into.reusable && from.reusable;
         into.entries.insert(into.entries.end(), from.entries.begin(), from.entries.end());
-        for (std::string& k : from.system_keys) into.system_keys.push_back(std::move(k));
+        into.system_keys += from.system_keys;
+        into.system_key_count += from.system_key_count;
         MergeAmounts(from.sums, &into.sums);
       }
       for (Entry& e : out->entries) e.bucket %= out->buckets;
@@ -695,7 +697,7 @@ class Checker {
   }
 
   // Reads the buckets `which` (sorted) of `side` by the system keys its memo kept for them
-  // (MemoKeysName), mapping their rows into (*memo)[bucket] (the scan's own memo when null) and
+  // (MemoBucket::system_keys, as stored), mapping their rows into (*memo)[bucket] (the scan's own memo when null) and
   // `out`, as ReadAndMap does. A bucket whose rows read by key do not add up to `sums_now[b]`
   // (a row was added to it, or its keys were not kept) maps nothing and goes to *rest, to be read
   // by a scan.
@@ -707,8 +709,8 @@ class Checker {
     {
       std::lock_guard<std::mutex> lock(state_mu_);
       RETURN_IF_ERROR(state_->ForEachCheckMemoBucketOf(
-          MemoKeysName(out->memo_name), which, [&](uint32_t b, std::string_view data) {
-            auto keys = DecodeMemoKeys(data);
+          out->memo_name, which, [&](uint32_t b, std::string_view data) {
+            auto keys = DecodeMemoBucketKeys(data);
             if (keys.ok()) kept[b] = std::move(*keys);
           }));
     }
@@ -822,11 +824,8 @@ class Checker {
   Status SaveMemo(const Side& side, const SideScan& scan) {
     if (scan.memo_name.empty() || (!scan.rebuilt && !scan.info.memo)) return Status::Ok();
     const bool decided = report_.decided_by_totals;
-    std::vector<CheckMemoBucket> buckets, totals, keys;
-    auto add = [&](uint32_t b) {
-      buckets.push_back({b, EncodeMemoBucket(scan.memo[b])});
-      keys.push_back({b, EncodeMemoKeys(scan.memo[b].system_keys)});
-    };
+    std::vector<CheckMemoBucket> buckets, totals;
+    auto add = [&](uint32_t b) { buckets.push_back({b, EncodeMemoBucket(scan.memo[b])}); };
     if (scan.rebuilt) {
       for (uint32_t b = 0; b < scan.buckets; ++b) add(b);
     } else {
@@ -850,9 +849,6 @@ class Checker {
     CheckMemoHeader header{scan.fingerprint, scan.buckets, now};
     std::lock_guard<std::mutex> lock(state_mu_);
     const std::string what = "saving the check memo of " + side.system;
-    RETURN_IF_ERROR(
-        state_->PutCheckMemo(MemoKeysName(scan.memo_name), header, keys, scan.rebuilt)
-            .WithContext(what));
     RETURN_IF_ERROR(
         state_->PutCheckMemo(scan.memo_name, header, buckets, scan.rebuilt).WithContext(what));
     RETURN_IF_ERROR(state_

@@ -14,9 +14,8 @@
 namespace concord {
 namespace {
 
-constexpr uint8_t kFormat = 2;
+constexpr uint8_t kFormat = 3;
 constexpr uint8_t kTotalsFormat = 3;
-constexpr uint8_t kKeysFormat = 1;
 
 void Put(std::string* out, const void* p, size_t n) { out->append(static_cast<const char*>(p), n); }
 template <typename T>
@@ -150,32 +149,72 @@ std::string Joined(const std::vector<std::string>& parts) {
 
 }  // namespace
 
+// A bucket: its head, its entries, its amount sums, then its rows' system keys behind their
+// byte count (so that decoding the rest skips them in place).
 std::string EncodeMemoBucket(const MemoBucket& b) {
+  const size_t keys_bytes = 4 + b.system_keys.size();
   std::string out;
-  out.reserve(48 + b.entries.size() * sizeof(MemoBucket::Entry));
+  out.reserve(48 + b.entries.size() * sizeof(MemoBucket::Entry) + keys_bytes + 4);
   PutHead(&out, kFormat, b.raw, b.reusable);
   PutPod(&out, static_cast<uint32_t>(b.entries.size()));
   Put(&out, b.entries.data(), b.entries.size() * sizeof(MemoBucket::Entry));
   PutSums(&out, b.sums);
+  PutPod(&out, static_cast<uint32_t>(keys_bytes));
+  PutPod(&out, static_cast<uint32_t>(b.system_key_count));
+  out.append(b.system_keys);
   return out;
 }
 
-Result<MemoBucket> DecodeMemoBucket(std::string_view data) {
+namespace {
+
+Status BadBucket() {
+  return DataLoss("check memo: a bucket is not in the format this build writes");
+}
+
+// Reads a bucket up to its keys (left in *keys, undecoded).
+Status ReadBucket(std::string_view data, MemoBucket* b, std::string_view* keys) {
   Reader r(data);
-  MemoBucket b;
   uint8_t reusable = 0;
-  uint32_t n = 0;
-  auto bad = [] { return DataLoss("check memo: a bucket is not in the format this build writes"); };
-  if (!ReadHead(&r, kFormat, &b.raw, &reusable) || !r.Pod(&n)) {
-    return bad();
-  }
-  b.reusable = reusable != 0;
+  uint32_t n = 0, keys_bytes = 0;
+  if (!ReadHead(&r, kFormat, &b->raw, &reusable) || !r.Pod(&n)) return BadBucket();
+  b->reusable = reusable != 0;
   std::string_view bytes;
-  if (!r.Bytes(static_cast<size_t>(n) * sizeof(MemoBucket::Entry), &bytes)) return bad();
-  b.entries.resize(n);
-  std::memcpy(b.entries.data(), bytes.data(), bytes.size());
-  if (!ReadSums(&r, &b.sums) || !r.Done()) return bad();
+  if (!r.Bytes(static_cast<size_t>(n) * sizeof(MemoBucket::Entry), &bytes)) return BadBucket();
+  b->entries.resize(n);
+  std::memcpy(b->entries.data(), bytes.data(), bytes.size());
+  if (!ReadSums(&r, &b->sums) || !r.Pod(&keys_bytes) || !r.Bytes(keys_bytes, keys) ||
+      !r.Done()) {
+    return BadBucket();
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<MemoBucket> DecodeMemoBucket(std::string_view data) {
+  MemoBucket b;
+  std::string_view keys;
+  RETURN_IF_ERROR(ReadBucket(data, &b, &keys));
   return b;
+}
+
+Result<std::vector<std::string>> DecodeMemoBucketKeys(std::string_view data) {
+  MemoBucket b;
+  std::string_view keys;
+  RETURN_IF_ERROR(ReadBucket(data, &b, &keys));
+  Reader r(keys);
+  uint32_t n = 0;
+  if (!r.Pod(&n)) return BadBucket();
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t size = 0;
+    std::string_view key;
+    if (!r.Pod(&size) || !r.Bytes(size, &key)) return BadBucket();
+    out.emplace_back(key);
+  }
+  if (!r.Done()) return BadBucket();
+  return out;
 }
 
 std::string EncodeMemoTotals(const MemoTotals& t) {
@@ -224,39 +263,7 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
 
 std::string MemoTotalsName(const std::string& memo_name) { return memo_name + "/totals"; }
 
-std::string MemoKeysName(const std::string& memo_name) { return memo_name + "/keys"; }
 
-std::string EncodeMemoKeys(const std::vector<std::string>& keys) {
-  std::string out;
-  size_t size = 8;
-  for (const std::string& k : keys) size += 4 + k.size();
-  out.reserve(size);
-  PutPod(&out, kKeysFormat);
-  PutPod(&out, static_cast<uint32_t>(keys.size()));
-  for (const std::string& k : keys) {
-    PutPod(&out, static_cast<uint32_t>(k.size()));
-    Put(&out, k.data(), k.size());
-  }
-  return out;
-}
-
-Result<std::vector<std::string>> DecodeMemoKeys(std::string_view data) {
-  Reader r(data);
-  uint8_t format = 0;
-  uint32_t n = 0;
-  auto bad = [] { return DataLoss("check memo: a key list is not in the format this build writes"); };
-  if (!r.Pod(&format) || format != kKeysFormat || !r.Pod(&n)) return bad();
-  std::vector<std::string> keys;
-  keys.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t size = 0;
-    std::string_view bytes;
-    if (!r.Pod(&size) || !r.Bytes(size, &bytes)) return bad();
-    keys.emplace_back(bytes);
-  }
-  if (!r.Done()) return bad();
-  return keys;
-}
 
 uint64_t EntryDigest(uint64_t key_hash, uint64_t row_hash) {
   uint64_t pair[2] = {key_hash, row_hash};

@@ -68,16 +68,28 @@ struct MemoBucket {
   };
   std::vector<Entry> entries;  // rows that passed the filter
   AmountSums sums;             // their amount fields
-  // The system key (EncodeKey) of every row the summary covers, filtered out or not: kept apart
-  // (MemoKeysName) and loaded only for a bucket that changed, which is then read by these keys
+  // The system key (EncodeKey) of every row the summary covers, filtered out or not: stored at
+  // the end of the bucket and decoded only for a bucket that changed, which is then read by these keys
   // (Source::ReadBucketRows) rather than by a scan — kept when the rows read add up to the
   // bucket's summary now (no row was added to it). Filled only for the buckets a check read.
-  std::vector<std::string> system_keys;
+  // As stored: each key's byte count (4 bytes, native order) and bytes, one after the other
+  // (AddSystemKey), so that a million rows cost no allocation each.
+  std::string system_keys;
+  size_t system_key_count = 0;
+  void AddSystemKey(std::string_view key) {
+    const uint32_t size = static_cast<uint32_t>(key.size());
+    system_keys.append(reinterpret_cast<const char*>(&size), sizeof size);
+    system_keys.append(key);
+    ++system_key_count;
+  }
 };
 
 std::string EncodeMemoBucket(const MemoBucket& b);
-// DataLoss when `data` is not a bucket this build wrote (the memo is then rebuilt).
+// DataLoss when `data` is not a bucket this build wrote (the memo is then rebuilt). Leaves
+// system_keys empty (they are skipped in place: a check needs them for changed buckets only).
 Result<MemoBucket> DecodeMemoBucket(std::string_view data);
+// The system keys of an encoded bucket (MemoBucket::system_keys).
+Result<std::vector<std::string>> DecodeMemoBucketKeys(std::string_view data);
 
 // What the memo keeps of a whole side (see above), written with its buckets.
 struct MemoTotals {
@@ -116,11 +128,7 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
 
 // Where the totals of the memo `memo_name` are kept (a memo of one bucket).
 std::string MemoTotalsName(const std::string& memo_name);
-// Where the system keys of its buckets are kept (MemoBucket::system_keys), by bucket.
-std::string MemoKeysName(const std::string& memo_name);
-std::string EncodeMemoKeys(const std::vector<std::string>& keys);
-// DataLoss when `data` is not a key list this build wrote.
-Result<std::vector<std::string>> DecodeMemoKeys(std::string_view data);
+
 
 // The hash of an encoded system key as the memo keeps it for a row keyed through the xref (never
 // 0).

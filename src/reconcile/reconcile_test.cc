@@ -141,6 +141,32 @@ TEST(Amounts, NegativeTotalsAndFieldsTheSideDoesNotMap) {
   EXPECT_EQ(totals.sums["credit"], "-0.01");
 }
 
+// A bucket comes back with its entries and sums; its rows' system keys only when asked for
+// (DecodeMemoBucketKeys), byte for byte; anything else is DataLoss (the memo is rebuilt).
+TEST(CheckMemo, BucketAndItsKeysRoundTrip) {
+  MemoBucket b;
+  b.raw = {3, 11, 22};
+  b.reusable = false;
+  b.entries = {{1, 2, 0}, {3, 4, 5}};
+  const std::vector<std::string> keys_in = {"[\"C1\"]", "", "[\"\x1f\xe4\xb8\xad\"]", "[17]"};
+  for (const std::string& k : keys_in) b.AddSystemKey(k);
+  const std::string bytes = EncodeMemoBucket(b);
+  auto back = DecodeMemoBucket(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->raw, b.raw);
+  EXPECT_FALSE(back->reusable);
+  ASSERT_EQ(back->entries.size(), 2u);
+  EXPECT_EQ(back->entries[1].xref, 5u);
+  EXPECT_TRUE(back->system_keys.empty());
+  auto keys = DecodeMemoBucketKeys(bytes);
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  EXPECT_EQ(*keys, keys_in);
+  for (std::string bad : {bytes.substr(0, bytes.size() - 1), bytes + "x", std::string()}) {
+    EXPECT_EQ(DecodeMemoBucket(bad).status().code(), Code::kDataLoss);
+    EXPECT_EQ(DecodeMemoBucketKeys(bad).status().code(), Code::kDataLoss);
+  }
+}
+
 // A side's totals come back from the memo exactly as written; anything else is DataLoss (the
 // check then summarizes by bucket instead of trusting them).
 TEST(CheckMemo, TotalsRoundTripAndRefuseOtherBytes) {
