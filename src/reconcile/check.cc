@@ -818,7 +818,7 @@ class Checker {
   // Writes what changed in the memo of `side` (all of it after a full read).
   // The header is written by every check that used or made the memo (its time says when it was
   // last used), and memos unused for kMemoKeptDays are dropped: each --where/--fields
-  // combination has its own, about 24 bytes per row per side.
+  // combination has its own, about 40 bytes per row per side (with the rows' keys).
   // The totals (MemoTotals) are written after the buckets, from the same buckets; a check
   // decided by the totals writes the headers only.
   Status SaveMemo(const Side& side, const SideScan& scan) {
