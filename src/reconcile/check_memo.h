@@ -25,6 +25,11 @@
 // side whose mark is unchanged is asked for its totals first. The mark only orders the queries;
 // what the check reports never depends on it.
 //
+// Each bucket also keeps the system keys of its rows (every row its summary covers). A bucket
+// whose summary changed is read by those keys first (Source::ReadBucketRows, an index look-up)
+// and the rows are kept only when they add up to the bucket's summary now; a bucket a row was
+// added to (its key is not among them) is read by a scan of the table filtered by bucket.
+//
 // Soundness: a memo is used only under the fingerprint it was made with — the config file's
 // bytes, the concord build, the system, entity, compared fields and filter — so a changed
 // mapping or normalizer setting drops it. A row whose canonical key came from the xref (which
