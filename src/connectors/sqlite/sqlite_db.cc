@@ -183,6 +183,9 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, const 
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path, label));
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
+  if (options.page_size > 0 && !options.read_only) {
+    RETURN_IF_ERROR(db->Exec("PRAGMA page_size=" + std::to_string(options.page_size)));
+  }
   if (options.wal && !options.read_only) {
     RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
     RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL"));

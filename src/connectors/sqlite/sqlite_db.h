@@ -62,6 +62,9 @@ class SqliteDb {
     bool read_only = false;
     bool wal = true;             // journal_mode=WAL
     int busy_timeout_ms = 5000;  // how long to wait for another writer before Unavailable
+    // The page size of a file created now (0: SQLite's default, 4,096); an existing file keeps
+    // its own.
+    int page_size = 0;
   };
   // `label` names the database in error messages ("crm", "state").
   static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, const Options& options,
