@@ -886,13 +886,16 @@ class Checker {
     // made here once both sides' totals are in (only then are both threads waiting).
     std::promise<bool> left_may, right_may, decision;
     std::shared_future<bool> decided_by_totals = decision.get_future().share();
-    // When the totals cannot decide the check (a side lacks them, or is expected to have
-    // changed), both memos will be needed: each is loaded while its database is still summing.
+    // When the totals cannot decide the check (a side lacks them or is expected to have changed,
+    // or the two memos already disagree), both memos will be needed: each is loaded while its
+    // database is still summing.
     bool totals_may_decide = true;
     for (const SideScan* s : {l, r}) {
       totals_may_decide = totals_may_decide && s->status.ok() && s->memo_totals &&
                           s->memo_totals->complete && !s->expect_changed;
     }
+    totals_may_decide = totals_may_decide && l->memo_totals->rows == r->memo_totals->rows &&
+                        l->memo_totals->digest == r->memo_totals->digest;
     auto side = [&](const Side& which, SideScan* scan, std::promise<bool>* may_decide) {
       if (!totals_may_decide && scan->status.ok()) scan->status = LoadMemo(scan);
       TakeTotals(which, scan);
