@@ -420,13 +420,12 @@ class Checker {
     lock.unlock();
     // Whether the side is expected to have changed since its memo: its write mark says so where
     // both marks are known; otherwise it had changed at the check before.
-    bool& expect_changed = out->expect_changed;
-    expect_changed = out->memo_totals && out->memo_totals->changed;
+    out->expect_changed = out->memo_totals && out->memo_totals->changed;
     if (out->memo_totals && !out->write_mark.empty() && !out->memo_totals->write_mark.empty()) {
-      expect_changed = out->write_mark != out->memo_totals->write_mark;
-      out->info.written_since = expect_changed;
+      out->expect_changed = out->write_mark != out->memo_totals->write_mark;
+      out->info.written_since = out->expect_changed;
     }
-    if (out->memo_totals && side.source->BucketsInDatabase() && !expect_changed) {
+    if (out->memo_totals && side.source->BucketsInDatabase() && !out->expect_changed) {
       // The totals first: an unchanged side then needs no bucket summaries.
       out->pending_total = std::async(std::launch::async, [&side] {
         return side.source->TableSum(side.mapper->table());
@@ -697,10 +696,10 @@ class Checker {
   }
 
   // Reads the buckets `which` (sorted) of `side` by the system keys its memo kept for them
-  // (MemoBucket::system_keys, as stored), mapping their rows into (*memo)[bucket] (the scan's own memo when null) and
-  // `out`, as ReadAndMap does. A bucket whose rows read by key do not add up to `sums_now[b]`
-  // (a row was added to it, or its keys were not kept) maps nothing and goes to *rest, to be read
-  // by a scan.
+  // (MemoBucket::system_keys, as stored), mapping their rows into (*memo)[bucket] (the scan's
+  // own memo when null) and `out`, as ReadAndMap does. A bucket whose rows read by key do not
+  // add up to `sums_now[b]` (a row was added to it, or its keys were not kept) maps nothing and
+  // goes to *rest, to be read by a scan.
   Status ReadByKeys(const Side& side, const std::vector<uint32_t>& which,
                     const std::vector<BucketSum>& sums_now, SideScan* out,
                     std::vector<uint32_t>* rest, std::vector<MemoBucket>* memo = nullptr) {

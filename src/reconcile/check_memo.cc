@@ -263,8 +263,6 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
 
 std::string MemoTotalsName(const std::string& memo_name) { return memo_name + "/totals"; }
 
-
-
 uint64_t EntryDigest(uint64_t key_hash, uint64_t row_hash) {
   uint64_t pair[2] = {key_hash, row_hash};
   return XXH3_64bits(pair, sizeof pair);

@@ -74,9 +74,9 @@ struct MemoBucket {
   std::vector<Entry> entries;  // rows that passed the filter
   AmountSums sums;             // their amount fields
   // The system key (EncodeKey) of every row the summary covers, filtered out or not: stored at
-  // the end of the bucket and decoded only for a bucket that changed, which is then read by these keys
-  // (Source::ReadBucketRows) rather than by a scan — kept when the rows read add up to the
-  // bucket's summary now (no row was added to it). Filled only for the buckets a check read.
+  // the end of the bucket and decoded only for a bucket that changed, which is then read by
+  // these keys (Source::ReadBucketRows) rather than by a scan — kept when the rows read add up to
+  // the bucket's summary now (no row was added to it). Filled only for the buckets a check read.
   // As stored: each key's byte count (4 bytes, native order) and bytes, one after the other
   // (AddSystemKey), so that a million rows cost no allocation each.
   std::string system_keys;
@@ -133,7 +133,6 @@ std::string MemoFingerprint(const std::string& config_text, const std::string& e
 
 // Where the totals of the memo `memo_name` are kept (a memo of one bucket).
 std::string MemoTotalsName(const std::string& memo_name);
-
 
 // The hash of an encoded system key as the memo keeps it for a row keyed through the xref (never
 // 0).

@@ -756,22 +756,18 @@ Status OdbcConnection::InsertNewRows(OdbcStmt* st, const TableRef& t, const Tabl
   // the table holds, grouped by the other columns they set, for UpdateExistingRows.
   std::map<std::vector<std::string>, std::vector<size_t>> groups, updates;
   for (size_t i : candidates) {
-    if (existing.count(key_text((*keys)[i]))) {
-      std::vector<std::string> columns;
-      for (const auto& [name, v] : ops[i].values) {
-        if (std::find(t.key_columns.begin(), t.key_columns.end(), name) == t.key_columns.end()) {
-          columns.push_back(name);
-        }
+    std::vector<std::string> others;  // the other columns the op sets
+    for (const auto& [name, v] : ops[i].values) {
+      if (std::find(t.key_columns.begin(), t.key_columns.end(), name) == t.key_columns.end()) {
+        others.push_back(name);
       }
-      if (!columns.empty()) updates[columns].push_back(i);
+    }
+    if (existing.count(key_text((*keys)[i]))) {
+      if (!others.empty()) updates[others].push_back(i);
       continue;
     }
     std::vector<std::string> columns = t.key_columns;
-    for (const auto& [name, v] : ops[i].values) {
-      if (std::find(t.key_columns.begin(), t.key_columns.end(), name) == t.key_columns.end()) {
-        columns.push_back(name);
-      }
-    }
+    columns.insert(columns.end(), others.begin(), others.end());
     groups[columns].push_back(i);
   }
   for (const auto& [columns, members] : groups) {

@@ -243,6 +243,13 @@ class PostgresConnection final : public Connection {
   // (a key "17" finds the integer row 17, as the sink's UPDATE ... WHERE would).
   Result<std::vector<std::optional<Row>>> LookupRows(const TableRef& t, const TableMeta& meta,
                                                      const std::vector<Key>& keys);
+  // The look-up LookupRows runs, with `prefix` (expressions over alias t, each followed by
+  // ", ", or empty) selected between the key's position and the row's columns: calls
+  // `on_row(result, row, i)` for each row found, i the index of the key it answers. The row's
+  // columns start at 1 + the number of prefix expressions.
+  Status ForEachKeyRow(const TableRef& t, const TableMeta& meta, const std::vector<Key>& keys,
+                       const std::string& prefix,
+                       const std::function<void(const PGresult*, int, size_t)>& on_row);
   // Lookup of distinct keys, for both ReadRows: rows in the order of their first key.
   Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys);
 

@@ -621,7 +621,17 @@ Row PostgresConnection::ReadRow(const PGresult* r, int row, int first) {
 Result<std::vector<std::optional<Row>>> PostgresConnection::LookupRows(
     const TableRef& t, const TableMeta& meta, const std::vector<Key>& keys) {
   std::vector<std::optional<Row>> out(keys.size());
-  if (keys.empty()) return out;
+  RETURN_IF_ERROR(ForEachKeyRow(t, meta, keys, "", [&](const PGresult* r, int row, size_t i) {
+    // A key matching several rows (a key that is not unique) keeps the first.
+    if (!out[i]) out[i] = ReadRow(r, row, 1);
+  }));
+  return out;
+}
+
+Status PostgresConnection::ForEachKeyRow(
+    const TableRef& t, const TableMeta& meta, const std::vector<Key>& keys,
+    const std::string& prefix, const std::function<void(const PGresult*, int, size_t)>& on_row) {
+  if (keys.empty()) return Status::Ok();
   const size_t nk = t.key_columns.size();
   std::string json = "[";
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -641,10 +651,11 @@ Result<std::vector<std::optional<Row>>> PostgresConnection::LookupRows(
   for (const std::string& k : t.key_columns) AppendSignature(&signature, k);
   signature += "|";
   for (const std::string& c : t.columns) AppendSignature(&signature, c);
+  AppendSignature(&signature, prefix);
   Result<PgResult> r =
       Run(signature,
           [&] {
-            return "SELECT v.i, " + SelectList(t, "t.") +
+            return "SELECT v.i, " + prefix + SelectList(t, "t.") +
                    " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS v(k, i) JOIN " +
                    meta.quoted + " AS t ON " + KeyJoin(t, meta, "t", "v.k");
           },
@@ -653,10 +664,9 @@ Result<std::vector<std::optional<Row>>> PostgresConnection::LookupRows(
   for (int row = 0; row < PQntuples(r->get()); ++row) {
     int64_t i = std::strtoll(PQgetvalue(r->get(), row, 0), nullptr, 10) - 1;
     if (i < 0 || static_cast<size_t>(i) >= keys.size()) continue;
-    // A key matching several rows (a key that is not unique) keeps the first.
-    if (!out[i]) out[i] = ReadRow(r->get(), row, 1);
+    on_row(r->get(), row, static_cast<size_t>(i));
   }
-  return out;
+  return Status::Ok();
 }
 
 Result<std::vector<Row>> PostgresConnection::ReadRows(const TableRef& t,

@@ -277,40 +277,24 @@ Result<BucketSum> PostgresSource::TableSum(const TableRef& t) {
   return sum;
 }
 
-// The keys travel as one jsonb array joined to the table (as PostgresConnection::LookupRows
-// does), each row with the bucket and hash of BucketSums.
+// The look-up of LookupRows (PostgresConnection::ForEachKeyRow), with each row's bucket and hash
+// as BucketSums computes them in front of its columns (the bucket count is concord's own integer).
 Result<std::vector<HashedRow>> PostgresSource::ReadBucketRows(const TableRef& t, uint32_t buckets,
                                                               const std::vector<Key>& keys) {
   std::vector<HashedRow> rows;
   RETURN_IF_ERROR(conn_->CheckTableRef(t));
   RETURN_IF_ERROR(CheckBucketCount(conn_, t, buckets));
-  if (keys.empty()) return rows;
   ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
-  std::string json = "[";
-  for (const Key& k : keys) {
-    if (k.size() != t.key_columns.size()) {
-      return InvalidArgument(conn_->Context(t) + ": a key of " + std::to_string(k.size()) +
-                             " values for a key of " + std::to_string(t.key_columns.size()) +
-                             " columns");
-    }
-    if (json.size() > 1) json += ',';
-    json += EncodeKey(k);
-  }
-  json += ']';
-  std::string sql = "SELECT " + BucketExpr(t, "$2::int8") + ", hashtextextended(" + RowText(t) +
-                    ", 1), " + PostgresConnection::SelectList(t, "t.") +
-                    " FROM jsonb_array_elements($1::jsonb) AS v(k) JOIN " + meta->quoted +
-                    " AS t ON " + PostgresConnection::KeyJoin(t, *meta, "t", "v.k");
-  Result<PgResult> r = conn_->pg().Query(sql, {json, std::to_string(buckets)});
-  if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
-  rows.reserve(static_cast<size_t>(PQntuples(r->get())));
-  for (int row = 0; row < PQntuples(r->get()); ++row) {
-    HashedRow h;
-    h.bucket = static_cast<uint32_t>(WrapToUint64(PQgetvalue(r->get(), row, 0)));
-    h.hash1 = WrapToUint64(PQgetvalue(r->get(), row, 1));
-    h.row = PostgresConnection::ReadRow(r->get(), row, 2);
-    rows.push_back(std::move(h));
-  }
+  const std::string prefix = BucketExpr(t, std::to_string(buckets)) + ", hashtextextended(" +
+                             RowText(t) + ", 1), ";
+  RETURN_IF_ERROR(
+      conn_->ForEachKeyRow(t, *meta, keys, prefix, [&](const PGresult* r, int row, size_t) {
+        HashedRow h;
+        h.bucket = static_cast<uint32_t>(WrapToUint64(PQgetvalue(r, row, 1)));
+        h.hash1 = WrapToUint64(PQgetvalue(r, row, 2));
+        h.row = PostgresConnection::ReadRow(r, row, 3);
+        rows.push_back(std::move(h));
+      }));
   return rows;
 }
 
