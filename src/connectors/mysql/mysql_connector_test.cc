@@ -23,6 +23,7 @@
 #include "connectors/mysql/mysql_connection.h"
 #include "connectors/source_conformance.h"
 #include "servers/mariadb_server.h"
+#include "servers/test_certificates.h"
 
 namespace concord {
 
@@ -50,37 +51,16 @@ constexpr char kPassword[] = "s3cret'pw";
 testing::MariadbServer* g_server = nullptr;
 std::string g_cert_dir;  // ca.pem (the test CA) and the server's certificate and key
 
-// A test CA and a server certificate for 127.0.0.1 signed by it (openssl CLI; EC keys are fast).
-std::string MakeCertificates(std::string* dir) {
-  const char* base = getenv("TEST_TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/concord_certs_XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) return "mkdtemp failed";
-  *dir = tmpl;
-  std::string script =
-      "cd '" + tmpl +
-      "' && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf && "
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-      "-subj '/CN=concord test CA' -keyout ca.key -out ca.pem && "
-      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-      "-subj '/CN=127.0.0.1' -keyout server.key -out server.csr && "
-      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-      "-extfile ext.cnf -out server.pem";
-  std::string cmd = "sh -c \"" + script + "\" > '" + tmpl + "/openssl.log' 2>&1";
-  if (std::system(cmd.c_str()) != 0) {
-    return "openssl could not make test certificates (see " + tmpl +
-           "/openssl.log); `make deps` installs openssl";
-  }
-  return "";
-}
-
 // Starts one MariaDB server for every test in this binary and stops it at the end, whatever the
 // outcome (a crashed test takes the server with it: PR_SET_PDEATHSIG). It offers TLS with a
 // certificate from a test CA.
 class MariadbEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    std::string error = MakeCertificates(&g_cert_dir);
-    ASSERT_EQ(error, "");
+    std::string error;
+    certs_ = testing::TestCertificates::Make(&error);
+    ASSERT_NE(certs_, nullptr) << error;
+    g_cert_dir = certs_->dir();
     testing::MariadbServer::Options options;
     options.extra_args = {"--ssl-ca=" + g_cert_dir + "/ca.pem",
                           "--ssl-cert=" + g_cert_dir + "/server.pem",
@@ -98,10 +78,11 @@ class MariadbEnvironment : public ::testing::Environment {
   void TearDown() override {
     g_server = nullptr;
     server_.reset();
-    if (!g_cert_dir.empty()) std::filesystem::remove_all(g_cert_dir);
+    certs_.reset();
   }
 
  private:
+  std::unique_ptr<testing::TestCertificates> certs_;
   std::unique_ptr<testing::MariadbServer> server_;
 };
 

@@ -143,6 +143,12 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const Options& o, const std::str
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string msg = Trim(PQerrorMessage(conn));
     PQfinish(conn);
+    // libpq says what failed; these say what to change.
+    if (msg.find("certificate verify failed") != std::string::npos) {
+      msg += " (sslrootcert must hold the CA that signed the server's certificate)";
+    } else if (msg.find("server does not support SSL") != std::string::npos) {
+      msg += " (the server has ssl = off: turn it on, or lower sslmode to prefer)";
+    }
     return Status(ConnectFailureCode(msg),
                   label + ": cannot connect to PostgreSQL at " + Where(o.url) + ": " + msg);
   }

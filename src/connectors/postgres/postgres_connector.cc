@@ -253,6 +253,13 @@ Result<std::unique_ptr<Connection>> PostgresConnection::Open(const ConnectionPar
     std::filesystem::path p(o.sslrootcert);
     if (p.is_relative() && !params.base_dir.empty()) p = std::filesystem::path(params.base_dir) / p;
     o.sslrootcert = p.lexically_normal().string();
+    // libpq would say so only for verify-ca/verify-full, and with require silently not check the
+    // certificate: a CA file named but missing is a mistake in every mode.
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) {
+      return NotFound(sys + ": option sslrootcert: file \"" + o.sslrootcert +
+                      "\" does not exist");
+    }
   }
   bool listen = true;
   if (params.options.count(std::string(kListenOption))) {

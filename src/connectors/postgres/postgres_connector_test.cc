@@ -6,18 +6,23 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <ostream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "connectors/capture_conformance.h"
+#include "connectors/postgres/postgres_connection.h"
 #include "connectors/postgres/postgres_test_env.h"
 #include "connectors/source_conformance.h"
+#include "servers/test_certificates.h"
 
 namespace concord {
 
@@ -144,6 +149,100 @@ TEST_F(PostgresConnectorTest, UnreachableServerIsUnavailableAndHidesThePassword)
               StartsWith("crm: cannot connect to PostgreSQL at 127.0.0.1:1/erp"));
   EXPECT_THAT(r.status().message(), Not(HasSubstr("s3cret")));
   EXPECT_THAT(r.status().message(), Not(HasSubstr("t0psecret")));
+}
+
+// TLS against the test server with a certificate from a test CA: the server offers TLS only
+// inside this test (ssl is reloadable), so the other tests see a server without it.
+TEST_F(PostgresConnectorTest, TlsModesWithACertificate) {
+  auto open = [&](std::map<std::string, std::string> options, const std::string& base_dir) {
+    ConnectionParams p = Params(std::move(options));
+    p.base_dir = base_dir;
+    return PostgresConnectorDescriptor().open(p);
+  };
+  // Whether the connector's own session is encrypted, as the server sees it.
+  auto encrypted = [](Connection* c) {
+    auto* pg = dynamic_cast<postgres_connector::PostgresConnection*>(c);
+    auto r = pg->pg().Query("SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() && PQntuples(r->get()) == 1 && std::string(PQgetvalue(r->get(), 0, 0)) == "true";
+  };
+  EXPECT_FALSE(encrypted(conn_.get())) << "the test server starts without TLS";
+  auto refused = open({{"sslmode", "require"}}, "");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kUnavailable) << refused.status().ToString();
+  EXPECT_THAT(refused.status().message(), HasSubstr("server does not support SSL"));
+  EXPECT_THAT(refused.status().message(),
+              EndsWith("(the server has ssl = off: turn it on, or lower sslmode to prefer)"));
+
+  std::string error;
+  auto certs = concord::testing::TestCertificates::Make(&error);
+  ASSERT_NE(certs, nullptr) << error;
+  auto other_ca = concord::testing::TestCertificates::Make(&error);  // did not sign the server's
+  ASSERT_NE(other_ca, nullptr) << error;
+  // The key must belong to the server's OS user (postgres when the tests run as root).
+  namespace fs = std::filesystem;
+  const fs::path data = fs::path(g_server->dir()) / "data";
+  struct stat owner {};
+  ASSERT_EQ(stat(data.c_str(), &owner), 0);
+  for (const char* f : {"server.pem", "server.key"}) {
+    fs::copy_file(fs::path(certs->dir()) / f, data / f, fs::copy_options::overwrite_existing);
+    ASSERT_EQ(chown((data / f).c_str(), owner.st_uid, owner.st_gid), 0) << f;
+    fs::permissions(data / f, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  Client admin(g_server->url());
+  admin.Exec("ALTER SYSTEM SET ssl_cert_file = 'server.pem'");
+  admin.Exec("ALTER SYSTEM SET ssl_key_file = 'server.key'");
+  admin.Exec("ALTER SYSTEM SET ssl = on");
+  admin.Exec("SELECT pg_reload_conf()");
+  // The postmaster reloads asynchronously: wait until a new session can have TLS.
+  Result<std::unique_ptr<Connection>> required = refused.status();
+  for (int i = 0; i < 100 && !required.ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    required = open({{"sslmode", "require"}}, "");
+  }
+  ASSERT_TRUE(required.ok()) << required.status().ToString();
+  EXPECT_TRUE(encrypted(required->get()));
+
+  // verify-full: the certificate must be signed by sslrootcert (relative to the directory of
+  // concord.yaml) and name the host of the URL.
+  auto verified = open({{"sslmode", "verify-full"}, {"sslrootcert", "ca.pem"}}, certs->dir());
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(encrypted(verified->get()));
+  auto applied =
+      (*verified)->sink()->Apply(accounts_, {Upsert({T("A1")}, {{"name", T("over TLS")}})}, "");
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts WHERE name = 'over TLS'"), 1);
+  auto verify_ca = open({{"sslmode", "verify-ca"}, {"sslrootcert", certs->dir() + "/ca.pem"}}, "");
+  ASSERT_TRUE(verify_ca.ok()) << verify_ca.status().ToString();
+  EXPECT_TRUE(encrypted(verify_ca->get()));
+
+  // Another CA: refused, saying why.
+  auto wrong_ca = open({{"sslmode", "verify-full"}, {"sslrootcert", "ca.pem"}}, other_ca->dir());
+  ASSERT_FALSE(wrong_ca.ok());
+  EXPECT_THAT(wrong_ca.status().message(),
+              StartsWith("crm: cannot connect to PostgreSQL at 127.0.0.1:" +
+                         std::to_string(g_server->port())));
+  EXPECT_THAT(wrong_ca.status().message(), HasSubstr("certificate verify failed"));
+  EXPECT_THAT(wrong_ca.status().message(),
+              HasSubstr("(sslrootcert must hold the CA that signed the server's certificate)"));
+  // A CA file that is not there is named, in every mode.
+  for (const char* mode : {"verify-full", "require"}) {
+    auto missing = open({{"sslmode", mode}, {"sslrootcert", "certs/ca.pem"}}, "/nonexistent");
+    ASSERT_FALSE(missing.ok()) << mode;
+    EXPECT_EQ(missing.status().code(), Code::kNotFound) << mode;
+    EXPECT_EQ(missing.status().message(),
+              "crm: option sslrootcert: file \"/nonexistent/certs/ca.pem\" does not exist")
+        << mode;
+  }
+  // disable still connects in the clear.
+  auto clear = open({{"sslmode", "disable"}}, "");
+  ASSERT_TRUE(clear.ok()) << clear.status().ToString();
+  EXPECT_FALSE(encrypted(clear->get()));
+
+  admin.Exec("ALTER SYSTEM RESET ssl");
+  admin.Exec("ALTER SYSTEM RESET ssl_cert_file");
+  admin.Exec("ALTER SYSTEM RESET ssl_key_file");
+  admin.Exec("SELECT pg_reload_conf()");
 }
 
 TEST_F(PostgresConnectorTest, DescribeAndListTables) {
