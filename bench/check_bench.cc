@@ -9,13 +9,17 @@
 // as a multiple of the slower side's floor.
 //
 // Usage: check_bench [rows]. Starts its own servers (tests/servers) on loopback; prints Markdown.
+// CHECK_BENCH_TRACE=1 prints each check's `concord -v` timeline; CHECK_BENCH_HOLD=FILE keeps the
+// servers after the run while FILE exists.
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -239,5 +243,12 @@ bindings:
   line("concord check, 100 differences (all found), with the memo", hundred, cpu_hundred);
   line("concord check, 100 differences (all found), again (no change since)", again, cpu_again);
   line("concord check, 100 differences (all found), --full", hundred_full, cpu_hundred_full);
+  // CHECK_BENCH_HOLD=FILE: the servers and the directory stay while FILE exists, to run or
+  // profile checks by hand (`concord -v check customer ...` in the directory printed).
+  if (const char* hold = std::getenv("CHECK_BENCH_HOLD"); hold && *hold) {
+    std::fprintf(stderr, "holding while %s exists; concord.yaml and state in %s\n", hold,
+                 dir.path().c_str());
+    while (std::filesystem::exists(hold)) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
   return 0;
 }

