@@ -134,6 +134,12 @@ class Source {
       std::string_view ignore_origin) {
     return std::map<std::string, int64_t>();
   }
+  // Whether LatestPendingMs answers for `t` from a changelog that any process can read (trigger
+  // capture), so that an empty answer means no change is waiting, whoever asks: `concord check`
+  // then re-reads a difference at once instead of waiting for a sync that may be under way. False
+  // where the answer would come only from the running engine (a replication stream) or where
+  // there is no changelog (poll).
+  virtual bool PendingChangesReadable(const TableRef& t) const { return false; }
 
   // A snapshot chunk: up to `limit` rows of `t` with key > `after` (all rows when nullopt),
   // ordered by key. An empty result means the snapshot is complete.

@@ -56,7 +56,8 @@ struct CheckOptions {
   int segments = 0;               // 0: chosen from the row count
   size_t max_reported_rows = 1000;  // row differences kept in the report (all are counted)
   // How long to wait before re-reading the differences the scan found, so that changes being
-  // synced while the scan ran have landed (only when there are differences).
+  // synced while the scan ran have landed (only when there are differences, and only when a sync
+  // may be under way: see CheckReport::settle_waits).
   int64_t settle_ms = 1500;
   // Ignore the memo of earlier checks (check_memo.h): map every row, and write the memo anew.
   bool full = false;
@@ -128,6 +129,12 @@ struct CheckReport {
   int differing_segments = 0;
   int64_t missing_left = 0, missing_right = 0, differing = 0;  // after re-read
   int64_t transient = 0;  // differences seen in the scan that were gone on re-read
+  // Re-reads that waited settle_ms first. The first re-read waits only when a sync between the
+  // two systems may still carry a change to a difference: a flow between them whose capture
+  // keeps no changelog that this process can read (poll, logical), a change to a difference's
+  // key still in a flow's changelog, or a difference whose key on a flow's source is unknown.
+  // Otherwise nothing is on its way, and the differences are re-read at once.
+  int settle_waits = 0;
   std::vector<RowDifference> rows;  // the first max_reported_rows differences, by key
   std::vector<std::string> unmappable_examples;  // "crm row id=7: field phone: ..."
   int64_t elapsed_ms = 0;

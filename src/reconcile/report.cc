@@ -164,6 +164,7 @@ std::string CheckReportJson(const CheckReport& r) {
   j["missing_right"] = r.missing_right;
   j["differing"] = r.differing;
   j["transient"] = r.transient;
+  j["settle_waits"] = r.settle_waits;
   j["unmappable_examples"] = r.unmappable_examples;
   j["differences"] = nlohmann::json::array();
   for (const auto& d : r.rows) {

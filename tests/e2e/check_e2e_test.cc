@@ -283,6 +283,34 @@ TEST_P(CheckTest, FindsExactlyTheSeededDifferences) {
   EXPECT_EQ(page.find("<b>&"), std::string::npos) << page;
 }
 
+// The re-read waits --settle-ms only while a flow may still carry a change to a difference.
+// With concord stopped: a difference made in the ERP (no flow reads it) is re-read at once; a
+// change still waiting in the CRM's changelog (the flow's source) makes the check wait first;
+// once the flow has carried it, nothing waits again.
+TEST_P(CheckTest, WaitsToSettleOnlyForChangesAFlowStillCarries) {
+  auto check = [&] {
+    ProcResult r =
+        RunConcord(dir_.path(), {"check", "customer", "--json", "-q", "--settle-ms", "200"});
+    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+    return j;
+  };
+  erp_->Exec("UPDATE customers SET cust_name = 'Changed' WHERE cust_name = 'Customer 20'");
+  nlohmann::json quiet = check();
+  EXPECT_EQ(quiet["differing"], 1) << quiet.dump();
+  EXPECT_EQ(quiet["settle_waits"], 0) << quiet.dump();
+  crm_->Exec("UPDATE accounts SET note = 'in the changelog' WHERE account_no = 'C030'");
+  nlohmann::json pending = check();
+  EXPECT_EQ(pending["differing"], 2) << pending.dump();
+  EXPECT_EQ(pending["settle_waits"], 1) << pending.dump();
+  ProcResult sync = RunConcord(dir_.path(), {"run", "--once", "-q"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  nlohmann::json synced = check();
+  EXPECT_EQ(synced["differing"], 1) << synced.dump();
+  EXPECT_EQ(synced["settle_waits"], 0) << synced.dump();
+}
+
 // The memo of an equal check (check_memo.h) must not hide what changed after it: the next
 // checks read only the changed buckets, and find exactly the seeded differences — also when the
 // differences are themselves in the memo (the third check), and with --full.

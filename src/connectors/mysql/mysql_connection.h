@@ -70,6 +70,9 @@ class MysqlSource final : public Source {
                                                          std::string_view consumer,
                                                          const std::vector<Key>& keys,
                                                          std::string_view ignore_origin) override;
+  bool PendingChangesReadable(const TableRef& t) const override {
+    return t.capture.empty() || t.capture == "trigger";  // the changelog table
+  }
   Result<std::vector<Row>> ReadChunk(const TableRef& t, const std::optional<Key>& after,
                                      size_t limit) override;
   Result<std::vector<Row>> ReadRows(const TableRef& t, const std::vector<Key>& keys) override;
