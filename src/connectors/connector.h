@@ -34,6 +34,7 @@ struct TableRef {
   // The binding's capture mode ("trigger", "poll", "logical"; "" means trigger), for connectors
   // that capture in more than one way (postgres: `logical` reads a replication slot).
   std::string capture = "";
+  bool trigger_capture() const { return capture.empty() || capture == "trigger"; }
 };
 
 struct ColumnInfo {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -720,14 +721,18 @@ class Checker {
     for (uint32_t b : which) {
       auto it = kept.find(b);
       if (it == kept.end()) continue;
+      std::vector<Key> bucket_keys;
+      bucket_keys.reserve(it->second.size());
       for (const std::string& encoded : it->second) {
         auto key = DecodeKey(encoded);
-        if (!key.ok()) {
-          kept.erase(it);  // read by a scan
-          break;
-        }
-        keys.push_back(std::move(*key));
+        if (!key.ok()) break;
+        bucket_keys.push_back(std::move(*key));
       }
+      if (bucket_keys.size() != it->second.size()) {
+        kept.erase(it);  // a key that does not decode: the bucket is read by a scan
+        continue;
+      }
+      std::move(bucket_keys.begin(), bucket_keys.end(), std::back_inserter(keys));
     }
     std::vector<HashedRow> rows;
     if (!keys.empty()) {

@@ -171,8 +171,10 @@ Status BadBucket() {
   return DataLoss("check memo: a bucket is not in the format this build writes");
 }
 
-// Reads a bucket up to its keys (left in *keys, undecoded).
-Status ReadBucket(std::string_view data, MemoBucket* b, std::string_view* keys) {
+// Reads a bucket up to its keys (left in *keys, undecoded); its entries are copied only when
+// `entries` (DecodeMemoBucketKeys skips them in place).
+Status ReadBucket(std::string_view data, MemoBucket* b, std::string_view* keys,
+                  bool entries = true) {
   Reader r(data);
   uint8_t reusable = 0;
   uint32_t n = 0, keys_bytes = 0;
@@ -180,8 +182,10 @@ Status ReadBucket(std::string_view data, MemoBucket* b, std::string_view* keys) 
   b->reusable = reusable != 0;
   std::string_view bytes;
   if (!r.Bytes(static_cast<size_t>(n) * sizeof(MemoBucket::Entry), &bytes)) return BadBucket();
-  b->entries.resize(n);
-  std::memcpy(b->entries.data(), bytes.data(), bytes.size());
+  if (entries) {
+    b->entries.resize(n);
+    std::memcpy(b->entries.data(), bytes.data(), bytes.size());
+  }
   if (!ReadSums(&r, &b->sums) || !r.Pod(&keys_bytes) || !r.Bytes(keys_bytes, keys) ||
       !r.Done()) {
     return BadBucket();
@@ -201,7 +205,7 @@ Result<MemoBucket> DecodeMemoBucket(std::string_view data) {
 Result<std::vector<std::string>> DecodeMemoBucketKeys(std::string_view data) {
   MemoBucket b;
   std::string_view keys;
-  RETURN_IF_ERROR(ReadBucket(data, &b, &keys));
+  RETURN_IF_ERROR(ReadBucket(data, &b, &keys, /*entries=*/false));
   Reader r(keys);
   uint32_t n = 0;
   if (!r.Pod(&n)) return BadBucket();

@@ -71,7 +71,7 @@ class MysqlSource final : public Source {
                                                          const std::vector<Key>& keys,
                                                          std::string_view ignore_origin) override;
   bool PendingChangesReadable(const TableRef& t) const override {
-    return t.capture.empty() || t.capture == "trigger";  // the changelog table
+    return t.trigger_capture();  // the changelog table
   }
   Result<std::vector<Row>> ReadChunk(const TableRef& t, const std::optional<Key>& after,
                                      size_t limit) override;
