@@ -64,6 +64,7 @@ struct FlowRunner::Item {
 namespace {
 
 constexpr size_t kMaxLatencySamples = 4096;
+constexpr std::string_view kSnapshotAudit = "snapshot:";  // the audit outcome's prefix in a copy
 
 double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -1024,6 +1025,10 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
     // Written together after the loop, in this order. The entries of the previous batch are
     // overwritten in place: their strings keep their capacity, so a batch allocates nothing here.
     size_t audit_count = 0;
+    // An initial copy audits runs: consecutive records of the chunk (read in key order) with one
+    // outcome share an entry (its last key and count). Exceptions (dlq, parked, conflict) are one
+    // record each, as every streamed change is.
+    bool run_open = false;
     for (Item& item : items) {
       const std::string_view op = ChangeOpName(item.is_delete ? ChangeOp::kDelete : item.op);
       std::optional<ParkedChange> parked;
@@ -1052,13 +1057,30 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
         e.outcome.assign(prefix);
         e.outcome.append(outcome);
         e.at_ms = now;
+        e.last_key.clear();
+        e.rows = 1;
       };
       for (int64_t seq : item.echo_seqs) audit(seq, "", "echo");
       stats_.echo += static_cast<int64_t>(item.echo_seqs.size());  // one per skipped change
-      if (item.outcome == "echo") continue;
-      if (item.seqs.empty()) {
-        audit(0, item.snapshot ? "snapshot:" : item.audit_prefix, item.outcome);
+      if (item.outcome == "echo") {
+        run_open = false;
+        continue;
       }
+      const bool in_run = item.snapshot && item.seqs.empty() && item.echo_seqs.empty() &&
+                          item.outcome != "dlq" && item.outcome != "parked" &&
+                          item.outcome != "conflict";
+      if (in_run && run_open) {
+        AuditEntry& last = audits_[audit_count - 1];
+        if (last.op == op && std::string_view(last.outcome).substr(kSnapshotAudit.size()) == item.outcome) {
+          last.last_key.assign(item.source_key_text);
+          ++last.rows;
+        } else {
+          audit(0, kSnapshotAudit, item.outcome);
+        }
+      } else if (item.seqs.empty()) {
+        audit(0, item.snapshot ? kSnapshotAudit : item.audit_prefix, item.outcome);
+      }
+      run_open = in_run;
       for (int64_t seq : item.seqs) audit(seq, "", item.outcome);
 
       const std::string& o = item.outcome;

@@ -404,6 +404,34 @@ TEST_F(FlowRunnerTest, InitialCopyIntoAnEmptyTargetWritesEveryRow) {
   EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\n");
 }
 
+// The initial copy audits runs of records, in key order: one entry per run of one outcome within
+// a chunk, with its first and last key and count. A rejected record is an entry of its own, and
+// it ends the run before it.
+TEST_F(FlowRunnerTest, InitialCopyAuditsRunsOfRecords) {
+  crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
+             "('C3',NULL,NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL),"
+             "('C6','F',NULL,NULL);");
+  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 5}\n");
+  EXPECT_EQ(StepOk(kCustomerFlow), 5);
+  EXPECT_EQ(StepOk(kCustomerFlow), 1);
+  auto audit = state_->ListAudit(kCustomerFlow, 0);
+  ASSERT_TRUE(audit.ok()) << audit.status().ToString();
+  std::vector<std::string> entries;
+  for (const AuditEntry& e : *audit) {
+    entries.push_back(e.source_key + ".." + e.last_key + " " + std::to_string(e.rows) + " " +
+                      e.op + " " + e.outcome + " seq " + std::to_string(e.seq));
+  }
+  const std::vector<std::string> expected = {
+      K("C1") + ".." + K("C2") + " 2 insert snapshot:applied seq 0",
+      K("C3") + ".. 1 insert snapshot:dlq seq 0",
+      K("C4") + ".." + K("C5") + " 2 insert snapshot:applied seq 0",
+      K("C6") + ".. 1 insert snapshot:applied seq 0"};
+  EXPECT_EQ(entries, expected);
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 5);
+  EXPECT_EQ(Audit(kCustomerFlow), 6);
+  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC4|D\nC5|E\nC6|F\n");
+}
+
 // The copy reads its next chunk ahead. A chunk the target refuses (locked) is not recorded and
 // the checkpoint stays; the rows read ahead are dropped and read again, and the copy completes
 // with every row once.

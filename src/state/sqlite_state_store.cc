@@ -184,6 +184,12 @@ CREATE TABLE check_memo_buckets (
 );
 CREATE UNIQUE INDEX check_memo_buckets_by_name ON check_memo_buckets (name, bucket);
 )sql"},
+    {6, R"sql(
+-- An initial copy audits its records in runs (one entry per run of keys with one outcome, not
+-- one per record): the run's last key and its record count. Other entries are one record.
+ALTER TABLE audit ADD COLUMN last_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN rows INTEGER NOT NULL DEFAULT 1;
+)sql"},
 };
 
 static_assert(std::size(kStateMigrations) == kStateSchemaVersion,
@@ -367,7 +373,7 @@ ConflictEntry ReadConflict(const SqliteStmt& s) {
   return c;
 }
 
-#define CONCORD_AUDIT_COLS "flow, entity, source_key, seq, op, outcome, at_ms"
+#define CONCORD_AUDIT_COLS "flow, entity, source_key, seq, op, outcome, at_ms, last_key, rows"
 
 AuditEntry ReadAudit(const SqliteStmt& s) {
   AuditEntry a;
@@ -378,6 +384,8 @@ AuditEntry ReadAudit(const SqliteStmt& s) {
   a.op = s.ColumnText(4);
   a.outcome = s.ColumnText(5);
   a.at_ms = s.ColumnInt(6);
+  a.last_key = s.ColumnText(7);
+  a.rows = s.ColumnInt(8);
   return a;
 }
 
@@ -1021,15 +1029,17 @@ Result<int64_t> SqliteStateStore::CountOpenConflicts(const std::string& entity) 
 // ---- audit and runs ----
 
 Status SqliteStateStore::AddAudit(const AuditEntry& e) {
-  return Exec("INSERT INTO audit (" CONCORD_AUDIT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+  return Exec("INSERT INTO audit (" CONCORD_AUDIT_COLS
+              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
               {Text(e.flow), Text(e.entity), Text(e.source_key), Int(e.seq), Text(e.op),
-               Text(e.outcome), Int(e.at_ms)});
+               Text(e.outcome), Int(e.at_ms), Text(e.last_key), Int(e.rows)});
 }
 
 // Rows per multi-row INSERT in AddAudits: AUTOINCREMENT reads and writes sqlite_sequence once
-// per statement, and each statement costs a VDBE run; 7 × 64 parameters stay far below SQLite's
+// per statement, and each statement costs a VDBE run; 9 × 64 parameters stay far below SQLite's
 // limit of 32766.
 constexpr int kAuditRowsPerInsert = 64;
+constexpr int kAuditColumns = 9;
 
 Status SqliteStateStore::AddAudits(const std::vector<AuditEntry>& entries) {
   size_t i = 0;
@@ -1039,7 +1049,7 @@ Status SqliteStateStore::AddAudits(const std::vector<AuditEntry>& entries) {
     if (audit_rows_.stmt == nullptr) {
       std::string sql = "INSERT INTO audit (" CONCORD_AUDIT_COLS ") VALUES ";
       for (int r = 0; r < kAuditRowsPerInsert; ++r) {
-        sql += r ? ",(?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?)";
+        sql += r ? ",(?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?)";
       }
       int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &audit_rows_.stmt,
                                   nullptr);
@@ -1054,7 +1064,7 @@ Status SqliteStateStore::AddAudits(const std::vector<AuditEntry>& entries) {
       int rc = SQLITE_OK;
       for (int r = 0; r < kAuditRowsPerInsert && rc == SQLITE_OK; ++r) {
         const AuditEntry& e = entries[i + r];
-        const int p = r * 7;
+        const int p = r * kAuditColumns;
         rc = text(p + 1, e.flow);
         if (rc == SQLITE_OK) rc = text(p + 2, e.entity);
         if (rc == SQLITE_OK) rc = text(p + 3, e.source_key);
@@ -1062,6 +1072,8 @@ Status SqliteStateStore::AddAudits(const std::vector<AuditEntry>& entries) {
         if (rc == SQLITE_OK) rc = text(p + 5, e.op);
         if (rc == SQLITE_OK) rc = text(p + 6, e.outcome);
         if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, p + 7, e.at_ms);
+        if (rc == SQLITE_OK) rc = text(p + 8, e.last_key);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, p + 9, e.rows);
       }
       if (rc == SQLITE_OK) rc = sqlite3_step(st);
       Status s = rc == SQLITE_DONE ? Status::Ok() : Ctx(db_->LastError(rc, "writing the audit"));
@@ -1096,7 +1108,8 @@ Result<std::vector<AuditEntry>> SqliteStateStore::ListAudit(const std::string& f
 Result<int64_t> SqliteStateStore::CountAudit(const std::string& flow, const std::string& outcome) {
   std::vector<Value> params;
   std::string sql =
-      "SELECT count(*) FROM audit" + WhereSet({{"flow", &flow}, {"outcome", &outcome}}, &params);
+      "SELECT coalesce(sum(rows), 0) FROM audit" +
+      WhereSet({{"flow", &flow}, {"outcome", &outcome}}, &params);
   return QueryInt(sql, params);
 }
 

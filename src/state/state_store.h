@@ -115,6 +115,11 @@ struct AuditEntry {
   // | dlq | parked | conflict | snapshot
   std::string outcome;
   int64_t at_ms = 0;
+  // A run of an initial copy's records with one outcome: the `rows` records whose keys run from
+  // source_key to last_key in the source's key order (the copy reads in that order). "" and 1:
+  // the one record source_key.
+  std::string last_key;
+  int64_t rows = 1;
 };
 
 // One `concord run` (or other command) invocation, for the run history.
@@ -287,7 +292,8 @@ class StateStore {
   // Entries for `flow` ("" = all), in insertion order; limit 0 = no limit, otherwise the newest
   // `limit` entries (still oldest first).
   virtual Result<std::vector<AuditEntry>> ListAudit(const std::string& flow, int64_t limit) = 0;
-  // Entries for `flow` ("" = all flows) with `outcome` ("" = any outcome).
+  // Records audited for `flow` ("" = all flows) with `outcome` ("" = any outcome): a run's
+  // entry counts its rows.
   virtual Result<int64_t> CountAudit(const std::string& flow, const std::string& outcome) = 0;
   // Records the start of a command; returns the run id for FinishRun.
   virtual Result<int64_t> StartRun(const std::string& command, int64_t now_ms) = 0;

@@ -672,6 +672,55 @@ TEST_F(StateStoreTest, AuditListAndCount) {
   }
 }
 
+// An initial copy's run of records is one entry: its last key and count come back as written,
+// and CountAudit counts its records. AddAudits' multi-row path keeps them too.
+TEST_F(StateStoreTest, AuditRunsCountTheirRecords) {
+  AuditEntry run = MakeAudit("a", 0, "snapshot:applied");
+  run.source_key = "K1";
+  run.last_key = "K9";
+  run.rows = 9;
+  ASSERT_OK(store_->AddAudit(run));
+  ASSERT_OK(store_->AddAudit(MakeAudit("a", 10, "applied")));
+  std::vector<AuditEntry> batch(64, run);
+  ASSERT_OK(store_->Begin());
+  ASSERT_OK(store_->AddAudits(batch));
+  ASSERT_OK(store_->Commit());
+
+  auto listed = Must(store_->ListAudit("a", 0));
+  ASSERT_EQ(listed.size(), 66u);
+  EXPECT_EQ(listed[0].source_key, "K1");
+  EXPECT_EQ(listed[0].last_key, "K9");
+  EXPECT_EQ(listed[0].rows, 9);
+  EXPECT_EQ(listed[1].last_key, "");
+  EXPECT_EQ(listed[1].rows, 1);
+  EXPECT_EQ(listed[65].last_key, "K9");
+  EXPECT_EQ(listed[65].rows, 9);
+  EXPECT_EQ(Must(store_->CountAudit("a", "snapshot:applied")), 65 * 9);
+  EXPECT_EQ(Must(store_->CountAudit("a", "")), 65 * 9 + 1);
+}
+
+// A state file from before audit runs (schema version 5) keeps its entries: each is one record.
+TEST_F(StateStoreTest, AuditEntriesOfAnOlderSchemaAreOneRecordEach) {
+  store_.reset();
+  {
+    auto db = RawDb();
+    ASSERT_OK(db->Exec("DROP TABLE audit"));
+    ASSERT_OK(db->Exec("CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, flow TEXT NOT "
+                       "NULL, entity TEXT NOT NULL, source_key TEXT NOT NULL, seq INTEGER NOT "
+                       "NULL, op TEXT NOT NULL, outcome TEXT NOT NULL, at_ms INTEGER NOT NULL)"));
+    ASSERT_OK(db->Exec("INSERT INTO audit (flow, entity, source_key, seq, op, outcome, at_ms) "
+                       "VALUES ('a', 'customer', 'K1', 0, 'insert', 'snapshot:applied', 1)"));
+    ASSERT_OK(db->Exec("PRAGMA user_version = 5"));
+  }
+  store_ = OpenStore();
+  auto listed = Must(store_->ListAudit("a", 0));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].source_key, "K1");
+  EXPECT_EQ(listed[0].last_key, "");
+  EXPECT_EQ(listed[0].rows, 1);
+  EXPECT_EQ(Must(store_->CountAudit("a", "")), 1);
+}
+
 // AddAudits writes full multi-row groups and then the rest one by one: every entry, in order, the
 // same as AddAudit would; inside a transaction that rolls back, none of them.
 TEST_F(StateStoreTest, AddAuditsKeepsEveryEntryInOrder) {
