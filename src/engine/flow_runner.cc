@@ -46,7 +46,7 @@ struct FlowRunner::Item {
   bool narrowed = false;
   std::set<std::string> narrowed_fields;
   Row reference_columns;           // reference columns translated through the xref
-  std::optional<ConflictEntry> conflict;
+  std::unique_ptr<ConflictEntry> conflict;  // rare: a pointer keeps every Item small
   std::set<std::string> held_fields;  // contested fields not written (conflict rule)
   std::optional<RecordState> record_state;
 
@@ -128,6 +128,8 @@ std::set<std::string> CarriedFields(const FlowSpec& flow, const BindingMapper& f
   }
   return out;
 }
+
+FlowRunner::~FlowRunner() = default;
 
 FlowRunner::FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool* pool,
                        StateStore* state, const MapperSet* mappers, const Clock* clock)
@@ -226,6 +228,14 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   }
   Source* source = src->source();
   const size_t chunk = static_cast<size_t>(flow_.snapshot_batch_rows);
+  // Resolved by the previous step (CopyOverlapped), while it wrote the chunk before.
+  std::optional<ResolvedAhead> ahead = std::move(resolved_ahead_);
+  resolved_ahead_.reset();
+  if (ahead && ahead->after_key == cp.snapshot_after_key && !ahead->items.empty()) {
+    stats_.read += static_cast<int64_t>(ahead->items.size());
+    copy_times_.rows += static_cast<int64_t>(ahead->items.size());
+    return CopyOverlapped(std::move(ahead->items), /*resolved=*/true, source, chunk);
+  }
   std::vector<Row> rows;
   if (prefetched_ && prefetched_->after_key == cp.snapshot_after_key) {
     rows = std::move(prefetched_->rows);
@@ -254,6 +264,9 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   std::string last_key = items.back().source_key_text;
   stats_.read += static_cast<int64_t>(items.size());
   copy_times_.rows += static_cast<int64_t>(items.size());
+  if (copy_into_empty_.value_or(false) && ResolveIsLocal()) {
+    return CopyOverlapped(std::move(items), /*resolved=*/false, source, chunk);
+  }
 
   // The next chunk is read on a second thread while this one is resolved, written and
   // committed. The source connection is that thread's alone until it is joined below, before this
@@ -278,6 +291,95 @@ Result<int64_t> FlowRunner::SnapshotStep() {
     if (s.ok() && ahead.ok()) prefetched_ = Prefetched{last_key, std::move(*ahead)};
   }
   RETURN_IF_ERROR(s);
+  return static_cast<int64_t>(items.size());
+}
+
+bool FlowRunner::ResolveIsLocal() const {
+  if (poll_ || !contested_.empty() || !unique_fields_.empty()) return false;
+  if (!from_->key_is_mapped() || !to_->key_is_mapped()) return false;
+  return std::none_of(entity_->fields.begin(), entity_->fields.end(), [&](const FieldSpec& f) {
+    return f.type == FieldType::kReference && carried_.count(f.name);
+  });
+}
+
+Result<int64_t> FlowRunner::CopyOverlapped(std::vector<Item> items, bool resolved,
+                                           Source* source, size_t chunk) {
+  using SteadyClock = std::chrono::steady_clock;
+  auto dst = pool_->Get(flow_.to);
+  if (!dst.ok()) return dst.status();
+  Sink* sink = (*dst)->sink();
+  if (sink == nullptr) return InvalidArgument(flow_.to + ": its connector cannot be written to");
+  skip_target_read_ = true;
+  auto started = SteadyClock::now();
+  Status s = resolved ? Status::Ok() : Resolve(items, nullptr, nullptr);  // touches neither system
+  copy_times_.resolve_s += SecondsSince(started);
+  if (!s.ok()) {
+    skip_target_read_ = false;
+    return s;
+  }
+  const std::string last_key = items.back().source_key_text;
+
+  // The writer thread: this chunk into the target, on the target's connection.
+  double apply_s = 0;
+  std::future<Status> write = std::async(std::launch::async, [this, &items, sink, &apply_s] {
+    auto began = SteadyClock::now();
+    Status st = ApplyWrites(items, sink);
+    apply_s = SecondsSince(began);
+    return st;
+  });
+  // Here, meanwhile: the next chunk's rows (read ahead by the previous step, or read now) are
+  // resolved, while the reader thread reads the chunk after them on the source's connection.
+  std::optional<std::vector<Item>> next;
+  std::future<Result<std::vector<Row>>> ahead;
+  std::string ahead_after;  // the encoded key the rows read ahead follow
+  if (items.size() == chunk) {
+    std::optional<Prefetched> ready = std::move(prefetched_);
+    prefetched_.reset();
+    Result<std::vector<Row>> rows = std::vector<Row>{};
+    if (ready && ready->after_key == last_key) {
+      rows = std::move(ready->rows);
+    } else {
+      auto waited = SteadyClock::now();
+      rows = source->ReadChunk(from_->table(), items.back().source_key, chunk);
+      copy_times_.read_s += SecondsSince(waited);
+    }
+    // A failed read is left to the next step, which reads again and reports it.
+    if (rows.ok()) {
+      next = RowItems(*rows, /*snapshot=*/true);
+      if (next->size() == chunk) {
+        ahead_after = next->back().source_key_text;
+        ahead = std::async(std::launch::async,
+                           [source, table = from_->table(), key = next->back().source_key, chunk] {
+                             return source->ReadChunk(table, key, chunk);
+                           });
+      }
+      started = SteadyClock::now();
+      if (!Resolve(*next, nullptr, nullptr).ok()) next.reset();  // the next step says why
+      copy_times_.resolve_s += SecondsSince(started);
+    }
+  }
+  Status written = write.get();
+  copy_times_.apply_s += apply_s;
+  if (written.ok()) {
+    started = SteadyClock::now();
+    s = Commit(items, {}, last_key);
+    copy_times_.commit_s += SecondsSince(started);
+  } else {
+    pool_->Drop(flow_.to);
+    s = written;
+  }
+  // Every thread is joined before this step returns. What was done ahead is kept only when this
+  // chunk is committed, and used only if the checkpoint then says it comes next.
+  auto waited = SteadyClock::now();
+  Result<std::vector<Row>> after_next =
+      ahead.valid() ? ahead.get() : Result<std::vector<Row>>(NotFound("not read"));
+  copy_times_.read_s += SecondsSince(waited);
+  skip_target_read_ = false;
+  RETURN_IF_ERROR(s);
+  if (next) resolved_ahead_ = ResolvedAhead{last_key, std::move(*next)};
+  if (after_next.ok() && resolved_ahead_) {
+    prefetched_ = Prefetched{ahead_after, std::move(*after_next)};
+  }
   return static_cast<int64_t>(items.size());
 }
 
@@ -588,6 +690,7 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
     if (pm.key_is_mapped()) {
       std::optional<Key> tkey = pm.SystemKeyFromCanonical(parent_key);
       if (!tkey) continue;
+      if (sink == nullptr) return Internal("resolve: the target was needed in a local resolve");
       auto rows = sink->ReadRows(pm.table(), {*tkey});
       if (!rows.ok()) return rows.status();
       if (rows->empty()) {
@@ -734,6 +837,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
           natural.key_columns.push_back(m->column);
         }
         if (!natural.key_columns.empty()) {
+          if (sink == nullptr) return Internal("resolve: the target was needed in a local resolve");
           auto rows = sink->ReadRows(natural, {item.canon_key});
           if (!rows.ok()) return rows.status();
           if (!rows->empty()) item.target_key = to_->SystemKeyOfRow(rows->front());
@@ -758,6 +862,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
   }
   std::map<std::string, Row> target_rows;
   if (!target_keys.empty()) {
+    if (sink == nullptr) return Internal("resolve: the target was needed in a local resolve");
     auto rows = sink->ReadRows(to_->table(), target_keys);
     if (!rows.ok()) return rows.status();
     for (Row& row : *rows) target_rows[EncodeKey(to_->SystemKeyOfRow(row))] = std::move(row);
@@ -866,7 +971,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
             std::string target_values = ValuesJson(*entity_, item.target_canon, clash);
             c.values_a_json = swapped ? target_values : source_values;
             c.values_b_json = swapped ? source_values : target_values;
-            item.conflict = c;
+            item.conflict = std::make_unique<ConflictEntry>(std::move(c));
           }
         }
       }
@@ -1007,6 +1112,9 @@ Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
   }
   int64_t took = clock_->NowMs() - started;
   if (stats_.apply_ms.size() < kMaxLatencySamples) stats_.apply_ms.push_back(took);
+  // Back to their items: freed with them, by the thread that made them (CopyOverlapped writes on
+  // a thread of its own; glibc's frees of another thread's blocks cost it twice the CPU).
+  for (size_t i = 0; i < writers.size(); ++i) writers[i]->op_to_apply = std::move(ops[i]);
   return Status::Ok();
 }
 

@@ -80,6 +80,7 @@ class FlowRunner {
  public:
   FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool* pool, StateStore* state,
              const MapperSet* mappers, const Clock* clock);
+  ~FlowRunner();  // where Item is complete (resolved_ahead_ holds items)
 
   const FlowSpec& flow() const { return flow_; }
   const std::string& id() const { return id_; }
@@ -129,6 +130,17 @@ class FlowRunner {
   Result<int64_t> SnapshotStep();
   // Whether the target table holds no row at all; false when that cannot be read.
   bool TargetIsEmpty();
+  // Whether Resolve touches neither the target nor the state store in a copy into an empty
+  // target: both keys mapped, no carried references, no contested or unique fields, no poll.
+  bool ResolveIsLocal() const;
+  // One chunk of the initial copy into an empty target when ResolveIsLocal: the chunk is written
+  // to the target on a second thread while the next chunk is resolved here and the one after it
+  // is read from the source on a third. Each connection is used by one thread at a time; the
+  // chunk's state commit (audit, checkpoint) follows its target commit, as in ProcessItems. Every
+  // thread is joined before it returns. What was done ahead (resolved_ahead_, prefetched_) is
+  // kept only when the chunk is committed, and used only if the checkpoint says it comes next.
+  Result<int64_t> CopyOverlapped(std::vector<Item> items, bool resolved, Source* source,
+                                 size_t chunk);
   // One item per row read from the source: a snapshot row, or a row poll capture read.
   std::vector<Item> RowItems(std::vector<Row>& rows, bool snapshot);
   // One item per key: seqs to apply, echo seqs to skip, the newest log time.
@@ -199,6 +211,13 @@ class FlowRunner {
     std::vector<Row> rows;
   };
   std::optional<Prefetched> prefetched_;
+  // The copy's next chunk, resolved while the previous one was written (CopyOverlapped): the
+  // items after `after_key`, used only if the checkpoint says they come next.
+  struct ResolvedAhead {
+    std::string after_key;
+    std::vector<Item> items;
+  };
+  std::optional<ResolvedAhead> resolved_ahead_;
   // Where the initial copy spent its time (wall seconds per stage), logged when it completes.
   struct CopyTimes {
     double read_s = 0, resolve_s = 0, apply_s = 0, commit_s = 0;

@@ -506,7 +506,7 @@ Status CopyRows(PgConn& pg, const std::vector<const PlannedOp*>& plans, const st
   PgResult start(PQexec(pc, sql.c_str()));
   if (PQresultStatus(start.get()) != PGRES_COPY_IN) return pg.ErrorOf(start.get(), ctx);
   std::string buf;
-  constexpr size_t kMessage = 1 << 20;
+  constexpr size_t kMessage = 1 << 16;
   buf.reserve(kMessage + 4096);
   bool sent = true;
   for (size_t i = 0; i < plans.size() && sent; ++i) {
