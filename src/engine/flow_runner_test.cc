@@ -432,6 +432,31 @@ TEST_F(FlowRunnerTest, InitialCopyAuditsRunsOfRecords) {
   EXPECT_EQ(Customers(), "C1|A\nC2|B\nC4|D\nC5|E\nC6|F\n");
 }
 
+// A record the target refuses in a copy into an empty table (written on a thread of its own while
+// the next chunk is resolved): the batch is retried record by record there, the refused record
+// goes to the DLQ with the target's reason, and the rest of its chunk and the next are copied.
+TEST_F(FlowRunnerTest, InitialCopyIntoAnEmptyTargetSendsARefusedRecordToTheDlq) {
+  crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','refuse me',NULL,NULL),"
+             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL);");
+  erp_->Exec("CREATE TRIGGER refuse BEFORE INSERT ON customers WHEN NEW.cust_name = 'refuse me' "
+             "BEGIN SELECT RAISE(ABORT, 'no such customer name here'); END;");
+  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 3}\n");
+  EXPECT_EQ(StepOk(kCustomerFlow), 3);
+  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  EXPECT_EQ(StepOk(kCustomerFlow), 0);
+  EXPECT_EQ(Customers(), "C1|A\nC3|C\nC4|D\nC5|E\n");
+  EXPECT_EQ(OpenDlq(kCustomerFlow), 1);
+  auto dlq = state_->ListDlq(kCustomerFlow, "open");
+  ASSERT_TRUE(dlq.ok()) << dlq.status().ToString();
+  ASSERT_EQ(dlq->size(), 1u);
+  EXPECT_EQ(dlq->front().source_key, K("C2"));
+  EXPECT_EQ(dlq->front().rule, "target");
+  EXPECT_NE(dlq->front().reason.find("no such customer name here"), std::string::npos)
+      << dlq->front().reason;
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 4);
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:dlq"), 1);
+}
+
 // The copy reads its next chunk ahead. A chunk the target refuses (locked) is not recorded and
 // the checkpoint stays; the rows read ahead are dropped and read again, and the copy completes
 // with every row once.
