@@ -188,6 +188,10 @@ class PostgresConnection final : public Connection {
   Result<const TableMeta*> Meta(const TableRef& t);
   Result<const TableMeta*> Meta(const std::string& table);
   void ForgetMeta() { meta_.clear(); }
+  // Batches this connection committed through COPY (PostgresSink: straight into the table or
+  // through a temp table and a merge), for tests that must know which path a batch took.
+  int64_t copied_batches() const { return copied_batches_; }
+  void CountCopiedBatch() { ++copied_batches_; }
   // The column of `meta`, else NotFound "column "x" does not exist (did you mean "y"?)".
   Result<const ColumnMeta*> Column(const TableRef& t, const TableMeta& meta,
                                    std::string_view column);
@@ -291,6 +295,7 @@ class PostgresConnection final : public Connection {
   PostgresSource source_;
   PostgresSink sink_;
   std::map<std::string, TableMeta> meta_;                    // by quoted name
+  int64_t copied_batches_ = 0;
   std::unordered_map<std::string, std::string> statements_;  // signature → prepared name
   int64_t statement_counter_ = 0;
 };

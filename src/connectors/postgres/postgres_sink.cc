@@ -551,7 +551,7 @@ Result<bool> ApplyByCopy(PostgresConnection* conn, const TableMeta& meta,
   const std::string temp = TempTableName(shape);
   const std::vector<const PlannedOp*> rows = LastOpPerKey(plans);
   auto steps = [&]() -> Status {
-    RETURN_IF_ERROR(pg.Exec("BEGIN; " + TempTableSql(shape, temp)));
+    RETURN_IF_ERROR(pg.Exec("BEGIN"));
     ASSIGN_OR_RETURN(PgResult rules, pg.Query("SELECT relhasrules FROM pg_class WHERE oid = $1",
                                               {std::to_string(meta.oid)}, {kOidOid}));
     bool has_rules = PQntuples(rules.get()) != 1 || PQgetvalue(rules.get(), 0, 0)[0] != 'f';
@@ -570,6 +570,10 @@ Result<bool> ApplyByCopy(PostgresConnection* conn, const TableMeta& meta,
       if (pg.broken() || pg.last_error().sqlstate != "23505") return direct;
       RETURN_IF_ERROR(pg.Exec("ROLLBACK TO SAVEPOINT concord_copy"));
     }
+    // Made only when needed: creating it (IF NOT EXISTS) and emptying it at each commit cost the
+    // server ~0.65 ms per transaction (pgbench of the statements around the COPY: 0.87 ms with
+    // it, 0.22 ms without), which a copy in 5,000-row chunks paid 200 times per million rows.
+    RETURN_IF_ERROR(pg.Exec(TempTableSql(shape, temp)));
     std::string into = "pg_temp." + temp + " (";
     for (size_t i = 0; i < rows[0]->params.size(); ++i) into += (i ? ", c" : "c") + std::to_string(i);
     RETURN_IF_ERROR(CopyRows(pg, rows, into + ")", ctx));
@@ -641,6 +645,7 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
   if (CopyPaysOff(plans)) {
     ASSIGN_OR_RETURN(bool committed, ApplyByCopy(conn_, meta, plans, origin, ctx));
     if (committed) {
+      conn_->CountCopiedBatch();
       result.keys.reserve(plans.size());
       for (PlannedOp& p : plans) result.keys.push_back(std::move(p.key));
       return result;
