@@ -59,6 +59,16 @@ BindingMapper::BindingMapper(const EntitySpec& entity, const BindingSpec& bindin
   std::stable_sort(by_field_.begin(), by_field_.end(), [&](uint32_t a, uint32_t b) {
     return binding.fields[a].field < binding.fields[b].field;
   });
+  // FromCanonical's plan: the first mapping of each field (the one written, as ForField), in
+  // column order; one column written by two fields keeps their field-name order.
+  for (uint32_t i : by_field_) {
+    if (write_order_.empty() || binding.fields[write_order_.back()].field != binding.fields[i].field) {
+      write_order_.push_back(i);
+    }
+  }
+  std::stable_sort(write_order_.begin(), write_order_.end(), [&](uint32_t a, uint32_t b) {
+    return binding.fields[a].column < binding.fields[b].column;
+  });
   key_is_mapped_ = !binding.key.empty() && binding.key.size() == entity.key.size();
   for (size_t i = 0; key_is_mapped_ && i < binding.key.size(); ++i) {
     const FieldMapping* m = binding.ForField(entity.key[i]);
@@ -237,29 +247,47 @@ Result<Value> BindingMapper::ToSystem(size_t i, const Value& v) const {
 
 Result<Row> BindingMapper::FromCanonical(const Record& record, const std::set<std::string>& fields,
                                          FieldIssue* issue) const {
-  Row row;
-  row.reserve(std::min(fields.size(), binding_->fields.size()));
-  for (const std::string& field : fields) {
-    auto it = record.find(field);
+  // The row is built as its sorted sequence: the mappings come in column order, so each column
+  // is appended at the end (no search, no shifting). A column two fields write gets the value of
+  // the later field by name, as it always did.
+  Row::sequence_type columns;
+  columns.reserve(std::min(fields.size(), write_order_.size()));
+  for (uint32_t i : write_order_) {
+    const FieldMapping& m = binding_->fields[i];
+    if (!fields.count(m.field)) continue;
+    auto it = record.find(m.field);
     if (it == record.end()) continue;
-    for (size_t i = 0; i < binding_->fields.size(); ++i) {
-      if (binding_->fields[i].field != field) continue;
-      auto system = ToSystem(i, it->second);
-      if (!system.ok()) {
-        if (issue != nullptr) {
-          const FieldMapping& m = binding_->fields[i];
-          bool unmapped = !m.value_map.empty() && format_errors_[i].empty() &&
-                          Reverse(m, it->second.ToString()) == nullptr;
-          *issue =
-              FieldIssue{field, unmapped ? "value_map" : "format", system.status().message(), ""};
-        }
-        return system.status();
-      }
-      row[binding_->fields[i].column] = std::move(*system);
-      break;  // the first mapping of a field is the one that is written (as ForField)
+    auto system = ToSystem(i, it->second);
+    if (!system.ok()) return FromCanonicalError(record, fields, issue);
+    if (!columns.empty() && columns.back().first == m.column) {
+      columns.back().second = std::move(*system);
+    } else {
+      columns.emplace_back(m.column, std::move(*system));
     }
   }
+  Row row;
+  row.adopt_sequence(boost::container::ordered_unique_range, std::move(columns));
   return row;
+}
+
+Status BindingMapper::FromCanonicalError(const Record& record, const std::set<std::string>& fields,
+                                         FieldIssue* issue) const {
+  // The first field by name whose value cannot be written (FromCanonical found one).
+  for (const std::string& field : fields) {
+    auto it = record.find(field);
+    const FieldMapping* m = it == record.end() ? nullptr : binding_->ForField(field);
+    if (m == nullptr) continue;
+    const size_t i = static_cast<size_t>(m - binding_->fields.data());
+    auto system = ToSystem(i, it->second);
+    if (system.ok()) continue;
+    if (issue != nullptr) {
+      bool unmapped = !m->value_map.empty() && format_errors_[i].empty() &&
+                      Reverse(*m, it->second.ToString()) == nullptr;
+      *issue = FieldIssue{field, unmapped ? "value_map" : "format", system.status().message(), ""};
+    }
+    return system.status();
+  }
+  return Internal("FromCanonical: a value could not be written, then could");
 }
 
 Key BindingMapper::SystemKeyOfRow(const Row& row) const {

@@ -96,6 +96,12 @@ class BindingMapper {
   // the search, so threads sharing the mapper may overwrite each other's hints (relaxed atomics).
   std::unique_ptr<std::atomic<uint32_t>[]> column_at_;
 
+  // FromCanonical's plan: the first mapping of each field, in column order.
+  std::vector<uint32_t> write_order_;
+  // FromCanonical's error: the first of `fields` by name whose value cannot be written.
+  Status FromCanonicalError(const Record& record, const std::set<std::string>& fields,
+                            FieldIssue* issue) const;
+
   // The row's value of mapping `i`'s column, or nullptr when the row lacks it.
   const Value* ColumnValue(const Row& row, size_t i) const;
   // Canonical → system value of mapping `i`.
