@@ -253,6 +253,8 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   if (rows.empty()) {
     cp.phase = "streaming";
     RETURN_IF_ERROR(state_->PutCheckpoint(cp));
+    copy_writer_.reset();
+    copy_reader_.reset();
     const CopyTimes& t = copy_times_;
     log_->info("initial copy complete; streaming changes ({} rows this run; waited for the "
                "source {:.2f} s; resolve {:.2f} s, apply {:.2f} s, commit {:.2f} s)",
@@ -319,9 +321,13 @@ Result<int64_t> FlowRunner::CopyOverlapped(std::vector<Item> items, bool resolve
   }
   const std::string last_key = items.back().source_key_text;
 
+  // Two threads kept for the whole copy rather than two started per chunk: median concord CPU
+  // 4.6 s against 5.0 s, peak RSS 66-67 against 70-74 MiB (db_sync_bench, five runs each).
+  if (!copy_writer_) copy_writer_ = std::make_unique<TaskThread>();
+  if (!copy_reader_) copy_reader_ = std::make_unique<TaskThread>();
   // The writer thread: this chunk into the target, on the target's connection.
   double apply_s = 0;
-  std::future<Status> write = std::async(std::launch::async, [this, &items, sink, &apply_s] {
+  std::future<Status> write = copy_writer_->Run([this, &items, sink, &apply_s] {
     auto began = SteadyClock::now();
     Status st = ApplyWrites(items, sink);
     apply_s = SecondsSince(began);
@@ -348,10 +354,10 @@ Result<int64_t> FlowRunner::CopyOverlapped(std::vector<Item> items, bool resolve
       next = RowItems(*rows, /*snapshot=*/true);
       if (next->size() == chunk) {
         ahead_after = next->back().source_key_text;
-        ahead = std::async(std::launch::async,
-                           [source, table = from_->table(), key = next->back().source_key, chunk] {
-                             return source->ReadChunk(table, key, chunk);
-                           });
+        ahead = copy_reader_->Run(
+            [source, table = from_->table(), key = next->back().source_key, chunk] {
+              return source->ReadChunk(table, key, chunk);
+            });
       }
       started = SteadyClock::now();
       if (!Resolve(*next, nullptr, nullptr).ok()) next.reset();  // the next step says why

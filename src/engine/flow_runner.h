@@ -37,6 +37,7 @@
 #include "core/status.h"
 #include "engine/poll_capture.h"
 #include "engine/system_pool.h"
+#include "engine/task_thread.h"
 #include "engine/when_filter.h"
 #include "mapping/binding_mapper.h"
 #include "state/state_store.h"
@@ -218,6 +219,9 @@ class FlowRunner {
     std::vector<Item> items;
   };
   std::optional<ResolvedAhead> resolved_ahead_;
+  // CopyOverlapped's writer and read-ahead threads, kept until the copy completes.
+  std::unique_ptr<TaskThread> copy_writer_;
+  std::unique_ptr<TaskThread> copy_reader_;
   // Where the initial copy spent its time (wall seconds per stage), logged when it completes.
   struct CopyTimes {
     double read_s = 0, resolve_s = 0, apply_s = 0, commit_s = 0;
