@@ -12,8 +12,10 @@
 //       - pgloader (Debian package; installed with apt-get when missing) copying the table from
 //         MariaDB into an empty PostgreSQL database, as it does by default (create, copy, index);
 //       - `concord run --once` (capture installed, snapshot, mapping, validation, audit,
-//         checkpoint), with the flow's snapshot_batch_rows; its peak RSS from wait4, and the
-//         stage times it logs when the copy completes (read, resolve, apply, commit).
+//         checkpoint), with the flow's snapshot_batch_rows; its peak RSS from wait4, the
+//         stage times it logs when the copy completes (read, resolve, apply, commit), and the
+//         CPU every postgres and mariadbd process on the machine used meanwhile (from /proc:
+//         the bench's servers, when nothing else runs them).
 //   db_sync_bench stream <pg2my|my2pg> [--capture trigger|logical] [--backlog N] [--rate R]
 //                 [--seconds S]
 //       Trigger capture in real time (--capture sets the PostgreSQL source's mode, so pg2my
@@ -32,14 +34,18 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -131,6 +137,66 @@ double PeakRssMib(pid_t pid) {
   return 0;
 }
 
+// CPU seconds (user + system) that the database servers' processes (postgres, mariadbd) spent
+// while a concord process ran: sampled from /proc every 50 ms, keeping each process's last value,
+// so a backend that exits with concord still counts. Run() waits for `pid` (wait4).
+class ServerCpu {
+ public:
+  void Sample() {
+    const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename();
+      if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+      std::ifstream f(entry.path() / "stat");
+      std::string stat;
+      if (!std::getline(f, stat)) continue;
+      size_t open = stat.find('('), close = stat.rfind(')');
+      if (open == std::string::npos || close == std::string::npos) continue;
+      const std::string comm = stat.substr(open + 1, close - open - 1);
+      if (comm != "postgres" && comm != "mariadbd") continue;
+      std::istringstream rest(stat.substr(close + 2));
+      std::string field;
+      double utime = 0, stime = 0;
+      for (int i = 0; i < 13 && rest >> field; ++i) {
+        if (i == 11) utime = std::atof(field.c_str());
+        if (i == 12) stime = std::atof(field.c_str());
+      }
+      Proc& p = procs_[std::atoi(name.c_str())];
+      p.comm = comm;
+      p.last = (utime + stime) / tick;
+      if (!p.seen) p.first = sampled_once_ ? 0 : p.last;  // born during the run: all of it counts
+      p.seen = true;
+    }
+    sampled_once_ = true;
+  }
+  // Waits for `pid` while sampling; returns its wait status and rusage.
+  int Run(pid_t pid, rusage* ru) {
+    Sample();
+    int status = 0;
+    while (wait4(pid, &status, WNOHANG, ru) == 0) {
+      Sample();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return status;
+  }
+  double Seconds(const std::string& comm) const {
+    double total = 0;
+    for (const auto& [pid, p] : procs_) {
+      if (p.comm == comm) total += p.last - p.first;
+    }
+    return total;
+  }
+
+ private:
+  struct Proc {
+    std::string comm;
+    double first = 0, last = 0;
+    bool seen = false;
+  };
+  std::map<int, Proc> procs_;
+  bool sampled_once_ = false;
+};
+
 // Runs a shell command; dies with `what` when it fails.
 void Shell(const std::string& cmd, const std::string& what) {
   if (std::system(cmd.c_str()) != 0) Die(what + " failed: " + cmd);
@@ -194,9 +260,9 @@ int Snapshot(int64_t rows, int batch, bool concord_only) {
                        std::to_string(batch) + "}"));
   t = Clock::now();
   pid_t pid = StartConcord(dir.path(), {"run", "--once"}, dir / "run.log");
-  int status = 0;
   rusage ru{};
-  wait4(pid, &status, 0, &ru);
+  ServerCpu servers;
+  int status = servers.Run(pid, &ru);
   double concord_s = Seconds(t);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     Die("concord run --once failed: " + concord::e2e::ReadFile(dir / "run.log"));
@@ -224,9 +290,9 @@ int Snapshot(int64_t rows, int batch, bool concord_only) {
   const std::string vs_copy =
       concord_only ? "n/a" : std::to_string(std::lround(100 * floor_s / concord_s)) + "%";
   std::printf("| concord run --once, snapshot_batch_rows %d | %lld | %.2f | %.0f | %s | "
-              "CPU %.1f s, peak RSS %.0f MiB |\n",
+              "CPU %.1f s, peak RSS %.0f MiB; meanwhile PostgreSQL %.1f, MariaDB %.1f CPU s |\n",
               batch, (long long)rows, concord_s, rows / concord_s, vs_copy.c_str(), cpu,
-              ru.ru_maxrss / 1024.0);
+              ru.ru_maxrss / 1024.0, servers.Seconds("postgres"), servers.Seconds("mariadbd"));
   return 0;
 }
 
