@@ -1021,6 +1021,11 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
     item.op_to_apply.key = item.target_key.value_or(Key{});
     item.op_to_apply.values = std::move(*row);
   }
+  // The source rows are mapped: nothing after this reads them (is_delete says what their absence
+  // meant). Freed now, a chunk resolved ahead of its write holds its records only.
+  for (Item& item : items) {
+    if (item.image) item.image.emplace();
+  }
   return CheckUniqueFields(items);
 }
 
