@@ -297,9 +297,12 @@ Result<std::optional<Source::Backlog>> PostgresSource::LogicalBacklog(std::strin
   ASSIGN_OR_RETURN(std::string db, conn_->Database());
   const std::string name = LogicalSlotName(db, consumer);
   const TableRef slots{"pg_replication_slots", {}, {}};
+  // From the WAL's insert position, not its write position (pg_current_wal_lsn): a transaction
+  // committed with synchronous_commit off may not be written yet, and its changes are backlog
+  // all the same (the write position made the lag read 0 right after such a commit).
   Result<PgResult> r = conn_->pg().Query(
-      "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::int8, "
-      "pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::int8, coalesce(wal_status, '') "
+      "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), confirmed_flush_lsn)::int8, "
+      "pg_wal_lsn_diff(pg_current_wal_insert_lsn(), restart_lsn)::int8, coalesce(wal_status, '') "
       "FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
       {name});
   if (!r.ok()) return conn_->TableError(r.status(), slots, Access::kRead);
