@@ -64,6 +64,9 @@ struct FlowRunner::Item {
 namespace {
 
 constexpr size_t kMaxLatencySamples = 4096;
+
+// Resolve was not given the target (a local resolve, CopyOverlapped) and needed it.
+Status TargetNotGiven() { return Internal("resolve: the target was needed in a local resolve"); }
 constexpr std::string_view kSnapshotAudit = "snapshot:";  // the audit outcome's prefix in a copy
 
 double SecondsSince(std::chrono::steady_clock::time_point t) {
@@ -221,11 +224,6 @@ Result<int64_t> FlowRunner::Step(bool flush) {
 Result<int64_t> FlowRunner::SnapshotStep() {
   ASSIGN_OR_RETURN(FlowCheckpoint cp, state_->GetCheckpoint(id_));
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
-  std::optional<Key> after;
-  if (!cp.snapshot_after_key.empty()) {
-    ASSIGN_OR_RETURN(Key k, DecodeKey(cp.snapshot_after_key));
-    after = std::move(k);
-  }
   Source* source = src->source();
   const size_t chunk = static_cast<size_t>(flow_.snapshot_batch_rows);
   // Resolved by the previous step (CopyOverlapped), while it wrote the chunk before.
@@ -236,20 +234,12 @@ Result<int64_t> FlowRunner::SnapshotStep() {
     copy_times_.rows += static_cast<int64_t>(ahead->items.size());
     return CopyOverlapped(std::move(ahead->items), /*resolved=*/true, source, chunk);
   }
-  std::vector<Row> rows;
-  if (prefetched_ && prefetched_->after_key == cp.snapshot_after_key) {
-    rows = std::move(prefetched_->rows);
-  } else {
-    auto read_started = std::chrono::steady_clock::now();
-    auto read = source->ReadChunk(from_->table(), after, chunk);
-    copy_times_.read_s += SecondsSince(read_started);
-    if (!read.ok()) {
-      pool_->Drop(flow_.from);
-      return read.status();
-    }
-    rows = std::move(*read);
+  Result<std::vector<Row>> read = TakeChunk(source, cp.snapshot_after_key, chunk);
+  if (!read.ok()) {
+    pool_->Drop(flow_.from);
+    return read.status();
   }
-  prefetched_.reset();
+  std::vector<Row> rows = std::move(*read);
   if (rows.empty()) {
     cp.phase = "streaming";
     RETURN_IF_ERROR(state_->PutCheckpoint(cp));
@@ -270,18 +260,13 @@ Result<int64_t> FlowRunner::SnapshotStep() {
     return CopyOverlapped(std::move(items), /*resolved=*/false, source, chunk);
   }
 
-  // The next chunk is read on a second thread while this one is resolved, written and
+  // The next chunk is read on the read-ahead thread while this one is resolved, written and
   // committed. The source connection is that thread's alone until it is joined below, before this
   // step returns (the flow's own stages use the target and the state store; a flow's two systems
   // are never one). The checkpoint moves only with the commit of this chunk; the rows read ahead
   // are used by the next step only if the checkpoint then says they come next.
   std::future<Result<std::vector<Row>>> next;
-  if (rows.size() == chunk) {
-    next = std::async(std::launch::async,
-                      [source, table = from_->table(), after = items.back().source_key, chunk] {
-                        return source->ReadChunk(table, after, chunk);
-                      });
-  }
+  if (rows.size() == chunk) next = ReadAhead(source, items.back().source_key, chunk);
   skip_target_read_ = copy_into_empty_.value_or(false);
   Status s = ProcessItems(items, {}, last_key);
   skip_target_read_ = false;
@@ -294,6 +279,31 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   }
   RETURN_IF_ERROR(s);
   return static_cast<int64_t>(items.size());
+}
+
+Result<std::vector<Row>> FlowRunner::TakeChunk(Source* source, const std::string& after_text,
+                                               size_t chunk) {
+  std::optional<Prefetched> ready = std::move(prefetched_);
+  prefetched_.reset();
+  if (ready && ready->after_key == after_text) return std::move(ready->rows);
+  std::optional<Key> after;
+  if (!after_text.empty()) {
+    ASSIGN_OR_RETURN(Key k, DecodeKey(after_text));
+    after = std::move(k);
+  }
+  auto started = std::chrono::steady_clock::now();
+  Result<std::vector<Row>> rows = source->ReadChunk(from_->table(), after, chunk);
+  copy_times_.read_s += SecondsSince(started);
+  return rows;
+}
+
+std::future<Result<std::vector<Row>>> FlowRunner::ReadAhead(Source* source, const Key& after,
+                                                            size_t chunk) {
+  // One thread kept for the whole copy rather than one started per chunk (see CopyOverlapped).
+  if (!copy_reader_) copy_reader_ = std::make_unique<TaskThread>();
+  return copy_reader_->Run([source, table = from_->table(), after, chunk] {
+    return source->ReadChunk(table, after, chunk);
+  });
 }
 
 bool FlowRunner::ResolveIsLocal() const {
@@ -321,10 +331,10 @@ Result<int64_t> FlowRunner::CopyOverlapped(std::vector<Item> items, bool resolve
   }
   const std::string last_key = items.back().source_key_text;
 
-  // Two threads kept for the whole copy rather than two started per chunk: median concord CPU
-  // 4.6 s against 5.0 s, peak RSS 66-67 against 70-74 MiB (db_sync_bench, five runs each).
+  // The writer and read-ahead threads are kept for the whole copy rather than started per chunk:
+  // median concord CPU 4.6 s against 5.0 s, peak RSS 66-67 against 70-74 MiB (db_sync_bench,
+  // five runs each).
   if (!copy_writer_) copy_writer_ = std::make_unique<TaskThread>();
-  if (!copy_reader_) copy_reader_ = std::make_unique<TaskThread>();
   // The writer thread: this chunk into the target, on the target's connection.
   double apply_s = 0;
   std::future<Status> write = copy_writer_->Run([this, &items, sink, &apply_s] {
@@ -339,25 +349,13 @@ Result<int64_t> FlowRunner::CopyOverlapped(std::vector<Item> items, bool resolve
   std::future<Result<std::vector<Row>>> ahead;
   std::string ahead_after;  // the encoded key the rows read ahead follow
   if (items.size() == chunk) {
-    std::optional<Prefetched> ready = std::move(prefetched_);
-    prefetched_.reset();
-    Result<std::vector<Row>> rows = std::vector<Row>{};
-    if (ready && ready->after_key == last_key) {
-      rows = std::move(ready->rows);
-    } else {
-      auto waited = SteadyClock::now();
-      rows = source->ReadChunk(from_->table(), items.back().source_key, chunk);
-      copy_times_.read_s += SecondsSince(waited);
-    }
+    Result<std::vector<Row>> rows = TakeChunk(source, last_key, chunk);
     // A failed read is left to the next step, which reads again and reports it.
     if (rows.ok()) {
       next = RowItems(*rows, /*snapshot=*/true);
       if (next->size() == chunk) {
         ahead_after = next->back().source_key_text;
-        ahead = copy_reader_->Run(
-            [source, table = from_->table(), key = next->back().source_key, chunk] {
-              return source->ReadChunk(table, key, chunk);
-            });
+        ahead = ReadAhead(source, next->back().source_key, chunk);
       }
       started = SteadyClock::now();
       if (!Resolve(*next, nullptr, nullptr).ok()) next.reset();  // the next step says why
@@ -696,7 +694,7 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
     if (pm.key_is_mapped()) {
       std::optional<Key> tkey = pm.SystemKeyFromCanonical(parent_key);
       if (!tkey) continue;
-      if (sink == nullptr) return Internal("resolve: the target was needed in a local resolve");
+      if (sink == nullptr) return TargetNotGiven();
       auto rows = sink->ReadRows(pm.table(), {*tkey});
       if (!rows.ok()) return rows.status();
       if (rows->empty()) {
@@ -843,7 +841,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
           natural.key_columns.push_back(m->column);
         }
         if (!natural.key_columns.empty()) {
-          if (sink == nullptr) return Internal("resolve: the target was needed in a local resolve");
+          if (sink == nullptr) return TargetNotGiven();
           auto rows = sink->ReadRows(natural, {item.canon_key});
           if (!rows.ok()) return rows.status();
           if (!rows->empty()) item.target_key = to_->SystemKeyOfRow(rows->front());
@@ -868,7 +866,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
   }
   std::map<std::string, Row> target_rows;
   if (!target_keys.empty()) {
-    if (sink == nullptr) return Internal("resolve: the target was needed in a local resolve");
+    if (sink == nullptr) return TargetNotGiven();
     auto rows = sink->ReadRows(to_->table(), target_keys);
     if (!rows.ok()) return rows.status();
     for (Row& row : *rows) target_rows[EncodeKey(to_->SystemKeyOfRow(row))] = std::move(row);
@@ -1190,7 +1188,9 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
                           item.outcome != "conflict";
       if (in_run && run_open) {
         AuditEntry& last = audits_[audit_count - 1];
-        if (last.op == op && std::string_view(last.outcome).substr(kSnapshotAudit.size()) == item.outcome) {
+        const std::string_view last_outcome =
+            std::string_view(last.outcome).substr(kSnapshotAudit.size());
+        if (last.op == op && last_outcome == item.outcome) {
           last.last_key.assign(item.source_key_text);
           ++last.rows;
         } else {

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <map>
+#include <future>
 #include <memory>
 #include <optional>
 #include <set>
@@ -131,6 +132,12 @@ class FlowRunner {
   Result<int64_t> SnapshotStep();
   // Whether the target table holds no row at all; false when that cannot be read.
   bool TargetIsEmpty();
+  // The initial copy's rows after `after_text` (an encoded key; "" = the first chunk): those
+  // read ahead when they are that chunk (prefetched_, dropped either way), else read now.
+  Result<std::vector<Row>> TakeChunk(Source* source, const std::string& after_text, size_t chunk);
+  // The rows after `after`, read on the copy's read-ahead thread (copy_reader_). The caller joins
+  // the future before its step returns: the source's connection is the thread's until then.
+  std::future<Result<std::vector<Row>>> ReadAhead(Source* source, const Key& after, size_t chunk);
   // Whether Resolve touches neither the target nor the state store in a copy into an empty
   // target: both keys mapped, no carried references, no contested or unique fields, no poll.
   bool ResolveIsLocal() const;
@@ -219,7 +226,7 @@ class FlowRunner {
     std::vector<Item> items;
   };
   std::optional<ResolvedAhead> resolved_ahead_;
-  // CopyOverlapped's writer and read-ahead threads, kept until the copy completes.
+  // The initial copy's writer (CopyOverlapped) and read-ahead threads, kept until it completes.
   std::unique_ptr<TaskThread> copy_writer_;
   std::unique_ptr<TaskThread> copy_reader_;
   // Where the initial copy spent its time (wall seconds per stage), logged when it completes.

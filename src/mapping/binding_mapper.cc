@@ -62,7 +62,8 @@ BindingMapper::BindingMapper(const EntitySpec& entity, const BindingSpec& bindin
   // FromCanonical's plan: the first mapping of each field (the one written, as ForField), in
   // column order; one column written by two fields keeps their field-name order.
   for (uint32_t i : by_field_) {
-    if (write_order_.empty() || binding.fields[write_order_.back()].field != binding.fields[i].field) {
+    const std::string& field = binding.fields[i].field;
+    if (write_order_.empty() || binding.fields[write_order_.back()].field != field) {
       write_order_.push_back(i);
     }
   }

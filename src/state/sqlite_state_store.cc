@@ -1047,10 +1047,11 @@ Status SqliteStateStore::AddAudits(const std::vector<AuditEntry>& entries) {
     RETURN_IF_ERROR(CheckTransactionAlive());
     sqlite3* db = db_->raw();
     if (audit_rows_.stmt == nullptr) {
-      std::string sql = "INSERT INTO audit (" CONCORD_AUDIT_COLS ") VALUES ";
-      for (int r = 0; r < kAuditRowsPerInsert; ++r) {
-        sql += r ? ",(?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?)";
-      }
+      std::string group = "(?";
+      for (int c = 1; c < kAuditColumns; ++c) group += ",?";
+      group += ")";
+      std::string sql = "INSERT INTO audit (" CONCORD_AUDIT_COLS ") VALUES " + group;
+      for (int r = 1; r < kAuditRowsPerInsert; ++r) sql += "," + group;
       int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &audit_rows_.stmt,
                                   nullptr);
       if (rc != SQLITE_OK) return Ctx(db_->LastError(rc, "preparing the audit insert"));
