@@ -17,7 +17,7 @@
 //         CPU every postgres and mariadbd process on the machine used meanwhile (from /proc:
 //         the bench's servers, when nothing else runs them).
 //   db_sync_bench stream <pg2my|my2pg> [--capture trigger|logical] [--backlog N] [--rate R]
-//                 [--seconds S]
+//                 [--seconds S] [--max-batch-rows N]
 //       Trigger capture in real time (--capture sets the PostgreSQL source's mode, so pg2my
 //       with `--capture logical` measures logical decoding once that mode exists):
 //       - sustained: with concord stopped, the source gets `backlog` (200,000) inserts; then
@@ -302,6 +302,7 @@ struct StreamOptions {
   int64_t backlog = 200000;
   int rate = 1000;
   int seconds = 10;
+  int max_batch_rows = 0;  // 0: the flow's default
 };
 
 int Stream(const StreamOptions& o) {
@@ -317,7 +318,11 @@ int Stream(const StreamOptions& o) {
   WriteFile(dir / "concord.yaml",
             Config(*crm, *erp, capture,
                    "{entity: customer, from: crm, to: erp, poll_interval_ms: 10, "
-                   "max_batch_delay_ms: 0}"));
+                   "max_batch_delay_ms: 0" +
+                       (o.max_batch_rows > 0
+                            ? ", max_batch_rows: " + std::to_string(o.max_batch_rows)
+                            : std::string()) +
+                       "}"));
   // Installs capture (and copies the empty table).
   pid_t setup = StartConcord(dir.path(), {"run", "--once", "-q"}, dir / "setup.log");
   if (concord::e2e::WaitExit(setup) != 0) Die(concord::e2e::ReadFile(dir / "setup.log"));
@@ -391,7 +396,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     Die("usage: db_sync_bench snapshot [rows] [snapshot_batch_rows] | stream pg2my|my2pg "
-        "[--capture trigger|logical] [--backlog N] [--rate R] [--seconds S]");
+        "[--capture trigger|logical] [--backlog N] [--rate R] [--seconds S] "
+        "[--max-batch-rows N]");
   }
   if (SharedPostgres() == nullptr || SharedMariadb() == nullptr) Die("cannot start the servers");
   if (args[0] == "snapshot") {
@@ -414,6 +420,8 @@ int main(int argc, char** argv) {
       o.rate = std::atoi(args[i + 1].c_str());
     } else if (args[i] == "--seconds") {
       o.seconds = std::atoi(args[i + 1].c_str());
+    } else if (args[i] == "--max-batch-rows") {
+      o.max_batch_rows = std::atoi(args[i + 1].c_str());
     } else {
       Die("unknown option " + args[i]);
     }

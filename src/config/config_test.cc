@@ -135,7 +135,7 @@ TEST(ConfigTest, ValidPreludeLoads) {
   EXPECT_EQ(f0.when->all_of[0].field, "limit");
   EXPECT_EQ(f0.when->all_of[0].op, WhenComparison::Op::kGe);
   EXPECT_EQ(f0.when->all_of[0].literal, Value::Real(100.5));
-  EXPECT_EQ(f0.max_batch_rows, 500);
+  EXPECT_EQ(f0.max_batch_rows, 2000);
   EXPECT_EQ(f0.loc.ToString(), "t.yaml:24:5");
   const FlowSpec& f1 = spec.flows[1];
   EXPECT_EQ(f1.schedule.kind, Schedule::Kind::kEvery);

@@ -229,7 +229,7 @@ struct FlowSpec {
   std::vector<ComputedSpec> computed;  // in file order
   ConflictRule conflict = ConflictRule::kNewest;
   std::string prefer;              // system name when conflict == kPrefer
-  int64_t max_batch_rows = 500;
+  int64_t max_batch_rows = 2000;
   int64_t snapshot_batch_rows = 5000;  // rows per step of the initial copy
   int64_t max_batch_delay_ms = 200;  // realtime: how long to wait for a batch to fill
   int64_t poll_interval_ms = 200;    // realtime: how often to look for new changes
