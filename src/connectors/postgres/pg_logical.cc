@@ -310,6 +310,16 @@ Status LogicalStream::CatchUpTo(Lsn target, std::chrono::milliseconds within) {
   return Status::Ok();
 }
 
+Status LogicalStream::Fill(size_t want, size_t burst, std::chrono::milliseconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  while (unacked_ < want && unacked_ < kMaxPending && std::chrono::steady_clock::now() < deadline) {
+    const size_t before = fresh_;
+    RETURN_IF_ERROR(Pump(1));
+    if (fresh_ - before < burst) break;  // no burst: the backlog is read, or there is none
+  }
+  return Status::Ok();
+}
+
 Status LogicalStream::CatchUp(Lsn target) {
   // The server sends a transaction only once it decoded its commit, and says how far it has read
   // only in keepalives: ask for one (a status update requesting a reply) until it reports the

@@ -131,6 +131,12 @@ class LogicalStream {
   // starts over from the slot's confirmed position).
   Status Pump(int64_t timeout_ms);
 
+  // Reads on while changes keep arriving in bursts (each read, waiting up to 1 ms, brings at
+  // least `burst`), until `want` are pending or `within` has passed: a backlog streams in a socket
+  // buffer at a time, as fast as the server decodes it, and a reader that took only what had
+  // arrived would get small batches. A steady trickle (a change or two per ms) stops it at once.
+  Status Fill(size_t want, size_t burst, std::chrono::milliseconds within);
+
   // Reads until the stream has delivered everything before WAL position `target` (a keepalive
   // reported it), for at most `within`. Starts the stream when needed (which catches up itself).
   Status CatchUpTo(Lsn target, std::chrono::milliseconds within);

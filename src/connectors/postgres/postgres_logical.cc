@@ -21,6 +21,9 @@ constexpr std::string_view kOffer = "; or use `capture: trigger` or `capture: po
 constexpr int64_t kCapturedCacheMs = 30000;
 // Origins tried for one source system before giving up (each can be active in one session).
 constexpr int kOriginSlots = 8;
+// This many changes found by one non-blocking read mean a backlog is streaming in (at a steady
+// 1,000 changes/s a read finds a few): ReadLogical then reads on to fill its batch.
+constexpr size_t kBacklogArrival = 32;
 
 std::string Text(const PGresult* r, int row, int col) {
   return std::string(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col)));
@@ -269,6 +272,13 @@ Result<std::vector<SourceChange>> PostgresSource::ReadLogical(const TableRef& t,
   RETURN_IF_ERROR(conn_->CheckTableRef(t));
   ASSIGN_OR_RETURN(LogicalCapture * lc, Logical(t, consumer));
   RETURN_IF_ERROR(lc->stream->Pump(0));
+  if (lc->stream->fresh() >= kBacklogArrival && lc->stream->pending() < max) {
+    // Many changes came at once: a backlog, arriving a socket buffer (~100 changes) at a time.
+    // Read on while it keeps coming, so that the batch is full rather than one buffer's worth
+    // (db_sync_bench, 200,000 changes, batches of 2,000: the batches after the first 100,000
+    // held 111 changes each, and the drain ran at ~17,000 changes/s instead of ~30,000).
+    RETURN_IF_ERROR(lc->stream->Fill(max, kBacklogArrival, std::chrono::milliseconds(50)));
+  }
   std::vector<SourceChange> changes = lc->stream->Peek(max);
   if (changes.empty() && lc->writes_seen != conn_->writes()) {
     // This connection wrote since: those writes (echoes to skip, or changes another flow must
