@@ -26,7 +26,8 @@
 //         for `seconds` (10) from a second connection; the target's highest key is polled every
 //         millisecond, and a change's latency is the first poll that saw it minus the moment
 //         its INSERT returned;
-//       - peak RSS of `concord run` (VmHWM) over both parts.
+//       - peak RSS of `concord run` (VmHWM) over both parts, and the CPU concord, PostgreSQL
+//         and MariaDB used during the drain (stderr).
 //       The flow polls every 10 ms with max_batch_delay_ms 0 (MariaDB has no wake-up signal;
 //       PostgreSQL wakes on NOTIFY).
 //
@@ -137,9 +138,10 @@ double PeakRssMib(pid_t pid) {
   return 0;
 }
 
-// CPU seconds (user + system) that the database servers' processes (postgres, mariadbd) spent
-// while a concord process ran: sampled from /proc every 50 ms, keeping each process's last value,
-// so a backend that exits with concord still counts. Run() waits for `pid` (wait4).
+// CPU seconds (user + system) that the database servers' processes (postgres, mariadbd) and
+// concord spent while a concord process ran: sampled from /proc every 50 ms, keeping each
+// process's last value, so a backend that exits with concord still counts. Run() waits for `pid`
+// (wait4); a caller that waits otherwise calls Sample() itself.
 class ServerCpu {
  public:
   void Sample() {
@@ -153,7 +155,7 @@ class ServerCpu {
       size_t open = stat.find('('), close = stat.rfind(')');
       if (open == std::string::npos || close == std::string::npos) continue;
       const std::string comm = stat.substr(open + 1, close - open - 1);
-      if (comm != "postgres" && comm != "mariadbd") continue;
+      if (comm != "postgres" && comm != "mariadbd" && comm != "concord") continue;
       std::istringstream rest(stat.substr(close + 2));
       std::string field;
       double utime = 0, stime = 0;
@@ -337,13 +339,20 @@ int Stream(const StreamOptions& o) {
   t = Clock::now();
   pid_t pid = StartConcord(dir.path(), {"run", "-q"}, dir / "run.log");
   double rss = 0;
+  ServerCpu drain_cpu;
+  drain_cpu.Sample();
   while (erp->Int("SELECT count(*) FROM accounts") < o.backlog) {
+    drain_cpu.Sample();
     rss = std::max(rss, PeakRssMib(pid));
     int code = 0;
     if (concord::e2e::Exited(pid, &code)) Die("concord run exited: " + concord::e2e::ReadFile(dir / "run.log"));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   double drain_s = Seconds(t);
+  drain_cpu.Sample();
+  std::fprintf(stderr, "drain: CPU concord %.1f s, PostgreSQL %.1f s, MariaDB %.1f s\n",
+               drain_cpu.Seconds("concord"), drain_cpu.Seconds("postgres"),
+               drain_cpu.Seconds("mariadbd"));
 
   // Latency at a steady rate: keys above the backlog's, in order.
   const int changes = o.rate * o.seconds;
