@@ -442,8 +442,8 @@ const SectionDef& FlowSection() {
            .doc = "Most changes applied in one target transaction. Only a backlog fills a batch "
                   "(at a steady trickle each batch holds what arrived since the last), so this "
                   "sets how fast a backlog drains and the memory it takes, not the latency "
-                  "(bench/RESULTS.md: a 200,000-change backlog MariaDB→PostgreSQL drains ~1.5× "
-                  "faster at 2,000 than at 500)."},
+                  "(bench/RESULTS.md: a 200,000-change backlog between MariaDB and PostgreSQL "
+                  "drains 1.6-1.8× faster at 2,000 than at 500)."},
           {.name = "snapshot_batch_rows",
            .type = "integer",
            .default_value = "5000",
