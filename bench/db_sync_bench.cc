@@ -9,6 +9,8 @@
 //       to iterate on it; the table then has no COPY and pgloader rows):
 //       - floor: PostgreSQL's own COPY of the same rows (exported from MariaDB to a file first,
 //         not timed), into a table with the same primary key — the limit;
+//       - MariaDB's export piped into PostgreSQL's COPY (both servers working at once): what
+//         moving the rows costs this machine with nothing in between;
 //       - pgloader (Debian package; installed with apt-get when missing) copying the table from
 //         MariaDB into an empty PostgreSQL database, as it does by default (create, copy, index);
 //       - `concord run --once` (capture installed, snapshot, mapping, validation, audit,
@@ -210,9 +212,11 @@ int Snapshot(int64_t rows, int batch, bool concord_only) {
   auto erp = MakeSystemDb(Backend::kPostgres, dir, "erp");
   auto floor_db = MakeSystemDb(Backend::kPostgres, dir, "floor");
   auto pgl_db = MakeSystemDb(Backend::kPostgres, dir, "pgl");
+  auto pipe_db = MakeSystemDb(Backend::kPostgres, dir, "pipe");
   crm->Exec(kDdl);
   erp->Exec(kDdl);
   floor_db->Exec(kDdl);
+  pipe_db->Exec(kDdl);
   auto t = Clock::now();
   for (int64_t from = 1; from <= rows; from += 200000) {
     crm->Exec(FillSql(Backend::kMysql, from, std::min(rows, from + 199999)));
@@ -222,7 +226,7 @@ int Snapshot(int64_t rows, int batch, bool concord_only) {
   const std::string pg_url = SharedPostgres()->url();
   const std::string pg_base = pg_url.substr(0, pg_url.rfind('/') + 1);
   const std::string my = "mariadb --socket=" + SharedMariadb()->socket() + " -uroot ";
-  double floor_s = 0, pgloader_s = 0;
+  double floor_s = 0, pgloader_s = 0, pipe_s = 0;
   int64_t pgl_rows = 0;
   if (!concord_only) {
     // The floor: PostgreSQL's COPY of the same rows from a file (MariaDB's tab-separated export:
@@ -237,6 +241,16 @@ int Snapshot(int64_t rows, int batch, bool concord_only) {
           "COPY");
     floor_s = Seconds(t);
     if (floor_db->Int("SELECT count(*) FROM accounts") != rows) Die("COPY lost rows");
+
+    // The two servers' own tools end to end: MariaDB's export piped into COPY, both working at
+    // once on this machine's cores (no mapping, no validation, no checkpoint).
+    const std::string pipe_name = pipe_db->Query("SELECT current_database()")[0][0];
+    t = Clock::now();
+    Shell(my + "-B -N --raw -e 'SELECT * FROM accounts ORDER BY account_no' " + crm_name +
+              " | psql -q '" + pg_base + pipe_name + "' -c \"\\copy accounts FROM pstdin\"",
+          "export piped into COPY");
+    pipe_s = Seconds(t);
+    if (pipe_db->Int("SELECT count(*) FROM accounts") != rows) Die("the pipe lost rows");
 
     // pgloader, MariaDB → PostgreSQL, its defaults (it creates the table and its index).
     if (std::system("command -v pgloader > /dev/null") != 0) {
@@ -285,6 +299,9 @@ int Snapshot(int64_t rows, int batch, bool concord_only) {
     std::printf(
         "| floor: PostgreSQL COPY from a file | %lld | %.2f | %.0f | 100%% | psql \\copy |\n",
         (long long)rows, floor_s, rows / floor_s);
+    std::printf("| MariaDB export piped into COPY | %lld | %.2f | %.0f | %.0f%% | mariadb -B "
+                "piped to psql \\copy, both servers at once |\n",
+                (long long)rows, pipe_s, rows / pipe_s, 100 * floor_s / pipe_s);
     std::printf("| pgloader (MariaDB → PostgreSQL) | %lld | %.2f | %.0f | %.0f%% | "
                 "creates the table and its index |\n",
                 (long long)pgl_rows, pgloader_s, rows / pgloader_s, 100 * floor_s / pgloader_s);
