@@ -80,6 +80,12 @@ std::set<std::string> CarriedFields(const FlowSpec& flow, const BindingMapper& f
 
 class FlowRunner {
  public:
+  // Chunks an initial copy into an empty target writes per step, at most (CopyOverlapped): the
+  // writer goes on to the next chunk while the last one's state commits, except after the
+  // step's last. db_sync_bench snapshot, 1M rows: 5.10-5.50 s against 6.02-7.18 s at one chunk
+  // per step (alternating binaries).
+  static constexpr int kCopyChunksPerStep = 4;
+
   FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool* pool, StateStore* state,
              const MapperSet* mappers, const Clock* clock);
   ~FlowRunner();  // where Item is complete (resolved_ahead_ holds items)
@@ -141,13 +147,14 @@ class FlowRunner {
   // Whether Resolve touches neither the target nor the state store in a copy into an empty
   // target: both keys mapped, no carried references, no contested or unique fields, no poll.
   bool ResolveIsLocal() const;
-  // One chunk of the initial copy into an empty target when ResolveIsLocal: the chunk is written
-  // to the target on a second thread while the next chunk is resolved here and the one after it
-  // is read from the source on a third. Each connection is used by one thread at a time; the
-  // chunk's state commit (audit, checkpoint) follows its target commit, as in ProcessItems. Every
-  // thread is joined before it returns. What was done ahead (resolved_ahead_, prefetched_) is
-  // kept only when the chunk is committed, and used only if the checkpoint says it comes next.
-  Result<int64_t> CopyOverlapped(std::vector<Item> items, bool resolved, Source* source,
+  // Up to kCopyChunksPerStep chunks of the initial copy into an empty target when
+  // ResolveIsLocal: a chunk is written to the target on a second thread while the next chunk is
+  // resolved here and the one after it is read from the source on a third; the next chunk's write
+  // starts as soon as this one's ends, and this one's state commit (audit, checkpoint) follows,
+  // as in ProcessItems. Each connection is used by one thread at a time. Every thread is joined
+  // before it returns. What was done ahead (resolved_ahead_, prefetched_) is kept only when the
+  // chunk before it is committed, and used only if the checkpoint says it comes next.
+  Result<int64_t> CopyOverlapped(std::vector<Item> first, bool resolved, Source* source,
                                  size_t chunk);
   // One item per row read from the source: a snapshot row, or a row poll capture read.
   std::vector<Item> RowItems(std::vector<Row>& rows, bool snapshot);

@@ -359,16 +359,20 @@ TEST_F(FlowRunnerTest, ChildGoesToDlqAfterMaxParentWait) {
   EXPECT_EQ(OpenDlq(kOrderFlow), 0);
 }
 
-// The initial copy reads and writes snapshot_batch_rows rows per step (not max_batch_rows: a
-// step's fixed cost makes large copies want larger steps), then turns to streaming.
+// The initial copy reads and writes snapshot_batch_rows rows per chunk (not max_batch_rows: a
+// chunk's fixed cost makes large copies want larger chunks), into an empty target up to
+// kCopyChunksPerStep chunks per step, then turns to streaming.
 TEST_F(FlowRunnerTest, InitialCopyStepsBySnapshotBatchRows) {
+  static_assert(FlowRunner::kCopyChunksPerStep == 4, "the counts below assume 4 chunks a step");
   crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
-             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL);");
+             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL),"
+             "('C6','F',NULL,NULL), ('C7','G',NULL,NULL), ('C8','H',NULL,NULL),"
+             "('C9','I',NULL,NULL);");
   Load("  - {entity: customer, from: crm, to: erp, max_batch_rows: 1, snapshot_batch_rows: 2}\n");
-  EXPECT_EQ(StepOk(kCustomerFlow), 2);
-  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  EXPECT_EQ(StepOk(kCustomerFlow), 8);
   EXPECT_EQ(StepOk(kCustomerFlow), 1);
-  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\nC5|E\n");
+  EXPECT_EQ(Customers(),
+            "C1|A\nC2|B\nC3|C\nC4|D\nC5|E\nC6|F\nC7|G\nC8|H\nC9|I\n");
   StepOk(kCustomerFlow);
   auto cp = state_->GetCheckpoint(kCustomerFlow);
   ASSERT_TRUE(cp.ok());
@@ -392,16 +396,18 @@ TEST_F(FlowRunnerTest, InitialCopyComparesWithTheTargetOnlyWhenItHeldRows) {
 }
 
 TEST_F(FlowRunnerTest, InitialCopyIntoAnEmptyTargetWritesEveryRow) {
+  static_assert(FlowRunner::kCopyChunksPerStep == 4, "the counts below assume 4 chunks a step");
   crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
-             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL);");
-  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 2}\n");
-  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL),"
+             "('C6','F',NULL,NULL);");
+  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 1}\n");
+  EXPECT_EQ(StepOk(kCustomerFlow), 4);
   // Another writer, mid-copy: one row equal to the source's, one that differs.
-  erp_->Exec("INSERT INTO customers VALUES ('C3','C',NULL,NULL), ('C4','other',NULL,NULL);");
+  erp_->Exec("INSERT INTO customers VALUES ('C5','E',NULL,NULL), ('C6','other',NULL,NULL);");
   EXPECT_EQ(StepOk(kCustomerFlow), 2);
-  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 4);
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 6);
   EXPECT_EQ(Audit(kCustomerFlow, "snapshot:unchanged"), 0);
-  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\n");
+  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\nC5|E\nC6|F\n");
 }
 
 // The initial copy audits runs of records, in key order: one entry per run of one outcome within
@@ -412,8 +418,7 @@ TEST_F(FlowRunnerTest, InitialCopyAuditsRunsOfRecords) {
              "('C3',NULL,NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL),"
              "('C6','F',NULL,NULL);");
   Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 5}\n");
-  EXPECT_EQ(StepOk(kCustomerFlow), 5);
-  EXPECT_EQ(StepOk(kCustomerFlow), 1);
+  EXPECT_EQ(StepOk(kCustomerFlow), 6);  // two chunks, one step
   auto audit = state_->ListAudit(kCustomerFlow, 0);
   ASSERT_TRUE(audit.ok()) << audit.status().ToString();
   std::vector<std::string> entries;
@@ -441,8 +446,7 @@ TEST_F(FlowRunnerTest, InitialCopyIntoAnEmptyTargetSendsARefusedRecordToTheDlq) 
   erp_->Exec("CREATE TRIGGER refuse BEFORE INSERT ON customers WHEN NEW.cust_name = 'refuse me' "
              "BEGIN SELECT RAISE(ABORT, 'no such customer name here'); END;");
   Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 3}\n");
-  EXPECT_EQ(StepOk(kCustomerFlow), 3);
-  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  EXPECT_EQ(StepOk(kCustomerFlow), 5);  // two chunks, one step
   EXPECT_EQ(StepOk(kCustomerFlow), 0);
   EXPECT_EQ(Customers(), "C1|A\nC3|C\nC4|D\nC5|E\n");
   EXPECT_EQ(OpenDlq(kCustomerFlow), 1);
@@ -461,11 +465,13 @@ TEST_F(FlowRunnerTest, InitialCopyIntoAnEmptyTargetSendsARefusedRecordToTheDlq) 
 // the checkpoint stays; the rows read ahead are dropped and read again, and the copy completes
 // with every row once.
 TEST_F(FlowRunnerTest, InitialCopyResumesAfterALockedTargetWithEveryRowOnce) {
+  static_assert(FlowRunner::kCopyChunksPerStep == 4, "the counts below assume 4 chunks a step");
   crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
-             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL);");
-  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 2}\n",
+             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL),"
+             "('C6','F',NULL,NULL);");
+  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 1}\n",
        ", busy_timeout_ms: 50");
-  EXPECT_EQ(StepOk(kCustomerFlow), 2);
+  EXPECT_EQ(StepOk(kCustomerFlow), 4);
   {
     Db locker(dir_ + "/erp.db");
     ASSERT_TRUE(locker.Exec("BEGIN EXCLUSIVE;"));
@@ -475,24 +481,23 @@ TEST_F(FlowRunnerTest, InitialCopyResumesAfterALockedTargetWithEveryRowOnce) {
     auto cp = state_->GetCheckpoint(kCustomerFlow);
     ASSERT_TRUE(cp.ok());
     EXPECT_EQ(cp->phase, "snapshot");
-    EXPECT_EQ(cp->snapshot_after_key, K("C2"));
-    EXPECT_EQ(Audit(kCustomerFlow), 2);
+    EXPECT_EQ(cp->snapshot_after_key, K("C4"));
+    EXPECT_EQ(Audit(kCustomerFlow), 4);
     ASSERT_TRUE(locker.Exec("COMMIT;"));
   }
-  crm_->Exec("UPDATE accounts SET account_name = 'C again' WHERE account_no = 'C3';");
+  crm_->Exec("UPDATE accounts SET account_name = 'E again' WHERE account_no = 'C5';");
   EXPECT_EQ(StepOk(kCustomerFlow), 2);
-  EXPECT_EQ(StepOk(kCustomerFlow), 1);
   // The copy completes, then the update's captured change streams: already in the target.
   EXPECT_EQ(StepOk(kCustomerFlow), 1);
   auto cp = state_->GetCheckpoint(kCustomerFlow);
   ASSERT_TRUE(cp.ok());
   EXPECT_EQ(cp->phase, "streaming");
-  EXPECT_EQ(cp->applied_total, 5);
-  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 5);
+  EXPECT_EQ(cp->applied_total, 6);
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 6);
   EXPECT_EQ(Audit(kCustomerFlow, "unchanged"), 1);
-  EXPECT_EQ(Audit(kCustomerFlow), 6);
+  EXPECT_EQ(Audit(kCustomerFlow), 7);
   // Read again after the failure: the update made meanwhile is in the copy.
-  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C again\nC4|D\nC5|E\n");
+  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\nC5|E again\nC6|F\n");
 }
 
 // (c) max_batch_delay_ms: a partial batch waits for the delay (measured from when it was first
