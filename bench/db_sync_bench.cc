@@ -144,7 +144,7 @@ double PeakRssMib(pid_t pid) {
 // concord spent while a concord process ran: sampled from /proc every 50 ms, keeping each
 // process's last value, so a backend that exits with concord still counts. Run() waits for `pid`
 // (wait4); a caller that waits otherwise calls Sample() itself.
-class ServerCpu {
+class ProcessCpu {
  public:
   void Sample() {
     const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
@@ -277,7 +277,7 @@ int Snapshot(int64_t rows, int batch, bool concord_only) {
   t = Clock::now();
   pid_t pid = StartConcord(dir.path(), {"run", "--once"}, dir / "run.log");
   rusage ru{};
-  ServerCpu servers;
+  ProcessCpu servers;
   int status = servers.Run(pid, &ru);
   double concord_s = Seconds(t);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -356,7 +356,7 @@ int Stream(const StreamOptions& o) {
   t = Clock::now();
   pid_t pid = StartConcord(dir.path(), {"run", "-q"}, dir / "run.log");
   double rss = 0;
-  ServerCpu drain_cpu;
+  ProcessCpu drain_cpu;
   drain_cpu.Sample();
   while (erp->Int("SELECT count(*) FROM accounts") < o.backlog) {
     drain_cpu.Sample();

@@ -230,8 +230,6 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   std::optional<ResolvedAhead> ahead = std::move(resolved_ahead_);
   resolved_ahead_.reset();
   if (ahead && ahead->after_key == cp.snapshot_after_key && !ahead->items.empty()) {
-    stats_.read += static_cast<int64_t>(ahead->items.size());
-    copy_times_.rows += static_cast<int64_t>(ahead->items.size());
     return CopyOverlapped(std::move(ahead->items), /*resolved=*/true, source, chunk);
   }
   Result<std::vector<Row>> read = TakeChunk(source, cp.snapshot_after_key, chunk);
@@ -253,12 +251,12 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   }
   if (cp.snapshot_after_key.empty()) copy_into_empty_ = contested_.empty() && TargetIsEmpty();
   std::vector<Item> items = RowItems(rows, /*snapshot=*/true);
-  std::string last_key = items.back().source_key_text;
-  stats_.read += static_cast<int64_t>(items.size());
-  copy_times_.rows += static_cast<int64_t>(items.size());
   if (copy_into_empty_.value_or(false) && ResolveIsLocal()) {
     return CopyOverlapped(std::move(items), /*resolved=*/false, source, chunk);
   }
+  std::string last_key = items.back().source_key_text;
+  stats_.read += static_cast<int64_t>(items.size());
+  copy_times_.rows += static_cast<int64_t>(items.size());
 
   // The next chunk is read on the read-ahead thread while this one is resolved, written and
   // committed. The source connection is that thread's alone until it is joined below, before this
@@ -354,6 +352,8 @@ Result<int64_t> FlowRunner::CopyOverlapped(std::vector<Item> first, bool resolve
   int64_t copied = 0;
   for (int round = 1;; ++round) {
     const std::string chunk_last_key = items->back().source_key_text;
+    stats_.read += static_cast<int64_t>(items->size());
+    copy_times_.rows += static_cast<int64_t>(items->size());
     // Here, meanwhile: the next chunk's rows (read ahead, or read now) are resolved, while the
     // reader thread reads the chunk after them on the source's connection.
     next.reset();
@@ -392,8 +392,6 @@ Result<int64_t> FlowRunner::CopyOverlapped(std::vector<Item> first, bool resolve
     last_key = chunk_last_key;
     if (!go_on) break;
     items = std::move(next);  // the committed chunk is freed here, by the thread that made it
-    stats_.read += static_cast<int64_t>(items->size());
-    copy_times_.rows += static_cast<int64_t>(items->size());
     if (ahead.valid()) {
       auto waited = SteadyClock::now();
       Result<std::vector<Row>> rows = ahead.get();

@@ -272,7 +272,7 @@ Result<std::vector<SourceChange>> PostgresSource::ReadLogical(const TableRef& t,
   RETURN_IF_ERROR(conn_->CheckTableRef(t));
   ASSIGN_OR_RETURN(LogicalCapture * lc, Logical(t, consumer));
   RETURN_IF_ERROR(lc->stream->Pump(0));
-  if (lc->stream->fresh() >= kBacklogArrival && lc->stream->pending() < max) {
+  if (lc->stream->fresh() >= kBacklogArrival) {
     // Many changes came at once: a backlog, arriving a socket buffer (~100 changes) at a time.
     // Read on while it keeps coming, so that the batch is full rather than one buffer's worth
     // (db_sync_bench, 200,000 changes, batches of 2,000: the batches after the first 100,000
