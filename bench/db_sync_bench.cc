@@ -4,15 +4,19 @@
 // MakeSystemDb. Record: a customer of 7 columns (code, name, phone, e-mail, credit decimal(12,2),
 // date, grade), mapped to a dictionary entity (email validated, decimal at scale 2, date, enum).
 //
-//   db_sync_bench snapshot [rows=1000000] [snapshot_batch_rows=5000] [--concord-only]
+//   db_sync_bench snapshot [rows=1000000] [snapshot_batch_rows=5000] [--rounds N=3]
+//                          [--concord-only]
 //       MariaDB → PostgreSQL initial copy of `rows` customers (--concord-only: concord alone,
-//       to iterate on it; the table then has no COPY and pgloader rows):
+//       to iterate on it; the table then has no COPY and pgloader rows). N rounds of floor, pipe
+//       and concord, each into an emptied table after a checkpoint and with no autovacuum
+//       running; medians and ranges printed, "vs COPY" the median of each round's ratio:
 //       - floor: PostgreSQL's own COPY of the same rows (exported from MariaDB to a file first,
 //         not timed), into a table with the same primary key — the limit;
 //       - MariaDB's export piped into PostgreSQL's COPY (both servers working at once): what
 //         moving the rows costs this machine with nothing in between;
 //       - pgloader (Debian package; installed with apt-get when missing) copying the table from
-//         MariaDB into an empty PostgreSQL database, as it does by default (create, copy, index);
+//         MariaDB into an empty PostgreSQL database, as it does by default (create, copy, index),
+//         once, before the rounds;
 //       - `concord run --once` (capture installed, snapshot, mapping, validation, audit,
 //         checkpoint), with the flow's snapshot_batch_rows; its peak RSS from wait4, the
 //         stage times it logs when the copy completes (read, resolve, apply, commit), and the
@@ -206,7 +210,65 @@ void Shell(const std::string& cmd, const std::string& what) {
   if (std::system(cmd.c_str()) != 0) Die(what + " failed: " + cmd);
 }
 
-int Snapshot(int64_t rows, int batch, bool concord_only) {
+// Runs a shell command while `cpu` samples the servers' CPU; dies with `what` when it fails.
+void ShellSampled(const std::string& cmd, const std::string& what, ProcessCpu* cpu) {
+  pid_t pid = fork();
+  if (pid < 0) Die("fork failed");
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  rusage ru{};
+  int status = cpu->Run(pid, &ru);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) Die(what + " failed: " + cmd);
+}
+
+// Waits until PostgreSQL is quiet before a timed copy: a checkpoint writes out what the copy before
+// left dirty, and the autovacuum workers its million rows woke (pgloader's, the floor's) finish,
+// so that one copy's aftermath is not billed to the next.
+void SettlePostgres(SystemDb* pg) {
+  pg->Exec("CHECKPOINT");
+  for (int i = 0; i < 1200; ++i) {
+    if (pg->Int("SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                "'autovacuum worker'") == 0) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::fprintf(stderr, "autovacuum still running after 120 s; timing anyway\n");
+}
+
+// One timed run of a copy: its wall time and the CPU the servers (and concord) used.
+struct CopyRun {
+  double seconds = 0;
+  double postgres_cpu = 0, mariadb_cpu = 0;
+  double concord_cpu = 0, concord_rss_mib = 0;  // concord's runs
+};
+
+// The middle value (the lower middle of an even count); 0 for none.
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[(v.size() - 1) / 2];
+}
+
+// "median (min–max)" of one measure over the rounds.
+std::string Spread(const std::vector<CopyRun>& runs, double CopyRun::*measure, const char* fmt) {
+  std::vector<double> v;
+  for (const CopyRun& r : runs) v.push_back(r.*measure);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, fmt, Median(v));
+  std::string out = buf;
+  if (v.size() > 1) {
+    std::string lo(32, '\0'), hi(32, '\0');
+    lo.resize(std::snprintf(lo.data(), lo.size(), fmt, *std::min_element(v.begin(), v.end())));
+    hi.resize(std::snprintf(hi.data(), hi.size(), fmt, *std::max_element(v.begin(), v.end())));
+    out += " (" + lo + "–" + hi + ")";
+  }
+  return out;
+}
+
+int Snapshot(int64_t rows, int batch, bool concord_only, int rounds) {
   TempDir dir;
   auto crm = MakeSystemDb(Backend::kMysql, dir, "crm");
   auto erp = MakeSystemDb(Backend::kPostgres, dir, "erp");
@@ -226,39 +288,24 @@ int Snapshot(int64_t rows, int batch, bool concord_only) {
   const std::string pg_url = SharedPostgres()->url();
   const std::string pg_base = pg_url.substr(0, pg_url.rfind('/') + 1);
   const std::string my = "mariadb --socket=" + SharedMariadb()->socket() + " -uroot ";
-  double floor_s = 0, pgloader_s = 0, pipe_s = 0;
+  const std::string tsv = dir / "accounts.tsv";
+  double pgloader_s = 0;
   int64_t pgl_rows = 0;
   if (!concord_only) {
-    // The floor: PostgreSQL's COPY of the same rows from a file (MariaDB's tab-separated export:
-    // the same text escapes as COPY's; no NULLs in these rows).
-    const std::string tsv = dir / "accounts.tsv";
+    // The floor's input: MariaDB's tab-separated export (the same text escapes as COPY's; no
+    // NULLs in these rows), made once, not timed.
     Shell(my + "-B -N --raw -e 'SELECT * FROM accounts ORDER BY account_no' " + crm_name + " > " +
               tsv,
           "export");
-    const std::string floor_name = floor_db->Query("SELECT current_database()")[0][0];
-    t = Clock::now();
-    Shell("psql -q '" + pg_base + floor_name + "' -c \"\\copy accounts FROM '" + tsv + "'\"",
-          "COPY");
-    floor_s = Seconds(t);
-    if (floor_db->Int("SELECT count(*) FROM accounts") != rows) Die("COPY lost rows");
-
-    // The two servers' own tools end to end: MariaDB's export piped into COPY, both working at
-    // once on this machine's cores (no mapping, no validation, no checkpoint).
-    const std::string pipe_name = pipe_db->Query("SELECT current_database()")[0][0];
-    t = Clock::now();
-    Shell(my + "-B -N --raw -e 'SELECT * FROM accounts ORDER BY account_no' " + crm_name +
-              " | psql -q '" + pg_base + pipe_name + "' -c \"\\copy accounts FROM pstdin\"",
-          "export piped into COPY");
-    pipe_s = Seconds(t);
-    if (pipe_db->Int("SELECT count(*) FROM accounts") != rows) Die("the pipe lost rows");
-
-    // pgloader, MariaDB → PostgreSQL, its defaults (it creates the table and its index).
+    // pgloader, MariaDB → PostgreSQL, its defaults (it creates the table and its index). Once:
+    // it is several times slower than the rest, its noise does not decide anything.
     if (std::system("command -v pgloader > /dev/null") != 0) {
       std::fprintf(stderr, "pgloader is missing: installing the Debian package\n");
       Shell("apt-get install -y pgloader > " + (dir / "apt.log") + " 2>&1",
             "apt-get install pgloader");
     }
     const std::string pgl_name = pgl_db->Query("SELECT current_database()")[0][0];
+    SettlePostgres(erp.get());
     t = Clock::now();
     Shell("pgloader --quiet mysql://root@127.0.0.1:" + std::to_string(SharedMariadb()->port()) +
               "/" + crm_name + " '" + pg_base + pgl_name + "' > " + (dir / "pgloader.log") +
@@ -268,50 +315,122 @@ int Snapshot(int64_t rows, int batch, bool concord_only) {
     pgl_rows = pgl_db->Int("SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE relname "
                            "= 'accounts'");
   }
-
-  // concord.
   WriteFile(dir / "concord.yaml",
             Config(*crm, *erp, "trigger",
                    "{entity: customer, from: crm, to: erp, snapshot_batch_rows: " +
                        std::to_string(batch) + "}"));
-  t = Clock::now();
-  pid_t pid = StartConcord(dir.path(), {"run", "--once"}, dir / "run.log");
-  rusage ru{};
-  ProcessCpu servers;
-  int status = servers.Run(pid, &ru);
-  double concord_s = Seconds(t);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    Die("concord run --once failed: " + concord::e2e::ReadFile(dir / "run.log"));
-  }
-  int64_t landed = erp->Int("SELECT count(*) FROM accounts");
-  if (landed != rows) Die("concord copied " + std::to_string(landed) + " rows");
-  double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-               (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 
-  std::string log = concord::e2e::ReadFile(dir / "run.log");
-  size_t stages = log.find("initial copy complete");
-  if (stages != std::string::npos) {
-    std::fprintf(stderr, "concord: %s\n",
-                 log.substr(stages, log.find('\n', stages) - stages).c_str());
+  // Rounds of floor, pipe and concord, one after another, each into an emptied table: this
+  // machine's speed drifts by tens of percent over minutes, and a ratio is only fair between
+  // copies timed close together.
+  std::vector<CopyRun> floors, pipes, concords;
+  std::vector<double> concord_vs_copy, pipe_vs_copy;
+  auto sampled = [&](const std::string& cmd, const std::string& what) {
+    ProcessCpu cpu;
+    auto start = Clock::now();
+    ShellSampled(cmd, what, &cpu);
+    return CopyRun{Seconds(start), cpu.Seconds("postgres"), cpu.Seconds("mariadbd")};
+  };
+  for (int round = 1; round <= rounds; ++round) {
+    if (!concord_only) {
+      // The floor: PostgreSQL's COPY of the same rows from the file, into a table with the same
+      // primary key — the limit.
+      const std::string floor_name = floor_db->Query("SELECT current_database()")[0][0];
+      floor_db->Exec("TRUNCATE accounts");
+      SettlePostgres(erp.get());
+      floors.push_back(sampled(
+          "psql -q '" + pg_base + floor_name + "' -c \"\\copy accounts FROM '" + tsv + "'\"",
+          "COPY"));
+      if (floor_db->Int("SELECT count(*) FROM accounts") != rows) Die("COPY lost rows");
+
+      // The two servers' own tools end to end: MariaDB's export piped into COPY, both working
+      // at once on this machine's cores (no mapping, no validation, no checkpoint).
+      const std::string pipe_name = pipe_db->Query("SELECT current_database()")[0][0];
+      pipe_db->Exec("TRUNCATE accounts");
+      SettlePostgres(erp.get());
+      pipes.push_back(sampled(my + "-B -N --raw -e 'SELECT * FROM accounts ORDER BY account_no' " +
+                                  crm_name + " | psql -q '" + pg_base + pipe_name +
+                                  "' -c \"\\copy accounts FROM pstdin\"",
+                              "export piped into COPY"));
+      if (pipe_db->Int("SELECT count(*) FROM accounts") != rows) Die("the pipe lost rows");
+    }
+
+    // concord, from nothing: an empty target and no state.
+    erp->Exec("TRUNCATE accounts");
+    for (const char* f : {"state.db", "state.db-wal", "state.db-shm"}) {
+      std::filesystem::remove(dir / f);
+    }
+    SettlePostgres(erp.get());
+    t = Clock::now();
+    const std::string log_path = dir / ("run" + std::to_string(round) + ".log");
+    pid_t pid = StartConcord(dir.path(), {"run", "--once"}, log_path);
+    rusage ru{};
+    ProcessCpu servers;
+    int status = servers.Run(pid, &ru);
+    CopyRun run{Seconds(t), servers.Seconds("postgres"), servers.Seconds("mariadbd")};
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      Die("concord run --once failed: " + concord::e2e::ReadFile(log_path));
+    }
+    int64_t landed = erp->Int("SELECT count(*) FROM accounts");
+    if (landed != rows) Die("concord copied " + std::to_string(landed) + " rows");
+    run.concord_cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+                      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    run.concord_rss_mib = ru.ru_maxrss / 1024.0;
+    concords.push_back(run);
+
+    std::string log = concord::e2e::ReadFile(log_path);
+    size_t stages = log.find("initial copy complete");
+    std::string stage_line =
+        stages == std::string::npos ? "" : log.substr(stages, log.find('\n', stages) - stages);
+    if (concord_only) {
+      std::fprintf(stderr, "round %d: concord %.2f s; %s\n", round, run.seconds,
+                   stage_line.c_str());
+    } else {
+      concord_vs_copy.push_back(floors.back().seconds / run.seconds);
+      pipe_vs_copy.push_back(floors.back().seconds / pipes.back().seconds);
+      std::fprintf(stderr, "round %d: COPY %.2f s, pipe %.2f s, concord %.2f s (%.0f%% of COPY); %s\n",
+                   round, floors.back().seconds, pipes.back().seconds, run.seconds,
+                   100 * concord_vs_copy.back(), stage_line.c_str());
+    }
   }
+
+  // Medians over the rounds, with the range in brackets; "vs COPY" is the median of each round's
+  // ratio to the COPY timed just before it.
+  auto rate = [&](const std::vector<CopyRun>& runs) {
+    std::vector<double> v;
+    for (const CopyRun& r : runs) v.push_back(r.seconds);
+    return rows / Median(v);
+  };
+  auto percent = [](const std::vector<double>& ratios) {
+    return std::to_string(std::lround(100 * Median(ratios))) + "%";
+  };
+  std::printf("%d round(s); medians, the range in brackets\n\n", rounds);
   std::printf("| what | rows | seconds | rows/s | vs COPY | notes |\n|---|---:|---:|---:|---:|---|\n");
   if (!concord_only) {
-    std::printf(
-        "| floor: PostgreSQL COPY from a file | %lld | %.2f | %.0f | 100%% | psql \\copy |\n",
-        (long long)rows, floor_s, rows / floor_s);
-    std::printf("| MariaDB export piped into COPY | %lld | %.2f | %.0f | %.0f%% | mariadb -B "
-                "piped to psql \\copy, both servers at once |\n",
-                (long long)rows, pipe_s, rows / pipe_s, 100 * floor_s / pipe_s);
-    std::printf("| pgloader (MariaDB → PostgreSQL) | %lld | %.2f | %.0f | %.0f%% | "
+    std::printf("| floor: PostgreSQL COPY from a file | %lld | %s | %.0f | 100%% | psql \\copy; "
+                "PostgreSQL %s CPU s |\n",
+                (long long)rows, Spread(floors, &CopyRun::seconds, "%.2f").c_str(), rate(floors),
+                Spread(floors, &CopyRun::postgres_cpu, "%.1f").c_str());
+    std::printf("| MariaDB export piped into COPY | %lld | %s | %.0f | %s | mariadb -B piped to "
+                "psql \\copy, both servers at once; PostgreSQL %s, MariaDB %s CPU s |\n",
+                (long long)rows, Spread(pipes, &CopyRun::seconds, "%.2f").c_str(), rate(pipes),
+                percent(pipe_vs_copy).c_str(), Spread(pipes, &CopyRun::postgres_cpu, "%.1f").c_str(),
+                Spread(pipes, &CopyRun::mariadb_cpu, "%.1f").c_str());
+    std::vector<double> floor_s;
+    for (const CopyRun& r : floors) floor_s.push_back(r.seconds);
+    std::printf("| pgloader (MariaDB → PostgreSQL), once | %lld | %.2f | %.0f | %.0f%% | "
                 "creates the table and its index |\n",
-                (long long)pgl_rows, pgloader_s, rows / pgloader_s, 100 * floor_s / pgloader_s);
+                (long long)pgl_rows, pgloader_s, rows / pgloader_s,
+                100 * Median(floor_s) / pgloader_s);
   }
-  const std::string vs_copy =
-      concord_only ? "n/a" : std::to_string(std::lround(100 * floor_s / concord_s)) + "%";
-  std::printf("| concord run --once, snapshot_batch_rows %d | %lld | %.2f | %.0f | %s | "
-              "CPU %.1f s, peak RSS %.0f MiB; meanwhile PostgreSQL %.1f, MariaDB %.1f CPU s |\n",
-              batch, (long long)rows, concord_s, rows / concord_s, vs_copy.c_str(), cpu,
-              ru.ru_maxrss / 1024.0, servers.Seconds("postgres"), servers.Seconds("mariadbd"));
+  std::printf("| concord run --once, snapshot_batch_rows %d | %lld | %s | %.0f | %s | CPU %s s, "
+              "peak RSS %s MiB; meanwhile PostgreSQL %s, MariaDB %s CPU s |\n",
+              batch, (long long)rows, Spread(concords, &CopyRun::seconds, "%.2f").c_str(),
+              rate(concords), concord_only ? "n/a" : percent(concord_vs_copy).c_str(),
+              Spread(concords, &CopyRun::concord_cpu, "%.1f").c_str(),
+              Spread(concords, &CopyRun::concord_rss_mib, "%.0f").c_str(),
+              Spread(concords, &CopyRun::postgres_cpu, "%.1f").c_str(),
+              Spread(concords, &CopyRun::mariadb_cpu, "%.1f").c_str());
   return 0;
 }
 
@@ -429,8 +548,14 @@ int main(int argc, char** argv) {
   if (args[0] == "snapshot") {
     bool concord_only = std::find(args.begin(), args.end(), "--concord-only") != args.end();
     if (concord_only) args.erase(std::find(args.begin(), args.end(), "--concord-only"));
+    int rounds = 3;
+    if (auto it = std::find(args.begin(), args.end(), "--rounds");
+        it != args.end() && it + 1 != args.end()) {
+      rounds = std::max(1, std::atoi((it + 1)->c_str()));
+      args.erase(it, it + 2);
+    }
     return Snapshot(args.size() > 1 ? std::atoll(args[1].c_str()) : 1000000,
-                    args.size() > 2 ? std::atoi(args[2].c_str()) : 5000, concord_only);
+                    args.size() > 2 ? std::atoi(args[2].c_str()) : 5000, concord_only, rounds);
   }
   if (args[0] != "stream" || args.size() < 2 || (args[1] != "pg2my" && args[1] != "my2pg")) {
     Die("unknown mode; usage: db_sync_bench snapshot ... | stream pg2my|my2pg ...");

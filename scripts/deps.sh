@@ -10,7 +10,7 @@ PACKAGES=(
   libpq-dev postgresql
   unixodbc-dev odbc-postgresql odbc-mariadb
   libboost-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
-  libphonenumber-dev libicu-dev libopencc-dev libopencc-data
+  libmimalloc-dev libphonenumber-dev libicu-dev libopencc-dev libopencc-data
   libluajit-5.1-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
