@@ -1339,6 +1339,9 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
   };
   CrashPoint("after_target_commit");
   Status s = body();
+  if (s.ok() && FailPoint("state_commit")) {
+    s = Unavailable("state: the commit failed (CONCORD_FAIL_POINT state_commit)");
+  }
   if (!s.ok()) {
     state_->Rollback();
     return s;

@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "core/change.h"
+#include "engine/crash_points.h"
 
 namespace concord {
 namespace {
@@ -498,6 +499,43 @@ TEST_F(FlowRunnerTest, InitialCopyResumesAfterALockedTargetWithEveryRowOnce) {
   EXPECT_EQ(Audit(kCustomerFlow), 7);
   // Read again after the failure: the update made meanwhile is in the copy.
   EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\nC5|E again\nC6|F\n");
+}
+
+// A chunk's state commit fails (not a kill) while the next chunk's write is in flight: the step
+// fails, waiting for that write; the checkpoint stays after the last chunk committed. The next
+// steps go on from there on the same path (the runner found the target empty when the copy
+// began) and write the rows written but not recorded again, as upserts: every row lands once and
+// is audited once.
+TEST_F(FlowRunnerTest, InitialCopyStateCommitFailingDuringTheNextWriteLosesNothing) {
+  static_assert(FlowRunner::kCopyChunksPerStep == 4, "the counts below assume 4 chunks a step");
+  crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
+             "('C3','C',NULL,NULL), ('C4','D',NULL,NULL), ('C5','E',NULL,NULL),"
+             "('C6','F',NULL,NULL);");
+  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 1}\n");
+  SetFailPointForTesting("state_commit:2");  // C2's, while C3 is being written
+  auto r = Runner(kCustomerFlow).Step(true);
+  SetFailPointForTesting("");
+  ASSERT_FALSE(r.ok()) << "copied " << *r << " though the state commit failed";
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+  auto cp = state_->GetCheckpoint(kCustomerFlow);
+  ASSERT_TRUE(cp.ok());
+  EXPECT_EQ(cp->phase, "snapshot");
+  EXPECT_EQ(cp->snapshot_after_key, K("C1"));
+  EXPECT_EQ(Audit(kCustomerFlow), 1);
+  // C2's write was committed and C3's was waited for: both are in the target, unrecorded.
+  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\n");
+
+  while (true) {
+    StepOk(kCustomerFlow);
+    auto now = state_->GetCheckpoint(kCustomerFlow);
+    ASSERT_TRUE(now.ok());
+    if (now->phase == "streaming") break;
+  }
+  EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\nC5|E\nC6|F\n");
+  EXPECT_EQ(erp_->Int("SELECT count(*) FROM customers"), 6);
+  EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 6);
+  EXPECT_EQ(Audit(kCustomerFlow), 6);
+  EXPECT_EQ(OpenDlq(kCustomerFlow), 0);
 }
 
 // (c) max_batch_delay_ms: a partial batch waits for the delay (measured from when it was first
