@@ -179,6 +179,31 @@ TEST_F(PostgresBulkTest, UpdatesKeepOtherColumnsAndTheLastOpOfAKeyWins) {
   EXPECT_EQ(Sql("SELECT count(*) FROM accounts WHERE name = 'old'"), "0");
 }
 
+// A batch of distinct keys goes first by COPY straight into the table; when some of its rows exist
+// already (a chunk of the initial copy written again after its state commit failed), that COPY
+// stops at the first of them, is rolled back to its savepoint, and the batch is merged: the
+// existing rows are updated in the columns the ops set, the new ones inserted, none twice.
+TEST_F(PostgresBulkTest, RowsThatExistTurnTheDirectCopyIntoAMerge) {
+  Sql("CREATE TABLE accounts (code text PRIMARY KEY, name text NOT NULL, note text)");
+  Sql("INSERT INTO accounts SELECT 'A' || g, 'old', 'keep' FROM generate_series(500, 699) g");
+  std::vector<WriteOp> ops;
+  for (int i = 0; i < kBatch; ++i) {
+    ops.push_back(Upsert({T("A" + std::to_string(i))}, {{"name", T("new " + std::to_string(i))}}));
+  }
+  auto r = Apply({"accounts", {"code"}, {}}, ops);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(CopyPathUsed());
+  ASSERT_EQ(r->keys.size(), static_cast<size_t>(kBatch));
+  EXPECT_EQ(r->keys[600], Key{T("A600")});
+  EXPECT_EQ(Sql("SELECT count(*), count(DISTINCT code) FROM accounts"),
+            std::to_string(kBatch) + "|" + std::to_string(kBatch));
+  EXPECT_EQ(Sql("SELECT count(*) FROM accounts WHERE name = 'new ' || substr(code, 2)"),
+            std::to_string(kBatch));
+  EXPECT_EQ(Sql("SELECT count(*) FROM accounts WHERE note = 'keep'"), "200");
+  EXPECT_EQ(Sql("SELECT note FROM accounts WHERE code = 'A650'"), "keep");
+  EXPECT_EQ(Sql("SELECT coalesce(note, 'NULL') FROM accounts WHERE code = 'A1000'"), "NULL");
+}
+
 // Two spellings of one key in a batch ("17" and "017" for a bigint) are one row to the server:
 // the merge refuses to touch it twice, and the pipelined path applies the ops in order.
 TEST_F(PostgresBulkTest, TwoSpellingsOfOneKeyApplyInOrder) {
