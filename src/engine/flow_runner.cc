@@ -155,6 +155,7 @@ FlowRunner::FlowRunner(const ConfigSpec& spec, const FlowSpec& flow, SystemPool*
   for (const auto& c : flow.computed) {
     if (to_->mapped_fields().count(c.field)) carried_.insert(c.field);
   }
+  write_carried_ = to_->PlanWrite(carried_);
   unique_fields_ = UniqueFieldsToCheck(*to_, carried_);
   reverse_ = FindReverse(spec, flow);
   if (reverse_ != nullptr) {
@@ -1033,7 +1034,8 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
       }
     }
     FieldIssue issue;
-    auto row = to_->FromCanonical(item.canon, WriteFields(item), &issue);
+    auto row = item.narrowed ? to_->FromCanonical(item.canon, item.narrowed_fields, &issue)
+                             : to_->FromCanonical(item.canon, write_carried_, &issue);
     if (!row.ok()) {
       Reject(item, issue.rule.empty() ? "format" : issue.rule, issue.field,
              row.status().message() + "; hint: " +

@@ -195,6 +195,7 @@ class FlowRunner {
   const BindingMapper* to_;
   const EntitySpec* entity_;
   std::set<std::string> carried_;
+  BindingMapper::WritePlan write_carried_;  // to_'s plan for carried_ (records not narrowed)
   std::set<std::string> contested_;  // carried by this flow and by the reverse flow
   std::set<std::string> notes_logged_;  // the sink's ApplyResult::notes, each logged once
   // Changes acknowledged at the source (deleted from its changelog) whose pending acks are still

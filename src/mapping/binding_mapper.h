@@ -61,6 +61,16 @@ class BindingMapper {
   // binding's layout).
   Result<Row> FromCanonical(const Record& record, const std::set<std::string>& fields,
                             FieldIssue* issue = nullptr) const;
+  // The mappings FromCanonical writes for a set of fields, worked out once for a set that many
+  // records use (a flow's carried fields) rather than looked up by name for each record.
+  struct WritePlan {
+    std::set<std::string> fields;
+    std::vector<uint32_t> mappings;  // the first mapping of each of `fields`, in column order
+  };
+  WritePlan PlanWrite(const std::set<std::string>& fields) const;
+  // FromCanonical of the plan's fields.
+  Result<Row> FromCanonical(const Record& record, const WritePlan& plan,
+                            FieldIssue* issue = nullptr) const;
 
   // The table key of `row` (binding key columns, in order).
   Key SystemKeyOfRow(const Row& row) const;

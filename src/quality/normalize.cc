@@ -214,6 +214,13 @@ Result<Value> EncodeValue(const FieldSpec& field, const Value& value, const Bind
   return Value::Blob(std::move(*bytes));
 }
 
+Result<Value> EncodeValue(const FieldSpec& field, Value&& value, const BindingFormat& format) {
+  if (format.encoding() == TextEncoding::kUtf8 || value.kind() != ValueKind::kText) {
+    return std::move(value);
+  }
+  return EncodeValue(field, static_cast<const Value&>(value), format);
+}
+
 std::vector<Value> LookupSpellings(const FieldSpec& field, const Value& canonical,
                                    const BindingFormat& format) {
   std::vector<Value> out;
@@ -240,7 +247,7 @@ Result<Value> FormatValue(const FieldSpec& field, const Value& canonical,
   if (writer == nullptr) return EncodeValue(field, canonical, format);
   auto written = writer(field, canonical, format.compiled());
   if (!written.ok()) return written;
-  return EncodeValue(field, *written, format);
+  return EncodeValue(field, std::move(*written), format);
 }
 
 std::string FieldIssue::ToString() const {

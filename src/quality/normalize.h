@@ -96,6 +96,8 @@ Result<Value> FormatValue(const FieldSpec& field, const Value& canonical,
 
 // Only the encoding step of FormatValue (for values that come from a value map).
 Result<Value> EncodeValue(const FieldSpec& field, const Value& value, const BindingFormat& format);
+// The same, taking `value` over when it is written as it is.
+Result<Value> EncodeValue(const FieldSpec& field, Value&& value, const BindingFormat& format);
 
 // The texts under which a system's column may hold the canonical value `canonical` of `field`,
 // for an exact-match lookup in the system's database (`unique:`): first how the binding writes it

@@ -444,12 +444,18 @@ std::string MysqlConnection::SelectList(const TableRef& t, std::string_view pref
 }
 
 Row MysqlConnection::ReadRow(const MysqlStmt& stmt, int first) {
-  // In name order, each column goes in at the end of the map: no search per column.
-  Row row;
-  row.reserve(stmt.ColumnCount() > first ? stmt.ColumnCount() - first : 0);
+  // In name order, the row is built as its sorted sequence: no search per column. A name that
+  // comes twice keeps its first column.
+  Row::sequence_type columns;
+  columns.reserve(stmt.ColumnCount() > first ? stmt.ColumnCount() - first : 0);
   for (int i : stmt.ColumnsByName()) {
-    if (i >= first) row.emplace_hint(row.end(), stmt.ColumnName(i), stmt.Column(i));
+    if (i < first) continue;
+    const std::string& name = stmt.ColumnName(i);
+    if (!columns.empty() && columns.back().first == name) continue;
+    columns.emplace_back(name, stmt.Column(i));
   }
+  Row row;
+  row.adopt_sequence(boost::container::ordered_unique_range, std::move(columns));
   return row;
 }
 

@@ -10,6 +10,8 @@
 #include <limits>
 #include <mutex>
 
+#include <fmt/compile.h>
+
 namespace concord::mysql_connector {
 namespace {
 
@@ -18,31 +20,29 @@ constexpr unsigned kBinaryCharset = 63;
 // Result buffers for strings start this small and grow to the longest value seen.
 constexpr size_t kInitialBufferBytes = 64;
 
+// fmt rather than snprintf: a date per row of a copy, and snprintf's format parsing was 2% of
+// the copy's CPU.
 std::string FormatTime(const MYSQL_TIME& t, enum_field_types type, unsigned decimals) {
-  char buf[64];
-  int n = 0;
   if (type == MYSQL_TYPE_DATE || type == MYSQL_TYPE_NEWDATE) {
-    n = std::snprintf(buf, sizeof(buf), "%04u-%02u-%02u", t.year, t.month, t.day);
-    return std::string(buf, static_cast<size_t>(n));
+    return fmt::format(FMT_COMPILE("{:04}-{:02}-{:02}"), t.year, t.month, t.day);
   }
+  std::string out;
   if (type == MYSQL_TYPE_TIME) {
     // Connector/C folds days into hours for TIME values ("838:59:59").
-    n = std::snprintf(buf, sizeof(buf), "%s%02u:%02u:%02u", t.neg ? "-" : "", t.hour + t.day * 24,
+    out = fmt::format(FMT_COMPILE("{}{:02}:{:02}:{:02}"), t.neg ? "-" : "", t.hour + t.day * 24,
                       t.minute, t.second);
   } else {
-    n = std::snprintf(buf, sizeof(buf), "%04u-%02u-%02uT%02u:%02u:%02u", t.year, t.month, t.day,
+    out = fmt::format(FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}"), t.year, t.month, t.day,
                       t.hour, t.minute, t.second);
   }
-  std::string out(buf, static_cast<size_t>(n));
   // The column's declared fraction digits, so one column always renders one way (a key read from
   // a DATETIME(3) is "…:05.500" whether the fraction is zero or not). Expressions without a fixed
   // scale (decimals > 6) show six digits when there is a fraction.
   unsigned digits = decimals <= 6 ? decimals : (t.second_part != 0 ? 6 : 0);
   if (digits > 0) {
-    char frac[8];
-    std::snprintf(frac, sizeof(frac), "%06lu", t.second_part % 1000000);
+    std::string frac = fmt::format(FMT_COMPILE("{:06}"), t.second_part % 1000000);
     out += '.';
-    out.append(frac, digits);
+    out.append(frac, 0, digits);
   }
   return out;
 }
