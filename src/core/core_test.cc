@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/change.h"
 #include "core/hash.h"
@@ -48,6 +49,19 @@ TEST(KeyTest, EncodeDecodeRoundTrip) {
   ASSERT_TRUE(big.ok());
   EXPECT_EQ((*big)[0].kind(), ValueKind::kReal);
   EXPECT_EQ(KeyForDisplay("[17,\"A\"]"), "17|A");
+}
+
+// ToJson spells plain text itself and leaves the rest to nlohmann: every ASCII character, one
+// each side of the shortcut, spelled as nlohmann spells it.
+TEST(KeyTest, TextToJsonIsNlohmannsSpelling) {
+  for (int c = 0; c < 128; ++c) {
+    const std::string text = std::string("k") + static_cast<char>(c) + "1";
+    EXPECT_EQ(Value::Text(text).ToJson(),
+              nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        << "character " << c;
+  }
+  EXPECT_EQ(Value::Text("").ToJson(), "\"\"");
+  EXPECT_EQ(Value::Text("客户 C-1").ToJson(), "\"客户 C-1\"");
 }
 
 TEST(HashTest, KindIsPartOfTheHash) {

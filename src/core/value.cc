@@ -1,5 +1,6 @@
 #include "core/value.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -57,8 +58,15 @@ std::string Value::ToJson() const {
     case ValueKind::kNull: return "null";
     case ValueKind::kInt: return std::to_string(int_);
     case ValueKind::kReal: return std::isfinite(real_) ? RealToString(real_) : "null";
-    case ValueKind::kText: return nlohmann::json(text_).dump(-1, ' ', false,
-                                                             nlohmann::json::error_handler_t::replace);
+    case ValueKind::kText: {
+      // Printable ASCII without a quote or a backslash is its own JSON spelling, as
+      // nlohmann's dump would write it: most keys are, and EncodeKey runs for every row.
+      const bool plain = std::all_of(text_.begin(), text_.end(), [](char c) {
+        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+      });
+      if (plain) return '"' + text_ + '"';
+      return nlohmann::json(text_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
     case ValueKind::kBlob: return "{\"hex\":\"" + Hex(text_) + "\"}";
   }
   return "null";

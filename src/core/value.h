@@ -50,8 +50,9 @@ class Value {
 
   ValueKind kind() const { return kind_; }
   bool is_null() const { return kind_ == ValueKind::kNull; }
-  int64_t int_value() const { return int_; }
-  double real_value() const { return real_; }
+  // 0 for other kinds.
+  int64_t int_value() const { return kind_ == ValueKind::kInt ? int_ : 0; }
+  double real_value() const { return kind_ == ValueKind::kReal ? real_ : 0; }
   // Text or blob bytes; empty for other kinds.
   const std::string& text() const { return text_; }
 
@@ -68,8 +69,10 @@ class Value {
 
  private:
   ValueKind kind_ = ValueKind::kNull;
-  int64_t int_ = 0;
-  double real_ = 0;
+  union {  // by kind_: 8 bytes less in every value of every row
+    int64_t int_ = 0;
+    double real_;
+  };
   std::string text_;
 };
 
