@@ -256,14 +256,15 @@ double Median(std::vector<double> v) {
 std::string Spread(const std::vector<CopyRun>& runs, double CopyRun::*measure, const char* fmt) {
   std::vector<double> v;
   for (const CopyRun& r : runs) v.push_back(r.*measure);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, fmt, Median(v));
-  std::string out = buf;
+  auto text = [fmt](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, fmt, x);
+    return std::string(buf);
+  };
+  std::string out = text(Median(v));
   if (v.size() > 1) {
-    std::string lo(32, '\0'), hi(32, '\0');
-    lo.resize(std::snprintf(lo.data(), lo.size(), fmt, *std::min_element(v.begin(), v.end())));
-    hi.resize(std::snprintf(hi.data(), hi.size(), fmt, *std::max_element(v.begin(), v.end())));
-    out += " (" + lo + "–" + hi + ")";
+    out += " (" + text(*std::min_element(v.begin(), v.end())) + "–" +
+           text(*std::max_element(v.begin(), v.end())) + ")";
   }
   return out;
 }
@@ -287,16 +288,17 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds) {
   const std::string crm_name = crm->Query("SELECT DATABASE()")[0][0];
   const std::string pg_url = SharedPostgres()->url();
   const std::string pg_base = pg_url.substr(0, pg_url.rfind('/') + 1);
-  const std::string my = "mariadb --socket=" + SharedMariadb()->socket() + " -uroot ";
+  // MariaDB's tab-separated export of the table (the same text escapes as COPY's; no NULLs in
+  // these rows).
+  const std::string export_rows = "mariadb --socket=" + SharedMariadb()->socket() +
+                                  " -uroot -B -N --raw -e 'SELECT * FROM accounts ORDER BY "
+                                  "account_no' " + crm_name;
   const std::string tsv = dir / "accounts.tsv";
   double pgloader_s = 0;
   int64_t pgl_rows = 0;
   if (!concord_only) {
-    // The floor's input: MariaDB's tab-separated export (the same text escapes as COPY's; no
-    // NULLs in these rows), made once, not timed.
-    Shell(my + "-B -N --raw -e 'SELECT * FROM accounts ORDER BY account_no' " + crm_name + " > " +
-              tsv,
-          "export");
+    // The floor's input, made once, not timed.
+    Shell(export_rows + " > " + tsv, "export");
     // pgloader, MariaDB → PostgreSQL, its defaults (it creates the table and its index). Once:
     // it is several times slower than the rest, its noise does not decide anything.
     if (std::system("command -v pgloader > /dev/null") != 0) {
@@ -348,8 +350,7 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds) {
       const std::string pipe_name = pipe_db->Query("SELECT current_database()")[0][0];
       pipe_db->Exec("TRUNCATE accounts");
       SettlePostgres(erp.get());
-      pipes.push_back(sampled(my + "-B -N --raw -e 'SELECT * FROM accounts ORDER BY account_no' " +
-                                  crm_name + " | psql -q '" + pg_base + pipe_name +
+      pipes.push_back(sampled(export_rows + " | psql -q '" + pg_base + pipe_name +
                                   "' -c \"\\copy accounts FROM pstdin\"",
                               "export piped into COPY"));
       if (pipe_db->Int("SELECT count(*) FROM accounts") != rows) Die("the pipe lost rows");

@@ -246,33 +246,41 @@ Result<Value> BindingMapper::ToSystem(size_t i, const Value& v) const {
   return written;
 }
 
-BindingMapper::WritePlan BindingMapper::PlanWrite(const std::set<std::string>& fields) const {
-  WritePlan plan;
-  plan.fields = fields;
+std::vector<uint32_t> BindingMapper::MappingsWriting(const std::set<std::string>& fields) const {
+  std::vector<uint32_t> mappings;
   for (uint32_t i : write_order_) {
-    if (fields.count(binding_->fields[i].field)) plan.mappings.push_back(i);
+    if (fields.count(binding_->fields[i].field)) mappings.push_back(i);
   }
-  return plan;
+  return mappings;
+}
+
+BindingMapper::WritePlan BindingMapper::PlanWrite(const std::set<std::string>& fields) const {
+  return WritePlan{fields, MappingsWriting(fields)};
 }
 
 Result<Row> BindingMapper::FromCanonical(const Record& record, const std::set<std::string>& fields,
                                          FieldIssue* issue) const {
-  return FromCanonical(record, PlanWrite(fields), issue);
+  return WriteRow(record, MappingsWriting(fields), fields, issue);
 }
 
 Result<Row> BindingMapper::FromCanonical(const Record& record, const WritePlan& plan,
                                          FieldIssue* issue) const {
+  return WriteRow(record, plan.mappings, plan.fields, issue);
+}
+
+Result<Row> BindingMapper::WriteRow(const Record& record, const std::vector<uint32_t>& mappings,
+                                    const std::set<std::string>& fields, FieldIssue* issue) const {
   // The row is built as its sorted sequence: the mappings come in column order, so each column
   // is appended at the end (no search, no shifting). A column two fields write gets the value of
   // the later field by name, as it always did.
   Row::sequence_type columns;
-  columns.reserve(plan.mappings.size());
-  for (uint32_t i : plan.mappings) {
+  columns.reserve(mappings.size());
+  for (uint32_t i : mappings) {
     const FieldMapping& m = binding_->fields[i];
     auto it = record.find(m.field);
     if (it == record.end()) continue;
     auto system = ToSystem(i, it->second);
-    if (!system.ok()) return FromCanonicalError(record, plan.fields, issue);
+    if (!system.ok()) return FromCanonicalError(record, fields, issue);
     if (!columns.empty() && columns.back().first == m.column) {
       columns.back().second = std::move(*system);
     } else {

@@ -108,6 +108,11 @@ class BindingMapper {
 
   // FromCanonical's plan: the first mapping of each field, in column order.
   std::vector<uint32_t> write_order_;
+  // Those of write_order_ that write one of `fields`.
+  std::vector<uint32_t> MappingsWriting(const std::set<std::string>& fields) const;
+  // FromCanonical by `mappings` (MappingsWriting(fields)).
+  Result<Row> WriteRow(const Record& record, const std::vector<uint32_t>& mappings,
+                       const std::set<std::string>& fields, FieldIssue* issue) const;
   // FromCanonical's error: the first of `fields` by name whose value cannot be written.
   Status FromCanonicalError(const Record& record, const std::set<std::string>& fields,
                             FieldIssue* issue) const;
