@@ -5,7 +5,7 @@
 // date, grade), mapped to a dictionary entity (email validated, decimal at scale 2, date, enum).
 //
 //   db_sync_bench snapshot [rows=1000000] [snapshot_batch_rows=5000] [--rounds N=3]
-//                          [--concord-only]
+//                          [--concord-only] [--resume]
 //       MariaDB → PostgreSQL initial copy of `rows` customers (--concord-only: concord alone,
 //       to iterate on it; the table then has no COPY and pgloader rows). N rounds of floor, pipe
 //       and concord, each into an emptied table after a checkpoint and with no autovacuum
@@ -22,6 +22,9 @@
 //         stage times it logs when the copy completes (read, resolve, apply, commit), and the
 //         CPU every postgres and mariadbd process on the machine used meanwhile (from /proc:
 //         the bench's servers, when nothing else runs them).
+//       --resume (implies --concord-only): each round's concord is killed (crash point
+//       after_state_commit) once half the chunks are committed, then started again; the times
+//       are the second run's, which copies the other half: an initial copy resumed after a crash.
 //   db_sync_bench stream <pg2my|my2pg> [--capture trigger|logical] [--backlog N] [--rate R]
 //                 [--seconds S] [--max-batch-rows N]
 //       Trigger capture in real time (--capture sets the PostgreSQL source's mode, so pg2my
@@ -243,6 +246,7 @@ struct CopyRun {
   double seconds = 0;
   double postgres_cpu = 0, mariadb_cpu = 0;
   double concord_cpu = 0, concord_rss_mib = 0;  // concord's runs
+  double rows = 0;  // the rows it copied
 };
 
 // The middle value (the lower middle of an even count); 0 for none.
@@ -269,7 +273,7 @@ std::string Spread(const std::vector<CopyRun>& runs, double CopyRun::*measure, c
   return out;
 }
 
-int Snapshot(int64_t rows, int batch, bool concord_only, int rounds) {
+int Snapshot(int64_t rows, int batch, bool concord_only, int rounds, bool resume) {
   TempDir dir;
   auto crm = MakeSystemDb(Backend::kMysql, dir, "crm");
   auto erp = MakeSystemDb(Backend::kPostgres, dir, "erp");
@@ -331,7 +335,8 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds) {
     ProcessCpu cpu;
     auto start = Clock::now();
     ShellSampled(cmd, what, &cpu);
-    return CopyRun{Seconds(start), cpu.Seconds("postgres"), cpu.Seconds("mariadbd")};
+    return CopyRun{Seconds(start), cpu.Seconds("postgres"), cpu.Seconds("mariadbd"), 0, 0,
+                   static_cast<double>(rows)};
   };
   for (int round = 1; round <= rounds; ++round) {
     if (!concord_only) {
@@ -361,6 +366,18 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds) {
     for (const char* f : {"state.db", "state.db-wal", "state.db-shm"}) {
       std::filesystem::remove(dir / f);
     }
+    int64_t resumed_rows = rows;
+    if (resume) {
+      const int64_t chunks = (rows + batch - 1) / batch;
+      const std::string killed_log = dir / ("killed" + std::to_string(round) + ".log");
+      pid_t killed = StartConcord(
+          dir.path(), {"run", "--once"}, killed_log,
+          {"CONCORD_CRASH_POINT=after_state_commit:" + std::to_string(std::max<int64_t>(1, chunks / 2))});
+      if (concord::e2e::WaitExit(killed) != 128 + SIGKILL) {
+        Die("concord was to be killed half way: " + concord::e2e::ReadFile(killed_log));
+      }
+      resumed_rows = rows - erp->Int("SELECT count(*) FROM accounts");
+    }
     SettlePostgres(erp.get());
     t = Clock::now();
     const std::string log_path = dir / ("run" + std::to_string(round) + ".log");
@@ -377,6 +394,7 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds) {
     run.concord_cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
                       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     run.concord_rss_mib = ru.ru_maxrss / 1024.0;
+    run.rows = static_cast<double>(resumed_rows);
     concords.push_back(run);
 
     std::string log = concord::e2e::ReadFile(log_path);
@@ -384,7 +402,10 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds) {
     std::string stage_line =
         stages == std::string::npos ? "" : log.substr(stages, log.find('\n', stages) - stages);
     if (concord_only) {
-      std::fprintf(stderr, "round %d: concord %.2f s; %s\n", round, run.seconds,
+      std::fprintf(stderr, "round %d: concord %.2f s%s; %s\n", round, run.seconds,
+                   resume ? (", resumed with " + std::to_string(resumed_rows) + " rows to copy")
+                                .c_str()
+                          : "",
                    stage_line.c_str());
     } else {
       concord_vs_copy.push_back(floors.back().seconds / run.seconds);
@@ -399,8 +420,8 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds) {
   // ratio to the COPY timed just before it.
   auto rate = [&](const std::vector<CopyRun>& runs) {
     std::vector<double> v;
-    for (const CopyRun& r : runs) v.push_back(r.seconds);
-    return rows / Median(v);
+    for (const CopyRun& r : runs) v.push_back(r.rows / r.seconds);
+    return Median(v);
   };
   auto percent = [](const std::vector<double>& ratios) {
     return std::to_string(std::lround(100 * Median(ratios))) + "%";
@@ -424,9 +445,10 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds) {
                 (long long)pgl_rows, pgloader_s, rows / pgloader_s,
                 100 * Median(floor_s) / pgloader_s);
   }
-  std::printf("| concord run --once, snapshot_batch_rows %d | %lld | %s | %.0f | %s | CPU %s s, "
+  std::printf("| concord run --once%s, snapshot_batch_rows %d | %s | %s | %.0f | %s | CPU %s s, "
               "peak RSS %s MiB; meanwhile PostgreSQL %s, MariaDB %s CPU s |\n",
-              batch, (long long)rows, Spread(concords, &CopyRun::seconds, "%.2f").c_str(),
+              resume ? ", resumed after a kill half way" : "", batch,
+              Spread(concords, &CopyRun::rows, "%.0f").c_str(), Spread(concords, &CopyRun::seconds, "%.2f").c_str(),
               rate(concords), concord_only ? "n/a" : percent(concord_vs_copy).c_str(),
               Spread(concords, &CopyRun::concord_cpu, "%.1f").c_str(),
               Spread(concords, &CopyRun::concord_rss_mib, "%.0f").c_str(),
@@ -547,8 +569,14 @@ int main(int argc, char** argv) {
   }
   if (SharedPostgres() == nullptr || SharedMariadb() == nullptr) Die("cannot start the servers");
   if (args[0] == "snapshot") {
-    bool concord_only = std::find(args.begin(), args.end(), "--concord-only") != args.end();
-    if (concord_only) args.erase(std::find(args.begin(), args.end(), "--concord-only"));
+    auto flag = [&](const char* name) {
+      auto it = std::find(args.begin(), args.end(), name);
+      if (it == args.end()) return false;
+      args.erase(it);
+      return true;
+    };
+    const bool resume = flag("--resume");
+    const bool concord_only = flag("--concord-only") || resume;
     int rounds = 3;
     if (auto it = std::find(args.begin(), args.end(), "--rounds");
         it != args.end() && it + 1 != args.end()) {
@@ -556,7 +584,8 @@ int main(int argc, char** argv) {
       args.erase(it, it + 2);
     }
     return Snapshot(args.size() > 1 ? std::atoll(args[1].c_str()) : 1000000,
-                    args.size() > 2 ? std::atoi(args[2].c_str()) : 5000, concord_only, rounds);
+                    args.size() > 2 ? std::atoi(args[2].c_str()) : 5000, concord_only, rounds,
+                    resume);
   }
   if (args[0] != "stream" || args.size() < 2 || (args[1] != "pg2my" && args[1] != "my2pg")) {
     Die("unknown mode; usage: db_sync_bench snapshot ... | stream pg2my|my2pg ...");

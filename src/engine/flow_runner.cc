@@ -250,7 +250,18 @@ Result<int64_t> FlowRunner::SnapshotStep() {
                t.rows, t.read_s, t.resolve_s, t.apply_s, t.commit_s);
     return 0;
   }
-  if (cp.snapshot_after_key.empty()) copy_into_empty_ = contested_.empty() && TargetIsEmpty();
+  if (cp.snapshot_after_key.empty()) {
+    // Decided before the first row, and kept in the checkpoint: a copy resumed after a stop goes
+    // on as it began. The rows it finds in the target then (those the stopped process wrote after
+    // its last state commit, or an application's) make the direct write a merge.
+    copy_into_empty_ = contested_.empty() && TargetIsEmpty();
+    if (cp.snapshot_into_empty != *copy_into_empty_) {
+      cp.snapshot_into_empty = *copy_into_empty_;
+      RETURN_IF_ERROR(state_->PutCheckpoint(cp));
+    }
+  } else if (!copy_into_empty_) {
+    copy_into_empty_ = cp.snapshot_into_empty && contested_.empty();
+  }
   std::vector<Item> items = RowItems(rows, /*snapshot=*/true);
   if (copy_into_empty_.value_or(false) && ResolveIsLocal()) {
     return CopyOverlapped(std::move(items), /*resolved=*/false, source, chunk);

@@ -214,10 +214,10 @@ class FlowRunner {
   int64_t partial_since_ms_ = 0;  // when a partial batch was first seen (max_batch_delay_ms)
   std::unique_ptr<PollCapture> poll_;  // capture: poll only
   std::string commit_position_;        // poll: the watermark Commit() stores ("" = keep)
-  // Whether the target table was empty when this process began the initial copy (from its first
-  // chunk; unknown after a restart mid-copy, which then reads the target as usual). Its rows can
-  // then only be this copy's own (or another writer's, which the copy overwrites either way):
-  // with no contested fields there is nothing in them to compare, so Resolve does not read them.
+  // Whether the target table was empty when the initial copy began (before its first chunk; kept
+  // in the checkpoint, so a copy resumed after a restart goes on as it began). Its rows can then
+  // only be this copy's own (or another writer's, which the copy overwrites either way): with no
+  // contested fields there is nothing in them to compare, so Resolve does not read them.
   std::optional<bool> copy_into_empty_;
   bool skip_target_read_ = false;  // set while such a copy's chunk is processed
   // The initial copy's next chunk, read ahead while the previous one was written (SnapshotStep):

@@ -538,6 +538,50 @@ TEST_F(FlowRunnerTest, InitialCopyStateCommitFailingDuringTheNextWriteLosesNothi
   EXPECT_EQ(OpenDlq(kCustomerFlow), 0);
 }
 
+// An initial copy stopped after a chunk's write but before its state commit goes on, in the next
+// process, as it began. Begun into an empty target, it writes without reading the target first:
+// the rows the stopped process wrote but did not record are written again, as upserts, and
+// audited "applied" once. Begun into a target that held rows, it compares with them as before:
+// those rows are found "unchanged".
+TEST_F(FlowRunnerTest, InitialCopyResumedByTheNextProcessGoesOnAsItBegan) {
+  const std::string flows = "  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 1}\n";
+  for (bool into_empty : {true, false}) {
+    SCOPED_TRACE(into_empty ? "into an empty target" : "into a target with rows");
+    TearDown();
+    SetUp();
+    crm_->Exec("INSERT INTO accounts VALUES ('C1','A',NULL,NULL), ('C2','B',NULL,NULL),"
+               "('C3','C',NULL,NULL);");
+    if (!into_empty) erp_->Exec("INSERT INTO customers (cust_code, cust_name) VALUES ('Z9','Z');");
+    Load(flows);
+    SetFailPointForTesting("state_commit:2");  // C2's: written, not recorded
+    // Into an empty target a step writes several chunks; else one.
+    if (!into_empty) EXPECT_EQ(StepOk(kCustomerFlow), 1);
+    EXPECT_FALSE(Runner(kCustomerFlow).Step(true).ok());
+    SetFailPointForTesting("");
+    auto cp = state_->GetCheckpoint(kCustomerFlow);
+    ASSERT_TRUE(cp.ok());
+    EXPECT_EQ(cp->snapshot_after_key, K("C1"));
+    EXPECT_EQ(cp->snapshot_into_empty, into_empty);
+
+    // The next process: new runners over the same state file.
+    runners_.clear();
+    pool_.reset();
+    state_.reset();
+    Load(flows);
+    while (true) {
+      StepOk(kCustomerFlow);
+      auto now = state_->GetCheckpoint(kCustomerFlow);
+      ASSERT_TRUE(now.ok());
+      if (now->phase == "streaming") break;
+    }
+    EXPECT_EQ(Customers(), into_empty ? "C1|A\nC2|B\nC3|C\n" : "C1|A\nC2|B\nC3|C\nZ9|Z\n");
+    EXPECT_EQ(Audit(kCustomerFlow), 3);
+    EXPECT_EQ(Audit(kCustomerFlow, "snapshot:unchanged"), into_empty ? 0 : 1);
+    EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), into_empty ? 3 : 2);
+    EXPECT_EQ(OpenDlq(kCustomerFlow), 0);
+  }
+}
+
 // (c) max_batch_delay_ms: a partial batch waits for the delay (measured from when it was first
 // seen) unless flushed; a full batch goes at once.
 TEST_F(FlowRunnerTest, PartialBatchWaitsForMaxBatchDelay) {

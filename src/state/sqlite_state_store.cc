@@ -190,6 +190,12 @@ CREATE UNIQUE INDEX check_memo_buckets_by_name ON check_memo_buckets (name, buck
 ALTER TABLE audit ADD COLUMN last_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN rows INTEGER NOT NULL DEFAULT 1;
 )sql"},
+    {7, R"sql(
+-- Whether the initial copy began into an empty target, so that a copy resumed after a stop goes
+-- on as it began (without reading the target first). 0 for copies begun before: they resume as
+-- they did, reading the target.
+ALTER TABLE checkpoints ADD COLUMN snapshot_into_empty INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 static_assert(std::size(kStateMigrations) == kStateSchemaVersion,
@@ -297,7 +303,7 @@ Result<RecordState> DecodeRecordState(const std::string& entity, const std::stri
 
 #define CONCORD_CHECKPOINT_COLS                                                                 \
   "flow, phase, snapshot_after_key, last_seq, last_applied_ms, last_source_ms, applied_total, " \
-  "rejected_total, last_run_ms, position"
+  "rejected_total, last_run_ms, position, snapshot_into_empty"
 
 FlowCheckpoint ReadCheckpoint(const SqliteStmt& s) {
   FlowCheckpoint cp;
@@ -311,6 +317,7 @@ FlowCheckpoint ReadCheckpoint(const SqliteStmt& s) {
   cp.rejected_total = s.ColumnInt(7);
   cp.last_run_ms = s.ColumnInt(8);
   cp.position = s.ColumnText(9);
+  cp.snapshot_into_empty = s.ColumnInt(10) != 0;
   return cp;
 }
 
@@ -768,15 +775,16 @@ Result<FlowCheckpoint> SqliteStateStore::GetCheckpoint(const std::string& flow) 
 Status SqliteStateStore::PutCheckpoint(const FlowCheckpoint& cp) {
   if (cp.flow.empty()) return InvalidArgument("state: PutCheckpoint: flow name is empty");
   return Exec("INSERT INTO checkpoints (" CONCORD_CHECKPOINT_COLS
-              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (flow) DO UPDATE SET "
-              "phase = excluded.phase, snapshot_after_key = excluded.snapshot_after_key, "
+              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (flow) DO UPDATE "
+              "SET phase = excluded.phase, snapshot_after_key = excluded.snapshot_after_key, "
               "last_seq = excluded.last_seq, last_applied_ms = excluded.last_applied_ms, "
               "last_source_ms = excluded.last_source_ms, applied_total = excluded.applied_total, "
               "rejected_total = excluded.rejected_total, last_run_ms = excluded.last_run_ms, "
-              "position = excluded.position",
+              "position = excluded.position, snapshot_into_empty = excluded.snapshot_into_empty",
               {Text(cp.flow), Text(cp.phase), Text(cp.snapshot_after_key), Int(cp.last_seq),
                Int(cp.last_applied_ms), Int(cp.last_source_ms), Int(cp.applied_total),
-               Int(cp.rejected_total), Int(cp.last_run_ms), Text(cp.position)});
+               Int(cp.rejected_total), Int(cp.last_run_ms), Text(cp.position),
+               Int(cp.snapshot_into_empty ? 1 : 0)});
 }
 
 Result<std::vector<FlowCheckpoint>> SqliteStateStore::AllCheckpoints() {

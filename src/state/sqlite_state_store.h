@@ -26,7 +26,7 @@
 namespace concord {
 
 // The schema version this build writes. Bump it and append a step to kStateMigrations together.
-inline constexpr int kStateSchemaVersion = 6;
+inline constexpr int kStateSchemaVersion = 7;
 
 // Brings `db` to kStateSchemaVersion. InvalidArgument when the file is newer than this build;
 // Unavailable when another process holds the write lock past the busy timeout.

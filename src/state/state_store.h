@@ -41,6 +41,9 @@ struct FlowCheckpoint {
   // "pending" (nothing done yet), "snapshot" (initial copy in progress), "streaming".
   std::string phase = "pending";
   std::string snapshot_after_key;  // encoded key of the last snapshot row applied; "" = start
+  // The initial copy began into an empty target (decided before its first row): a copy resumed
+  // after a stop goes on writing without reading the target first (FlowRunner::CopyOverlapped).
+  bool snapshot_into_empty = false;
   int64_t last_seq = 0;            // highest changelog seq applied (informational)
   int64_t last_applied_ms = 0;     // wall time of the last apply
   int64_t last_source_ms = 0;      // source log time of the last change applied (for lag)

@@ -159,9 +159,11 @@ TEST_F(StateStoreTest, CheckpointRoundTripAndReplace) {
   cp.applied_total = 10;
   cp.rejected_total = 2;
   cp.last_run_ms = 1700000000003;
+  cp.snapshot_into_empty = true;
   ASSERT_OK(store_->PutCheckpoint(cp));
   FlowCheckpoint got = Must(store_->GetCheckpoint("b"));
   EXPECT_EQ(got.phase, "snapshot");
+  EXPECT_TRUE(got.snapshot_into_empty);
   EXPECT_EQ(got.snapshot_after_key, "[\"K9\"]");
   EXPECT_EQ(got.last_seq, std::numeric_limits<int64_t>::max());
   EXPECT_EQ(got.last_applied_ms, 1700000000001);
@@ -173,6 +175,7 @@ TEST_F(StateStoreTest, CheckpointRoundTripAndReplace) {
   cp.phase = "streaming";
   cp.snapshot_after_key = "";
   cp.applied_total = 11;
+  cp.snapshot_into_empty = false;
   ASSERT_OK(store_->PutCheckpoint(cp));
   FlowCheckpoint a;
   a.flow = "a";
@@ -185,6 +188,29 @@ TEST_F(StateStoreTest, CheckpointRoundTripAndReplace) {
   EXPECT_EQ(all[1].phase, "streaming");
   EXPECT_EQ(all[1].snapshot_after_key, "");
   EXPECT_EQ(all[1].applied_total, 11);
+  EXPECT_FALSE(all[1].snapshot_into_empty);
+}
+
+// A copy begun by a concord from before the checkpoint said whether its target was empty
+// (schema version 6) resumes as it did then: reading the target.
+TEST_F(StateStoreTest, CheckpointsOfAnOlderSchemaResumeReadingTheTarget) {
+  FlowCheckpoint cp;
+  cp.flow = "a";
+  cp.phase = "snapshot";
+  cp.snapshot_after_key = "[\"K1\"]";
+  cp.snapshot_into_empty = true;
+  ASSERT_OK(store_->PutCheckpoint(cp));
+  store_.reset();
+  {
+    auto db = RawDb();
+    ASSERT_OK(db->Exec("ALTER TABLE checkpoints DROP COLUMN snapshot_into_empty"));
+    ASSERT_OK(db->Exec("PRAGMA user_version = 6"));
+  }
+  store_ = OpenStore();
+  FlowCheckpoint got = Must(store_->GetCheckpoint("a"));
+  EXPECT_EQ(got.phase, "snapshot");
+  EXPECT_EQ(got.snapshot_after_key, "[\"K1\"]");
+  EXPECT_FALSE(got.snapshot_into_empty);
 }
 
 TEST_F(StateStoreTest, PollPositionRoundTripsWithTheCheckpoint) {
@@ -710,6 +736,7 @@ TEST_F(StateStoreTest, AuditEntriesOfAnOlderSchemaAreOneRecordEach) {
                        "NULL, op TEXT NOT NULL, outcome TEXT NOT NULL, at_ms INTEGER NOT NULL)"));
     ASSERT_OK(db->Exec("INSERT INTO audit (flow, entity, source_key, seq, op, outcome, at_ms) "
                        "VALUES ('a', 'customer', 'K1', 0, 'insert', 'snapshot:applied', 1)"));
+    ASSERT_OK(db->Exec("ALTER TABLE checkpoints DROP COLUMN snapshot_into_empty"));  // version 7
     ASSERT_OK(db->Exec("PRAGMA user_version = 5"));
   }
   store_ = OpenStore();
