@@ -16,8 +16,45 @@
 
 namespace concord {
 
+enum class FlowRunner::Outcome : uint8_t {
+  kPending,  // in progress
+  kApplied,
+  kUnchanged,
+  kEcho,
+  kFiltered,
+  kDlq,
+  kParked,
+  kConflict,
+};
+
 // One source key in a batch, from capture to commit.
 struct FlowRunner::Item {
+  // What few records need: a rejected, filtered, parked, conflicting or retried record's, or
+  // that of a flow that keeps record states (contested fields, poll capture). Made on first use
+  // (set_rare), read through rare(): every Item is made, zeroed and destroyed once per record,
+  // and with these inline an Item was 896 bytes, which a copy of a million rows paid ~6% of its
+  // CPU for.
+  struct Rare {
+    std::string audit_prefix;  // retry: put before the outcome in the audit ("repair:")
+    // The fields written when a conflict rule held some back (narrowed); else WriteFields gives
+    // the flow's carried fields, with no copy per record.
+    std::set<std::string> narrowed_fields;
+    std::set<std::string> held_fields;  // contested fields not written (conflict rule)
+    std::unique_ptr<ConflictEntry> conflict;
+    std::optional<RecordState> record_state;
+    std::string rule, field, reason;  // dlq (and filtered: reason)
+    std::string park_reason;
+    std::string park_field;  // the reference field whose parent is missing
+  };
+  const Rare& rare() const {
+    static const Rare kNone;
+    return rare_ ? *rare_ : kNone;
+  }
+  Rare& set_rare() {
+    if (!rare_) rare_ = std::make_unique<Rare>();
+    return *rare_;
+  }
+
   // --- from capture ---
   Key source_key;
   std::string source_key_text;
@@ -28,38 +65,44 @@ struct FlowRunner::Item {
   std::optional<Row> image;        // current source row; nullopt = deleted
   bool snapshot = false;
   bool retry = false;              // re-run of a parked or DLQ record
-  std::string audit_prefix;        // retry: put before the outcome in the audit ("repair:")
   bool polled = false;             // read by poll capture (no changelog seq)
 
   // --- resolved ---
   bool is_delete = false;
+  bool target_key_in_xref = false; // target_key came from the xref (no need to write it again)
+  bool xref_from_changed = false;  // the source's xref entry must be written
+  bool narrowed = false;           // a conflict rule held fields back: Rare::narrowed_fields
   Record canon;
   Key canon_key;
   std::string canon_key_text;
   std::optional<Key> target_key;   // known key in the target
-  bool target_key_in_xref = false; // target_key came from the xref (no need to write it again)
-  bool xref_from_changed = false;  // the source's xref entry must be written
   std::optional<Row> target_row;
   Record target_canon;
-  // The fields written: the flow's carried fields (WriteFields), or these when a conflict rule
-  // held some back (narrowed). Most records write them all: no copy per record then.
-  bool narrowed = false;
-  std::set<std::string> narrowed_fields;
   Row reference_columns;           // reference columns translated through the xref
-  std::unique_ptr<ConflictEntry> conflict;  // rare: a pointer keeps every Item small
-  std::set<std::string> held_fields;  // contested fields not written (conflict rule)
-  std::optional<RecordState> record_state;
 
   // --- decided ---
-  // "" while in progress; then applied | unchanged | echo | filtered | dlq | parked | conflict
-  std::string outcome;
-  std::string rule, field, reason;
-  std::string park_reason;
-  std::string park_field;  // the reference field whose parent is missing
+  Outcome outcome = Outcome::kPending;
   bool write = false;
   WriteOp op_to_apply;
   Key written_key;
+
+ private:
+  std::unique_ptr<Rare> rare_;
 };
+
+std::string_view FlowRunner::OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kPending: return "";
+    case Outcome::kApplied: return "applied";
+    case Outcome::kUnchanged: return "unchanged";
+    case Outcome::kEcho: return "echo";
+    case Outcome::kFiltered: return "filtered";
+    case Outcome::kDlq: return "dlq";
+    case Outcome::kParked: return "parked";
+    case Outcome::kConflict: return "conflict";
+  }
+  return "";
+}
 
 namespace {
 
@@ -190,7 +233,8 @@ Status FlowRunner::Prepare() {
   Status s = poll_ ? Status::Ok() : source->InstallCapture(from_->table(), id_);
   if (!s.ok()) {
     pool_->Drop(flow_.from);
-    return s.WithContext(fmt::format("installing capture on {}.{}", flow_.from, from_->table().table));
+    return s.WithContext(
+        fmt::format("installing capture on {}.{}", flow_.from, from_->table().table));
   }
   ASSIGN_OR_RETURN(std::vector<int64_t> pending, state_->PendingAcks(id_));
   if (!pending.empty()) {
@@ -625,7 +669,7 @@ Result<int64_t> FlowRunner::RetryParked(bool all) {
   ASSIGN_OR_RETURN(auto outcomes, RetryKeys(keys));
   int64_t left = 0;
   for (const auto& [key, outcome] : outcomes) {
-    if (outcome != "parked") ++left;
+    if (outcome != OutcomeName(Outcome::kParked)) ++left;
   }
   return left;
 }
@@ -652,7 +696,7 @@ Result<std::map<std::string, std::string>> FlowRunner::RetryKeys(
     item.source_key = keys[i];
     item.source_key_text = source_keys[i];
     item.retry = true;
-    item.audit_prefix = audit_prefix;
+    if (!audit_prefix.empty()) item.set_rare().audit_prefix = audit_prefix;
     item.at_ms = clock_->NowMs();
     auto it = by_key.find(source_keys[i]);
     if (it != by_key.end()) {
@@ -665,20 +709,27 @@ Result<std::map<std::string, std::string>> FlowRunner::RetryKeys(
   }
   RETURN_IF_ERROR(ProcessItems(items, {}, ""));
   std::map<std::string, std::string> out;
-  for (const auto& item : items) out[item.source_key_text] = item.outcome;
+  for (const auto& item : items) out[item.source_key_text] = std::string(OutcomeName(item.outcome));
   return out;
 }
 
 const std::set<std::string>& FlowRunner::WriteFields(const Item& item) const {
-  return item.narrowed ? item.narrowed_fields : carried_;
+  return item.narrowed ? item.rare().narrowed_fields : carried_;
+}
+
+Status FlowRunner::ReadRecordState(Item& item) {
+  ASSIGN_OR_RETURN(std::optional<RecordState> agreed,
+                   state_->GetRecordState(flow_.entity, item.canon_key_text));
+  if (agreed || item.rare().record_state) item.set_rare().record_state = std::move(agreed);
+  return Status::Ok();
 }
 
 void FlowRunner::Reject(Item& item, const std::string& rule, const std::string& field,
                         const std::string& reason) {
-  item.outcome = "dlq";
-  item.rule = rule;
-  item.field = field;
-  item.reason = reason;
+  item.outcome = Outcome::kDlq;
+  item.set_rare().rule = rule;
+  item.set_rare().field = field;
+  item.set_rare().reason = reason;
   item.write = false;
 }
 
@@ -717,9 +768,10 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
       Value raw = m && item.image->count(m->column) ? item.image->at(m->column) : it->second;
       ASSIGN_OR_RETURN(auto ck, state_->CanonicalKey(f.entity, flow_.from, EncodeKey({raw})));
       if (!ck) {
-        item.park_field = f.name;
-        item.park_reason = fmt::format("{} {} (field {}) has not been synced from {} yet",
-                                       f.entity, raw.ToString(), f.name, flow_.from);
+        item.set_rare().park_field = f.name;
+        item.set_rare().park_reason =
+            fmt::format("{} {} (field {}) has not been synced from {} yet", f.entity,
+                        raw.ToString(), f.name, flow_.from);
         return Status::Ok();
       }
       ASSIGN_OR_RETURN(Key decoded, DecodeKey(*ck));
@@ -740,16 +792,17 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
       auto rows = sink->ReadRows(pm.table(), {*tkey});
       if (!rows.ok()) return rows.status();
       if (rows->empty()) {
-        item.park_field = f.name;
-        item.park_reason = fmt::format("{} {} (field {}) is not in {} yet", f.entity,
-                                       KeyForDisplay(EncodeKey(parent_key)), f.name, flow_.to);
+        item.set_rare().park_field = f.name;
+        item.set_rare().park_reason =
+            fmt::format("{} {} (field {}) is not in {} yet", f.entity,
+                        KeyForDisplay(EncodeKey(parent_key)), f.name, flow_.to);
         return Status::Ok();
       }
     } else {
       ASSIGN_OR_RETURN(auto sk, state_->SystemKey(f.entity, EncodeKey(parent_key), flow_.to));
       if (!sk) {
-        item.park_field = f.name;
-        item.park_reason = fmt::format("{} {} (field {}) is not in {} yet", f.entity,
+        item.set_rare().park_field = f.name;
+        item.set_rare().park_reason = fmt::format("{} {} (field {}) is not in {} yet", f.entity,
                                        KeyForDisplay(EncodeKey(parent_key)), f.name, flow_.to);
         return Status::Ok();
       }
@@ -768,14 +821,14 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
 
   for (Item& item : items) {
     if (item.seqs.empty() && !item.snapshot && !item.retry && !item.polled) {
-      item.outcome = "echo";
+      item.outcome = Outcome::kEcho;
       continue;
     }
     item.is_delete = !item.image.has_value();
     if (item.is_delete) {
       auto ck = CanonicalKeyForDeletedRow(item.source_key);
       if (!ck.ok()) {
-        item.outcome = "unchanged";  // never synced: nothing to delete in the target
+        item.outcome = Outcome::kUnchanged;  // never synced: nothing to delete in the target
         continue;
       }
       item.canon_key = std::move(*ck);
@@ -815,8 +868,8 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
           w = EvaluateWhen(*flow_.when, item.canon);
         }
         if (!w.pass) {
-          item.outcome = "filtered";
-          item.reason = w.detail;
+          item.outcome = Outcome::kFiltered;
+          item.set_rare().reason = w.detail;
           continue;
         }
       }
@@ -840,21 +893,20 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
       // fields all hash to what concord last agreed (and wrote) for the record brings nothing
       // new: it is concord's own write coming back, or a change to columns this flow does not
       // carry. Sending it on could overwrite a newer value in the target.
-      ASSIGN_OR_RETURN(item.record_state,
-                       state_->GetRecordState(flow_.entity, item.canon_key_text));
-      if (item.polled && item.record_state) {
+      RETURN_IF_ERROR(ReadRecordState(item));
+      if (item.polled && item.rare().record_state) {
         bool agreed = true;
         for (const auto& f : carried_) {
-          auto h = item.record_state->field_hashes.find(f);
+          auto h = item.rare().record_state->field_hashes.find(f);
           auto v = item.canon.find(f);
-          if (h == item.record_state->field_hashes.end() ||
+          if (h == item.rare().record_state->field_hashes.end() ||
               h->second != HashValue(v == item.canon.end() ? Value::Null() : v->second)) {
             agreed = false;
             break;
           }
         }
         if (agreed) {
-          item.outcome = "unchanged";
+          item.outcome = Outcome::kUnchanged;
           continue;
         }
       }
@@ -892,8 +944,8 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
     }
     if (!item.is_delete) {
       RETURN_IF_ERROR(ResolveReferences(item, sink));
-      if (!item.park_reason.empty()) {
-        item.outcome = "parked";
+      if (!item.rare().park_reason.empty()) {
+        item.outcome = Outcome::kParked;
         continue;
       }
     }
@@ -902,7 +954,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
   // Current target rows, one query for the batch (none to read in a copy into an empty table).
   std::vector<Key> target_keys;
   for (const Item& item : items) {
-    if (item.outcome.empty() && item.target_key && !skip_target_read_) {
+    if (item.outcome == Outcome::kPending && item.target_key && !skip_target_read_) {
       target_keys.push_back(*item.target_key);
     }
   }
@@ -928,7 +980,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
   // The target key's text is needed only to find what was read for it.
   const bool key_text_needed = !target_rows.empty() || !target_pending_ms.empty();
   for (Item& item : items) {
-    if (!item.outcome.empty()) continue;
+    if (item.outcome != Outcome::kPending) continue;
     std::string target_key_text =
         item.target_key && key_text_needed ? EncodeKey(*item.target_key) : "";
     if (item.target_key && !target_rows.empty()) {
@@ -944,21 +996,21 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
         item.op_to_apply.kind = WriteOp::Kind::kDelete;
         item.op_to_apply.key = *item.target_key;
       } else {
-        item.outcome = "unchanged";
+        item.outcome = Outcome::kUnchanged;
       }
       continue;
     }
 
     // Ownership and conflicts: which contested fields may this change write?
     if (!contested_.empty()) {
-      ASSIGN_OR_RETURN(item.record_state, state_->GetRecordState(flow_.entity, item.canon_key_text));
+      RETURN_IF_ERROR(ReadRecordState(item));
       ASSIGN_OR_RETURN(auto open_conflict,
                        state_->OpenConflictFor(flow_.entity, item.canon_key_text));
       std::set<std::string> clash;
-      if (item.target_row && item.record_state) {
+      if (item.target_row && item.rare().record_state) {
         for (const auto& f : contested_) {
-          auto agreed = item.record_state->field_hashes.find(f);
-          if (agreed == item.record_state->field_hashes.end()) continue;
+          auto agreed = item.rare().record_state->field_hashes.find(f);
+          if (agreed == item.rare().record_state->field_hashes.end()) continue;
           Value src = item.canon.count(f) ? item.canon.at(f) : Value::Null();
           Value tgt = item.target_canon.count(f) ? item.target_canon.at(f) : Value::Null();
           if (src == tgt) continue;
@@ -983,9 +1035,9 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
           switch (flow_.conflict) {
             case ConflictRule::kNewest: {
               int64_t target_ms = 0;
-              if (item.record_state) {
-                auto it = item.record_state->last_change_ms.find(flow_.to);
-                if (it != item.record_state->last_change_ms.end()) target_ms = it->second;
+              if (item.rare().record_state) {
+                auto it = item.rare().record_state->last_change_ms.find(flow_.to);
+                if (it != item.rare().record_state->last_change_ms.end()) target_ms = it->second;
               }
               auto p = target_pending_ms.find(target_key_text);
               if (p != target_pending_ms.end()) target_ms = std::max(target_ms, p->second);
@@ -1001,10 +1053,10 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
           }
         }
         if (!source_wins) {
-          item.held_fields = clash;
-          item.narrowed_fields = carried_;
+          item.set_rare().held_fields = clash;
+          item.set_rare().narrowed_fields = carried_;
           item.narrowed = true;
-          for (const auto& f : clash) item.narrowed_fields.erase(f);
+          for (const auto& f : clash) item.set_rare().narrowed_fields.erase(f);
           if (open_conflict || flow_.conflict == ConflictRule::kManual) {
             ConflictEntry c = open_conflict ? *open_conflict : ConflictEntry{};
             c.entity = flow_.entity;
@@ -1017,7 +1069,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
             std::string target_values = ValuesJson(*entity_, item.target_canon, clash);
             c.values_a_json = swapped ? target_values : source_values;
             c.values_b_json = swapped ? source_values : target_values;
-            item.conflict = std::make_unique<ConflictEntry>(std::move(c));
+            item.set_rare().conflict = std::make_unique<ConflictEntry>(std::move(c));
           }
         }
       }
@@ -1040,12 +1092,12 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
         if (t == item.target_row->end() || t->second != v) same = false;
       }
       if (same) {
-        item.outcome = item.held_fields.empty() ? "unchanged" : "conflict";
+        item.outcome = item.rare().held_fields.empty() ? Outcome::kUnchanged : Outcome::kConflict;
         continue;
       }
     }
     FieldIssue issue;
-    auto row = item.narrowed ? to_->FromCanonical(item.canon, item.narrowed_fields, &issue)
+    auto row = item.narrowed ? to_->FromCanonical(item.canon, item.rare().narrowed_fields, &issue)
                              : to_->FromCanonical(item.canon, write_carried_, &issue);
     if (!row.ok()) {
       Reject(item, issue.rule.empty() ? "format" : issue.rule, issue.field,
@@ -1077,7 +1129,7 @@ Status FlowRunner::CheckUniqueFields(std::vector<Item>& items) {
   std::vector<Item*> writers;
   std::vector<Key> deleted;
   for (Item& item : items) {
-    if (!item.write || !item.outcome.empty()) continue;
+    if (!item.write || item.outcome != Outcome::kPending) continue;
     if (item.op_to_apply.kind == WriteOp::Kind::kDelete) {
       deleted.push_back(item.op_to_apply.key);
       continue;
@@ -1108,8 +1160,9 @@ Status FlowRunner::CheckUniqueFields(std::vector<Item>& items) {
     if (!canonical) return flow_.to + " key " + shown + ", not synced by concord";
     return KeyForDisplay(*canonical) + " (" + flow_.to + " key " + shown + ")";
   };
-  ASSIGN_OR_RETURN(std::vector<UniqueClash> clashes,
-                   CheckUnique(*to_, unique_fields_, candidates, deleted, flow_.to, find, describe));
+  ASSIGN_OR_RETURN(
+      std::vector<UniqueClash> clashes,
+      CheckUnique(*to_, unique_fields_, candidates, deleted, flow_.to, find, describe));
   for (const UniqueClash& c : clashes) {
     Reject(*writers[c.index], c.issue.rule, c.issue.field, c.issue.ToString());
   }
@@ -1122,7 +1175,7 @@ Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
   ops.reserve(items.size());
   writers.reserve(items.size());
   for (Item& item : items) {
-    if (item.write && item.outcome.empty()) {
+    if (item.write && item.outcome == Outcome::kPending) {
       ops.push_back(std::move(item.op_to_apply));  // nothing reads it after this
       writers.push_back(&item);
     }
@@ -1138,7 +1191,7 @@ Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
     }
     for (size_t i = 0; i < writers.size(); ++i) {
       writers[i]->written_key = i < result->keys.size() ? std::move(result->keys[i]) : Key{};
-      writers[i]->outcome = "applied";
+      writers[i]->outcome = Outcome::kApplied;
     }
   } else if (result.status().IsRetryable()) {
     return result.status();
@@ -1150,7 +1203,7 @@ Status FlowRunner::ApplyWrites(std::vector<Item>& items, Sink* sink) {
       auto one = sink->Apply(to_->table(), {ops[i]}, flow_.from);
       if (one.ok()) {
         writers[i]->written_key = one->keys.empty() ? Key{} : one->keys[0];
-        writers[i]->outcome = "applied";
+        writers[i]->outcome = Outcome::kApplied;
       } else if (one.status().IsRetryable()) {
         return one.status();
       } else {
@@ -1192,18 +1245,18 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
     for (Item& item : items) {
       const std::string_view op = ChangeOpName(item.is_delete ? ChangeOp::kDelete : item.op);
       std::optional<ParkedChange> parked;
-      if (waiting > 0 && item.outcome != "echo") {
+      if (waiting > 0 && item.outcome != Outcome::kEcho) {
         ASSIGN_OR_RETURN(parked, state_->ParkedFor(id_, item.source_key_text));
       }
-      if (parked && item.outcome == "parked" &&
+      if (parked && item.outcome == Outcome::kParked &&
           now - parked->first_seen_ms >= flow_.max_parent_wait_s * 1000) {
         // Waited long enough: the parent is not coming. Give it to a person.
-        FieldIssue issue{item.park_field, "reference",
+        FieldIssue issue{item.rare().park_field, "reference",
                          fmt::format("waited {} s for the parent: {}", flow_.max_parent_wait_s,
-                                     item.park_reason),
+                                     item.rare().park_reason),
                          "the referenced record must reach the target first: look for it in "
                          "the DLQ of its own flow, or fix the reference in the source"};
-        Reject(item, "reference", item.park_field, issue.ToString());
+        Reject(item, "reference", item.rare().park_field, issue.ToString());
       }
       // Audit: one entry per consumed change; snapshot and retried rows get one with seq 0.
       auto audit = [&](int64_t seq, std::string_view prefix, std::string_view outcome) {
@@ -1222,38 +1275,39 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
       };
       for (int64_t seq : item.echo_seqs) audit(seq, "", "echo");
       stats_.echo += static_cast<int64_t>(item.echo_seqs.size());  // one per skipped change
-      if (item.outcome == "echo") {
+      if (item.outcome == Outcome::kEcho) {
         run_open = false;
         continue;
       }
       const bool in_run = item.snapshot && item.seqs.empty() && item.echo_seqs.empty() &&
-                          item.outcome != "dlq" && item.outcome != "parked" &&
-                          item.outcome != "conflict";
+                          item.outcome != Outcome::kDlq && item.outcome != Outcome::kParked &&
+                          item.outcome != Outcome::kConflict;
       if (in_run && run_open) {
         AuditEntry& last = audits_[audit_count - 1];
         const std::string_view last_outcome =
             std::string_view(last.outcome).substr(kSnapshotAudit.size());
-        if (last.op == op && last_outcome == item.outcome) {
+        if (last.op == op && last_outcome == OutcomeName(item.outcome)) {
           last.last_key.assign(item.source_key_text);
           ++last.rows;
         } else {
-          audit(0, kSnapshotAudit, item.outcome);
+          audit(0, kSnapshotAudit, OutcomeName(item.outcome));
         }
       } else if (item.seqs.empty()) {
-        audit(0, item.snapshot ? kSnapshotAudit : item.audit_prefix, item.outcome);
+        audit(0, item.snapshot ? kSnapshotAudit : item.rare().audit_prefix,
+              OutcomeName(item.outcome));
       }
       run_open = in_run;
-      for (int64_t seq : item.seqs) audit(seq, "", item.outcome);
+      for (int64_t seq : item.seqs) audit(seq, "", OutcomeName(item.outcome));
 
-      const std::string& o = item.outcome;
-      if (o == "applied" || o == "unchanged" || o == "conflict") {
-        if (o == "applied") {
+      const Outcome o = item.outcome;
+      if (o == Outcome::kApplied || o == Outcome::kUnchanged || o == Outcome::kConflict) {
+        if (o == Outcome::kApplied) {
           ++applied;
           newest_source_ms = std::max(newest_source_ms, item.at_ms);
         }
         // xref
         if (item.is_delete) {
-          if (o == "applied") {
+          if (o == Outcome::kApplied) {
             RETURN_IF_ERROR(state_->DeleteXref(flow_.entity, item.canon_key_text, flow_.to));
             RETURN_IF_ERROR(state_->DeleteXref(flow_.entity, item.canon_key_text, flow_.from));
             RETURN_IF_ERROR(state_->DeleteRecordState(flow_.entity, item.canon_key_text));
@@ -1272,7 +1326,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
             }
           }
           if (!contested_.empty() || poll_) {  // poll: the agreed hashes recognise echoes
-            RecordState rs = item.record_state.value_or(RecordState{});
+            RecordState rs = item.rare().record_state.value_or(RecordState{});
             for (const auto& f : WriteFields(item)) {
               auto it = item.canon.find(f);
               rs.field_hashes[f] = HashValue(it == item.canon.end() ? Value::Null() : it->second);
@@ -1282,8 +1336,8 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
             RETURN_IF_ERROR(state_->PutRecordState(flow_.entity, item.canon_key_text, rs));
           }
         }
-        if (item.conflict) {
-          ConflictEntry c = *item.conflict;
+        if (item.rare().conflict) {
+          ConflictEntry c = *item.rare().conflict;
           c.updated_ms = now;
           if (c.created_ms == 0) c.created_ms = now;
           RETURN_IF_ERROR(state_->PutConflict(c).status());
@@ -1294,13 +1348,13 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
           if (dlq) RETURN_IF_ERROR(state_->SetDlqStatus(dlq->id, "resolved"));
         }
       }
-      if (o == "parked") {
+      if (o == Outcome::kParked) {
         ParkedChange p = parked.value_or(ParkedChange{});
         if (!parked) p.first_seen_ms = now;
         p.flow = id_;
         p.source_key = item.source_key_text;
         p.seq = item.seqs.empty() ? p.seq : item.seqs.back();
-        p.reason = item.park_reason;
+        p.reason = item.rare().park_reason;
         p.next_attempt_ms = now + ParkDelayMs(p.attempts);
         RETURN_IF_ERROR(state_->PutParked(p).status());
         if (!parked) ++stats_.parked;  // a record that starts to wait (not each retry)
@@ -1308,7 +1362,7 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
         // Applied, filtered, rejected or deleted: it no longer waits.
         RETURN_IF_ERROR(state_->DeleteParked(parked->id));
       }
-      if (o == "dlq") {
+      if (o == Outcome::kDlq) {
         ++rejected;
         DlqEntry e;
         e.flow = id_;
@@ -1316,19 +1370,19 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
         e.source_key = item.source_key_text;
         e.op = std::string(op);
         e.seq = item.seqs.empty() ? 0 : item.seqs.back();
-        e.reason = item.reason;
-        e.field = item.field;
-        e.rule = item.rule;
+        e.reason = item.rare().reason;
+        e.field = item.rare().field;
+        e.rule = item.rare().rule;
         e.record_json = item.canon.empty() ? "" : RecordJson(*entity_, item.canon);
         e.first_seen_ms = now;
         e.last_seen_ms = now;
         RETURN_IF_ERROR(state_->PutDlq(e).status());
-        log_->warn("record {} rejected ({}): {}", KeyForDisplay(item.source_key_text), item.rule,
-                   item.reason);
+        log_->warn("record {} rejected ({}): {}", KeyForDisplay(item.source_key_text),
+                   item.rare().rule, item.rare().reason);
       }
-      if (o == "applied") ++stats_.applied;
-      else if (o == "unchanged") ++stats_.unchanged;
-      else if (o == "filtered") ++stats_.filtered;
+      if (o == Outcome::kApplied) ++stats_.applied;
+      else if (o == Outcome::kUnchanged) ++stats_.unchanged;
+      else if (o == Outcome::kFiltered) ++stats_.filtered;
     }
     stats_.rejected += rejected;
     audits_.resize(audit_count);
@@ -1466,18 +1520,18 @@ Result<FlowPlan> FlowRunner::Plan() {
   auto tally = [&](std::vector<Item>& items) {
     for (Item& item : items) {
       const std::string& key = KeyForDisplay(item.source_key_text);
-      if (item.outcome == "dlq") {
+      if (item.outcome == Outcome::kDlq) {
         ++plan.rejects;
         if (plan.sample_rejects.size() < kSamples)
-          plan.sample_rejects.push_back(key + " (" + item.reason + ")");
-      } else if (item.outcome == "filtered") {
+          plan.sample_rejects.push_back(key + " (" + item.rare().reason + ")");
+      } else if (item.outcome == Outcome::kFiltered) {
         ++plan.filtered;
-      } else if (item.outcome == "parked") {
+      } else if (item.outcome == Outcome::kParked) {
         ++plan.waiting;
         if (plan.sample_waiting.size() < kSamples)
-          plan.sample_waiting.push_back(key + " (" + item.park_reason + ")");
-      } else if (item.outcome == "unchanged" || item.outcome == "echo" ||
-                 item.outcome == "conflict") {
+          plan.sample_waiting.push_back(key + " (" + item.rare().park_reason + ")");
+      } else if (item.outcome == Outcome::kUnchanged || item.outcome == Outcome::kEcho ||
+                 item.outcome == Outcome::kConflict) {
         ++plan.unchanged;
       } else if (item.is_delete) {
         ++plan.deletes;

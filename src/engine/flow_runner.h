@@ -29,6 +29,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <spdlog/logger.h>
@@ -133,6 +134,9 @@ class FlowRunner {
 
  private:
   struct Item;  // one source key in a batch
+  enum class Outcome : uint8_t;  // what became of an item
+  // As the audit and RetryKeys spell it: "applied", "unchanged", ...; "" while in progress.
+  static std::string_view OutcomeName(Outcome o);
   struct BatchOutcome;
 
   Result<int64_t> SnapshotStep();
@@ -178,6 +182,8 @@ class FlowRunner {
   Status ResolveReferences(Item& item, Sink* sink);
   // Rejects the writes whose `unique:` values belong to another record of the target.
   Status CheckUniqueFields(std::vector<Item>& items);
+  // The record state the store holds for `item`'s canonical key, into the item.
+  Status ReadRecordState(Item& item);
   void Reject(Item& item, const std::string& rule, const std::string& field,
               const std::string& reason);
   // The fields `item` writes to the target (the carried ones unless a conflict rule held some).
