@@ -199,6 +199,9 @@ int CmdStatus(const Common& c, bool json) {
                      {"parked", parked.ok() ? *parked : -1},
                      {"conflicts_open", conflicts.ok() ? *conflicts : -1},
                      {"error", backlog.ok() ? "" : backlog.status().ToString()}});
+      if (cp.ok() && cp->phase == "snapshot") {
+        out.back()["snapshot_after_key"] = cp->snapshot_after_key;
+      }
       if (backlog.ok() && !backlog->slot.empty()) {
         out.back()["slot"] = backlog->slot;
         out.back()["slot_lag_bytes"] = backlog->slot_lag_bytes;
@@ -212,6 +215,17 @@ int CmdStatus(const Common& c, bool json) {
                                parked.ok() ? *parked : -1, conflicts.ok() ? *conflicts : -1,
                                FormatTime(cp.ok() ? cp->last_applied_ms : 0));
       if (!backlog.ok()) std::cout << "    " << backlog.status().ToString() << "\n";
+      if (cp.ok() && cp->phase == "snapshot") {
+        // How far the initial copy got: what it wrote and rejected, and the last key it
+        // recorded; the next run goes on after it.
+        std::cout << "    initial copy: "
+                  << (cp->snapshot_after_key.empty()
+                          ? std::string("not started")
+                          : fmt::format("{} rows written, {} rejected, up to key {}",
+                                        cp->applied_total, cp->rejected_total,
+                                        KeyForDisplay(cp->snapshot_after_key)))
+                  << "\n";
+      }
       if (backlog.ok() && !backlog->slot.empty()) {
         // Logical capture: how far the replication slot is behind, and what it keeps on disk.
         std::cout << "    slot " << backlog->slot << ": lag " << FormatBytes(backlog->slot_lag_bytes)

@@ -315,6 +315,30 @@ TEST_F(SyncTest, TargetRefusalIsIsolatedToTheRecord) {
   EXPECT_NE(list.out.find("NOT NULL"), std::string::npos) << list.out;
 }
 
+// A copy killed half way: `concord status` says how far it got (rows written, the last key
+// recorded), and the next run goes on from there to the end.
+TEST_F(SyncTest, StatusShowsHowFarAnInterruptedCopyGot) {
+  UseConfig(Config("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 2}\n"));
+  crm_->Exec("INSERT INTO accounts VALUES ('C1','A','1',NULL,NULL), ('C2','B','2',NULL,NULL),"
+             "('C3','C','3',NULL,NULL), ('C4','D','4',NULL,NULL), ('C5','E','5',NULL,NULL),"
+             "('C6','F','6',NULL,NULL);");
+  pid_t pid = StartConcord(dir_.path(), {"run", "--once"}, dir_ / "killed.log",
+                           {"CONCORD_CRASH_POINT=after_state_commit:2"});
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(WaitExit(pid), 128 + SIGKILL) << ReadFile(dir_ / "killed.log");
+  ProcResult status = Concord({"status"});
+  EXPECT_NE(status.out.find("initial copy: 4 rows written, 0 rejected, up to key C4"),
+            std::string::npos)
+      << status.out;
+  ProcResult json = Concord({"status", "--json"});
+  EXPECT_NE(json.out.find("\"snapshot_after_key\": \"[\\\"C4\\\"]\""), std::string::npos)
+      << json.out;
+  SyncOnce();
+  EXPECT_EQ(erp_->Int("SELECT count(*) FROM customers"), 6);
+  status = Concord({"status"});
+  EXPECT_EQ(status.out.find("initial copy:"), std::string::npos) << status.out;
+}
+
 TEST_F(SyncTest, OrderWaitsForItsCustomer) {
   UseConfig(Config("  - {entity: customer, from: crm, to: erp}\n"
                    "  - {entity: order, from: crm, to: erp}\n"));
