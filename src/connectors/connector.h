@@ -155,6 +155,10 @@ class Source {
   virtual Result<int64_t> CountRows(const TableRef& t) {
     return InvalidArgument(t.table + ": this connector cannot count rows");
   }
+  // About how many rows `t` holds, for the initial copy's progress log: the database's own
+  // statistics where it keeps them (cheap, maybe stale), else CountRows. An error means no
+  // estimate; the copy then logs its progress without a total.
+  virtual Result<int64_t> EstimateRows(const TableRef& t) { return CountRows(t); }
 
   // For `unique:` fields (optional): every row of `t` whose `column` equals one of `values`, as
   // the database compares (its types and collation), each holding the key columns of `t` and

@@ -16,8 +16,9 @@
 // microseconds included, and a misspelt column is NotFound with a suggestion.
 //
 // ExpectFindByColumnAndCountRowsConform: the lookups `unique:` fields make (FindByColumn: every
-// holder of a value, with its key, over lists longer than one statement takes) and the row count
-// `concord profile` shows as its progress total (CountRows).
+// holder of a value, with its key, over lists longer than one statement takes), the row count
+// `concord profile` shows as its progress total (CountRows), and the estimate the initial copy
+// logs its progress against (EstimateRows, after the dialect's `analyze` statement).
 //
 // ExpectSnapshotChunksVisitEveryRowOnce: the snapshot's keyset read (Source::ReadChunk) over a
 // two-column key, at limits from 1 to more than the table holds: every row once, in key order,
@@ -45,7 +46,8 @@ namespace concord::testing {
 // `app` runs SQL as an application would; the table `holders` must not exist yet. `create` is the
 // dialect's CREATE TABLE holders (code text key, level text).
 inline void ExpectFindByColumnAndCountRowsConform(
-    Source* source, const std::function<void(const std::string&)>& app, const std::string& create) {
+    Source* source, const std::function<void(const std::string&)>& app, const std::string& create,
+    const std::string& analyze) {
   app(create);
   const TableRef t{"holders", {"code"}, {"code", "level"}};
   auto count = source->CountRows(t);
@@ -57,6 +59,12 @@ inline void ExpectFindByColumnAndCountRowsConform(
   ASSERT_TRUE(count.ok()) << count.status().ToString();
   EXPECT_EQ(*count, 4);
   EXPECT_FALSE(source->CountRows(TableRef{"no_such_table", {"code"}, {}}).ok());
+  app(analyze);
+  auto estimate = source->EstimateRows(t);
+  ASSERT_TRUE(estimate.ok()) << estimate.status().ToString();
+  EXPECT_GE(*estimate, 1);  // an estimate: the statistics of 4 rows, not a count
+  EXPECT_LE(*estimate, 8);
+  EXPECT_FALSE(source->EstimateRows(TableRef{"no_such_table", {"code"}, {}}).ok());
 
   auto found = [&](const std::vector<Value>& values) {
     std::vector<std::string> out;

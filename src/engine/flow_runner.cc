@@ -259,7 +259,10 @@ Result<int64_t> FlowRunner::Step(bool flush) {
   int64_t done = 0;
   if (cp.phase == "snapshot") {
     ASSIGN_OR_RETURN(done, SnapshotStep());
-    if (done > 0) return done;
+    if (done > 0) {
+      LogCopyProgress();
+      return done;
+    }
   }
   ASSIGN_OR_RETURN(int64_t streamed, StreamStep(flush));
   ASSIGN_OR_RETURN(int64_t unparked, RetryParked(false));
@@ -271,6 +274,7 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
   Source* source = src->source();
   const size_t chunk = static_cast<size_t>(flow_.snapshot_batch_rows);
+  if (!copy_progress_.begun) BeginCopyProgress(source, cp);
   // Resolved by the previous step (CopyOverlapped), while it wrote the chunk before.
   std::optional<ResolvedAhead> ahead = std::move(resolved_ahead_);
   resolved_ahead_.reset();
@@ -288,6 +292,7 @@ Result<int64_t> FlowRunner::SnapshotStep() {
     RETURN_IF_ERROR(state_->PutCheckpoint(cp));
     copy_writer_.reset();
     copy_reader_.reset();
+    copy_progress_ = CopyProgress{};
     const CopyTimes& t = copy_times_;
     log_->info("initial copy complete; streaming changes ({} rows this run; waited for the "
                "source {:.2f} s; resolve {:.2f} s, apply {:.2f} s, commit {:.2f} s)",
@@ -333,6 +338,50 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   }
   RETURN_IF_ERROR(s);
   return static_cast<int64_t>(items.size());
+}
+
+void FlowRunner::BeginCopyProgress(Source* source, const FlowCheckpoint& cp) {
+  copy_progress_.begun = true;
+  copy_progress_.began_ms = copy_progress_.logged_ms = clock_->NowMs();
+  copy_progress_.rows_before = cp.applied_total + cp.rejected_total;
+  Result<int64_t> estimate = source->EstimateRows(from_->table());
+  copy_progress_.estimate = estimate.ok() ? *estimate : -1;
+  const std::string table = flow_.from + "." + from_->table().table;
+  const std::string about =
+      estimate.ok() ? fmt::format("about {} rows in {}", *estimate, table)
+                    : fmt::format("{} cannot estimate its rows ({})", table,
+                                  estimate.status().message());
+  if (cp.snapshot_after_key.empty()) {
+    log_->info("initial copy: {}", about);
+  } else {
+    log_->info("initial copy resumes after key {}: {} rows written before; {}",
+               KeyForDisplay(cp.snapshot_after_key), copy_progress_.rows_before, about);
+  }
+}
+
+void FlowRunner::LogCopyProgress() {
+  const int64_t now = clock_->NowMs();
+  if (now - copy_progress_.logged_ms < kCopyProgressEveryMs) return;
+  auto cp = state_->GetCheckpoint(id_);
+  if (!cp.ok() || cp->phase != "snapshot") return;
+  copy_progress_.logged_ms = now;
+  const int64_t rows = cp->applied_total + cp->rejected_total;
+  const double seconds = static_cast<double>(now - copy_progress_.began_ms) / 1000;
+  const double per_s = seconds > 0 ? static_cast<double>(rows - copy_progress_.rows_before) / seconds
+                                   : 0;
+  std::string line = fmt::format("initial copy: {} rows written", rows);
+  if (cp->rejected_total > 0) line += fmt::format(" ({} rejected)", cp->rejected_total);
+  const int64_t estimate = copy_progress_.estimate;
+  if (estimate > 0 && rows <= estimate) {
+    line += fmt::format(" of about {} ({}%)", estimate, rows * 100 / estimate);
+  }
+  line += fmt::format(", {:.0f} rows/s", per_s);
+  if (estimate > rows && per_s > 0) {
+    const int64_t left_s = static_cast<int64_t>((estimate - rows) / per_s) + 1;
+    line += left_s < 120 ? fmt::format(", about {} s left", left_s)
+                         : fmt::format(", about {} min left", (left_s + 59) / 60);
+  }
+  log_->info("{}", line);
 }
 
 Result<std::vector<Row>> FlowRunner::TakeChunk(Source* source, const std::string& after_text,

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "config/config.h"
@@ -21,6 +23,9 @@
 
 namespace concord {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A plain SQLite handle for seeding and inspecting the systems' files, as another program would.
 class Db {
@@ -580,6 +585,43 @@ TEST_F(FlowRunnerTest, InitialCopyResumedByTheNextProcessGoesOnAsItBegan) {
     EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), into_empty ? 3 : 2);
     EXPECT_EQ(OpenDlq(kCustomerFlow), 0);
   }
+}
+
+// The initial copy logs the source's estimate when it begins (or resumes), then every
+// kCopyProgressEveryMs its progress: rows written of about how many, the rate, the time left.
+TEST_F(FlowRunnerTest, InitialCopyLogsItsProgress) {
+  for (int i = 1; i <= 12; ++i) {
+    crm_->Exec(fmt::format("INSERT INTO accounts VALUES ('C{:02}','N',NULL,NULL);", i));
+  }
+  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 2}\n");
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(StepOk(kCustomerFlow), 8);  // four chunks a step
+  std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, HasSubstr("initial copy: about 12 rows in crm.accounts"));
+  EXPECT_THAT(log, Not(HasSubstr("rows written")));  // not yet due
+
+  clock_.Advance(FlowRunner::kCopyProgressEveryMs);
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(StepOk(kCustomerFlow), 4);
+  log = ::testing::internal::GetCapturedStderr();
+  // 12 rows in 10 s of the test's clock: 1 row/s, nothing left.
+  EXPECT_THAT(log, HasSubstr("initial copy: 12 rows written of about 12 (100%), 1 rows/s\n"));
+
+  // A new process resumes from the checkpoint: where, and what was written before.
+  auto cp = state_->GetCheckpoint(kCustomerFlow);
+  ASSERT_TRUE(cp.ok());
+  cp->snapshot_after_key = K("C06");
+  cp->applied_total = 6;
+  ASSERT_TRUE(state_->PutCheckpoint(*cp).ok());
+  runners_.clear();
+  pool_.reset();
+  state_.reset();
+  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 2}\n");
+  ::testing::internal::CaptureStderr();
+  StepOk(kCustomerFlow);
+  log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, HasSubstr("initial copy resumes after key C06: 6 rows written before; about 12 "
+                             "rows in crm.accounts"));
 }
 
 // (c) max_batch_delay_ms: a partial batch waits for the delay (measured from when it was first

@@ -94,6 +94,7 @@ class MysqlSource final : public Source {
   Result<std::vector<Row>> FindByColumn(const TableRef& t, const std::string& column,
                                         const std::vector<Value>& values) override;
   Result<int64_t> CountRows(const TableRef& t) override;
+  Result<int64_t> EstimateRows(const TableRef& t) override;
 
  private:
   // Why a poll found nothing: OK when capture is intact, else NotFound/DataLoss explaining it.

@@ -1232,7 +1232,8 @@ TEST_F(MysqlConnectorTest, WriteMarkMovesWithWritesOnly) {
 TEST_F(MysqlConnectorTest, FindByColumnAndCountRows) {
   concord::testing::ExpectFindByColumnAndCountRowsConform(
       source(), [this](const std::string& sql) { App(sql); },
-      "CREATE TABLE holders (code VARCHAR(10) PRIMARY KEY, level VARCHAR(40))");
+      "CREATE TABLE holders (code VARCHAR(10) PRIMARY KEY, level VARCHAR(40))",
+      "ANALYZE TABLE holders");
 }
 
 }  // namespace concord

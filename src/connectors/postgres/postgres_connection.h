@@ -110,6 +110,7 @@ class PostgresSource final : public Source {
   Result<std::vector<Row>> FindByColumn(const TableRef& t, const std::string& column,
                                         const std::vector<Value>& values) override;
   Result<int64_t> CountRows(const TableRef& t) override;
+  Result<int64_t> EstimateRows(const TableRef& t) override;
   // Waits on the connection's LISTEN channel (kNotifyChannel), and on the replication
   // connections of logical capture; see PgListener and LogicalStream.
   WakeUp WaitForChanges(int64_t timeout_ms) override;

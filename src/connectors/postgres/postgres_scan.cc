@@ -173,6 +173,20 @@ Result<int64_t> PostgresSource::CountRows(const TableRef& t) {
   return std::strtoll(PQgetvalue(r->get(), 0, 0), nullptr, 10);
 }
 
+// The planner's estimate (pg_class.reltuples, kept by VACUUM, ANALYZE and CREATE INDEX); a
+// table never analyzed (-1) is counted.
+Result<int64_t> PostgresSource::EstimateRows(const TableRef& t) {
+  RETURN_IF_ERROR(conn_->CheckTableRef(t));
+  ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
+  Result<PgResult> r = conn_->Run(
+      "estimate rows", [] { return std::string("SELECT reltuples::int8 FROM pg_class WHERE oid = $1"); },
+      {kOidOid}, {PgParam(std::to_string(meta->oid))});
+  if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
+  if (PQntuples(r->get()) != 1) return CountRows(t);
+  const int64_t estimate = std::strtoll(PQgetvalue(r->get(), 0, 0), nullptr, 10);
+  return estimate >= 0 ? Result<int64_t>(estimate) : CountRows(t);
+}
+
 Result<std::vector<Row>> PostgresSource::FindByColumn(const TableRef& t, const std::string& column,
                                                       const std::vector<Value>& values) {
   RETURN_IF_ERROR(conn_->CheckTableRef(t));

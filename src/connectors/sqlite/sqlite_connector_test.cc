@@ -479,7 +479,7 @@ TEST_F(SqliteConnectorTest, WriteMarkMovesWithWritesOnly) {
 TEST_F(SqliteConnectorTest, FindByColumnAndCountRowsConform) {
   concord::testing::ExpectFindByColumnAndCountRowsConform(
       source(), [this](const std::string& sql) { App(sql); },
-      "CREATE TABLE holders (code TEXT PRIMARY KEY, level TEXT)");
+      "CREATE TABLE holders (code TEXT PRIMARY KEY, level TEXT)", "ANALYZE holders");
 }
 
 // Source's own ReadBuckets (SQLite computes buckets in concord) reads the table in chunks and
