@@ -448,7 +448,8 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds, bool resume
   std::printf("| concord run --once%s, snapshot_batch_rows %d | %s | %s | %.0f | %s | CPU %s s, "
               "peak RSS %s MiB; meanwhile PostgreSQL %s, MariaDB %s CPU s |\n",
               resume ? ", resumed after a kill half way" : "", batch,
-              Spread(concords, &CopyRun::rows, "%.0f").c_str(), Spread(concords, &CopyRun::seconds, "%.2f").c_str(),
+              resume ? Spread(concords, &CopyRun::rows, "%.0f").c_str()
+                     : std::to_string(rows).c_str(), Spread(concords, &CopyRun::seconds, "%.2f").c_str(),
               rate(concords), concord_only ? "n/a" : percent(concord_vs_copy).c_str(),
               Spread(concords, &CopyRun::concord_cpu, "%.1f").c_str(),
               Spread(concords, &CopyRun::concord_rss_mib, "%.0f").c_str(),
