@@ -201,6 +201,8 @@ int CmdStatus(const Common& c, bool json) {
                      {"error", backlog.ok() ? "" : backlog.status().ToString()}});
       if (cp.ok() && cp->phase == "snapshot") {
         out.back()["snapshot_after_key"] = cp->snapshot_after_key;
+        auto estimate = r->SourceRowEstimate();
+        out.back()["snapshot_estimate_rows"] = estimate.ok() ? *estimate : -1;
       }
       if (backlog.ok() && !backlog->slot.empty()) {
         out.back()["slot"] = backlog->slot;
@@ -217,13 +219,19 @@ int CmdStatus(const Common& c, bool json) {
       if (!backlog.ok()) std::cout << "    " << backlog.status().ToString() << "\n";
       if (cp.ok() && cp->phase == "snapshot") {
         // How far the initial copy got: what it wrote and rejected, and the last key it
-        // recorded; the next run goes on after it.
+        // recorded (the next run goes on after it), against the source's estimated rows.
+        const int64_t done = cp->applied_total + cp->rejected_total;
+        auto estimate = r->SourceRowEstimate();
+        std::string of;
+        if (estimate.ok() && *estimate > 0 && done <= *estimate) {
+          of = fmt::format(" (about {}% of {})", done * 100 / *estimate, *estimate);
+        }
         std::cout << "    initial copy: "
                   << (cp->snapshot_after_key.empty()
                           ? std::string("not started")
-                          : fmt::format("{} rows written, {} rejected, up to key {}",
+                          : fmt::format("{} rows written, {} rejected, up to key {}{}",
                                         cp->applied_total, cp->rejected_total,
-                                        KeyForDisplay(cp->snapshot_after_key)))
+                                        KeyForDisplay(cp->snapshot_after_key), of))
                   << "\n";
       }
       if (backlog.ok() && !backlog->slot.empty()) {

@@ -1547,6 +1547,11 @@ Result<std::string> FlowRunner::TakeSourceSide(const std::string& canonical_key)
   return outcomes.begin()->second;
 }
 
+Result<int64_t> FlowRunner::SourceRowEstimate() {
+  ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
+  return src->source()->EstimateRows(from_->table());
+}
+
 Result<Source::Backlog> FlowRunner::Backlog() {
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
   if (poll_) {

@@ -121,6 +121,8 @@ class FlowRunner {
 
   // The pending backlog at the source (count, oldest log time).
   Result<Source::Backlog> Backlog();
+  // About how many rows the source table holds (Source::EstimateRows): the initial copy's total.
+  Result<int64_t> SourceRowEstimate();
 
   // Dry run: what the next run would do. Changes nothing anywhere.
   Result<FlowPlan> Plan();

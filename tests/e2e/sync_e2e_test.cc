@@ -327,12 +327,14 @@ TEST_F(SyncTest, StatusShowsHowFarAnInterruptedCopyGot) {
   ASSERT_GT(pid, 0);
   ASSERT_EQ(WaitExit(pid), 128 + SIGKILL) << ReadFile(dir_ / "killed.log");
   ProcResult status = Concord({"status"});
-  EXPECT_NE(status.out.find("initial copy: 4 rows written, 0 rejected, up to key C4"),
+  EXPECT_NE(status.out.find(
+                "initial copy: 4 rows written, 0 rejected, up to key C4 (about 66% of 6)\n"),
             std::string::npos)
       << status.out;
   ProcResult json = Concord({"status", "--json"});
   EXPECT_NE(json.out.find("\"snapshot_after_key\": \"[\\\"C4\\\"]\""), std::string::npos)
       << json.out;
+  EXPECT_NE(json.out.find("\"snapshot_estimate_rows\": 6"), std::string::npos) << json.out;
   SyncOnce();
   EXPECT_EQ(erp_->Int("SELECT count(*) FROM customers"), 6);
   status = Concord({"status"});
