@@ -368,11 +368,11 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds, bool resume
     }
     int64_t resumed_rows = rows;
     if (resume) {
-      const int64_t chunks = (rows + batch - 1) / batch;
+      const int64_t half = std::max<int64_t>(1, (rows + batch - 1) / batch / 2);  // chunks
       const std::string killed_log = dir / ("killed" + std::to_string(round) + ".log");
-      pid_t killed = StartConcord(
-          dir.path(), {"run", "--once"}, killed_log,
-          {"CONCORD_CRASH_POINT=after_state_commit:" + std::to_string(std::max<int64_t>(1, chunks / 2))});
+      pid_t killed =
+          StartConcord(dir.path(), {"run", "--once"}, killed_log,
+                       {"CONCORD_CRASH_POINT=after_state_commit:" + std::to_string(half)});
       if (concord::e2e::WaitExit(killed) != 128 + SIGKILL) {
         Die("concord was to be killed half way: " + concord::e2e::ReadFile(killed_log));
       }
@@ -445,11 +445,13 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds, bool resume
                 (long long)pgl_rows, pgloader_s, rows / pgloader_s,
                 100 * Median(floor_s) / pgloader_s);
   }
+  // Resumed: the rows each second run copied; else all of them.
+  const std::string rows_copied =
+      resume ? Spread(concords, &CopyRun::rows, "%.0f") : std::to_string(rows);
   std::printf("| concord run --once%s, snapshot_batch_rows %d | %s | %s | %.0f | %s | CPU %s s, "
               "peak RSS %s MiB; meanwhile PostgreSQL %s, MariaDB %s CPU s |\n",
               resume ? ", resumed after a kill half way" : "", batch,
-              resume ? Spread(concords, &CopyRun::rows, "%.0f").c_str()
-                     : std::to_string(rows).c_str(), Spread(concords, &CopyRun::seconds, "%.2f").c_str(),
+              rows_copied.c_str(), Spread(concords, &CopyRun::seconds, "%.2f").c_str(),
               rate(concords), concord_only ? "n/a" : percent(concord_vs_copy).c_str(),
               Spread(concords, &CopyRun::concord_cpu, "%.1f").c_str(),
               Spread(concords, &CopyRun::concord_rss_mib, "%.0f").c_str(),

@@ -220,7 +220,7 @@ int CmdStatus(const Common& c, bool json) {
       if (cp.ok() && cp->phase == "snapshot") {
         // How far the initial copy got: what it wrote and rejected, and the last key it
         // recorded (the next run goes on after it), against the source's estimated rows.
-        const int64_t done = cp->applied_total + cp->rejected_total;
+        const int64_t done = cp->rows_done();
         auto estimate = r->SourceRowEstimate();
         std::string of;
         if (estimate.ok() && *estimate > 0 && done <= *estimate) {

@@ -274,7 +274,7 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   ASSIGN_OR_RETURN(Connection * src, pool_->Get(flow_.from));
   Source* source = src->source();
   const size_t chunk = static_cast<size_t>(flow_.snapshot_batch_rows);
-  if (!copy_progress_.begun) BeginCopyProgress(source, cp);
+  if (!copy_progress_.begun) BeginCopyProgress(cp);
   // Resolved by the previous step (CopyOverlapped), while it wrote the chunk before.
   std::optional<ResolvedAhead> ahead = std::move(resolved_ahead_);
   resolved_ahead_.reset();
@@ -340,11 +340,11 @@ Result<int64_t> FlowRunner::SnapshotStep() {
   return static_cast<int64_t>(items.size());
 }
 
-void FlowRunner::BeginCopyProgress(Source* source, const FlowCheckpoint& cp) {
+void FlowRunner::BeginCopyProgress(const FlowCheckpoint& cp) {
   copy_progress_.begun = true;
   copy_progress_.began_ms = copy_progress_.logged_ms = clock_->NowMs();
-  copy_progress_.rows_before = cp.applied_total + cp.rejected_total;
-  Result<int64_t> estimate = source->EstimateRows(from_->table());
+  copy_progress_.rows_before = cp.rows_done();
+  Result<int64_t> estimate = SourceRowEstimate();
   copy_progress_.estimate = estimate.ok() ? *estimate : -1;
   const std::string table = flow_.from + "." + from_->table().table;
   const std::string about =
@@ -365,10 +365,10 @@ void FlowRunner::LogCopyProgress() {
   auto cp = state_->GetCheckpoint(id_);
   if (!cp.ok() || cp->phase != "snapshot") return;
   copy_progress_.logged_ms = now;
-  const int64_t rows = cp->applied_total + cp->rejected_total;
+  const int64_t rows = cp->rows_done();
   const double seconds = static_cast<double>(now - copy_progress_.began_ms) / 1000;
-  const double per_s = seconds > 0 ? static_cast<double>(rows - copy_progress_.rows_before) / seconds
-                                   : 0;
+  const double per_s =
+      seconds > 0 ? static_cast<double>(rows - copy_progress_.rows_before) / seconds : 0;
   std::string line = fmt::format("initial copy: {} rows written", rows);
   if (cp->rejected_total > 0) line += fmt::format(" ({} rejected)", cp->rejected_total);
   const int64_t estimate = copy_progress_.estimate;
@@ -776,9 +776,10 @@ Status FlowRunner::ReadRecordState(Item& item) {
 void FlowRunner::Reject(Item& item, const std::string& rule, const std::string& field,
                         const std::string& reason) {
   item.outcome = Outcome::kDlq;
-  item.set_rare().rule = rule;
-  item.set_rare().field = field;
-  item.set_rare().reason = reason;
+  Item::Rare& rare = item.set_rare();
+  rare.rule = rule;
+  rare.field = field;
+  rare.reason = reason;
   item.write = false;
 }
 
@@ -851,8 +852,9 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
       ASSIGN_OR_RETURN(auto sk, state_->SystemKey(f.entity, EncodeKey(parent_key), flow_.to));
       if (!sk) {
         item.set_rare().park_field = f.name;
-        item.set_rare().park_reason = fmt::format("{} {} (field {}) is not in {} yet", f.entity,
-                                       KeyForDisplay(EncodeKey(parent_key)), f.name, flow_.to);
+        item.set_rare().park_reason =
+            fmt::format("{} {} (field {}) is not in {} yet", f.entity,
+                        KeyForDisplay(EncodeKey(parent_key)), f.name, flow_.to);
         return Status::Ok();
       }
       ASSIGN_OR_RETURN(Key decoded, DecodeKey(*sk));
@@ -1102,10 +1104,11 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
           }
         }
         if (!source_wins) {
-          item.set_rare().held_fields = clash;
-          item.set_rare().narrowed_fields = carried_;
+          Item::Rare& rare = item.set_rare();
+          rare.held_fields = clash;
+          rare.narrowed_fields = carried_;
           item.narrowed = true;
-          for (const auto& f : clash) item.set_rare().narrowed_fields.erase(f);
+          for (const auto& f : clash) rare.narrowed_fields.erase(f);
           if (open_conflict || flow_.conflict == ConflictRule::kManual) {
             ConflictEntry c = open_conflict ? *open_conflict : ConflictEntry{};
             c.entity = flow_.entity;
@@ -1118,7 +1121,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
             std::string target_values = ValuesJson(*entity_, item.target_canon, clash);
             c.values_a_json = swapped ? target_values : source_values;
             c.values_b_json = swapped ? source_values : target_values;
-            item.set_rare().conflict = std::make_unique<ConflictEntry>(std::move(c));
+            rare.conflict = std::make_unique<ConflictEntry>(std::move(c));
           }
         }
       }
@@ -1290,9 +1293,15 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
     // An initial copy audits runs: consecutive records of the chunk (read in key order) with one
     // outcome share an entry (its last key and count). Exceptions (dlq, parked, conflict) are one
     // record each, as every streamed change is.
-    bool run_open = false;
+    // The open run: the last entry written, for records of this outcome and op.
+    struct OpenRun {
+      Outcome outcome;
+      ChangeOp op;
+    };
+    std::optional<OpenRun> run;
     for (Item& item : items) {
-      const std::string_view op = ChangeOpName(item.is_delete ? ChangeOp::kDelete : item.op);
+      const ChangeOp change_op = item.is_delete ? ChangeOp::kDelete : item.op;
+      const std::string_view op = ChangeOpName(change_op);
       std::optional<ParkedChange> parked;
       if (waiting > 0 && item.outcome != Outcome::kEcho) {
         ASSIGN_OR_RETURN(parked, state_->ParkedFor(id_, item.source_key_text));
@@ -1325,27 +1334,21 @@ Status FlowRunner::Commit(std::vector<Item>& items, const std::vector<int64_t>& 
       for (int64_t seq : item.echo_seqs) audit(seq, "", "echo");
       stats_.echo += static_cast<int64_t>(item.echo_seqs.size());  // one per skipped change
       if (item.outcome == Outcome::kEcho) {
-        run_open = false;
+        run.reset();
         continue;
       }
       const bool in_run = item.snapshot && item.seqs.empty() && item.echo_seqs.empty() &&
                           item.outcome != Outcome::kDlq && item.outcome != Outcome::kParked &&
                           item.outcome != Outcome::kConflict;
-      if (in_run && run_open) {
+      if (in_run && run && run->outcome == item.outcome && run->op == change_op) {
         AuditEntry& last = audits_[audit_count - 1];
-        const std::string_view last_outcome =
-            std::string_view(last.outcome).substr(kSnapshotAudit.size());
-        if (last.op == op && last_outcome == OutcomeName(item.outcome)) {
-          last.last_key.assign(item.source_key_text);
-          ++last.rows;
-        } else {
-          audit(0, kSnapshotAudit, OutcomeName(item.outcome));
-        }
+        last.last_key.assign(item.source_key_text);
+        ++last.rows;
       } else if (item.seqs.empty()) {
         audit(0, item.snapshot ? kSnapshotAudit : item.rare().audit_prefix,
               OutcomeName(item.outcome));
       }
-      run_open = in_run;
+      run = in_run ? std::optional<OpenRun>(OpenRun{item.outcome, change_op}) : std::nullopt;
       for (int64_t seq : item.seqs) audit(seq, "", OutcomeName(item.outcome));
 
       const Outcome o = item.outcome;

@@ -264,7 +264,7 @@ class FlowRunner {
   CopyProgress copy_progress_;
   // At this process's first copy step: the source's estimate, logged with where the copy starts
   // or resumes. After a step that copied rows: a progress line when kCopyProgressEveryMs passed.
-  void BeginCopyProgress(Source* source, const FlowCheckpoint& cp);
+  void BeginCopyProgress(const FlowCheckpoint& cp);
   void LogCopyProgress();
   // Commit's audit entries, reused from batch to batch (their strings keep their capacity).
   std::vector<AuditEntry> audits_;

@@ -203,6 +203,24 @@ class FlowRunnerTest : public ::testing::Test {
   }
 
   // Installs capture and finishes the (empty) initial copy, so later inserts stream.
+  // Steps until the initial copy is complete.
+  void FinishCopy(const std::string& id) {
+    while (true) {
+      StepOk(id);
+      auto cp = state_->GetCheckpoint(id);
+      ASSERT_TRUE(cp.ok());
+      if (cp->phase == "streaming") return;
+    }
+  }
+
+  // The next process: new runners, pool and state store over the same files.
+  void Restart(const std::string& flows) {
+    runners_.clear();
+    pool_.reset();
+    state_.reset();
+    Load(flows);
+  }
+
   void StartStreaming(const std::string& id) {
     StepOk(id);
     auto cp = state_->GetCheckpoint(id);
@@ -530,12 +548,7 @@ TEST_F(FlowRunnerTest, InitialCopyStateCommitFailingDuringTheNextWriteLosesNothi
   // C2's write was committed and C3's was waited for: both are in the target, unrecorded.
   EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\n");
 
-  while (true) {
-    StepOk(kCustomerFlow);
-    auto now = state_->GetCheckpoint(kCustomerFlow);
-    ASSERT_TRUE(now.ok());
-    if (now->phase == "streaming") break;
-  }
+  FinishCopy(kCustomerFlow);
   EXPECT_EQ(Customers(), "C1|A\nC2|B\nC3|C\nC4|D\nC5|E\nC6|F\n");
   EXPECT_EQ(erp_->Int("SELECT count(*) FROM customers"), 6);
   EXPECT_EQ(Audit(kCustomerFlow, "snapshot:applied"), 6);
@@ -568,17 +581,8 @@ TEST_F(FlowRunnerTest, InitialCopyResumedByTheNextProcessGoesOnAsItBegan) {
     EXPECT_EQ(cp->snapshot_after_key, K("C1"));
     EXPECT_EQ(cp->snapshot_into_empty, into_empty);
 
-    // The next process: new runners over the same state file.
-    runners_.clear();
-    pool_.reset();
-    state_.reset();
-    Load(flows);
-    while (true) {
-      StepOk(kCustomerFlow);
-      auto now = state_->GetCheckpoint(kCustomerFlow);
-      ASSERT_TRUE(now.ok());
-      if (now->phase == "streaming") break;
-    }
+    Restart(flows);  // the next process
+    FinishCopy(kCustomerFlow);
     EXPECT_EQ(Customers(), into_empty ? "C1|A\nC2|B\nC3|C\n" : "C1|A\nC2|B\nC3|C\nZ9|Z\n");
     EXPECT_EQ(Audit(kCustomerFlow), 3);
     EXPECT_EQ(Audit(kCustomerFlow, "snapshot:unchanged"), into_empty ? 0 : 1);
@@ -613,10 +617,7 @@ TEST_F(FlowRunnerTest, InitialCopyLogsItsProgress) {
   cp->snapshot_after_key = K("C06");
   cp->applied_total = 6;
   ASSERT_TRUE(state_->PutCheckpoint(*cp).ok());
-  runners_.clear();
-  pool_.reset();
-  state_.reset();
-  Load("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 2}\n");
+  Restart("  - {entity: customer, from: crm, to: erp, snapshot_batch_rows: 2}\n");
   ::testing::internal::CaptureStderr();
   StepOk(kCustomerFlow);
   log = ::testing::internal::GetCapturedStderr();

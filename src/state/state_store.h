@@ -49,6 +49,8 @@ struct FlowCheckpoint {
   int64_t last_source_ms = 0;      // source log time of the last change applied (for lag)
   int64_t applied_total = 0;       // changes applied (outcome "applied")
   int64_t rejected_total = 0;      // changes sent to the DLQ
+  // Records the flow got through, written or rejected: during the initial copy, its rows so far.
+  int64_t rows_done() const { return applied_total + rejected_total; }
   int64_t last_run_ms = 0;         // scheduled flows: when the last scheduled run started
   // Poll capture: the watermark where the next pass over the source starts (engine/
   // poll_capture.h; "" = from the first row). Written only in the state transaction that records

@@ -179,7 +179,8 @@ Result<int64_t> PostgresSource::EstimateRows(const TableRef& t) {
   RETURN_IF_ERROR(conn_->CheckTableRef(t));
   ASSIGN_OR_RETURN(const TableMeta* meta, conn_->Meta(t));
   Result<PgResult> r = conn_->Run(
-      "estimate rows", [] { return std::string("SELECT reltuples::int8 FROM pg_class WHERE oid = $1"); },
+      "estimate rows",
+      [] { return std::string("SELECT reltuples::int8 FROM pg_class WHERE oid = $1"); },
       {kOidOid}, {PgParam(std::to_string(meta->oid))});
   if (!r.ok()) return conn_->TableError(r.status(), t, Access::kRead);
   if (PQntuples(r->get()) != 1) return CountRows(t);
