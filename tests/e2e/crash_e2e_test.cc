@@ -59,7 +59,10 @@ void PrintTo(const Pairing& p, std::ostream* os) {
       << ")";
 }
 
-class CrashTest : public ::testing::TestWithParam<Pairing> {};
+class CrashTest : public ::testing::TestWithParam<Pairing> {
+ protected:
+  void SetUp() override { ASSERT_TRUE(SharedServersUp({GetParam().crm, GetParam().erp})); }
+};
 
 TEST_P(CrashTest, KilledAtRandomMomentsNothingLostNothingDoubled) {
   const Pairing& p = GetParam();

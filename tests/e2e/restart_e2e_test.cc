@@ -32,6 +32,7 @@ namespace {
 
 class RestartTest : public ::testing::TestWithParam<Backend> {
  protected:
+  void SetUp() override { ASSERT_TRUE(SharedServersUp({Backend::kPostgres, Backend::kMysql})); }
   void StopServer() {
     if (GetParam() == Backend::kPostgres) {
       SharedPostgres()->Shutdown();

@@ -180,6 +180,15 @@ test_servers::PostgresServer* SharedPostgres() {
 }
 testing::MariadbServer* SharedMariadb() { return Shared<testing::MariadbServer>("MariaDB"); }
 
+bool SharedServersUp(std::initializer_list<Backend> backends) {
+  bool up = true;
+  for (Backend b : backends) {
+    if (b == Backend::kPostgres && SharedPostgres() == nullptr) up = false;
+    if (b == Backend::kMysql && SharedMariadb() == nullptr) up = false;
+  }
+  return up;
+}
+
 int64_t SystemDb::Int(const std::string& sql) {
   auto rows = Query(sql);
   return rows.empty() || rows[0].empty() || rows[0][0] == "NULL" ? 0 : std::stoll(rows[0][0]);

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -46,9 +47,14 @@ int EnvInt(const char* name, int fallback);
 // CONCORD_CRASH_SEED, else a random seed; printed so a failure can be repeated.
 uint32_t SeedFromEnv();
 
-// The test process's servers, started on first use (a failure to start fails the test).
+// The test process's servers, started on first use. nullptr when one cannot start (the test has
+// then failed with the reason): a test asserts SharedServersUp in SetUp before using them.
 test_servers::PostgresServer* SharedPostgres();
 testing::MariadbServer* SharedMariadb();
+// Whether the servers `backends` run on are up (SQLite needs none), starting them on first use.
+// False when one cannot start; the test has then failed with the reason, and an ASSERT on this
+// in SetUp stops it before anything dereferences the missing server.
+bool SharedServersUp(std::initializer_list<Backend> backends);
 
 // One system's database as the test's application sees it.
 class SystemDb {

@@ -58,9 +58,14 @@ case "$cmd" in
     }
     user_args=()
     if [ "$(id -u)" -eq 0 ]; then user_args=(--user=root); fi
+    # The server's own tmpdir, not /tmp: a starting mariadbd (also the bootstrap one that
+    # install-db runs, which gets --tmpdir) deletes every "#sql*" file in its tmpdir, which in a
+    # shared /tmp are another server's internal temporary tables.
+    mkdir -p "$dir/tmp"
     if [ ! -d "$dir/data/mysql" ]; then
-      "$install" --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal \
-        --skip-test-db "${user_args[@]}" >"$dir/install.log" 2>&1 || {
+      "$install" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" \
+        --auth-root-authentication-method=normal --skip-test-db "${user_args[@]}" \
+        >"$dir/install.log" 2>&1 || {
         echo "mariadb.sh: $install failed; see $dir/install.log" >&2
         exit 1
       }
@@ -71,8 +76,8 @@ case "$cmd" in
     fi
     rm -f "$sock"
     port=${3:-$(free_port)}
-    nohup "$mariadbd" --no-defaults --datadir="$dir/data" --socket="$sock" --port="$port" \
-      --bind-address=127.0.0.1 --pid-file="$pidfile" --log-error="$dir/error.log" \
+    nohup "$mariadbd" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$sock" \
+      --port="$port" --bind-address=127.0.0.1 --pid-file="$pidfile" --log-error="$dir/error.log" \
       --skip-name-resolve --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
       --innodb-buffer-pool-size=64M --innodb-use-native-aio=0 --log-bin="$dir/binlog" \
       --server-id=1 --log-bin-trust-function-creators=1 "${user_args[@]}" \

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,8 +65,12 @@ int FreePort() {
 }
 
 // fork + exec with stdout/stderr appended to `log`. The child gets SIGKILL when the test process
-// dies, so a crashed test leaves no server behind.
+// dies, so a crashed test leaves no server behind. The test may have other threads (a restart
+// mid-stream), so the child calls only async-signal-safe functions: argv is built before fork.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid != 0) return pid;
@@ -77,9 +82,6 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
     dup2(fd, 2);
     close(fd);
   }
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
   execv(args[0], args.data());
   _exit(127);
 }
@@ -137,18 +139,26 @@ std::unique_ptr<MariadbServer> MariadbServer::Start(const Options& options, std:
   s->dir_ = tmpl;
   s->datadir_ = tmpl + "/data";
   s->socket_ = tmpl + "/mysqld.sock";
+  s->tmpdir_ = tmpl + "/tmp";
   s->mariadbd_ = mariadbd;
   s->options_ = options;
   bool root = geteuid() == 0;
+  if (mkdir(s->tmpdir_.c_str(), 0700) != 0) {
+    *error = "cannot create " + s->tmpdir_ + ": " + strerror(errno);
+    return nullptr;
+  }
 
+  // --tmpdir reaches the bootstrap server that mariadb-install-db runs.
   std::vector<std::string> init = {install, "--no-defaults", "--datadir=" + s->datadir_,
+                                   "--tmpdir=" + s->tmpdir_,
                                    "--auth-root-authentication-method=normal", "--skip-test-db"};
   if (root) init.push_back("--user=root");
   std::string install_log = tmpl + "/install.log";
   pid_t pid = Spawn(init, install_log);
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    *error = install + " failed; its output (" + install_log + "):\n" + Tail(install_log, 20);
+    // The reason is near the top; the last 25 lines are the script's generic advice.
+    *error = install + " failed; its output (" + install_log + "):\n" + Tail(install_log, 60);
     return nullptr;
   }
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -163,6 +173,7 @@ bool MariadbServer::Launch(std::string* error) {
   std::vector<std::string> argv = {mariadbd_,
                                    "--no-defaults",
                                    "--datadir=" + datadir_,
+                                   "--tmpdir=" + tmpdir_,
                                    "--socket=" + socket_,
                                    "--port=" + std::to_string(port_),
                                    "--bind-address=" + host_,

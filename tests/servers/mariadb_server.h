@@ -1,6 +1,6 @@
-// A throwaway MariaDB server for tests: its own data directory in a fresh temp dir, listening on
-// 127.0.0.1 at a free port and on a Unix socket in that directory, stopped (and the directory
-// removed) when the object goes. Used by the mysql connector's tests and meant for the
+// A throwaway MariaDB server for tests: its own data and temp directories in a fresh temp dir,
+// listening on 127.0.0.1 at a free port and on a Unix socket in that directory, stopped (and the
+// directory removed) when the object goes. Used by the mysql connector's tests and meant for the
 // cross-database end-to-end tests too:
 //
 //   std::string error;
@@ -73,6 +73,10 @@ class MariadbServer {
 
   std::string dir_;
   std::string datadir_;
+  // The server's own temp directory. Not /tmp: a starting mariadbd (and the bootstrap server in
+  // mariadb-install-db) deletes every "#sql*" file in its tmpdir, which in a shared /tmp are the
+  // internal temporary tables of another test's server, failing its install or its queries.
+  std::string tmpdir_;
   std::string socket_;
   std::string host_ = "127.0.0.1";
   std::string mariadbd_;
