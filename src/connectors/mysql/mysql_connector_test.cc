@@ -922,6 +922,46 @@ TEST_F(MysqlConnectorTest, TypesAreReadWithoutLoss) {
   EXPECT_EQ((*back)[0], want);
 }
 
+// The snapshot's pages are streamed from the server (RowDelivery::kStreamed): values longer than
+// the result buffers (refetched column by column), dates and fractional times are read exactly,
+// and the connection serves other statements between pages.
+TEST_F(MysqlConnectorTest, SnapshotPagesStreamLongValuesAndFreeTheConnection) {
+  App("CREATE TABLE notes (id INT PRIMARY KEY, body MEDIUMTEXT, day DATE, at DATETIME(3))");
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 9; ++i) {
+    std::string body = "第" + std::to_string(i) + "条 🚀 ";
+    body += std::string(static_cast<size_t>(i % 3 == 0 ? 10 : i * 20000), 'x');
+    bodies.push_back(body);
+    App("INSERT INTO notes VALUES (" + std::to_string(i) + ", '" + body + "', '2024-02-2" +
+        std::to_string(i) + "', '2024-01-01 10:00:0" + std::to_string(i) + ".5')");
+  }
+  TableRef notes{"notes", {"id"}, {"id", "body", "day", "at"}};
+  std::optional<Key> after;
+  int read = 0;
+  while (true) {
+    auto rows = source()->ReadChunk(notes, after, 2);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    if (rows->empty()) break;
+    for (const Row& row : *rows) {
+      const int64_t id = row.at("id").int_value();
+      ASSERT_EQ(id, read);
+      EXPECT_EQ(row.at("body"), T(bodies[static_cast<size_t>(id)])) << id;
+      EXPECT_EQ(row.at("day"), T("2024-02-2" + std::to_string(id)));
+      EXPECT_EQ(row.at("at"), T("2024-01-01T10:00:0" + std::to_string(id) + ".500"));
+      ++read;
+    }
+    after = Key{rows->back().at("id")};
+    // Other statements on the same connection between pages.
+    auto count = source()->CountRows(notes);
+    ASSERT_TRUE(count.ok()) << count.status().ToString();
+    EXPECT_EQ(*count, 9);
+    auto one = sink()->ReadRows(notes, {{I(0)}});
+    ASSERT_TRUE(one.ok()) << one.status().ToString();
+    EXPECT_EQ(one->size(), 1u);
+  }
+  EXPECT_EQ(read, 9);
+}
+
 TEST_F(MysqlConnectorTest, ChineseTextAndEmojiRoundTrip) {
   App("CREATE TABLE 客户(编号 VARCHAR(20) PRIMARY KEY, 名称 VARCHAR(100), 备注 TEXT)");
   TableRef t{"客户", {"编号"}, {"编号", "名称", "备注"}};

@@ -68,9 +68,19 @@ Code CodeForError(unsigned number);
 
 class MysqlDb;
 
-// One prepared statement. Execute() binds the parameters and runs it; a statement that returns
-// rows has them buffered client-side (mysql_stmt_store_result), so other statements can run
-// before they are all fetched.
+// How the rows of a statement come to the client.
+enum class RowDelivery {
+  // All read into a client-side buffer when the statement executes (mysql_stmt_store_result):
+  // other statements may run on the connection before the rows are fetched.
+  kStored,
+  // Read from the server as Fetch() asks for them, never copied into a buffer: cheaper for a
+  // large result that is read straight through, but no other statement may run on the
+  // connection until Fetch() has returned false or failed (or the statement executes again).
+  kStreamed,
+};
+
+// One prepared statement. Execute() binds the parameters and runs it; the rows of a statement
+// that returns rows are fetched as its RowDelivery says.
 class MysqlStmt {
  public:
   ~MysqlStmt();
@@ -79,7 +89,8 @@ class MysqlStmt {
 
   // Binds `params` (their count must equal the statement's placeholders) and executes. Rows of a
   // previous execution that were not fetched are discarded first.
-  Status Execute(const std::vector<Value>& params);
+  Status Execute(const std::vector<Value>& params,
+                 RowDelivery delivery = RowDelivery::kStored);
   // Moves to the next row: true when there is one, false at the end.
   Result<bool> Fetch();
   int ColumnCount() const;

@@ -77,8 +77,9 @@ struct BucketFilter {
   bool crc32c = false;  // the server has CRC32C
 };
 
-// Runs the keyset page ReadChunk and ReadBuckets share and calls `row(stmt)` per row: up to
-// `limit` rows of `t` with key > `after` (all when nullopt), in key order.
+// Runs the keyset page ReadChunk and ReadBuckets share and calls `on_row(stmt)` per row: up to
+// `limit` rows of `t` with key > `after` (all when nullopt), in key order. The rows are streamed
+// (RowDelivery::kStreamed): `on_row` must not run a statement on the connection.
 template <typename OnRow>
 Status KeysetPage(MysqlConnection* conn, const TableRef& t, const std::optional<Key>& after,
                   size_t limit, const BucketFilter& filter, OnRow&& on_row) {
@@ -155,7 +156,9 @@ Status KeysetPage(MysqlConnection* conn, const TableRef& t, const std::optional<
   }
   params.push_back(
       Value::Int(static_cast<int64_t>(std::min<size_t>(limit, static_cast<size_t>(INT64_MAX)))));
-  Status s = stmt->Execute(params);
+  // Streamed: a page (thousands of rows) is read straight through, and `on_row` only copies the
+  // row; buffering it first cost the copy ~4% of its CPU.
+  Status s = stmt->Execute(params, RowDelivery::kStreamed);
   if (!s.ok()) return conn->TableError(s, t.table);
   while (true) {
     Result<bool> row = stmt->Fetch();
