@@ -122,13 +122,18 @@ Result<PgParam> ParamFromValue(const Value& v, Oid type) {
     case ValueKind::kText:
     case ValueKind::kBlob:
       if (type == kByteaOid) return PgParam(ToHex(v.text()));
-      if (v.text().find('\0') != std::string::npos) {
+      if (!ParamIsOwnText(v, type)) {
         return InvalidArgument(
             "the value holds a NUL byte (0x00), which PostgreSQL text cannot store");
       }
       return PgParam(v.text());
   }
   return PgParam();
+}
+
+bool ParamIsOwnText(const Value& v, Oid type) {
+  return (v.kind() == ValueKind::kText || v.kind() == ValueKind::kBlob) && type != kByteaOid &&
+         v.text().find('\0') == std::string::npos;
 }
 
 std::string KeyJsonExpr(const std::string& expr, Oid type) {

@@ -53,6 +53,9 @@ Value ValueFromText(const char* text, int length, bool is_null, Oid type);
 // The text parameter for `v` written into a column of base type `type`. InvalidArgument when the
 // value cannot be sent (text with a NUL byte: PostgreSQL text cannot hold one).
 Result<PgParam> ParamFromValue(const Value& v, Oid type);
+// Whether ParamFromValue(v, type) is v's own text, unchanged (text or bytes into a column that is
+// not bytea, without a NUL byte): a caller may then send v.text() itself, without the copy.
+bool ParamIsOwnText(const Value& v, Oid type);
 
 // A jsonb expression giving the logged form of key part `expr` (an SQL expression of base type
 // `type`), or SQL NULL for NULL. Used by the trigger and to match keys against the log.
