@@ -56,6 +56,9 @@ BindingMapper::BindingMapper(const EntitySpec& entity, const BindingSpec& bindin
   }
   for (uint32_t i = 0; i < binding.fields.size(); ++i) by_field_.push_back(i);
   column_at_ = std::make_unique<std::atomic<uint32_t>[]>(binding.fields.size());
+  field_at_ = std::make_unique<std::atomic<uint32_t>[]>(binding.fields.size());
+  key_column_at_ = std::make_unique<std::atomic<uint32_t>[]>(binding.key.size());
+  key_field_at_ = std::make_unique<std::atomic<uint32_t>[]>(entity.key.size());
   std::stable_sort(by_field_.begin(), by_field_.end(), [&](uint32_t a, uint32_t b) {
     return binding.fields[a].field < binding.fields[b].field;
   });
@@ -91,19 +94,28 @@ const std::string* Forward(const FieldMapping& m, const Value& system_value) {
   return nullptr;
 }
 
+// The value of `name` in `map` (a row or a record), or nullptr. `at` is where the name was in the
+// last map searched: rows of one table and records of one binding have the same names every
+// time, so the name is almost always there again, and one comparison replaces a binary search.
+// A hint that is wrong only costs the search, so threads sharing the mapper may overwrite each
+// other's hints (relaxed atomics).
+const Value* FindHinted(const NameMap<Value>& map, const std::string& name,
+                        std::atomic<uint32_t>& at) {
+  uint32_t hint = at.load(std::memory_order_relaxed);
+  if (hint < map.size()) {
+    auto it = map.nth(hint);
+    if (it->first == name) return &it->second;
+  }
+  auto it = map.find(name);
+  if (it == map.end()) return nullptr;
+  at.store(static_cast<uint32_t>(it - map.begin()), std::memory_order_relaxed);
+  return &it->second;
+}
+
 }  // namespace
 
 const Value* BindingMapper::ColumnValue(const Row& row, size_t i) const {
-  const std::string& column = binding_->fields[i].column;
-  uint32_t at = column_at_[i].load(std::memory_order_relaxed);
-  if (at < row.size()) {
-    auto it = row.nth(at);
-    if (it->first == column) return &it->second;
-  }
-  auto it = row.find(column);
-  if (it == row.end()) return nullptr;
-  column_at_[i].store(static_cast<uint32_t>(it - row.begin()), std::memory_order_relaxed);
-  return &it->second;
+  return FindHinted(row, binding_->fields[i].column, column_at_[i]);
 }
 
 std::optional<Value> BindingMapper::MapField(size_t i, const Value* raw_value,
@@ -277,9 +289,9 @@ Result<Row> BindingMapper::WriteRow(const Record& record, const std::vector<uint
   columns.reserve(mappings.size());
   for (uint32_t i : mappings) {
     const FieldMapping& m = binding_->fields[i];
-    auto it = record.find(m.field);
-    if (it == record.end()) continue;
-    auto system = ToSystem(i, it->second);
+    const Value* value = FindHinted(record, m.field, field_at_[i]);
+    if (value == nullptr) continue;
+    auto system = ToSystem(i, *value);
     if (!system.ok()) return FromCanonicalError(record, fields, issue);
     if (!columns.empty() && columns.back().first == m.column) {
       columns.back().second = std::move(*system);
@@ -315,9 +327,9 @@ Status BindingMapper::FromCanonicalError(const Record& record, const std::set<st
 Key BindingMapper::SystemKeyOfRow(const Row& row) const {
   Key key;
   key.reserve(binding_->key.size());
-  for (const std::string& column : binding_->key) {
-    auto it = row.find(column);
-    key.push_back(it == row.end() ? Value::Null() : it->second);
+  for (size_t i = 0; i < binding_->key.size(); ++i) {
+    const Value* value = FindHinted(row, binding_->key[i], key_column_at_[i]);
+    key.push_back(value == nullptr ? Value::Null() : *value);
   }
   return key;
 }
@@ -325,12 +337,12 @@ Key BindingMapper::SystemKeyOfRow(const Row& row) const {
 Result<Key> BindingMapper::CanonicalKeyOf(const Record& record) const {
   Key key;
   key.reserve(entity_->key.size());
-  for (const std::string& field : entity_->key) {
-    auto it = record.find(field);
-    if (it == record.end() || it->second.is_null()) {
-      return InvalidArgument("key field \"" + field + "\" is missing or NULL");
+  for (size_t i = 0; i < entity_->key.size(); ++i) {
+    const Value* value = FindHinted(record, entity_->key[i], key_field_at_[i]);
+    if (value == nullptr || value->is_null()) {
+      return InvalidArgument("key field \"" + entity_->key[i] + "\" is missing or NULL");
     }
-    key.push_back(it->second);
+    key.push_back(*value);
   }
   return key;
 }

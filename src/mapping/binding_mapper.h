@@ -105,6 +105,12 @@ class BindingMapper {
   // again: one equality test instead of a binary search by name. A hint that is wrong only costs
   // the search, so threads sharing the mapper may overwrite each other's hints (relaxed atomics).
   std::unique_ptr<std::atomic<uint32_t>[]> column_at_;
+  // The same kind of hint for where in the last record written mapping i's field was
+  // (FromCanonical), where in the last row read the key's columns were (SystemKeyOfRow), and
+  // where in the last record keyed the entity's key fields were (CanonicalKeyOf).
+  std::unique_ptr<std::atomic<uint32_t>[]> field_at_;
+  std::unique_ptr<std::atomic<uint32_t>[]> key_column_at_;
+  std::unique_ptr<std::atomic<uint32_t>[]> key_field_at_;
 
   // FromCanonical's plan: the first mapping of each field, in column order.
   std::vector<uint32_t> write_order_;
