@@ -370,6 +370,13 @@ TEST(WriteDateTest, Formats) {
   bad = FormatValue(f, T("31/01/2023"), MakeFormat(f, "dmy"));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "cannot write \"31/01/2023\": not a canonical date");
+  // Shaped like a canonical date, but no such day: refused in the canonical layout too.
+  for (const char* day : {"2023-02-30", "2023-13-01", "0000-01-01", "2023-01-3x"}) {
+    bad = FormatValue(f, T(day), MakeFormat(f, ""));
+    ASSERT_FALSE(bad.ok()) << day;
+    EXPECT_EQ(bad.status().message(),
+              "cannot write \"" + std::string(day) + "\": not a canonical date");
+  }
 }
 
 TEST(WriteTimestampTest, Formats) {
