@@ -14,7 +14,7 @@ std::string EncodeKey(const Key& key) {
   std::string out = "[";
   for (size_t i = 0; i < key.size(); ++i) {
     if (i) out += ',';
-    out += key[i].ToJson();
+    key[i].AppendJson(&out);
   }
   out += ']';
   return out;

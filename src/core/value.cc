@@ -1,6 +1,7 @@
 #include "core/value.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -54,22 +55,46 @@ std::string Value::ToString() const {
 }
 
 std::string Value::ToJson() const {
+  std::string out;
+  AppendJson(&out);
+  return out;
+}
+
+void Value::AppendJson(std::string* out) const {
   switch (kind_) {
-    case ValueKind::kNull: return "null";
-    case ValueKind::kInt: return std::to_string(int_);
-    case ValueKind::kReal: return std::isfinite(real_) ? RealToString(real_) : "null";
+    case ValueKind::kNull:
+      *out += "null";
+      return;
+    case ValueKind::kInt: {
+      char buf[24];
+      *out += std::string_view(buf, std::to_chars(buf, buf + sizeof buf, int_).ptr - buf);
+      return;
+    }
+    case ValueKind::kReal:
+      *out += std::isfinite(real_) ? RealToString(real_) : "null";
+      return;
     case ValueKind::kText: {
       // Printable ASCII without a quote or a backslash is its own JSON spelling, as
       // nlohmann's dump would write it: most keys are, and EncodeKey runs for every row.
       const bool plain = std::all_of(text_.begin(), text_.end(), [](char c) {
         return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
       });
-      if (plain) return '"' + text_ + '"';
-      return nlohmann::json(text_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (plain) {
+        out->push_back('"');
+        *out += text_;
+        out->push_back('"');
+        return;
+      }
+      *out += nlohmann::json(text_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return;
     }
-    case ValueKind::kBlob: return "{\"hex\":\"" + Hex(text_) + "\"}";
+    case ValueKind::kBlob:
+      *out += "{\"hex\":\"";
+      *out += Hex(text_);
+      *out += "\"}";
+      return;
   }
-  return "null";
+  *out += "null";
 }
 
 bool Value::operator==(const Value& o) const {

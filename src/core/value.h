@@ -62,6 +62,8 @@ class Value {
 
   // JSON rendering (null, number, string); blobs as {"hex": "..."}.
   std::string ToJson() const;
+  // ToJson appended to `*out`, without a string of its own (EncodeKey, for every row).
+  void AppendJson(std::string* out) const;
 
   // Exact equality: same kind and same content (Int 1 != Real 1.0 != Text "1").
   bool operator==(const Value& o) const;
