@@ -234,15 +234,13 @@ std::optional<int64_t> PlaceInZone(const Zone& zone, int64_t local, std::string*
 // way on every date of a copy.
 bool IsCanonicalDate(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  int parts[3] = {0, 0, 0};
-  const int begin[3] = {0, 5, 8}, end[3] = {4, 7, 10};
-  for (int p = 0; p < 3; ++p) {
-    for (int i = begin[p]; i < end[p]; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      parts[p] = parts[p] * 10 + (s[i] - '0');
-    }
+  int d[10];
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    d[i] = s[i] - '0';
+    if (d[i] < 0 || d[i] > 9) return false;
   }
-  return IsValidDate(parts[0], parts[1], parts[2]);
+  return IsValidDate(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3], d[5] * 10 + d[6],
+                     d[8] * 10 + d[9]);
 }
 
 // A canonical date or timestamp as FormatValue receives it.
