@@ -869,6 +869,7 @@ Status FlowRunner::ResolveReferences(Item& item, Sink* sink) {
 Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink) {
   std::set<std::string> check_fields = carried_;
   for (const auto& k : entity_->key) check_fields.insert(k);
+  const ValidationPlan validation = PlanValidation(*entity_, check_fields);
 
   for (Item& item : items) {
     if (item.seqs.empty() && !item.snapshot && !item.retry && !item.polled) {
@@ -892,7 +893,7 @@ Status FlowRunner::Resolve(std::vector<Item>& items, Source* source, Sink* sink)
         if (check_fields.count(issue.field)) issues.push_back(std::move(issue));
       }
       if (issues.empty() && lua_) issues = lua_->ApplyComputed(&item.canon);
-      if (issues.empty()) issues = ValidateRecord(*entity_, item.canon, check_fields);
+      if (issues.empty()) issues = ValidateRecord(item.canon, validation);
       if (issues.empty() && lua_) issues = lua_->CheckRules(item.canon);
       if (!issues.empty()) {
         Reject(item, issues[0].rule, issues[0].field, JoinIssues(issues));

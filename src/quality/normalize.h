@@ -118,6 +118,17 @@ std::vector<Value> LookupSpellings(const FieldSpec& field, const Value& canonica
 // of fields must not be rejected for fields it does not carry); key fields are always required.
 std::vector<FieldIssue> ValidateRecord(const EntitySpec& entity, const Record& record,
                                        const std::set<std::string>& present);
+// Which of an entity's fields ValidateRecord checks for a set of present fields, worked out once
+// for a set that many records share (a flow's carried fields) rather than for every record.
+// Points into `entity`, which must outlive it.
+struct ValidationPlan {
+  const EntitySpec* entity = nullptr;
+  std::vector<bool> checked;                 // by index in entity->fields: present, or a key
+  std::vector<std::string> undeclared_keys;  // key fields the dictionary does not declare
+};
+ValidationPlan PlanValidation(const EntitySpec& entity, const std::set<std::string>& present);
+// ValidateRecord of the plan's entity and fields.
+std::vector<FieldIssue> ValidateRecord(const Record& record, const ValidationPlan& plan);
 
 // A value as it may appear in messages: the value itself (quoted, cut at 40 characters; text that
 // is not valid UTF-8 as hex), or masked ("138****5678", "z***@example.com", "***") when the field

@@ -266,12 +266,15 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
   }
 }
 
-}  // namespace
-
-std::vector<FieldIssue> ValidateRecord(const EntitySpec& entity, const Record& record,
-                                       const std::set<std::string>& present) {
-  // The fields in name order, so that `present` and `record` (both sorted) are each walked once
-  // rather than searched per field: those searches were a good part of what validating cost.
+// ValidateRecord's walk: the fields `checked(field index)` says, in name order, each looked up in
+// the record, with their issues in declaration order; then the key fields the dictionary does not
+// declare (`undeclared_keys`), which must still be there.
+template <typename IsChecked>
+std::vector<FieldIssue> ValidateFields(const EntitySpec& entity, const Record& record,
+                                       IsChecked&& checked,
+                                       const std::vector<std::string>& undeclared_keys) {
+  // The fields in name order, so that `record` (sorted too) is walked once rather than searched
+  // per field: those searches were a good part of what validating cost.
   const std::vector<uint32_t>& order = FieldsByName(entity);
   const size_t n = order.size();
 
@@ -282,21 +285,17 @@ std::vector<FieldIssue> ValidateRecord(const EntitySpec& entity, const Record& r
   // fields every time, so one comparison mostly finds it where the walk would have, in a few.
   thread_local std::vector<uint32_t> record_at;
   if (record_at.size() != n) record_at.assign(n, 0);
-  auto pit = present.begin();
   auto rit = record.begin();
   for (size_t k = 0; k < n; ++k) {
+    if (!checked(order[k])) continue;
     const FieldSpec& field = entity.fields[order[k]];
-    int c = -1;
-    while (pit != present.end() && (c = CompareNames(*pit, field.name)) < 0) ++pit;
-    const bool is_present = pit != present.end() && c == 0;
-    if (!is_present && !IsKey(entity, field.name)) continue;
     const Value* v = nullptr;
     const uint32_t hint = record_at[k];
     if (hint < record.size() && record.nth(hint) >= rit && record.nth(hint)->first == field.name) {
       rit = record.nth(hint);
       v = &rit->second;
     } else {
-      c = -1;
+      int c = -1;
       while (rit != record.end() && (c = CompareNames(rit->first, field.name)) < 0) ++rit;
       if (rit != record.end() && c == 0) {
         v = &rit->second;
@@ -312,10 +311,7 @@ std::vector<FieldIssue> ValidateRecord(const EntitySpec& entity, const Record& r
   std::vector<FieldIssue> issues;
   issues.reserve(tagged.size());
   for (auto& [i, issue] : tagged) issues.push_back(std::move(issue));
-  // A key field the dictionary does not declare cannot be checked against rules, but it must
-  // still be there.
-  for (const auto& k : entity.key) {
-    if (entity.Field(k) != nullptr) continue;
+  for (const std::string& k : undeclared_keys) {
     auto it = record.find(k);
     if (IsMissing(it == record.end() ? nullptr : &it->second)) {
       issues.push_back({k, "key", "required but missing",
@@ -323,6 +319,47 @@ std::vector<FieldIssue> ValidateRecord(const EntitySpec& entity, const Record& r
     }
   }
   return issues;
+}
+
+// Whether ValidateRecord checks field `name` of `entity` when `present` are the fields present.
+bool Checked(const EntitySpec& entity, const std::set<std::string>& present,
+             const std::string& name) {
+  return present.count(name) > 0 || IsKey(entity, name);
+}
+
+std::vector<std::string> UndeclaredKeys(const EntitySpec& entity) {
+  std::vector<std::string> keys;
+  for (const auto& k : entity.key) {
+    if (entity.Field(k) == nullptr) keys.push_back(k);
+  }
+  return keys;
+}
+
+}  // namespace
+
+std::vector<FieldIssue> ValidateRecord(const EntitySpec& entity, const Record& record,
+                                       const std::set<std::string>& present) {
+  return ValidateFields(
+      entity, record,
+      [&](uint32_t i) { return Checked(entity, present, entity.fields[i].name); },
+      UndeclaredKeys(entity));
+}
+
+ValidationPlan PlanValidation(const EntitySpec& entity, const std::set<std::string>& present) {
+  ValidationPlan plan;
+  plan.entity = &entity;
+  plan.checked.resize(entity.fields.size());
+  for (size_t i = 0; i < entity.fields.size(); ++i) {
+    plan.checked[i] = Checked(entity, present, entity.fields[i].name);
+  }
+  plan.undeclared_keys = UndeclaredKeys(entity);
+  return plan;
+}
+
+std::vector<FieldIssue> ValidateRecord(const Record& record, const ValidationPlan& plan) {
+  return ValidateFields(
+      *plan.entity, record, [&](uint32_t i) { return static_cast<bool>(plan.checked[i]); },
+      plan.undeclared_keys);
 }
 
 }  // namespace concord

@@ -272,6 +272,37 @@ TEST(ValidateRecordTest, Type) {
                 "active|type|expected a canonical bool value, found integer 2"}));
 }
 
+TEST(ValidateRecordTest, APlanChecksWhatItsPresentFieldsSay) {
+  // The plan (worked out once for a flow) and the set (per call) check the same fields; records
+  // whose fields sit at other positions than the last one's (stale position hints) are read right.
+  EntitySpec with_branch = Customer();
+  with_branch.key = {"code", "branch"};
+  Record shifted = Good();
+  shifted.erase("active");
+  shifted.erase("code");
+  shifted["aaa"] = T("before every field");
+  shifted["grade"] = T("Z");
+  Record overlong = Good();
+  overlong["name"] = T("far too long a name");
+  for (const EntitySpec& e : {Customer(), with_branch}) {
+    for (const std::set<std::string>& present :
+         {kAll, std::set<std::string>{}, std::set<std::string>{"grade", "name"}}) {
+      const ValidationPlan plan = PlanValidation(e, present);
+      for (const Record* r : {&overlong, &shifted, &overlong}) {
+        EXPECT_EQ(Strings(ValidateRecord(*r, plan)), Strings(ValidateRecord(e, *r, present)));
+      }
+    }
+  }
+  const ValidationPlan plan = PlanValidation(with_branch, {"grade", "name"});
+  EXPECT_EQ(Strings(ValidateRecord(overlong, plan)),
+            (std::vector<std::string>{"name|max_length|19 characters, longer than max_length 10",
+                                      "branch|key|required but missing"}));
+  EXPECT_EQ(Strings(ValidateRecord(shifted, plan)),
+            (std::vector<std::string>{"code|key|required but missing",
+                                      "grade|enum|\"Z\" is not one of A, B, C, D",
+                                      "branch|key|required but missing"}));
+}
+
 TEST(ValidateRecordTest, OnlyPresentFieldsAreChecked) {
   Record r = Good();
   r["grade"] = T("Z");
