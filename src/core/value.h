@@ -89,6 +89,21 @@ std::string_view ValueKindName(ValueKind kind);
 template <typename V>
 using NameMap = boost::container::flat_map<std::string, V, std::less<>>;
 
+// The value of `name` in `map`, or nullptr. `*at` is where to look first, and becomes where the
+// name was: maps of one shape (a table's rows, a binding's records) have each name at the same
+// position every time, so one comparison mostly replaces the binary search.
+template <typename V>
+const V* FindAt(const NameMap<V>& map, std::string_view name, uint32_t* at) {
+  if (*at < map.size()) {
+    auto it = map.nth(*at);
+    if (it->first == name) return &it->second;
+  }
+  auto it = map.find(name);
+  if (it == map.end()) return nullptr;
+  *at = static_cast<uint32_t>(it - map.begin());
+  return &it->second;
+}
+
 // A row as a connector sees it: column name → value.
 using Row = NameMap<Value>;
 

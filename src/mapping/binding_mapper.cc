@@ -94,22 +94,16 @@ const std::string* Forward(const FieldMapping& m, const Value& system_value) {
   return nullptr;
 }
 
-// The value of `name` in `map` (a row or a record), or nullptr. `at` is where the name was in the
-// last map searched: rows of one table and records of one binding have the same names every
-// time, so the name is almost always there again, and one comparison replaces a binary search.
-// A hint that is wrong only costs the search, so threads sharing the mapper may overwrite each
-// other's hints (relaxed atomics).
+// FindAt (core/value.h) with a hint the mapper's threads share: one that is wrong only costs the
+// search, so they may overwrite each other's (relaxed atomics), and it is written only when it
+// moves.
 const Value* FindHinted(const NameMap<Value>& map, const std::string& name,
                         std::atomic<uint32_t>& at) {
-  uint32_t hint = at.load(std::memory_order_relaxed);
-  if (hint < map.size()) {
-    auto it = map.nth(hint);
-    if (it->first == name) return &it->second;
-  }
-  auto it = map.find(name);
-  if (it == map.end()) return nullptr;
-  at.store(static_cast<uint32_t>(it - map.begin()), std::memory_order_relaxed);
-  return &it->second;
+  const uint32_t before = at.load(std::memory_order_relaxed);
+  uint32_t hint = before;
+  const Value* value = FindAt(map, name, &hint);
+  if (hint != before) at.store(hint, std::memory_order_relaxed);
+  return value;
 }
 
 }  // namespace

@@ -6,8 +6,6 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -21,50 +19,6 @@ namespace concord {
 namespace {
 
 using quality_internal::Utf8Length;
-
-// Three-way comparison in std::string's order (bytes as unsigned), in line: field names are
-// short, and a call into memcmp per step was most of what a walk cost.
-[[gnu::always_inline]] inline int CompareNames(std::string_view a, std::string_view b) {
-  const size_t n = std::min(a.size(), b.size());
-  size_t k = 0;
-  for (; k + 8 <= n; k += 8) {  // eight bytes at a time, compared as big-endian numbers
-    uint64_t x, y;
-    std::memcpy(&x, a.data() + k, 8);
-    std::memcpy(&y, b.data() + k, 8);
-    if (x != y) {
-      if constexpr (std::endian::native == std::endian::little) {
-        x = __builtin_bswap64(x);
-        y = __builtin_bswap64(y);
-      }
-      return x < y ? -1 : 1;
-    }
-  }
-  for (; k < n; ++k) {
-    if (a[k] != b[k]) {
-      return static_cast<unsigned char>(a[k]) < static_cast<unsigned char>(b[k]) ? -1 : 1;
-    }
-  }
-  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
-}
-
-// The entity's fields in name order (indices into entity.fields). Each thread keeps the order it
-// last computed and takes it again when it still sorts the fields it is given (n - 1
-// comparisons, against a sort per record); whatever spec it was computed for, an order that
-// sorts these names is a right one.
-const std::vector<uint32_t>& FieldsByName(const EntitySpec& entity) {
-  thread_local std::vector<uint32_t> order;
-  const auto& fields = entity.fields;
-  auto name_less = [&](uint32_t a, uint32_t b) {
-    return CompareNames(fields[a].name, fields[b].name) < 0;
-  };
-  if (order.size() == fields.size() && std::is_sorted(order.begin(), order.end(), name_less)) {
-    return order;
-  }
-  order.resize(fields.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), name_less);
-  return order;
-}
 
 bool IsKey(const EntitySpec& entity, const std::string& field) {
   for (const auto& k : entity.key) {
@@ -266,51 +220,24 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
   }
 }
 
-// ValidateRecord's walk: the fields `checked(field index)` says, in name order, each looked up in
-// the record, with their issues in declaration order; then the key fields the dictionary does not
+// ValidateRecord's walk: the fields `checked(field index)` says, in declaration order (the order
+// of their issues), each found in the record; then the key fields the dictionary does not
 // declare (`undeclared_keys`), which must still be there.
 template <typename IsChecked>
 std::vector<FieldIssue> ValidateFields(const EntitySpec& entity, const Record& record,
                                        IsChecked&& checked,
                                        const std::vector<std::string>& undeclared_keys) {
-  // The fields in name order, so that `record` (sorted too) is walked once rather than searched
-  // per field: those searches were a good part of what validating cost.
-  const std::vector<uint32_t>& order = FieldsByName(entity);
-  const size_t n = order.size();
-
-  // Issues go out in declaration order, as the fields are declared.
-  std::vector<std::pair<uint32_t, FieldIssue>> tagged;
-  std::vector<FieldIssue> field_issues;
-  // Where in the last record each field was (by name order): a binding's records have the same
-  // fields every time, so one comparison mostly finds it where the walk would have, in a few.
+  const size_t n = entity.fields.size();
+  // Where in the last record each field was (FindAt): a binding's records have the same fields
+  // every time, so one comparison mostly finds it.
   thread_local std::vector<uint32_t> record_at;
-  if (record_at.size() != n) record_at.assign(n, 0);
-  auto rit = record.begin();
-  for (size_t k = 0; k < n; ++k) {
-    if (!checked(order[k])) continue;
-    const FieldSpec& field = entity.fields[order[k]];
-    const Value* v = nullptr;
-    const uint32_t hint = record_at[k];
-    if (hint < record.size() && record.nth(hint) >= rit && record.nth(hint)->first == field.name) {
-      rit = record.nth(hint);
-      v = &rit->second;
-    } else {
-      int c = -1;
-      while (rit != record.end() && (c = CompareNames(rit->first, field.name)) < 0) ++rit;
-      if (rit != record.end() && c == 0) {
-        v = &rit->second;
-        record_at[k] = static_cast<uint32_t>(rit - record.begin());
-      }
-    }
-    CheckField(entity, field, v, &field_issues);
-    for (FieldIssue& issue : field_issues) tagged.emplace_back(order[k], std::move(issue));
-    field_issues.clear();
-  }
-  std::stable_sort(tagged.begin(), tagged.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (record_at.size() < n) record_at.resize(n);
   std::vector<FieldIssue> issues;
-  issues.reserve(tagged.size());
-  for (auto& [i, issue] : tagged) issues.push_back(std::move(issue));
+  for (size_t i = 0; i < n; ++i) {
+    if (!checked(static_cast<uint32_t>(i))) continue;
+    const FieldSpec& field = entity.fields[i];
+    CheckField(entity, field, FindAt(record, field.name, &record_at[i]), &issues);
+  }
   for (const std::string& k : undeclared_keys) {
     auto it = record.find(k);
     if (IsMissing(it == record.end() ? nullptr : &it->second)) {

@@ -655,16 +655,17 @@ Result<int64_t> OdbcConnection::EstimateRows(const TableRef& t) {
     while (r == SQL_SUCCESS || r == SQL_SUCCESS_WITH_INFO) {
       r = SQLFetch(st->h());
       if (r != SQL_SUCCESS && r != SQL_SUCCESS_WITH_INFO) break;
-      bool null = false;
+      // In column order: a driver need not let SQLGetData go back to an earlier column.
+      bool unique_null = false, type_null = false, null = false;
+      ASSIGN_OR_RETURN(std::string non_unique, st->Text(4, &unique_null, ctx));
+      ASSIGN_OR_RETURN(std::string type, st->Text(7, &type_null, ctx));
       ASSIGN_OR_RETURN(std::string cardinality, st->Text(11, &null, ctx));
       if (null) continue;
       const int64_t rows = std::strtoll(cardinality.c_str(), nullptr, 10);
-      ASSIGN_OR_RETURN(std::string type, st->Text(7, &null, ctx));
-      if (!null && std::atoi(type.c_str()) == SQL_TABLE_STAT) {
+      if (!type_null && std::atoi(type.c_str()) == SQL_TABLE_STAT) {
         table_stat = std::max(table_stat, rows);
-      } else {
-        ASSIGN_OR_RETURN(std::string non_unique, st->Text(4, &null, ctx));
-        if (!null && non_unique == "0") unique_index = std::max(unique_index, rows);
+      } else if (!unique_null && non_unique == "0") {
+        unique_index = std::max(unique_index, rows);
       }
     }
   }
