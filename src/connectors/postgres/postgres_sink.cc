@@ -540,52 +540,172 @@ std::vector<const PlannedOp*> LastOpPerKey(const std::vector<PlannedOp>& plans) 
   return out;
 }
 
-// Streams every op's parameters into `temp` with COPY ... FROM STDIN, about 1 MiB per message.
-// `into` is the table and its column list: "pg_temp.concord_bulk_.. (c0, c1)" or the target's.
+// What a write that lost its connection returns: the transaction was not committed, and the
+// table's metadata is read again on the new connection.
+Status LostWhileWriting(PostgresConnection* conn, const std::string& ctx) {
+  conn->ForgetMeta();
+  return Unavailable(ctx +
+                     ": the connection to the server was lost while writing; the transaction was "
+                     "not committed (it is retried on a new connection)");
+}
+
+// The rows of a COPY ... FROM STDIN the connection has begun: each planned op's parameters as one
+// line of COPY's text format, sent about 64 KiB at a time, so that the server parses one message
+// while the next is made.
+class CopyIn {
+ public:
+  explicit CopyIn(PGconn* pc) : pc_(pc) { buf_.reserve(kMessage + 4096); }
+
+  // Appends `p`'s row, and sends the message when it is full. False once sending failed (the
+  // connection is lost; End says so).
+  bool Add(const PlannedOp& p) {
+    bool first = true;
+    for (const OpParam& param : p.params) {
+      if (!first) buf_.push_back('\t');
+      first = false;
+      AppendCopyField(&buf_, param);
+    }
+    buf_.push_back('\n');
+    if (buf_.size() >= kMessage) Send();
+    return sent_;
+  }
+
+  // Sends what is left and ends the COPY, which the server fails with `abort` when given. The
+  // COPY's Status, with `ctx` prefixed.
+  Status End(PgConn& pg, const char* abort, const std::string& ctx) {
+    if (abort == nullptr && !buf_.empty()) Send();
+    if (!sent_ && abort == nullptr) abort = "concord: sending failed";
+    if (PQputCopyEnd(pc_, abort) != 1) return pg.ErrorOf(nullptr, ctx);
+    Status status;
+    bool first = true;
+    while (PGresult* raw = PQgetResult(pc_)) {
+      PgResult r(raw);
+      if (first && PQresultStatus(raw) != PGRES_COMMAND_OK) status = pg.ErrorOf(raw, ctx);
+      first = false;
+    }
+    if (first) return pg.ErrorOf(nullptr, ctx);  // no result at all: the connection failed
+    return status;
+  }
+
+ private:
+  static constexpr size_t kMessage = 1 << 16;
+
+  void Send() {
+    if (sent_) sent_ = PQputCopyData(pc_, buf_.data(), static_cast<int>(buf_.size())) == 1;
+    buf_.clear();
+  }
+
+  PGconn* pc_;
+  std::string buf_;
+  bool sent_ = true;
+};
+
+// Streams every op's parameters into `into` with COPY ... FROM STDIN. `into` is the table and its
+// column list: "pg_temp.concord_bulk_.. (c0, c1)".
 Status CopyRows(PgConn& pg, const std::vector<const PlannedOp*>& plans, const std::string& into,
                 const std::string& ctx) {
   PGconn* pc = pg.raw();
   const std::string sql = "COPY " + into + " FROM STDIN";
   PgResult start(PQexec(pc, sql.c_str()));
   if (PQresultStatus(start.get()) != PGRES_COPY_IN) return pg.ErrorOf(start.get(), ctx);
-  std::string buf;
-  constexpr size_t kMessage = 1 << 16;
-  buf.reserve(kMessage + 4096);
-  bool sent = true;
-  for (size_t i = 0; i < plans.size() && sent; ++i) {
-    bool first = true;
-    for (const OpParam& p : plans[i]->params) {
-      if (!first) buf.push_back('\t');
-      first = false;
-      AppendCopyField(&buf, p);
-    }
-    buf.push_back('\n');
-    if (buf.size() >= kMessage || i + 1 == plans.size()) {
-      sent = PQputCopyData(pc, buf.data(), static_cast<int>(buf.size())) == 1;
-      buf.clear();
-    }
+  CopyIn copy(pc);
+  for (size_t i = 0; i < plans.size() && copy.Add(*plans[i]); ++i) {
   }
-  if (PQputCopyEnd(pc, sent ? nullptr : "concord: sending failed") != 1) {
-    return pg.ErrorOf(nullptr, ctx);
-  }
-  Status status;
-  bool first = true;
-  while (PGresult* raw = PQgetResult(pc)) {
-    PgResult r(raw);
-    if (first && PQresultStatus(raw) != PGRES_COMMAND_OK) status = pg.ErrorOf(raw, ctx);
-    first = false;
-  }
-  if (first) return pg.ErrorOf(nullptr, ctx);  // no result at all: the connection failed
-  return status;
+  return copy.End(pg, nullptr, ctx);
 }
 
-// Applies `plans` (CopyPaysOff) in one transaction. When the batch repeats no key and the table
-// has no rules (COPY does not run rules), it first tries COPY straight into the table under a
-// savepoint: the fastest way in while no row exists yet (a snapshot into an empty table, new
-// rows), and it stops at the first row that already exists (unique violation). Otherwise, or
-// then: COPY into the temp table and merge. True when committed. False when the server refused
-// something: the transaction is rolled back and nothing was written (the caller sends the batch
-// again on the pipelined path, which finds the op). Unavailable when the connection was lost.
+// What StreamCopy did with a batch.
+enum class Streamed {
+  kNotStreamed,  // not tried, or given up before its end: the batch is planned and sent otherwise
+  kCommitted,    // written and committed
+  kRowsExist,    // a key is in the table (or twice in the batch): plans holds every op, for a merge
+  kRefused,      // the server refused a row: the pipelined path finds the op
+};
+
+// The direct way in for a large batch of upserts while none of its rows exists yet (a snapshot
+// into an empty table, new rows): COPY straight into the table, each op planned just before its
+// row is added, so that the server parses the rows sent while the next are planned. Planning the
+// whole batch first left the server idle meanwhile, on the copy's critical path (~2,400
+// instructions a row). One round trip starts it: BEGIN, the table's rules and concord.origin (one
+// SELECT), a savepoint and the COPY, in one simple-protocol message; the origin is a system's
+// name from the configuration, never a record's value. Given up (kNotStreamed, rolled back) when
+// the first op is not an INSERT ... ON CONFLICT of a plain column list, when an op plans
+// otherwise or not at all, or when the table has rules, which COPY does not run. Every op planned
+// is appended to `plans`, in order. Unavailable when the connection was lost.
+Result<Streamed> StreamCopy(PostgresConnection* conn, const TableMeta& meta, Planner& planner,
+                            const std::vector<WriteOp>& ops, std::vector<PlannedOp>* plans,
+                            std::string_view origin, const std::string& ctx) {
+  Result<PlannedOp> first = planner.Plan(ops[0]);
+  if (!first.ok()) return Streamed::kNotStreamed;  // the planning of the whole batch reports it
+  plans->push_back(std::move(*first));
+  const Shape& shape = *plans->front().shape;
+  const std::string* signature = plans->front().signature;
+  if (shape.kind != ShapeKind::kOnConflict || shape.overriding) return Streamed::kNotStreamed;
+
+  PgConn& pg = conn->pg();
+  PGconn* pc = pg.raw();
+  std::string sql = "BEGIN; SELECT relhasrules";
+  if (!origin.empty()) {
+    // Local to the transaction, as on the pipelined path: the capture triggers tag their rows.
+    sql += ", set_config('concord.origin', " + QuoteLiteral(origin) + ", true)";
+  }
+  sql += " FROM pg_class WHERE oid = " + std::to_string(meta.oid) +
+         "; SAVEPOINT concord_copy; COPY " + meta.quoted + " (" + Names(shape.keys) +
+         (shape.cols.empty() ? "" : ", " + Names(shape.cols)) + ") FROM STDIN";
+  bool in_copy = false, plain_table = false;
+  if (PQsendQuery(pc, sql.c_str()) == 1) {
+    while (PGresult* raw = PQgetResult(pc)) {
+      PgResult r(raw);
+      const ExecStatusType status = PQresultStatus(raw);
+      if (status == PGRES_COPY_IN) {
+        in_copy = true;
+        break;  // the COPY's rows come next; no further result until they end
+      }
+      // No row (the table was dropped since its metadata was read) leaves the origin unset.
+      if (status == PGRES_TUPLES_OK) {
+        plain_table = PQntuples(raw) == 1 && PQgetvalue(raw, 0, 0)[0] == 'f';
+      } else if (status != PGRES_COMMAND_OK) {
+        pg.ErrorOf(raw, ctx).IgnoreError();  // the planned path meets and reports it
+      }
+    }
+  }
+  const char* abort = nullptr;
+  Status copied;
+  if (in_copy) {
+    if (!plain_table) abort = "concord: the table has rules, which COPY does not run";
+    CopyIn copy(pc);
+    bool sending = abort == nullptr && copy.Add(plans->front());
+    for (size_t i = 1; i < ops.size() && sending; ++i) {
+      Result<PlannedOp> p = planner.Plan(ops[i]);
+      if (!p.ok()) {
+        abort = "concord: an op of the batch cannot be planned";
+        break;
+      }
+      plans->push_back(std::move(*p));
+      if (plans->back().signature != signature && *plans->back().signature != *signature) {
+        abort = "concord: the batch is not of one shape";
+        break;
+      }
+      sending = copy.Add(plans->back());
+    }
+    copied = copy.End(pg, abort, ctx);
+    if (abort == nullptr && copied.ok()) {
+      copied = pg.Exec("COMMIT");
+      if (copied.ok()) return Streamed::kCommitted;
+    }
+  }
+  if (pg.broken()) return LostWhileWriting(conn, ctx);
+  conn->Rollback();
+  if (!in_copy || abort != nullptr) return Streamed::kNotStreamed;
+  return pg.last_error().sqlstate == "23505" ? Streamed::kRowsExist : Streamed::kRefused;
+}
+
+// Applies `plans` (CopyPaysOff) in one transaction: COPY into the temp table, then one merge, for
+// a batch some of whose rows exist (StreamCopy found one) or that StreamCopy could not write
+// straight in (rules, an identity column written with OVERRIDING). True when committed. False
+// when the server refused something: the transaction is rolled back and nothing was written (the
+// caller sends the batch again on the pipelined path, which finds the op). Unavailable when the
+// connection was lost.
 Result<bool> ApplyByCopy(PostgresConnection* conn, const TableMeta& meta,
                          const std::vector<PlannedOp>& plans, std::string_view origin,
                          const std::string& ctx) {
@@ -595,23 +715,11 @@ Result<bool> ApplyByCopy(PostgresConnection* conn, const TableMeta& meta,
   const std::vector<const PlannedOp*> rows = LastOpPerKey(plans);
   auto steps = [&]() -> Status {
     RETURN_IF_ERROR(pg.Exec("BEGIN"));
-    ASSIGN_OR_RETURN(PgResult rules, pg.Query("SELECT relhasrules FROM pg_class WHERE oid = $1",
-                                              {std::to_string(meta.oid)}, {kOidOid}));
-    bool has_rules = PQntuples(rules.get()) != 1 || PQgetvalue(rules.get(), 0, 0)[0] != 'f';
     if (!origin.empty()) {
       // Local to the transaction, as on the pipelined path: the capture triggers tag their rows.
       RETURN_IF_ERROR(pg.Query("SELECT set_config('concord.origin', $1, true)",
                                {std::string(origin)})
                           .status());
-    }
-    if (rows.size() == plans.size() && !has_rules && !shape.overriding) {
-      RETURN_IF_ERROR(pg.Exec("SAVEPOINT concord_copy"));
-      std::string into = meta.quoted + " (" + Names(shape.keys) +
-                         (shape.cols.empty() ? "" : ", " + Names(shape.cols)) + ")";
-      Status direct = CopyRows(pg, rows, into, ctx);
-      if (direct.ok()) return pg.Exec("COMMIT");
-      if (pg.broken() || pg.last_error().sqlstate != "23505") return direct;
-      RETURN_IF_ERROR(pg.Exec("ROLLBACK TO SAVEPOINT concord_copy"));
     }
     // Made only when needed: creating it (IF NOT EXISTS) and emptying it at each commit cost the
     // server ~0.65 ms per transaction (pgbench of the statements around the COPY: 0.87 ms with
@@ -625,12 +733,7 @@ Result<bool> ApplyByCopy(PostgresConnection* conn, const TableMeta& meta,
   };
   Status s = steps();
   if (s.ok()) return true;
-  if (pg.broken()) {
-    conn->ForgetMeta();
-    return Unavailable(ctx +
-                       ": the connection to the server was lost while writing; the transaction "
-                       "was not committed (it is retried on a new connection)");
-  }
+  if (pg.broken()) return LostWhileWriting(conn, ctx);
   conn->Rollback();
   return false;
 }
@@ -649,22 +752,47 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
     return " (op " + std::to_string(i + 1) + " of " + std::to_string(n) + "; nothing was written)";
   };
 
-  // Plan every op before anything is sent: wrong arity, unknown columns and unsendable values
-  // fail here. A column missing from cached metadata may have been added since: read the catalog
-  // again once before calling it missing.
   TableMeta meta;
   std::vector<PlannedOp> plans;
   std::optional<Planner> planner;  // the plans point into it
-  for (int attempt = 0;; ++attempt) {
-    ASSIGN_OR_RETURN(const TableMeta* cached, conn_->Meta(t));
+  auto plan_with = [&](const TableMeta& cached) {
     plans.clear();
     planner.reset();
-    meta = *cached;
+    meta = cached;
     planner.emplace(conn_, t, meta);
     plans.reserve(n);
+  };
+  auto copied = [&]() {
+    conn_->CountCopiedBatch();
+    result.keys.reserve(plans.size());
+    for (PlannedOp& p : plans) result.keys.push_back(std::move(p.key));
+    return std::move(result);
+  };
+  // The replication origin, so that logical capture of this table skips these writes (the
+  // trigger's changelog is tagged by concord.origin). Set once per session and origin.
+  RETURN_IF_ERROR(conn_->TrimStatementCache());
+  RETURN_IF_ERROR(conn_->MarkOrigin(t, origin));
+
+  // A large batch first tries COPY straight into the table, planned as it is sent.
+  Streamed streamed = Streamed::kNotStreamed;
+  if (n >= kCopyMinOps) {
+    ASSIGN_OR_RETURN(const TableMeta* cached, conn_->Meta(t));
+    plan_with(*cached);
+    ASSIGN_OR_RETURN(streamed, StreamCopy(conn_, meta, *planner, ops, &plans, origin, ctx));
+    if (streamed == Streamed::kCommitted) return copied();
+  }
+
+  // Plan every op (those StreamCopy did not) before anything more is sent: wrong arity, unknown
+  // columns and unsendable values fail here. A column missing from cached metadata may have been
+  // added since: read the catalog again once before calling it missing.
+  for (int attempt = 0;; ++attempt) {
+    if (attempt > 0 || !planner) {
+      ASSIGN_OR_RETURN(const TableMeta* cached, conn_->Meta(t));
+      plan_with(*cached);
+    }
     Status failed;
     size_t failed_op = 0;
-    for (size_t i = 0; i < n && failed.ok(); ++i) {
+    for (size_t i = plans.size(); i < n && failed.ok(); ++i) {
       Result<PlannedOp> p = planner->Plan(ops[i]);
       if (p.ok()) {
         plans.push_back(std::move(*p));
@@ -680,20 +808,12 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
     }
     return Status(failed.code(), failed.message() + where(failed_op));
   }
-  RETURN_IF_ERROR(conn_->TrimStatementCache());
-  // The replication origin, so that logical capture of this table skips these writes (the
-  // trigger's changelog is tagged by concord.origin below). Set once per session and origin.
-  RETURN_IF_ERROR(conn_->MarkOrigin(t, origin));
 
-  if (CopyPaysOff(plans)) {
+  // Refused by the server on the way in: the pipelined path below sends the same ops and names the
+  // one that fails.
+  if (streamed != Streamed::kRefused && CopyPaysOff(plans)) {
     ASSIGN_OR_RETURN(bool committed, ApplyByCopy(conn_, meta, plans, origin, ctx));
-    if (committed) {
-      conn_->CountCopiedBatch();
-      result.keys.reserve(plans.size());
-      for (PlannedOp& p : plans) result.keys.push_back(std::move(p.key));
-      return result;
-    }
-    // Refused: the pipelined path below sends the same ops and names the one that fails.
+    if (committed) return copied();
   }
 
   PgConn& pg = conn_->pg();
@@ -830,13 +950,8 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
   }
   PQexitPipelineMode(pc);
   if (!lost.ok()) {
+    if (pg.broken()) return LostWhileWriting(conn_, ctx);
     conn_->ForgetMeta();
-    if (pg.broken()) {
-      return Unavailable(ctx +
-                         ": the connection to the server was lost while writing; the "
-                         "transaction was not committed (it is retried on a new "
-                         "connection)");
-    }
     conn_->Rollback();
     return Status(lost.code(), lost.message() + where(n));
   }
