@@ -5,7 +5,8 @@
 # 0.1%: it decides whether a change to the copy's CPU path pays (bench/RESULTS.md). It counts
 # work, not waiting or cache misses; confirm a change with alternating wall-clock runs.
 #   bash bench/count_instructions.sh [BUILD_DIR=build] [ROWS=50000] [CHUNK=5000]
-# Prints the total and the per-row figure. The db_sync_bench runs the binary at BUILD_DIR/concord:
+# Prints the total and the per-row figure. With KEEP_CALLGRIND=DIR the callgrind files are kept
+# in DIR, for callgrind_annotate (--inclusive=yes, --tree=calling). The db_sync_bench runs the binary at BUILD_DIR/concord:
 # it is moved aside for the run, a wrapper that starts it under valgrind takes its place, and it
 # is put back when the script ends, however it ends.
 set -euo pipefail
@@ -20,9 +21,10 @@ fi
   { echo "count_instructions.sh: build $BUILD first (concord, bench/db_sync_bench)" >&2; exit 1; }
 
 out="$(mktemp -d)"
+keep="${KEEP_CALLGRIND:-}"  # a directory: the callgrind files are copied there for callgrind_annotate
 real="$BUILD/concord.counted"
 mv "$BUILD/concord" "$real"
-trap 'mv -f "$real" "$BUILD/concord"; rm -rf "$out"' EXIT
+trap 'mv -f "$real" "$BUILD/concord"; [ -n "$keep" ] && cp "$out"/callgrind.* "$keep"/ 2>/dev/null; rm -rf "$out"' EXIT
 cat > "$BUILD/concord" <<WRAPPER
 #!/usr/bin/env bash
 exec valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.%p" "$real" "\$@"

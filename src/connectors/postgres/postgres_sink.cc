@@ -4,10 +4,12 @@
 // rows these writes cause (echo prevention).
 //
 // Large batches of upserts of one shape (a snapshot chunk, a big backlog) take the bulk path
-// instead: the rows are streamed with COPY into a session temp table, then one
-// INSERT ... SELECT ... ON CONFLICT DO UPDATE merges them. When the server refuses anything on
-// that path (a value that does not fit, a constraint), the transaction is rolled back and the
-// batch is sent again on the pipelined path, which names the op and the column that failed.
+// instead: the rows are streamed with COPY straight into the table, each op planned as its row is
+// sent (StreamCopy); when some exist already, into a session temp table, then one
+// INSERT ... SELECT ... ON CONFLICT DO UPDATE merges them (ApplyByCopy). When the server refuses
+// anything on that path (a value that does not fit, a constraint), the transaction is rolled back
+// and the batch is sent again on the pipelined path, which names the op and the column that
+// failed.
 #include <libpq-fe.h>
 
 #include <algorithm>
