@@ -181,7 +181,7 @@ TEST_F(PostgresBulkTest, UpdatesKeepOtherColumnsAndTheLastOpOfAKeyWins) {
 
 // A batch of distinct keys goes first by COPY straight into the table; when some of its rows exist
 // already (a chunk of the initial copy written again after its state commit failed), that COPY
-// stops at the first of them, is rolled back to its savepoint, and the batch is merged: the
+// stops at the first of them, is rolled back, and the batch is merged: the
 // existing rows are updated in the columns the ops set, the new ones inserted, none twice.
 TEST_F(PostgresBulkTest, RowsThatExistTurnTheDirectCopyIntoAMerge) {
   Sql("CREATE TABLE accounts (code text PRIMARY KEY, name text NOT NULL, note text)");

@@ -629,7 +629,7 @@ enum class Streamed {
 // row is added, so that the server parses the rows sent while the next are planned. Planning the
 // whole batch first left the server idle meanwhile, on the copy's critical path (~2,400
 // instructions a row). One round trip starts it: BEGIN, the table's rules and concord.origin (one
-// SELECT), a savepoint and the COPY, in one simple-protocol message; the origin is a system's
+// SELECT) and the COPY, in one simple-protocol message; the origin is a system's
 // name from the configuration, never a record's value. Given up (kNotStreamed, rolled back) when
 // the first op is not an INSERT ... ON CONFLICT of a plain column list, when an op plans
 // otherwise or not at all, or when the table has rules, which COPY does not run. Every op planned
@@ -652,7 +652,7 @@ Result<Streamed> StreamCopy(PostgresConnection* conn, const TableMeta& meta, Pla
     sql += ", set_config('concord.origin', " + QuoteLiteral(origin) + ", true)";
   }
   sql += " FROM pg_class WHERE oid = " + std::to_string(meta.oid) +
-         "; SAVEPOINT concord_copy; COPY " + meta.quoted + " (" + Names(shape.keys) +
+         "; COPY " + meta.quoted + " (" + Names(shape.keys) +
          (shape.cols.empty() ? "" : ", " + Names(shape.cols)) + ") FROM STDIN";
   bool in_copy = false, plain_table = false;
   if (PQsendQuery(pc, sql.c_str()) == 1) {
