@@ -100,6 +100,14 @@ TEST(ValidateRecordTest, MaxLengthCountsCharacters) {
   r["name"] = T("中文名字中文名字中文字");  // 11 characters
   EXPECT_EQ(Strings(ValidateRecord(Customer(), r, kAll)),
             std::vector<std::string>{"name|max_length|11 characters, longer than max_length 10"});
+  // Longer than max_length in bytes, not in characters: 10 characters in 30 bytes, 10 in 12.
+  for (const char* ten : {"中文名字中文名字中文", "Zoë Müller"}) {
+    r["name"] = T(ten);
+    EXPECT_EQ(Strings(ValidateRecord(Customer(), r, kAll)), std::vector<std::string>{}) << ten;
+  }
+  r["name"] = T("Zoë Müller!");  // 11 characters in 13 bytes
+  EXPECT_EQ(Strings(ValidateRecord(Customer(), r, kAll)),
+            std::vector<std::string>{"name|max_length|11 characters, longer than max_length 10"});
 }
 
 TEST(ValidateRecordTest, MinMax) {
