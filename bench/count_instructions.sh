@@ -6,9 +6,9 @@
 # work, not waiting or cache misses; confirm a change with alternating wall-clock runs.
 #   bash bench/count_instructions.sh [BUILD_DIR=build] [ROWS=50000] [CHUNK=5000]
 # Prints the total and the per-row figure. With KEEP_CALLGRIND=DIR the callgrind files are kept
-# in DIR, for callgrind_annotate (--inclusive=yes, --tree=calling). The db_sync_bench runs the binary at BUILD_DIR/concord:
-# it is moved aside for the run, a wrapper that starts it under valgrind takes its place, and it
-# is put back when the script ends, however it ends.
+# in DIR, for callgrind_annotate (--inclusive=yes, --tree=calling). The db_sync_bench runs the
+# binary at BUILD_DIR/concord: it is moved aside for the run, a wrapper that starts it under
+# valgrind takes its place, and it is put back when the script ends, however it ends.
 set -euo pipefail
 BUILD="$(cd "${1:-build}" && pwd)"
 ROWS="${2:-50000}"
