@@ -159,8 +159,8 @@ class FlowRunner {
   // ResolveIsLocal: a chunk is written to the target on a second thread while the next chunk is
   // resolved here and the one after it is read from the source on a third; the next chunk's write
   // is queued behind this one's as soon as it is resolved, and this one's state commit (audit,
-  // checkpoint) follows its write, as in ProcessItems. Each connection is used by one thread at a time. Every thread is joined
-  // before it returns. What was done ahead (resolved_ahead_, prefetched_) is kept only when the
+  // checkpoint) follows its write, as in ProcessItems. Each connection is used by one thread at a
+  // time. Every thread is joined before it returns. What was done ahead (resolved_ahead_, prefetched_) is kept only when the
   // chunk before it is committed, and used only if the checkpoint says it comes next.
   Result<int64_t> CopyOverlapped(std::vector<Item> first, bool resolved, Source* source,
                                  size_t chunk);

@@ -573,7 +573,9 @@ TEST_F(FlowRunnerTest, InitialCopyResumedByTheNextProcessGoesOnAsItBegan) {
     Load(flows);
     SetFailPointForTesting("state_commit:2");  // C2's: written, not recorded
     // Into an empty target a step writes several chunks; else one.
-    if (!into_empty) EXPECT_EQ(StepOk(kCustomerFlow), 1);
+    if (!into_empty) {
+      EXPECT_EQ(StepOk(kCustomerFlow), 1);
+    }
     EXPECT_FALSE(Runner(kCustomerFlow).Step(true).ok());
     SetFailPointForTesting("");
     auto cp = state_->GetCheckpoint(kCustomerFlow);

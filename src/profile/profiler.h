@@ -31,6 +31,7 @@
 #include "mapping/binding_mapper.h"
 #include "engine/when_filter.h"
 #include "profile/field_profile.h"
+#include "quality/normalize.h"
 
 namespace concord {
 
@@ -116,6 +117,7 @@ class Profiler {
   const BindingMapper& mapper_;
   ProfileOptions options_;
   std::set<std::string> mapped_;
+  ValidationPlan validate_mapped_;  // what ValidateRecord checks when every mapped field mapped
   std::vector<std::string> order_;                     // field names in report order
   std::map<std::string, FieldProfile> profiles_;       // by field (nodes stay put)
   struct Slot {

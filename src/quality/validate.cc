@@ -223,56 +223,11 @@ void CheckField(const EntitySpec& entity, const FieldSpec& field, const Value* v
   }
 }
 
-// ValidateRecord's walk: the fields `checked(field index)` says, in declaration order (the order
-// of their issues), each found in the record; then the key fields the dictionary does not
-// declare (`undeclared_keys`), which must still be there.
-template <typename IsChecked>
-std::vector<FieldIssue> ValidateFields(const EntitySpec& entity, const Record& record,
-                                       IsChecked&& checked,
-                                       const std::vector<std::string>& undeclared_keys) {
-  const size_t n = entity.fields.size();
-  // Where in the last record each field was (FindAt): a binding's records have the same fields
-  // every time, so one comparison mostly finds it.
-  thread_local std::vector<uint32_t> record_at;
-  if (record_at.size() < n) record_at.resize(n);
-  std::vector<FieldIssue> issues;
-  for (size_t i = 0; i < n; ++i) {
-    if (!checked(static_cast<uint32_t>(i))) continue;
-    const FieldSpec& field = entity.fields[i];
-    CheckField(entity, field, FindAt(record, field.name, &record_at[i]), &issues);
-  }
-  for (const std::string& k : undeclared_keys) {
-    auto it = record.find(k);
-    if (IsMissing(it == record.end() ? nullptr : &it->second)) {
-      issues.push_back({k, "key", "required but missing",
-                        "every record needs its key; check that the source fills it"});
-    }
-  }
-  return issues;
-}
-
-// Whether ValidateRecord checks field `name` of `entity` when `present` are the fields present.
-bool Checked(const EntitySpec& entity, const std::set<std::string>& present,
-             const std::string& name) {
-  return present.count(name) > 0 || IsKey(entity, name);
-}
-
-std::vector<std::string> UndeclaredKeys(const EntitySpec& entity) {
-  std::vector<std::string> keys;
-  for (const auto& k : entity.key) {
-    if (entity.Field(k) == nullptr) keys.push_back(k);
-  }
-  return keys;
-}
-
 }  // namespace
 
 std::vector<FieldIssue> ValidateRecord(const EntitySpec& entity, const Record& record,
                                        const std::set<std::string>& present) {
-  return ValidateFields(
-      entity, record,
-      [&](uint32_t i) { return Checked(entity, present, entity.fields[i].name); },
-      UndeclaredKeys(entity));
+  return ValidateRecord(record, PlanValidation(entity, present));
 }
 
 ValidationPlan PlanValidation(const EntitySpec& entity, const std::set<std::string>& present) {
@@ -280,16 +235,38 @@ ValidationPlan PlanValidation(const EntitySpec& entity, const std::set<std::stri
   plan.entity = &entity;
   plan.checked.resize(entity.fields.size());
   for (size_t i = 0; i < entity.fields.size(); ++i) {
-    plan.checked[i] = Checked(entity, present, entity.fields[i].name);
+    const std::string& name = entity.fields[i].name;
+    plan.checked[i] = present.count(name) > 0 || IsKey(entity, name);
   }
-  plan.undeclared_keys = UndeclaredKeys(entity);
+  for (const auto& k : entity.key) {
+    if (entity.Field(k) == nullptr) plan.undeclared_keys.push_back(k);
+  }
   return plan;
 }
 
+// The fields the plan checks, in declaration order (the order of their issues), each found in the
+// record; then the key fields the dictionary does not declare, which must still be there.
 std::vector<FieldIssue> ValidateRecord(const Record& record, const ValidationPlan& plan) {
-  return ValidateFields(
-      *plan.entity, record, [&](uint32_t i) { return static_cast<bool>(plan.checked[i]); },
-      plan.undeclared_keys);
+  const EntitySpec& entity = *plan.entity;
+  const size_t n = entity.fields.size();
+  // Where in the last record each field was (FindAt): a binding's records have the same fields
+  // every time, so one comparison mostly finds it.
+  thread_local std::vector<uint32_t> record_at;
+  if (record_at.size() < n) record_at.resize(n);
+  std::vector<FieldIssue> issues;
+  for (size_t i = 0; i < n; ++i) {
+    if (!plan.checked[i]) continue;
+    const FieldSpec& field = entity.fields[i];
+    CheckField(entity, field, FindAt(record, field.name, &record_at[i]), &issues);
+  }
+  for (const std::string& k : plan.undeclared_keys) {
+    auto it = record.find(k);
+    if (IsMissing(it == record.end() ? nullptr : &it->second)) {
+      issues.push_back({k, "key", "required but missing",
+                        "every record needs its key; check that the source fills it"});
+    }
+  }
+  return issues;
 }
 
 }  // namespace concord
