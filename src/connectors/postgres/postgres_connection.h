@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -192,7 +193,16 @@ class PostgresConnection final : public Connection {
   // Batches this connection committed through COPY (PostgresSink: straight into the table or
   // through a temp table and a merge), for tests that must know which path a batch took.
   int64_t copied_batches() const { return copied_batches_; }
-  void CountCopiedBatch() { ++copied_batches_; }
+  // Of those, the batches whose COPY went in binary format.
+  int64_t binary_copies() const { return binary_copies_; }
+  void CountCopiedBatch(bool binary) {
+    ++copied_batches_;
+    binary_copies_ += binary;
+  }
+  // Tables whose COPYs are sent as text: a value of theirs had no binary form
+  // (pg_binary.h), so their later batches stream text from the start instead of trying again.
+  bool CopiesAsText(Oid table) const { return text_copies_.count(table) > 0; }
+  void CopyAsText(Oid table) { text_copies_.insert(table); }
   // The column of `meta`, else NotFound "column "x" does not exist (did you mean "y"?)".
   Result<const ColumnMeta*> Column(const TableRef& t, const TableMeta& meta,
                                    std::string_view column);
@@ -297,6 +307,8 @@ class PostgresConnection final : public Connection {
   PostgresSink sink_;
   std::map<std::string, TableMeta> meta_;                    // by quoted name
   int64_t copied_batches_ = 0;
+  int64_t binary_copies_ = 0;
+  std::set<Oid> text_copies_;
   std::unordered_map<std::string, std::string> statements_;  // signature → prepared name
   int64_t statement_counter_ = 0;
 };

@@ -22,6 +22,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "connectors/postgres/pg_binary.h"
 #include "connectors/postgres/pg_types.h"
 #include "connectors/postgres/postgres_connection.h"
 
@@ -556,26 +557,45 @@ Status LostWhileWriting(PostgresConnection* conn, const std::string& ctx) {
 // while the next is made.
 class CopyIn {
  public:
-  explicit CopyIn(PGconn* pc) : pc_(pc) { buf_.reserve(kMessage + 4096); }
+  // COPY's text format; with `binary_types` (each field's base type, pg_binary.h), its binary
+  // format.
+  explicit CopyIn(PGconn* pc, std::vector<Oid> binary_types = {})
+      : pc_(pc), types_(std::move(binary_types)) {
+    buf_.reserve(kMessage + 4096);
+    if (!types_.empty()) buf_.append(kBinaryCopyHeader);
+  }
 
   // Appends `p`'s row, and sends the message when it is full. False once sending failed (the
-  // connection is lost; End says so).
+  // connection is lost; End says so), and when a value has no binary form (refused(); nothing
+  // of the row was added).
   bool Add(const PlannedOp& p) {
-    bool first = true;
-    for (const OpParam& param : p.params) {
-      if (!first) buf_.push_back('\t');
-      first = false;
-      AppendCopyField(&buf_, param);
+    if (!types_.empty()) {
+      if (!AddBinary(p)) {
+        refused_ = true;
+        return false;
+      }
+    } else {
+      bool first = true;
+      for (const OpParam& param : p.params) {
+        if (!first) buf_.push_back('\t');
+        first = false;
+        AppendCopyField(&buf_, param);
+      }
+      buf_.push_back('\n');
     }
-    buf_.push_back('\n');
     if (buf_.size() >= kMessage) Send();
     return sent_;
   }
+  // Whether a value had no binary form (Add returned false for it).
+  bool refused() const { return refused_; }
 
   // Sends what is left and ends the COPY, which the server fails with `abort` when given. The
   // COPY's Status, with `ctx` prefixed.
   Status End(PgConn& pg, const char* abort, const std::string& ctx) {
-    if (abort == nullptr && !buf_.empty()) Send();
+    if (abort == nullptr) {
+      if (!types_.empty()) buf_.append(kBinaryCopyTrailer);
+      if (!buf_.empty()) Send();
+    }
     if (!sent_ && abort == nullptr) abort = "concord: sending failed";
     if (PQputCopyEnd(pc_, abort) != 1) return pg.ErrorOf(nullptr, ctx);
     Status status;
@@ -592,28 +612,62 @@ class CopyIn {
  private:
   static constexpr size_t kMessage = 1 << 16;
 
+  bool AddBinary(const PlannedOp& p) {
+    if (p.params.size() != types_.size()) return false;
+    const size_t row_start = buf_.size();
+    AppendBinaryRowStart(&buf_, types_.size());
+    for (size_t i = 0; i < types_.size(); ++i) {
+      const OpParam& param = p.params[i];
+      if (param.is_null()) {
+        AppendBinaryNull(&buf_);
+      } else if (!AppendBinaryField(&buf_, types_[i], param.text())) {
+        buf_.resize(row_start);
+        return false;
+      }
+    }
+    return true;
+  }
+
   void Send() {
     if (sent_) sent_ = PQputCopyData(pc_, buf_.data(), static_cast<int>(buf_.size())) == 1;
     buf_.clear();
   }
 
   PGconn* pc_;
+  const std::vector<Oid> types_;
   std::string buf_;
   bool sent_ = true;
+  bool refused_ = false;
 };
 
-// Streams every op's parameters into `into` with COPY ... FROM STDIN. `into` is the table and its
-// column list: "pg_temp.concord_bulk_.. (c0, c1)".
+// Each field's base type, for COPY's binary format, when every column of `shape` has one and
+// `meta`'s table has not been sent as text since (CopiesAsText); else empty, for text.
+std::vector<Oid> BinaryCopyTypes(const PostgresConnection& conn, const TableMeta& meta,
+                                 const Shape& shape) {
+  std::vector<Oid> types;
+  if (conn.CopiesAsText(meta.oid)) return types;
+  for (const auto* cols : {&shape.keys, &shape.cols}) {
+    for (const ColumnMeta* c : *cols) types.push_back(c->base_oid);
+  }
+  if (!std::all_of(types.begin(), types.end(), HasBinaryForm)) types.clear();
+  return types;
+}
+
+// Streams every op's parameters into `into` with COPY ... FROM STDIN, in binary format when
+// `binary_types` are given (BinaryCopyTypes). `into` is the table and its column list:
+// "pg_temp.concord_bulk_.. (c0, c1)". `*refused`: a value had no binary form (the COPY failed).
 Status CopyRows(PgConn& pg, const std::vector<const PlannedOp*>& plans, const std::string& into,
-                const std::string& ctx) {
+                const std::vector<Oid>& binary_types, const std::string& ctx, bool* refused) {
   PGconn* pc = pg.raw();
-  const std::string sql = "COPY " + into + " FROM STDIN";
+  const std::string sql =
+      "COPY " + into + " FROM STDIN" + (binary_types.empty() ? "" : " (FORMAT binary)");
   PgResult start(PQexec(pc, sql.c_str()));
   if (PQresultStatus(start.get()) != PGRES_COPY_IN) return pg.ErrorOf(start.get(), ctx);
-  CopyIn copy(pc);
+  CopyIn copy(pc, binary_types);
   for (size_t i = 0; i < plans.size() && copy.Add(*plans[i]); ++i) {
   }
-  return copy.End(pg, nullptr, ctx);
+  *refused = copy.refused();
+  return copy.End(pg, *refused ? "concord: a value has no binary form" : nullptr, ctx);
 }
 
 // What StreamCopy did with a batch.
@@ -634,9 +688,14 @@ enum class Streamed {
 // the first op is not an INSERT ... ON CONFLICT of a plain column list, when an op plans
 // otherwise or not at all, or when the table has rules, which COPY does not run. Every op planned
 // is appended to `plans`, in order. Unavailable when the connection was lost.
+//
+// The rows go in COPY's binary format when every column's type has one (pg_binary.h), which
+// saves the server its text parsing. When a value has no binary form, the COPY is rolled back and
+// sent again as text, with the ops already planned, and the table's later batches go as text
+// from the start. `*binary` says which format a committed COPY used.
 Result<Streamed> StreamCopy(PostgresConnection* conn, const TableMeta& meta, Planner& planner,
                             const std::vector<WriteOp>& ops, std::vector<PlannedOp>* plans,
-                            std::string_view origin, const std::string& ctx) {
+                            std::string_view origin, const std::string& ctx, bool* binary) {
   Result<PlannedOp> first = planner.Plan(ops[0]);
   if (!first.ok()) return Streamed::kNotStreamed;  // the planning of the whole batch reports it
   plans->push_back(std::move(*first));
@@ -644,62 +703,75 @@ Result<Streamed> StreamCopy(PostgresConnection* conn, const TableMeta& meta, Pla
   const std::string* signature = plans->front().signature;
   if (shape.kind != ShapeKind::kOnConflict || shape.overriding) return Streamed::kNotStreamed;
 
+  std::vector<Oid> types = BinaryCopyTypes(*conn, meta, shape);  // empty: text
   PgConn& pg = conn->pg();
   PGconn* pc = pg.raw();
-  std::string sql = "BEGIN; SELECT relhasrules";
-  if (!origin.empty()) {
-    // Local to the transaction, as on the pipelined path: the capture triggers tag their rows.
-    sql += ", set_config('concord.origin', " + QuoteLiteral(origin) + ", true)";
-  }
-  sql += " FROM pg_class WHERE oid = " + std::to_string(meta.oid) +
-         "; COPY " + meta.quoted + " (" + Names(shape.keys) +
-         (shape.cols.empty() ? "" : ", " + Names(shape.cols)) + ") FROM STDIN";
-  bool in_copy = false, plain_table = false;
-  if (PQsendQuery(pc, sql.c_str()) == 1) {
-    while (PGresult* raw = PQgetResult(pc)) {
-      PgResult r(raw);
-      const ExecStatusType status = PQresultStatus(raw);
-      if (status == PGRES_COPY_IN) {
-        in_copy = true;
-        break;  // the COPY's rows come next; no further result until they end
-      }
-      // No row (the table was dropped since its metadata was read) leaves the origin unset.
-      if (status == PGRES_TUPLES_OK) {
-        plain_table = PQntuples(raw) == 1 && PQgetvalue(raw, 0, 0)[0] == 'f';
-      } else if (status != PGRES_COMMAND_OK) {
-        pg.ErrorOf(raw, ctx).IgnoreError();  // the planned path meets and reports it
+  for (;;) {
+    *binary = !types.empty();
+    std::string sql = "BEGIN; SELECT relhasrules";
+    if (!origin.empty()) {
+      // Local to the transaction, as on the pipelined path: the capture triggers tag their rows.
+      sql += ", set_config('concord.origin', " + QuoteLiteral(origin) + ", true)";
+    }
+    sql += " FROM pg_class WHERE oid = " + std::to_string(meta.oid) + "; COPY " + meta.quoted +
+           " (" + Names(shape.keys) + (shape.cols.empty() ? "" : ", " + Names(shape.cols)) +
+           ") FROM STDIN" + (*binary ? " (FORMAT binary)" : "");
+    bool in_copy = false, plain_table = false, refused = false;
+    if (PQsendQuery(pc, sql.c_str()) == 1) {
+      while (PGresult* raw = PQgetResult(pc)) {
+        PgResult r(raw);
+        const ExecStatusType status = PQresultStatus(raw);
+        if (status == PGRES_COPY_IN) {
+          in_copy = true;
+          break;  // the COPY's rows come next; no further result until they end
+        }
+        // No row (the table was dropped since its metadata was read) leaves the origin unset.
+        if (status == PGRES_TUPLES_OK) {
+          plain_table = PQntuples(raw) == 1 && PQgetvalue(raw, 0, 0)[0] == 'f';
+        } else if (status != PGRES_COMMAND_OK) {
+          pg.ErrorOf(raw, ctx).IgnoreError();  // the planned path meets and reports it
+        }
       }
     }
-  }
-  const char* abort = nullptr;
-  Status copied;
-  if (in_copy) {
-    if (!plain_table) abort = "concord: the table has rules, which COPY does not run";
-    CopyIn copy(pc);
-    bool sending = abort == nullptr && copy.Add(plans->front());
-    for (size_t i = 1; i < ops.size() && sending; ++i) {
-      Result<PlannedOp> p = planner.Plan(ops[i]);
-      if (!p.ok()) {
-        abort = "concord: an op of the batch cannot be planned";
-        break;
+    const char* abort = nullptr;
+    Status copied;
+    if (in_copy) {
+      if (!plain_table) abort = "concord: the table has rules, which COPY does not run";
+      CopyIn copy(pc, types);
+      bool sending = abort == nullptr;
+      const size_t planned = plans->size();  // sent again after a binary attempt was refused
+      for (size_t i = 0; i < planned && sending; ++i) sending = copy.Add((*plans)[i]);
+      for (size_t i = planned; i < ops.size() && sending; ++i) {
+        Result<PlannedOp> p = planner.Plan(ops[i]);
+        if (!p.ok()) {
+          abort = "concord: an op of the batch cannot be planned";
+          break;
+        }
+        plans->push_back(std::move(*p));
+        if (plans->back().signature != signature && *plans->back().signature != *signature) {
+          abort = "concord: the batch is not of one shape";
+          break;
+        }
+        sending = copy.Add(plans->back());
       }
-      plans->push_back(std::move(*p));
-      if (plans->back().signature != signature && *plans->back().signature != *signature) {
-        abort = "concord: the batch is not of one shape";
-        break;
+      refused = copy.refused();
+      if (refused) abort = "concord: a value has no binary form; the batch goes again as text";
+      copied = copy.End(pg, abort, ctx);
+      if (abort == nullptr && copied.ok()) {
+        copied = pg.Exec("COMMIT");
+        if (copied.ok()) return Streamed::kCommitted;
       }
-      sending = copy.Add(plans->back());
     }
-    copied = copy.End(pg, abort, ctx);
-    if (abort == nullptr && copied.ok()) {
-      copied = pg.Exec("COMMIT");
-      if (copied.ok()) return Streamed::kCommitted;
+    if (pg.broken()) return LostWhileWriting(conn, ctx);
+    conn->Rollback();
+    if (refused) {
+      conn->CopyAsText(meta.oid);
+      types.clear();
+      continue;
     }
+    if (!in_copy || abort != nullptr) return Streamed::kNotStreamed;
+    return pg.last_error().sqlstate == "23505" ? Streamed::kRowsExist : Streamed::kRefused;
   }
-  if (pg.broken()) return LostWhileWriting(conn, ctx);
-  conn->Rollback();
-  if (!in_copy || abort != nullptr) return Streamed::kNotStreamed;
-  return pg.last_error().sqlstate == "23505" ? Streamed::kRowsExist : Streamed::kRefused;
 }
 
 // Applies `plans` (CopyPaysOff) in one transaction: COPY into the temp table, then one merge, for
@@ -707,14 +779,17 @@ Result<Streamed> StreamCopy(PostgresConnection* conn, const TableMeta& meta, Pla
 // straight in (rules, an identity column written with OVERRIDING). True when committed. False
 // when the server refused something: the transaction is rolled back and nothing was written (the
 // caller sends the batch again on the pipelined path, which finds the op). Unavailable when the
-// connection was lost.
+// connection was lost. The COPY goes in binary format when it can (BinaryCopyTypes; `*binary`
+// says whether it did); a value without a binary form sends the batch again as text.
 Result<bool> ApplyByCopy(PostgresConnection* conn, const TableMeta& meta,
                          const std::vector<PlannedOp>& plans, std::string_view origin,
-                         const std::string& ctx) {
+                         const std::string& ctx, bool* binary) {
   PgConn& pg = conn->pg();
   const Shape& shape = *plans[0].shape;
   const std::string temp = TempTableName(shape);
   const std::vector<const PlannedOp*> rows = LastOpPerKey(plans);
+  std::vector<Oid> types = BinaryCopyTypes(*conn, meta, shape);  // empty: text
+  bool refused = false;
   auto steps = [&]() -> Status {
     RETURN_IF_ERROR(pg.Exec("BEGIN"));
     if (!origin.empty()) {
@@ -729,15 +804,22 @@ Result<bool> ApplyByCopy(PostgresConnection* conn, const TableMeta& meta,
     RETURN_IF_ERROR(pg.Exec(TempTableSql(shape, temp)));
     std::string into = "pg_temp." + temp + " (";
     for (size_t i = 0; i < rows[0]->params.size(); ++i) into += (i ? ", c" : "c") + std::to_string(i);
-    RETURN_IF_ERROR(CopyRows(pg, rows, into + ")", ctx));
+    RETURN_IF_ERROR(CopyRows(pg, rows, into + ")", types, ctx, &refused));
     RETURN_IF_ERROR(pg.Exec(MergeSql(meta, shape, temp)));
     return pg.Exec("COMMIT");
   };
-  Status s = steps();
-  if (s.ok()) return true;
-  if (pg.broken()) return LostWhileWriting(conn, ctx);
-  conn->Rollback();
-  return false;
+  for (;;) {
+    *binary = !types.empty();
+    Status s = steps();
+    if (s.ok()) return true;
+    if (pg.broken()) return LostWhileWriting(conn, ctx);
+    conn->Rollback();
+    if (!refused) return false;
+    // A value without a binary form: the batch again, as text, and the table's next ones too.
+    conn->CopyAsText(meta.oid);
+    types.clear();
+    refused = false;
+  }
 }
 
 }  // namespace
@@ -764,8 +846,9 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
     planner.emplace(conn_, t, meta);
     plans.reserve(n);
   };
+  bool binary = false;  // the COPY went in binary format
   auto copied = [&]() {
-    conn_->CountCopiedBatch();
+    conn_->CountCopiedBatch(binary);
     result.keys.reserve(plans.size());
     for (PlannedOp& p : plans) result.keys.push_back(std::move(p.key));
     return std::move(result);
@@ -780,7 +863,8 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
   if (n >= kCopyMinOps) {
     ASSIGN_OR_RETURN(const TableMeta* cached, conn_->Meta(t));
     plan_with(*cached);
-    ASSIGN_OR_RETURN(streamed, StreamCopy(conn_, meta, *planner, ops, &plans, origin, ctx));
+    ASSIGN_OR_RETURN(streamed,
+                     StreamCopy(conn_, meta, *planner, ops, &plans, origin, ctx, &binary));
     if (streamed == Streamed::kCommitted) return copied();
   }
 
@@ -814,7 +898,7 @@ Result<ApplyResult> PostgresSink::Apply(const TableRef& t, const std::vector<Wri
   // Refused by the server on the way in: the pipelined path below sends the same ops and names the
   // one that fails.
   if (streamed != Streamed::kRefused && CopyPaysOff(plans)) {
-    ASSIGN_OR_RETURN(bool committed, ApplyByCopy(conn_, meta, plans, origin, ctx));
+    ASSIGN_OR_RETURN(bool committed, ApplyByCopy(conn_, meta, plans, origin, ctx, &binary));
     if (committed) return copied();
   }
 
