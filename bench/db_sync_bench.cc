@@ -21,7 +21,9 @@
 //         checkpoint), with the flow's snapshot_batch_rows; its peak RSS from wait4, the
 //         stage times it logs when the copy completes (read, resolve, apply, commit), and the
 //         CPU every postgres and mariadbd process on the machine used meanwhile (from /proc:
-//         the bench's servers, when nothing else runs them).
+//         the bench's servers, when nothing else runs them), and its own CPU by thread (the
+//         main thread resolves; copy-read reads ahead, copy-write writes): with a core each,
+//         the busiest thread would set the copy's pace.
 //       --resume (implies --concord-only): each round's concord is killed (crash point
 //       after_state_commit) once half the chunks are committed, then started again; the times
 //       are the second run's, which copies the other half: an initial copy resumed after a crash.
@@ -147,36 +149,50 @@ double PeakRssMib(pid_t pid) {
   return 0;
 }
 
+// The name (comm) and CPU seconds (user + system) of a process or thread from its /proc stat
+// file; false when it is gone.
+bool ReadStat(const std::filesystem::path& stat_path, std::string* comm, double* cpu_s) {
+  std::ifstream f(stat_path);
+  std::string stat;
+  if (!std::getline(f, stat)) return false;
+  size_t open = stat.find('('), close = stat.rfind(')');
+  if (open == std::string::npos || close == std::string::npos) return false;
+  *comm = stat.substr(open + 1, close - open - 1);
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 0; i < 13 && rest >> field; ++i) {
+    if (i == 11) utime = std::atof(field.c_str());
+    if (i == 12) stime = std::atof(field.c_str());
+  }
+  *cpu_s = (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return true;
+}
+
 // CPU seconds (user + system) that the database servers' processes (postgres, mariadbd) and
-// concord spent while a concord process ran: sampled from /proc every 50 ms, keeping each
-// process's last value, so a backend that exits with concord still counts. Run() waits for `pid`
-// (wait4); a caller that waits otherwise calls Sample() itself.
+// concord spent while a concord process ran, and concord's threads by name (the main thread
+// resolves, copy-read reads ahead, copy-write writes): sampled from /proc every 50 ms, keeping
+// each process's and thread's last value, so a backend that exits with concord still counts
+// (up to the last 50 ms of one that exits). Run() waits for `pid` (wait4); a caller that waits
+// otherwise calls Sample() itself.
 class ProcessCpu {
  public:
   void Sample() {
-    const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
       const std::string name = entry.path().filename();
       if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-      std::ifstream f(entry.path() / "stat");
-      std::string stat;
-      if (!std::getline(f, stat)) continue;
-      size_t open = stat.find('('), close = stat.rfind(')');
-      if (open == std::string::npos || close == std::string::npos) continue;
-      const std::string comm = stat.substr(open + 1, close - open - 1);
+      std::string comm;
+      double cpu_s = 0;
+      if (!ReadStat(entry.path() / "stat", &comm, &cpu_s)) continue;
       if (comm != "postgres" && comm != "mariadbd" && comm != "concord") continue;
-      std::istringstream rest(stat.substr(close + 2));
-      std::string field;
-      double utime = 0, stime = 0;
-      for (int i = 0; i < 13 && rest >> field; ++i) {
-        if (i == 11) utime = std::atof(field.c_str());
-        if (i == 12) stime = std::atof(field.c_str());
+      Count(&procs_[std::atoi(name.c_str())], comm, cpu_s);
+      if (comm != "concord") continue;
+      std::error_code ec;
+      for (const auto& task : std::filesystem::directory_iterator(entry.path() / "task", ec)) {
+        if (ReadStat(task.path() / "stat", &comm, &cpu_s)) {
+          Count(&threads_[std::atoi(task.path().filename().c_str())], comm, cpu_s);
+        }
       }
-      Proc& p = procs_[std::atoi(name.c_str())];
-      p.comm = comm;
-      p.last = (utime + stime) / tick;
-      if (!p.seen) p.first = sampled_once_ ? 0 : p.last;  // born during the run: all of it counts
-      p.seen = true;
     }
     sampled_once_ = true;
   }
@@ -190,13 +206,9 @@ class ProcessCpu {
     }
     return status;
   }
-  double Seconds(const std::string& comm) const {
-    double total = 0;
-    for (const auto& [pid, p] : procs_) {
-      if (p.comm == comm) total += p.last - p.first;
-    }
-    return total;
-  }
+  double Seconds(const std::string& comm) const { return Sum(procs_, comm); }
+  // concord's threads named `name` (sampled; rusage gives the process's exact total).
+  double ThreadSeconds(const std::string& name) const { return Sum(threads_, name); }
 
  private:
   struct Proc {
@@ -204,7 +216,20 @@ class ProcessCpu {
     double first = 0, last = 0;
     bool seen = false;
   };
-  std::map<int, Proc> procs_;
+  void Count(Proc* p, const std::string& comm, double cpu_s) {
+    p->comm = comm;
+    p->last = cpu_s;
+    if (!p->seen) p->first = sampled_once_ ? 0 : p->last;  // born during the run: all of it counts
+    p->seen = true;
+  }
+  static double Sum(const std::map<int, Proc>& of, const std::string& comm) {
+    double total = 0;
+    for (const auto& [id, p] : of) {
+      if (p.comm == comm) total += p.last - p.first;
+    }
+    return total;
+  }
+  std::map<int, Proc> procs_, threads_;
   bool sampled_once_ = false;
 };
 
@@ -246,6 +271,8 @@ struct CopyRun {
   double seconds = 0;
   double postgres_cpu = 0, mariadb_cpu = 0;
   double concord_cpu = 0, concord_rss_mib = 0;  // concord's runs
+  // concord's threads: main (resolves), copy-read, copy-write
+  double resolve_cpu = 0, read_cpu = 0, write_cpu = 0;
   double rows = 0;  // the rows it copied
 };
 
@@ -335,8 +362,9 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds, bool resume
     ProcessCpu cpu;
     auto start = Clock::now();
     ShellSampled(cmd, what, &cpu);
-    return CopyRun{Seconds(start), cpu.Seconds("postgres"), cpu.Seconds("mariadbd"), 0, 0,
-                   static_cast<double>(rows)};
+    CopyRun run{Seconds(start), cpu.Seconds("postgres"), cpu.Seconds("mariadbd")};
+    run.rows = static_cast<double>(rows);
+    return run;
   };
   for (int round = 1; round <= rounds; ++round) {
     if (!concord_only) {
@@ -394,6 +422,9 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds, bool resume
     run.concord_cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
                       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     run.concord_rss_mib = ru.ru_maxrss / 1024.0;
+    run.resolve_cpu = servers.ThreadSeconds("concord");
+    run.read_cpu = servers.ThreadSeconds("copy-read");
+    run.write_cpu = servers.ThreadSeconds("copy-write");
     run.rows = static_cast<double>(resumed_rows);
     concords.push_back(run);
 
@@ -455,15 +486,20 @@ int Snapshot(int64_t rows, int batch, bool concord_only, int rounds, bool resume
   // swings with it, so the rate against the pipe compares runs better than seconds do.
   const std::string vs_pipe =
       concord_only ? "" : "; " + percent(concord_vs_pipe) + " of the pipe's rate";
-  std::printf("| concord run --once%s, snapshot_batch_rows %d | %s | %s | %.0f | %s | CPU %s s, "
-              "peak RSS %s MiB; meanwhile PostgreSQL %s, MariaDB %s CPU s%s |\n",
-              resume ? ", resumed after a kill half way" : "", batch,
-              rows_copied.c_str(), Spread(concords, &CopyRun::seconds, "%.2f").c_str(),
-              rate(concords), concord_only ? "n/a" : percent(concord_vs_copy).c_str(),
-              Spread(concords, &CopyRun::concord_cpu, "%.1f").c_str(),
-              Spread(concords, &CopyRun::concord_rss_mib, "%.0f").c_str(),
-              Spread(concords, &CopyRun::postgres_cpu, "%.1f").c_str(),
-              Spread(concords, &CopyRun::mariadb_cpu, "%.1f").c_str(), vs_pipe.c_str());
+  std::printf(
+      "| concord run --once%s, snapshot_batch_rows %d | %s | %s | %.0f | %s | CPU %s s "
+      "(threads: resolve %s, copy-read %s, copy-write %s), "
+      "peak RSS %s MiB; meanwhile PostgreSQL %s, MariaDB %s CPU s%s |\n",
+      resume ? ", resumed after a kill half way" : "", batch, rows_copied.c_str(),
+      Spread(concords, &CopyRun::seconds, "%.2f").c_str(), rate(concords),
+      concord_only ? "n/a" : percent(concord_vs_copy).c_str(),
+      Spread(concords, &CopyRun::concord_cpu, "%.1f").c_str(),
+      Spread(concords, &CopyRun::resolve_cpu, "%.1f").c_str(),
+      Spread(concords, &CopyRun::read_cpu, "%.1f").c_str(),
+      Spread(concords, &CopyRun::write_cpu, "%.1f").c_str(),
+      Spread(concords, &CopyRun::concord_rss_mib, "%.0f").c_str(),
+      Spread(concords, &CopyRun::postgres_cpu, "%.1f").c_str(),
+      Spread(concords, &CopyRun::mariadb_cpu, "%.1f").c_str(), vs_pipe.c_str());
   return 0;
 }
 

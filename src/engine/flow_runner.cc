@@ -403,7 +403,7 @@ Result<std::vector<Row>> FlowRunner::TakeChunk(Source* source, const std::string
 std::future<Result<std::vector<Row>>> FlowRunner::ReadAhead(Source* source, const Key& after,
                                                             size_t chunk) {
   // One thread kept for the whole copy rather than one started per chunk (see CopyOverlapped).
-  if (!copy_reader_) copy_reader_ = std::make_unique<TaskThread>();
+  if (!copy_reader_) copy_reader_ = std::make_unique<TaskThread>("copy-read");
   return copy_reader_->Run([source, table = from_->table(), after, chunk] {
     return source->ReadChunk(table, after, chunk);
   });
@@ -438,7 +438,7 @@ Result<int64_t> FlowRunner::CopyOverlapped(std::vector<Item> first, bool resolve
   // The writer and read-ahead threads are kept for the whole copy rather than started per chunk:
   // median concord CPU 4.6 s against 5.0 s, peak RSS 66-67 against 70-74 MiB (db_sync_bench,
   // five runs each).
-  if (!copy_writer_) copy_writer_ = std::make_unique<TaskThread>();
+  if (!copy_writer_) copy_writer_ = std::make_unique<TaskThread>("copy-write");
   // The writer thread: a chunk into the target, on the target's connection. Two writes may be
   // queued at once; each reports its seconds in its own slot (by round parity).
   double apply_s[2] = {0, 0};

@@ -1,10 +1,16 @@
 #include "engine/task_thread.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 namespace concord {
 
-TaskThread::TaskThread() : thread_([this] { Loop(); }) {}
+TaskThread::TaskThread(std::string name)
+    : thread_([this, name = std::move(name)] {
+        pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+        Loop();
+      }) {}
 
 TaskThread::~TaskThread() {
   {

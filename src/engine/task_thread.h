@@ -1,6 +1,7 @@
 // One thread that runs the tasks given to it, one at a time, in the order given. FlowRunner's
 // initial copy keeps two (the chunk writer and the read-ahead) for the whole copy instead of
-// starting a thread per chunk with std::async.
+// starting a thread per chunk with std::async. The thread carries a name (top -H, gdb, and the
+// per-thread CPU that bench/db_sync_bench reports).
 #pragma once
 
 #include <condition_variable>
@@ -9,13 +10,15 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace concord {
 
 class TaskThread {
  public:
-  TaskThread();
+  // `name`: the thread's name as the system shows it, cut to its 15 bytes.
+  explicit TaskThread(std::string name);
   // Runs the tasks still queued, then joins the thread.
   ~TaskThread();
   TaskThread(const TaskThread&) = delete;

@@ -1,6 +1,7 @@
 #include "engine/task_thread.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <chrono>
 #include <future>
@@ -13,7 +14,7 @@ namespace concord {
 namespace {
 
 TEST(TaskThreadTest, RunsTasksInOrderOnOneThreadOtherThanTheCaller) {
-  TaskThread worker;
+  TaskThread worker("test-worker");
   std::vector<int> order;  // only the worker touches it until the futures are ready
   std::vector<std::future<std::thread::id>> ids;
   for (int i = 0; i < 50; ++i) {
@@ -30,8 +31,21 @@ TEST(TaskThreadTest, RunsTasksInOrderOnOneThreadOtherThanTheCaller) {
   EXPECT_EQ(order, expected);
 }
 
+// The name shows where the system shows threads' names, cut to the 15 bytes it keeps.
+TEST(TaskThreadTest, TheThreadCarriesItsName) {
+  TaskThread worker("a-name-longer-than-fifteen");
+  std::string name = worker
+                         .Run([] {
+                           char buf[32] = {};
+                           pthread_getname_np(pthread_self(), buf, sizeof buf);
+                           return std::string(buf);
+                         })
+                         .get();
+  EXPECT_EQ(name, "a-name-longer-t");
+}
+
 TEST(TaskThreadTest, AnExceptionReachesTheFutureAndTheThreadGoesOn) {
-  TaskThread worker;
+  TaskThread worker("test-worker");
   auto failed = worker.Run([]() -> int { throw std::runtime_error("no"); });
   auto next = worker.Run([] { return std::string("still here"); });
   EXPECT_THROW(failed.get(), std::runtime_error);
@@ -41,7 +55,7 @@ TEST(TaskThreadTest, AnExceptionReachesTheFutureAndTheThreadGoesOn) {
 TEST(TaskThreadTest, DestroyingItRunsWhatIsQueuedFirst) {
   int done = 0;
   {
-    TaskThread worker;
+    TaskThread worker("test-worker");
     for (int i = 0; i < 20; ++i) {
       worker.Run([&done] {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
