@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "core/change.h"
+#include "core/civil_date.h"
 #include "core/hash.h"
 #include "core/page_size.h"
 #include "core/row_buckets.h"
@@ -10,6 +12,24 @@
 
 namespace concord {
 namespace {
+
+TEST(CivilDateTest, DaysRoundTripAndOnlyRealDatesAreValid) {
+  EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
+  EXPECT_EQ(DaysFromCivil(2000, 1, 1), 10957);
+  EXPECT_EQ(DaysFromCivil(1969, 12, 31), -1);
+  EXPECT_EQ(DaysFromCivil(1, 1, 1), -719162);
+  for (int64_t d = DaysFromCivil(1, 1, 1); d <= DaysFromCivil(9999, 12, 31); d += 997) {
+    const CivilDate c = CivilFromDays(d);
+    ASSERT_TRUE(IsValidDate(c.year, c.month, c.day)) << d;
+    ASSERT_EQ(DaysFromCivil(c.year, c.month, c.day), d);
+  }
+  EXPECT_TRUE(IsValidDate(2024, 2, 29));
+  EXPECT_TRUE(IsValidDate(2000, 2, 29));
+  EXPECT_FALSE(IsValidDate(1900, 2, 29));
+  EXPECT_FALSE(IsValidDate(2023, 4, 31));
+  EXPECT_FALSE(IsValidDate(0, 1, 1));
+  EXPECT_FALSE(IsValidDate(10000, 1, 1));
+}
 
 TEST(StatusTest, RetryableIsDecidedByCode) {
   EXPECT_TRUE(Unavailable("locked").IsRetryable());

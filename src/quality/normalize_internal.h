@@ -17,6 +17,7 @@
 
 #include "config/spec.h"
 #include "config/value_format.h"
+#include "core/civil_date.h"
 #include "core/status.h"
 #include "core/value.h"
 #include "quality/normalize.h"
@@ -222,15 +223,11 @@ std::optional<std::string> PlainDecimal(std::string_view s, int scale, Rounding 
 
 // ---- Calendar and time of day (date_time.cc) -------------------------------------------------
 
-struct CivilDate {
-  int year = 0;
-  int month = 0;
-  int day = 0;
-};
-bool IsValidDate(int year, int month, int day);  // proleptic Gregorian, years 1..9999
-// Days since 1970-01-01 ↔ civil date (H. Hinnant's algorithms).
-int64_t DaysFromCivil(int year, int month, int day);
-CivilDate CivilFromDays(int64_t days);
+// CivilDate, IsValidDate (years 1..9999), DaysFromCivil and CivilFromDays: core/civil_date.h.
+using concord::CivilDate;
+using concord::CivilFromDays;
+using concord::DaysFromCivil;
+using concord::IsValidDate;
 std::string FormatDate(const CivilDate& d);  // "2023-01-31"
 // `value` (at least 0) in decimal, zero-padded to `width` digits.
 void AppendPadded(std::string* out, int value, int width);

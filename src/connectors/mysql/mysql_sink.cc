@@ -9,6 +9,7 @@
 #include <string>
 
 #include "connectors/mysql/mysql_connection.h"
+#include "core/civil_date.h"
 
 namespace concord::mysql_connector {
 namespace {
@@ -108,28 +109,6 @@ std::string TableSignature(std::string_view kind, const TableRef& t) {
 
 // --- zoned timestamps into DATETIME/TIMESTAMP columns ---
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
 bool ParseDigits(std::string_view s, size_t at, size_t n, int* out) {
   if (at + n > s.size()) return false;
   int v = 0;
@@ -193,18 +172,15 @@ bool ParseZoned(std::string_view s, ZonedTime* out) {
 // The wall-clock text of `z` at UTC offset `target_minutes`.
 std::string ShiftTo(const ZonedTime& z, int target_minutes) {
   int64_t secs =
-      DaysFromCivil(z.year, static_cast<unsigned>(z.month), static_cast<unsigned>(z.day)) * 86400 +
-      z.hour * 3600 + z.minute * 60 + z.second;
+      DaysFromCivil(z.year, z.month, z.day) * 86400 + z.hour * 3600 + z.minute * 60 + z.second;
   secs += static_cast<int64_t>(target_minutes - z.offset_minutes) * 60;
   int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   int64_t rem = secs - days * 86400;
-  int64_t y = 0;
-  unsigned m = 0, d = 0;
-  CivilFromDays(days, &y, &m, &d);
+  const CivilDate date = CivilFromDays(days);
   char buf[96];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02u %02lld:%02lld:%02lld",
-                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02lld:%02lld:%02lld", date.year, date.month,
+                date.day, static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
+                static_cast<long long>(rem % 60));
   return buf + z.fraction;
 }
 

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "connectors/postgres/pg_types.h"
+#include "core/civil_date.h"
 
 namespace concord::postgres_connector {
 namespace {
@@ -15,23 +16,8 @@ namespace {
 constexpr Oid kJsonOid = 114;
 constexpr Oid kUuidOid = 2950;
 
-// Days from 4714-11-24 BC to the date (PostgreSQL's date2j), and that of 2000-01-01, the zero of
-// the binary date and timestamp forms.
-int64_t JulianDay(int year, int month, int day) {
-  if (month > 2) {
-    month += 1;
-    year += 4800;
-  } else {
-    month += 13;
-    year += 4799;
-  }
-  const int64_t century = year / 100;
-  int64_t julian = int64_t{year} * 365 - 32167;
-  julian += year / 4 - century + century / 4;
-  julian += 7834 * month / 256 + day;
-  return julian;
-}
-constexpr int64_t kPostgresEpochJulianDay = 2451545;  // JulianDay(2000, 1, 1)
+// The zero of the binary date and timestamp forms, 2000-01-01, in days since 1970-01-01.
+constexpr int64_t kPostgresEpochDay = DaysFromCivil(2000, 1, 1);
 
 // Writes `v`'s low `bytes` bytes at `at`, most significant first; returns the end.
 char* PutBigEndian(char* at, uint64_t v, int bytes) {
@@ -116,10 +102,8 @@ bool ParseDate(std::string_view t, int64_t* day) {
       !Digits(t, 8, 2, &d)) {
     return false;
   }
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (y < 1 || m < 1 || m > 12 || d < 1 || d > kDays[m - 1] + (m == 2 && leap)) return false;
-  *day = JulianDay(y, m, d) - kPostgresEpochJulianDay;
+  if (!IsValidDate(y, m, d)) return false;
+  *day = DaysFromCivil(y, m, d) - kPostgresEpochDay;
   return true;
 }
 
@@ -234,13 +218,6 @@ bool AppendNumeric(std::string* out, std::string_view t) {
   return true;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = Lower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 // 8-4-4-4-12 hex digits, or 32 without hyphens.
 bool AppendUuid(std::string* out, std::string_view t) {
   if (t.size() != 36 && t.size() != 32) return false;
@@ -251,7 +228,7 @@ bool AppendUuid(std::string* out, std::string_view t) {
       if (t[i] != '-') return false;
       continue;
     }
-    const int hi = HexValue(t[i]), lo = i + 1 < t.size() ? HexValue(t[i + 1]) : -1;
+    const int hi = HexDigit(t[i]), lo = i + 1 < t.size() ? HexDigit(t[i + 1]) : -1;
     if (hi < 0 || lo < 0) return false;
     bytes[n++] = static_cast<char>(hi * 16 + lo);
     ++i;
@@ -262,15 +239,10 @@ bool AppendUuid(std::string* out, std::string_view t) {
 
 // The sink's hex form of bytes ("\x0aff"), as the bytes.
 bool AppendBytea(std::string* out, std::string_view t) {
-  if (t.size() < 2 || t[0] != '\\' || t[1] != 'x' || t.size() % 2 != 0) return false;
-  std::string bytes;
-  bytes.reserve((t.size() - 2) / 2);
-  for (size_t i = 2; i < t.size(); i += 2) {
-    const int hi = HexValue(t[i]), lo = HexValue(t[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    bytes.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  AppendSized(out, bytes.data(), bytes.size());
+  if (t.size() < 2 || t[0] != '\\' || t[1] != 'x') return false;
+  Result<std::string> bytes = FromHex(t.substr(2));
+  if (!bytes.ok()) return false;
+  AppendSized(out, bytes->data(), bytes->size());
   return true;
 }
 

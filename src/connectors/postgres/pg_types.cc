@@ -9,25 +9,6 @@
 namespace concord::postgres_connector {
 namespace {
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-Result<std::string> FromHex(std::string_view h) {
-  if (h.size() % 2 != 0) return InvalidArgument("odd number of hex digits");
-  std::string out;
-  out.reserve(h.size() / 2);
-  for (size_t i = 0; i < h.size(); i += 2) {
-    int a = HexDigit(h[i]), b = HexDigit(h[i + 1]);
-    if (a < 0 || b < 0) return InvalidArgument("bad hex digit");
-    out += static_cast<char>(a * 16 + b);
-  }
-  return out;
-}
-
 std::string ToHex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out = "\\x";
@@ -64,6 +45,25 @@ std::string IsoTimestamptz(std::string s) {
 }
 
 }  // namespace
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<std::string> FromHex(std::string_view h) {
+  if (h.size() % 2 != 0) return InvalidArgument("odd number of hex digits");
+  std::string out;
+  out.reserve(h.size() / 2);
+  for (size_t i = 0; i < h.size(); i += 2) {
+    int a = HexDigit(h[i]), b = HexDigit(h[i + 1]);
+    if (a < 0 || b < 0) return InvalidArgument("bad hex digit");
+    out += static_cast<char>(a * 16 + b);
+  }
+  return out;
+}
 
 Value ValueFromText(const char* text, int length, bool is_null, Oid type) {
   if (is_null) return Value::Null();

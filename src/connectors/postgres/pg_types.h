@@ -66,6 +66,11 @@ std::string KeyJsonExpr(const std::string& expr, Oid type);
 std::string KeyFromJsonExpr(const std::string& json, size_t index, Oid type,
                             const std::string& cast_type);
 
+// The value of hex digit `c` (either case), or -1.
+int HexDigit(char c);
+// The bytes of hex text (two digits a byte, no prefix); InvalidArgument for an odd length or a
+// non-hex digit.
+Result<std::string> FromHex(std::string_view h);
 
 // Number of characters (UTF-8 code points) of `s`, as varchar(n) counts them.
 size_t Utf8Length(std::string_view s);
